@@ -1,0 +1,129 @@
+"""The catalog: one SQLite file (WAL) plus rebuildable caches beside it.
+
+    <catalog dir>/catalog.sqlite3   photos, faces, people, albums
+    <catalog dir>/thumbs/           thumbnail cache (photos and face crops)
+    <catalog dir>/index/            ANN search index, stamped with the revision it was built from
+
+One writer, many readers: every thread opens its own `Catalog` (or calls `reader()`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .db import DB_NAME, CatalogError, CatalogTooNew, connect, migrate
+
+__all__ = ["Catalog", "CatalogError", "CatalogTooNew", "EMBEDDING_DIM",
+           "embedding_to_blob", "blob_to_embedding"]
+
+EMBEDDING_DIM = 512
+
+
+def embedding_to_blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def blob_to_embedding(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float32)
+
+
+class Catalog:
+    def __init__(self, directory: Path | str, *, readonly: bool = False) -> None:
+        self.dir = Path(directory).expanduser().resolve()
+        self.readonly = readonly
+        if not readonly:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.dir / DB_NAME
+        if readonly and not self.db_path.exists():
+            raise CatalogError(f"no catalog at {self.dir}")
+        self.conn: sqlite3.Connection = connect(self.db_path, readonly=readonly)
+        if not readonly:
+            migrate(self.conn, self.db_path)
+
+    # -- places beside the database -------------------------------------------------------
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.dir / "thumbs"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.dir / "index"
+
+    def reader(self) -> "Catalog":
+        """Another connection to the same catalog, for a worker thread."""
+        return Catalog(self.dir, readonly=self.readonly)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Catalog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- transactions ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT: a crash leaves the old state or the new, never half."""
+        if self.conn.in_transaction:  # nested use joins the outer transaction
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    # -- meta -----------------------------------------------------------------------------
+    def revision(self) -> int:
+        return int(self.conn.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    # -- folders --------------------------------------------------------------------------
+    def add_folder(self, path: Path | str) -> int:
+        path = str(Path(path).expanduser().resolve())
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)",
+                              (path, time.time()))
+            return self.conn.execute("SELECT id FROM folders WHERE path=?", (path,)).fetchone()[0]
+
+    def folders(self) -> list[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM folders ORDER BY path").fetchall()
+
+    def remove_folder(self, path: Path | str) -> int:
+        """Forget a root: its photos and faces leave the catalog (the files are untouched)."""
+        path = str(Path(path).expanduser().resolve())
+        with self.transaction():
+            cur = self.conn.execute("DELETE FROM folders WHERE path=?", (path,))
+            return cur.rowcount
+
+    # -- faces ----------------------------------------------------------------------------
+    def face_embeddings(self, where: str = "1", params=()) -> tuple[np.ndarray, np.ndarray]:
+        """(ids int64[n], vectors float32[n, 512]) of the faces matching `where`."""
+        rows = self.conn.execute(
+            f"SELECT id, embedding FROM faces WHERE {where} ORDER BY id", params).fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        if not rows:
+            return ids, np.empty((0, EMBEDDING_DIM), dtype=np.float32)
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        return ids, vectors.reshape(len(rows), -1).copy()

@@ -1,0 +1,88 @@
+"""Opening a catalog: pragmas, migrations with a backup first, refusing a newer catalog."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+from .schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "catalog.sqlite3"
+
+
+class CatalogError(Exception):
+    pass
+
+
+class CatalogTooNew(CatalogError):
+    pass
+
+
+def connect(db_path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """One connection per thread (sqlite3 objects must not cross threads)."""
+    if readonly:
+        uri = f"file:{db_path}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None,
+                               check_same_thread=True)
+    else:
+        conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable against application crashes in WAL mode; only an OS crash can lose
+        # the last commits, never corrupt the file.
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise CatalogTooNew(
+            f"{db_path} was written by a newer Faceshelf (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); refusing to open it")
+    if version == SCHEMA_VERSION:
+        return
+    if version > 0:
+        backup = db_path.with_name(f"{db_path.name}.v{version}.{int(time.time())}.bak")
+        log.info("backing up catalog to %s before migrating", backup)
+        src = sqlite3.connect(str(db_path))
+        try:
+            dst = sqlite3.connect(str(backup))
+            src.backup(dst)
+            dst.close()
+        finally:
+            src.close()
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        log.info("migrating catalog to schema %d", number)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # executescript would COMMIT first; run statement by statement inside our transaction.
+            for statement in _split_statements(MIGRATIONS[number - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split a migration into statements; sqlite3.complete_statement copes with triggers."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -1,0 +1,136 @@
+"""Numbered migrations. Each entry upgrades the catalog from version N-1 to N in one transaction.
+
+Never edit a released migration: append a new one.
+"""
+
+MIGRATIONS: list[str] = [
+    # 1: the whole first schema.
+    """
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT INTO meta(key, value) VALUES ('revision', '0');
+
+    -- Roots the user added.
+    CREATE TABLE folders (
+        id        INTEGER PRIMARY KEY,
+        path      TEXT NOT NULL UNIQUE,
+        added_at  REAL NOT NULL
+    );
+
+    CREATE TABLE photos (
+        id              INTEGER PRIMARY KEY,
+        folder_id       INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        path            TEXT NOT NULL UNIQUE,
+        size            INTEGER NOT NULL,
+        mtime_ns        INTEGER NOT NULL,
+        fingerprint     TEXT,            -- recognises a moved or renamed file
+        width           INTEGER,         -- after orientation
+        height          INTEGER,
+        orientation     INTEGER,         -- EXIF 1..8, NULL when absent
+        taken_at        TEXT,            -- ISO 8601, local time as the camera wrote it
+        taken_at_source TEXT,            -- exif_original | exif_digitized | exif_datetime | file_mtime
+        gps_lat         REAL,
+        gps_lon         REAL,
+        camera_make     TEXT,
+        camera_model    TEXT,
+        status          TEXT NOT NULL DEFAULT 'pending',   -- pending | indexed | error
+        error           TEXT,
+        indexed_at      REAL,
+        model_id        TEXT
+    );
+    CREATE INDEX photos_folder ON photos(folder_id);
+    CREATE INDEX photos_fingerprint ON photos(fingerprint);
+    CREATE INDEX photos_status ON photos(status);
+    CREATE INDEX photos_taken ON photos(taken_at);
+
+    CREATE TABLE people (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT,               -- NULL for an unnamed group
+        hidden        INTEGER NOT NULL DEFAULT 0,
+        cover_face_id INTEGER,            -- faces.id, no FK to avoid a cycle; checked by queries
+        created_at    REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    CREATE INDEX people_name ON people(name);
+
+    -- AUTOINCREMENT: ids never come back, so "faces with id > N" is exactly "added since N".
+    CREATE TABLE faces (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        photo_id    INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL,  -- oriented pixels
+        landmarks   BLOB NOT NULL,        -- 5x2 float32, oriented pixels
+        det_score   REAL NOT NULL,
+        size        REAL NOT NULL,        -- min(width, height) of the box in oriented pixels
+        quality     REAL NOT NULL,        -- 0..1, higher is better
+        usable      INTEGER NOT NULL,     -- 0: too small or too poor to cluster
+        embedding   BLOB NOT NULL,        -- 512 float32, L2-normalised
+        model_id    TEXT NOT NULL,
+        person_id   INTEGER REFERENCES people(id) ON DELETE SET NULL,
+        assigned_by TEXT,                 -- NULL | cluster | auto | user
+        ignored     INTEGER NOT NULL DEFAULT 0,
+        created_at  REAL NOT NULL
+    );
+    CREATE INDEX faces_photo ON faces(photo_id);
+    CREATE INDEX faces_person ON faces(person_id);
+
+    -- "Not this person": never offer this face to this person again.
+    CREATE TABLE face_rejections (
+        face_id   INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        at        REAL NOT NULL,
+        PRIMARY KEY (face_id, person_id)
+    );
+    CREATE INDEX face_rejections_person ON face_rejections(person_id);
+
+    -- Suggestions below the auto-assign bar, for the review queue.
+    CREATE TABLE suggestions (
+        face_id    INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+        person_id  INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        score      REAL NOT NULL,
+        PRIMARY KEY (face_id, person_id)
+    );
+    CREATE INDEX suggestions_person ON suggestions(person_id, score);
+
+    -- Undo log for people operations: JSON describing how to restore the previous state.
+    CREATE TABLE undo_log (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        action     TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        at         REAL NOT NULL
+    );
+
+    CREATE TABLE albums (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        query       TEXT NOT NULL,        -- JSON
+        destination TEXT NOT NULL,
+        options     TEXT NOT NULL,        -- JSON: mode, template, xmp, subfolders
+        created_at  REAL NOT NULL,
+        exported_at REAL
+    );
+    -- Files an album export wrote itself: the only files a re-export may remove.
+    CREATE TABLE album_files (
+        album_id    INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+        photo_id    INTEGER,
+        dest_path   TEXT NOT NULL,
+        size        INTEGER,
+        exported_at REAL NOT NULL,
+        PRIMARY KEY (album_id, dest_path)
+    );
+
+    -- The revision counter bumps on every change to faces (search index staleness, GUI refresh).
+    CREATE TRIGGER faces_rev_insert AFTER INSERT ON faces BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision';
+    END;
+    CREATE TRIGGER faces_rev_delete AFTER DELETE ON faces BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision';
+    END;
+    CREATE TRIGGER faces_rev_update AFTER UPDATE ON faces BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision';
+    END;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
