@@ -142,7 +142,7 @@ def _find_png_exif(im: Image.Image) -> None:
 
 
 def apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
-    """Turn pixels stored with EXIF `orientation` upright (same mapping as Pillow exif_transpose)."""
+    """Turn pixels stored with EXIF `orientation` upright (the mapping of exif_transpose)."""
     if orientation == 2:
         return cv2.flip(arr, 1)
     if orientation == 3:

@@ -1,4 +1,4 @@
-"""Photo metadata for the catalog: taken-at date, GPS, camera, orientation. Never raises on bad EXIF.
+"""Photo metadata for the catalog: taken-at date, GPS, camera, orientation; never raises.
 
 Sources, in order: exifread (details=False, no thumbnail: ~1 ms a photo) and, when exifread finds
 none of the tags we use (PNG eXIf chunks, some WebP/AVIF, files exifread chokes on), Pillow's
@@ -53,7 +53,7 @@ _DATE_RE = re.compile(
 class PhotoMetadata:
     orientation: int | None = None
     taken_at: str | None = None         # ISO 8601 'YYYY-MM-DDTHH:MM:SS', camera local time
-    taken_at_source: str = "file_mtime"  # exif_original | exif_digitized | exif_datetime | file_mtime
+    taken_at_source: str = "file_mtime"  # exif_original|exif_digitized|exif_datetime|file_mtime
     gps_lat: float | None = None
     gps_lon: float | None = None
     camera_make: str | None = None

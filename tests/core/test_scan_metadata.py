@@ -1,4 +1,4 @@
-"""read_metadata(): dates with fallbacks, GPS validation, camera, orientation agreeing with decode."""
+"""read_metadata(): date fallbacks, GPS validation, camera, orientation agreeing with decode."""
 
 from __future__ import annotations
 
