@@ -204,6 +204,11 @@ def _export_spec(args):
     from .search.spec import SearchSpec
 
     if args.search_json:
+        mixed = [f for f in _QUERY_FLAGS if f != "search_json" and getattr(args, f)]
+        if mixed or args.any:
+            from .export import ExportError
+
+            raise ExportError("--search-json is the whole query; drop the other query options")
         text = sys.stdin.read() if args.search_json == "-" else Path(
             args.search_json).read_text(encoding="utf-8")
         return SearchSpec.from_json(json.loads(text))
@@ -222,7 +227,8 @@ def _export_request(args):
 
     common = dict(prune=args.prune, dry_run=args.dry_run, fsync=not args.no_fsync)
     if args.album:
-        given = [f for f in _QUERY_FLAGS + _OPTION_FLAGS if getattr(args, f) not in (None, [], False)]
+        given = [f for f in _QUERY_FLAGS + _OPTION_FLAGS
+                 if getattr(args, f) not in (None, [], False)]
         if given or args.any:
             raise ExportError("--album re-exports the saved query, destination and options; "
                               "only --dry-run, --prune, --no-fsync and --json go with it")

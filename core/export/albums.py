@@ -40,7 +40,8 @@ class AlbumFile:
 
 
 def _album(row, count: int = 0) -> Album:
-    return Album(id=row["id"], name=row["name"], spec=SearchSpec.from_json(json.loads(row["query"])),
+    return Album(id=row["id"], name=row["name"],
+                 spec=SearchSpec.from_json(json.loads(row["query"])),
                  destination=row["destination"],
                  options=ExportOptions.from_json(json.loads(row["options"])),
                  created_at=row["created_at"], exported_at=row["exported_at"], file_count=count)
@@ -69,8 +70,30 @@ def get_album(catalog, name: str) -> Album:
     return album
 
 
+def pin_people(catalog, spec: SearchSpec) -> SearchSpec:
+    """The spec with each person name that means exactly one person replaced by its id, so a
+    saved album keeps following Anna after she is renamed "Anna Smith"."""
+    from dataclasses import replace
+
+    from ..search.people import resolve_person
+
+    def pin(ref):
+        if isinstance(ref, int):
+            return ref
+        ids = resolve_person(catalog.conn, ref)
+        return next(iter(ids)) if len(ids) == 1 else ref
+
+    similar = spec.similar_to_person
+    return replace(spec, people_all=[pin(r) for r in spec.people_all],
+                   people_any=[pin(r) for r in spec.people_any],
+                   people_not=[pin(r) for r in spec.people_not],
+                   similar_to_person=pin(similar) if similar is not None else None)
+
+
 def create_album(catalog, name: str, spec: SearchSpec, destination: str,
                  options: ExportOptions) -> Album:
+    """Save an album; people named in `spec` are stored by id (see `pin_people`)."""
+    spec = pin_people(catalog, spec)
     name = name.strip()
     if not name:
         raise ExportError("an album needs a name")
