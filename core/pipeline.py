@@ -83,7 +83,7 @@ def _metadata_fields(metadata, orientation: int | None) -> dict:
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
     return {
-        "orientation": getattr(metadata, "orientation", None) or orientation,
+        "orientation": getattr(metadata, "orientation", None),
         "taken_at": text(getattr(metadata, "taken_at", None)),
         "taken_at_source": getattr(metadata, "taken_at_source", None),
         "gps_lat": getattr(metadata, "gps_lat", None),
@@ -179,7 +179,7 @@ def index(catalog: Catalog, roots=None, *, workers: int | None = None,
     """
     cancel = cancel or CancelToken()
     if scan:
-        from .scan.shimscan import scan_folders  # SHIM
+        from .scan import scan_folders
 
         for progress in scan_folders(catalog, roots, cancel):
             yield progress
