@@ -1,0 +1,1 @@
+"""Files: folder walk and change detection, EXIF metadata, image decoding."""
