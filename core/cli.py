@@ -109,7 +109,185 @@ def interruptible() -> CancelToken:
 # == engine: index, status, faces, rescan, remove-folder ===================================
 
 def _add_engine_commands(sub) -> None:
-    pass
+    p = sub.add_parser("index", help="add folders and index their photos (resumable)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="photo folders to add and index")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("rescan", help="look for new, changed, moved and removed photos in "
+                                      "every folder, and index what changed")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_index, paths=None)
+
+    p = sub.add_parser("status", help="what the catalog holds")
+    p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    p.add_argument("--errors", action="store_true", help="list photos that could not be read")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("faces", help="every face in the catalog")
+    p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    p.add_argument("--embeddings", action="store_true",
+                   help="with --json: add each embedding (base64, little-endian float32 x 512)")
+    p.set_defaults(func=cmd_faces)
+
+    p = sub.add_parser("remove-folder", help="forget a folder: its photos and faces leave the "
+                                             "catalog (the files are not touched)")
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(func=cmd_remove_folder)
+
+
+def _add_index_options(p) -> None:
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes (default: one per core; 0 = in this process)")
+    p.add_argument("--model-pack", metavar="NAME|DIR",
+                   help="face models to use (default: the catalog's, else buffalo_s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def cmd_index(args) -> int:
+    from .pipeline import index
+
+    roots = None
+    if args.paths:
+        roots = [Path(p).expanduser().resolve() for p in args.paths]
+        for root in roots:
+            if not root.is_dir():
+                raise FileNotFoundError(f"not a folder: {root}")
+    token = interruptible()
+    scanned: dict[str, int] = {}
+    started = time.monotonic()
+
+    def job() -> Iterator[Progress]:
+        for progress in index(catalog, roots, workers=args.workers, cancel=token,
+                              pack=args.model_pack):
+            if progress.stage == "scan":
+                scanned.update(progress.counters)
+            yield progress
+
+    with open_catalog(args) as catalog:
+        last = run_with_progress(job(), quiet=args.quiet or args.json)
+    cancelled = token.cancelled
+    summary = {
+        "scan": scanned,
+        "indexed": last.done if last and last.stage == "index" else 0,
+        "pending_before": last.total if last and last.stage == "index" else 0,
+        "faces": (last.counters.get("faces", 0) if last and last.stage == "index" else 0),
+        "errors": (last.counters.get("errors", 0) if last and last.stage == "index" else 0),
+        "seconds": round(time.monotonic() - started, 2),
+        "cancelled": cancelled,
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        counts = ", ".join(f"{v} {k}" for k, v in scanned.items() if v)
+        print(f"scan: {counts or 'nothing found'}")
+        print(f"indexed {summary['indexed']} of {summary['pending_before']} photos: "
+              f"{summary['faces']} faces, {summary['errors']} errors "
+              f"({summary['seconds']:.1f} s)")
+        if summary["errors"]:
+            print("see `faceshelf status --errors` for the reasons")
+    if cancelled:
+        sys.stderr.write("stopped; the rest stays queued: run `faceshelf rescan` (or the same "
+                         "`faceshelf index` command) to resume\n")
+        return 130
+    return 0
+
+
+def cmd_status(args) -> int:
+    with open_catalog(args, readonly=True) as catalog:
+        status = _catalog_status(catalog, with_errors=args.errors)
+    if args.json:
+        print_json(status)
+        return 0
+    print(f"catalog   {status['catalog']} (revision {status['revision']})")
+    print(f"model     {status['model_id'] or '-'}")
+    for folder in status["folders"]:
+        print(f"folder    {folder['path']}  ({folder['photos']} photos)")
+    photos = status["photos"]
+    print(f"photos    {photos['total']}: {photos['indexed']} indexed, {photos['pending']} "
+          f"pending, {photos['error']} errors")
+    print(f"faces     {status['faces']} ({status['usable_faces']} usable for grouping)")
+    print(f"people    {status['people']} ({status['named_people']} named)")
+    for error in status.get("errors", []):
+        print(f"error     {error['path']}: {error['error']}")
+    return 0
+
+
+def _catalog_status(catalog, *, with_errors: bool) -> dict:
+    q = catalog.execute
+    by_status = dict(q("SELECT status, COUNT(*) FROM photos GROUP BY status").fetchall())
+    faces, usable = q("SELECT COUNT(*), COALESCE(SUM(usable), 0) FROM faces").fetchone()
+    people, named = q("SELECT COUNT(*), COUNT(name) FROM people").fetchone()
+    model = q("SELECT model_id FROM photos WHERE model_id IS NOT NULL "
+              "ORDER BY indexed_at DESC LIMIT 1").fetchone()
+    status = {
+        "catalog": str(catalog.dir),
+        "revision": catalog.revision(),
+        "model_id": model[0] if model else None,
+        "folders": [{"path": row[0], "photos": row[1]} for row in q(
+            "SELECT f.path, COUNT(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id = f.id "
+            "GROUP BY f.id ORDER BY f.path")],
+        "photos": {"total": sum(by_status.values()), "indexed": by_status.get("indexed", 0),
+                   "pending": by_status.get("pending", 0), "error": by_status.get("error", 0)},
+        "faces": faces,
+        "usable_faces": usable,
+        "people": people,
+        "named_people": named,
+    }
+    if with_errors:
+        status["errors"] = [{"path": row[0], "error": row[1]} for row in q(
+            "SELECT path, error FROM photos WHERE status='error' ORDER BY path")]
+    return status
+
+
+def cmd_faces(args) -> int:
+    import base64
+
+    import numpy as np
+
+    with open_catalog(args, readonly=True) as catalog:
+        rows = catalog.execute(
+            "SELECT f.id, f.photo_id, p.path, f.x1, f.y1, f.x2, f.y2, f.landmarks, f.det_score, "
+            "f.size, f.quality, f.usable, f.ignored, f.model_id, f.person_id, pe.name, "
+            "f.embedding FROM faces f JOIN photos p ON p.id = f.photo_id "
+            "LEFT JOIN people pe ON pe.id = f.person_id ORDER BY f.id")
+        if not args.json:
+            print("id\tphoto\tbox\tscore\tsize\tquality\tusable\tperson")
+            for r in rows:
+                person = r[15] or (f"#{r[14]}" if r[14] is not None else "-")
+                print(f"{r[0]}\t{r[2]}\t{r[3]:.0f},{r[4]:.0f},{r[5]:.0f},{r[6]:.0f}\t"
+                      f"{r[8]:.2f}\t{r[9]:.0f}\t{r[10]:.2f}\t{'yes' if r[11] else 'no'}\t{person}")
+            return 0
+        # Streamed, one face per line, so a library of 100k faces needs no big buffer.
+        out = sys.stdout
+        out.write("[")
+        for n, r in enumerate(rows):
+            face = {
+                "id": r[0], "photo_id": r[1], "path": r[2],
+                "box": [round(v, 2) for v in r[3:7]],
+                "landmarks": np.frombuffer(r[7], dtype=np.float32).reshape(5, 2)
+                .astype(float).round(2).tolist(),
+                "det_score": round(r[8], 4), "size": round(r[9], 2), "quality": r[10],
+                "usable": bool(r[11]), "ignored": bool(r[12]), "model_id": r[13],
+                "person_id": r[14], "person": r[15],
+            }
+            if args.embeddings:
+                vector = np.frombuffer(r[16], dtype="<f4")
+                face["embedding"] = base64.b64encode(vector.tobytes()).decode("ascii")
+            out.write(("\n" if n == 0 else ",\n") + json.dumps(face, ensure_ascii=False))
+        out.write("\n]\n")
+    return 0
+
+
+def cmd_remove_folder(args) -> int:
+    with open_catalog(args) as catalog:
+        removed = catalog.remove_folder(args.path)
+    if not removed:
+        sys.stderr.write(f"faceshelf: {args.path} is not one of the catalog's folders\n")
+        return 1
+    print(f"removed {Path(args.path).expanduser().resolve()} from the catalog (files untouched)")
+    return 0
 
 
 # == people: people, person, cluster, name, merge, move-faces, reject, ignore, review =======

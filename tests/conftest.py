@@ -35,3 +35,11 @@ def insightface_images() -> Path:
 
     spec = importlib.util.find_spec("insightface")
     return Path(list(spec.submodule_search_locations)[0]) / "data" / "images"
+
+
+@pytest.fixture(scope="session")
+def face_analyzer():
+    """One loaded FaceAnalyzer (real buffalo_s models) shared by the whole session."""
+    from core.faces.analyzer import FaceAnalyzer
+
+    return FaceAnalyzer(threads=2)
