@@ -43,9 +43,13 @@ class MainWindow(QMainWindow):
     job_started = Signal(object)   # Job
     job_ended = Signal(str)        # "finished" | "cancelled" | "failed"
 
-    def __init__(self, catalog_dir: Path, *, rescan_on_start: bool = False) -> None:
+    def __init__(self, catalog_dir: Path, *, rescan_on_start: bool = False,
+                 index_options: dict | None = None) -> None:
+        """`index_options` go to `core.pipeline.index` as they are (e.g. a shared analyzer
+        in tests); the user's settings supply the rest."""
         super().__init__()
         self.catalog_dir = Path(catalog_dir)
+        self.index_options = dict(index_options or {})
         self.setWindowTitle("Faceshelf")
         self.setWindowIcon(icons.icon("app"))
         self.resize(1200, 800)
@@ -227,7 +231,8 @@ class MainWindow(QMainWindow):
             return
         if self.pages.currentWidget() is self.welcome:
             self.show_section("people")
-        job = Job("index", index_job(self.catalog_dir, roots, self.ctx.settings), self)
+        job = Job("index", index_job(self.catalog_dir, roots, self.ctx.settings,
+                                     self.index_options), self)
         self._run_job(job, "Starting…")
 
     def update_people(self) -> None:
