@@ -1,0 +1,119 @@
+"""What a search asks for (`SearchSpec`) and what it returns (`PhotoHit`).
+
+The spec is plain data: the GUI, the CLI and saved albums (export) build it, store it as JSON
+(`to_json` / `from_json` round-trip exactly) and hand it to `search_photos`.
+
+Kinds of query (at most one of face_id / photo_path / similar_to_person):
+- `face_id`: photos with a face similar to this library face.
+- `photo_path`: photos with a face similar to a face of an outside image. The image's faces are
+  detected and embedded in memory; nothing from it is stored. `photo_face` picks one of its faces
+  (index in `detect_query_faces` order); None searches with each face and tags every hit with
+  `query_face` so the caller can show results per face and let the user pick.
+- `similar_to_person`: every face assigned to that person is a query (not one centroid, so older
+  and younger photos are found); hits are the photos where the person is assigned plus the photos
+  with an unassigned face similar to any of theirs. Faces assigned to someone else or rejected
+  for this person ("not this person") are never returned.
+- none of the three: a people-only search, answered from assignments alone.
+
+People filters (`people_all` AND, `people_any` OR, `people_not` NOT) select by assignments
+(faces.person_id, not ignored): a photo "has Anna" when one of its faces is assigned to Anna.
+They never widen a similarity search; they filter it. Entries are a person id (int) or a name
+(str; every person with that name, case-insensitive).
+
+Filters: `date_from` / `date_to` (ISO dates or datetimes, inclusive, on photos.taken_at; a bare
+date as `date_to` includes that whole day), `folder` (photos under this folder).
+`min_similarity` None means the calibrated default (`core.search.threshold.DEFAULT_MIN_SIMILARITY`).
+`top` limits the number of photos (per query face for an outside photo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+PersonRef = str | int
+
+
+@dataclass
+class SearchSpec:
+    face_id: int | None = None                 # query by a face in the library
+    photo_path: str | None = None              # query by an outside image
+    photo_face: int | None = None              # which face of that image (None: all, per face)
+    similar_to_person: PersonRef | None = None  # query by all of a person's assigned faces
+    people_all: list[PersonRef] = field(default_factory=list)  # AND: photos with all of these
+    people_any: list[PersonRef] = field(default_factory=list)  # OR: with at least one of these
+    people_not: list[PersonRef] = field(default_factory=list)  # NOT: with none of these
+    date_from: str | None = None               # ISO date, on photos.taken_at, inclusive
+    date_to: str | None = None
+    folder: str | None = None                  # photos under this folder
+    min_similarity: float | None = None        # None: the calibrated default
+    top: int | None = None                     # at most this many photos (per query face)
+
+    def __post_init__(self) -> None:
+        # Callers may pass tuples; keep lists so JSON round-trips compare equal.
+        self.people_all = list(self.people_all)
+        self.people_any = list(self.people_any)
+        self.people_not = list(self.people_not)
+
+    @property
+    def is_similarity_query(self) -> bool:
+        return (self.face_id is not None or self.photo_path is not None
+                or self.similar_to_person is not None)
+
+    def validate(self) -> None:
+        """Raise ValueError for a spec no search can answer."""
+        kinds = [k for k in ("face_id", "photo_path", "similar_to_person")
+                 if getattr(self, k) is not None]
+        if len(kinds) > 1:
+            raise ValueError(f"one query at a time: {', '.join(kinds)} given")
+        if not kinds and not (self.people_all or self.people_any):
+            raise ValueError("nothing to search for: give a face, a photo, a person "
+                             "or people to include")
+        if self.photo_face is not None and self.photo_path is None:
+            raise ValueError("photo_face needs photo_path")
+        if self.min_similarity is not None and not -1.0 <= self.min_similarity <= 1.0:
+            raise ValueError(f"min_similarity must be in [-1, 1], not {self.min_similarity}")
+        if self.top is not None and self.top < 1:
+            raise ValueError(f"top must be at least 1, not {self.top}")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "SearchSpec":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown search fields: {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+
+@dataclass
+class PhotoHit:
+    photo_id: int
+    path: str
+    similarity: float | None    # best face's cosine; None for a people-only search
+    face_id: int | None         # the best-matching face (people-only: a face of the first person)
+    box: tuple[float, float, float, float] | None   # that face, oriented full-resolution pixels
+    person_id: int | None       # who that face is assigned to, if anyone
+    person_name: str | None
+    query_face: int | None = None  # outside photo searched face by face: which of its faces
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["box"] = list(self.box) if self.box is not None else None
+        return d
+
+
+@dataclass
+class QueryFace:
+    """A face found in an outside image: what the caller shows to pick one."""
+    index: int
+    box: tuple[float, float, float, float]   # oriented pixels of that image
+    det_score: float
+
+
+def search_photos(catalog, spec: SearchSpec) -> list[PhotoHit]:
+    """Photos matching `spec`, one hit per photo (per query face), best first."""
+    from .query import run_search  # lazy: spec stays importable without numpy/annoy
+
+    return run_search(catalog, spec)
