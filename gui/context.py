@@ -83,6 +83,12 @@ class AppContext:
         self.workers.run("reads", lambda: fn(worker_catalog(directory).conn), on_success,
                          on_error, what=what)
 
+    def read_catalog(self, fn, on_success, on_error=None, *, what: str = "") -> None:
+        """Run `fn(catalog)` (a core read that wants a Catalog) in the reads pool."""
+        directory = self.catalog_dir
+        self.workers.run("reads", lambda: fn(worker_catalog(directory)), on_success, on_error,
+                         what=what)
+
     def write(self, fn, on_success=None, on_error=None, *, what: str = "") -> None:
         """Run `fn(catalog)` in the single writer pool; the watcher picks up the change."""
         directory = self.catalog_dir

@@ -16,9 +16,15 @@ from .actions import PeopleActions
 from .context import AppContext, CatalogWatcher
 from .settings import Settings
 from .views import icons, names
+from .views.albums_view import AlbumsPage
+from .views.dialogs import AboutDialog, SettingsDialog
 from .views.people_view import PeoplePage
+from .views.person_view import PersonPage
 from .views.photos_view import PhotosPage
+from .views.review_view import ReviewPage
+from .views.search_view import SearchPage
 from .views.status import JobStatus
+from .views.viewer import ViewerPage
 from .views.welcome import WelcomePage
 from .workers.indexing import index_job, people_job
 from .workers.jobs import Job
@@ -37,9 +43,13 @@ class MainWindow(QMainWindow):
     job_started = Signal(object)   # Job
     job_ended = Signal(str)        # "finished" | "cancelled" | "failed"
 
-    def __init__(self, catalog_dir: Path, *, rescan_on_start: bool = False) -> None:
+    def __init__(self, catalog_dir: Path, *, rescan_on_start: bool = False,
+                 index_options: dict | None = None) -> None:
+        """`index_options` go to `core.pipeline.index` as they are (e.g. a shared analyzer
+        in tests); the user's settings supply the rest."""
         super().__init__()
         self.catalog_dir = Path(catalog_dir)
+        self.index_options = dict(index_options or {})
         self.setWindowTitle("Faceshelf")
         self.setWindowIcon(icons.icon("app"))
         self.resize(1200, 800)
@@ -78,16 +88,43 @@ class MainWindow(QMainWindow):
 
     # -- construction -------------------------------------------------------------------------
     def _build_pages(self) -> None:
+        ctx, actions, completer = self.ctx, self.actions, self.completer
         self.pages = QStackedWidget()
         self.welcome = WelcomePage()
-        self.welcome.start_requested.connect(self.start_indexing)
-        self.people_page = PeoplePage(self.ctx, self.actions, self.completer)
-        self.photos_page = PhotosPage(self.ctx)
-        for page in (self.welcome, self.people_page, self.photos_page):
+        self.people_page = PeoplePage(ctx, actions, completer)
+        self.photos_page = PhotosPage(ctx)
+        self.person_page = PersonPage(ctx, actions, completer)
+        self.viewer = ViewerPage(ctx, actions, completer)
+        self.review_page = ReviewPage(ctx, actions)
+        self.search_page = SearchPage(ctx, completer)
+        self.albums_page = AlbumsPage(ctx)
+        for page in (self.welcome, self.people_page, self.photos_page, self.person_page,
+                     self.viewer, self.review_page, self.search_page, self.albums_page):
             self.pages.addWidget(page)
-        self.section_pages: dict[str, QWidget] = {"people": self.people_page,
-                                                  "photos": self.photos_page}
-        self.photos_page.grid.show_in_folder_requested.connect(self.show_in_folder)
+        self.section_pages: dict[str, QWidget] = {
+            "people": self.people_page, "photos": self.photos_page, "review": self.review_page,
+            "albums": self.albums_page, "search": self.search_page}
+
+        self.welcome.start_requested.connect(self.start_indexing)
+        self.people_page.open_person.connect(self.open_person)
+        self.people_page.export_person.connect(self.export_person)
+        self.person_page.back_requested.connect(self.back)
+        self.person_page.export_requested.connect(self.export_person)
+        self.viewer.back_requested.connect(self.back)
+        self.viewer.find_person_requested.connect(self.find_person)
+        self.albums_page.new_album_requested.connect(lambda: self.export_dialog())
+        self.albums_page.run_job.connect(lambda job, title: self._run_job(job, title, False))
+        self.search_page.export_requested.connect(
+            lambda spec: self.export_dialog(spec=spec, label=self.search_page.query.text()))
+        for page in (self.person_page, self.search_page):
+            page.photo_activated.connect(self.open_photo)
+        self.photos_page.grid.photo_activated.connect(
+            lambda pid: self.open_photo(pid, self.photos_page.model.photo_ids()))
+        for grid in (self.photos_page.grid, self.person_page.grid, self.search_page.grid):
+            grid.show_in_folder_requested.connect(self.show_in_folder)
+            grid.find_people_requested.connect(
+                lambda pid, g=grid: self.find_people_in_photo(g, pid))
+            grid.export_requested.connect(lambda ids, g=grid: self.export_photos(g, ids))
         self.pages.setCurrentWidget(self.people_page)
 
     def _build_sidebar(self) -> None:
@@ -194,7 +231,8 @@ class MainWindow(QMainWindow):
             return
         if self.pages.currentWidget() is self.welcome:
             self.show_section("people")
-        job = Job("index", index_job(self.catalog_dir, roots, self.ctx.settings), self)
+        job = Job("index", index_job(self.catalog_dir, roots, self.ctx.settings,
+                                     self.index_options), self)
         self._run_job(job, "Starting…")
 
     def update_people(self) -> None:
@@ -230,21 +268,97 @@ class MainWindow(QMainWindow):
     def cancel_job(self) -> None:
         self.status.cancel()
 
-    # -- other commands (filled in by later pages) ----------------------------------------------
+    # -- opening things -----------------------------------------------------------------------
+    def open_person(self, person_id: int) -> None:
+        self.person_page.show_person(person_id)
+        self.go_to(self.person_page)
+
+    def open_photo(self, photo_id: int, sequence: list[int] | None = None) -> None:
+        self.viewer.show_photo(photo_id, sequence)
+        self.go_to(self.viewer)
+        self.viewer.setFocus()
+
+    def find_person(self, face) -> None:
+        """Right-click a face → Find this person: everyone's photos of them, best first."""
+        if face.person_id is not None:
+            self.search_page.search_person(face.person_id, face.person_name or "this person")
+        else:
+            self.search_page.search_face(face.id, "this face")
+        self._show_search()
+
+    def find_people_in_photo(self, grid, photo_id: int) -> None:
+        """Search with every face of this photo (pick one when there are several)."""
+        model = grid.photo_model()
+        row = model.row_of(photo_id)
+        if row is not None:
+            self.search_by_photo(model.rows[row].path)
+
+    def _show_search(self) -> None:
+        self.sidebar.blockSignals(True)
+        for r in range(self.sidebar.count()):
+            if self.sidebar.item(r).data(Qt.ItemDataRole.UserRole) == "search":
+                self.sidebar.setCurrentRow(r)
+        self.sidebar.blockSignals(False)
+        self.go_to(self.search_page)
+
+    # -- other commands -------------------------------------------------------------------------
     def undo(self) -> None:
         self.actions.undo()
 
     def search_by_photo_dialog(self) -> None:
-        pass
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Search by photo", str(Path.home()),
+            "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")")
+        if path:
+            self.search_by_photo(path)
 
-    def export_dialog(self) -> None:
-        pass
+    def search_by_photo(self, path: str) -> None:
+        self.search_page.search_photo(path)
+        self._show_search()
 
-    def settings_dialog(self) -> None:
-        pass
+    def export_dialog(self, spec=None, label: str = "", people: list[str] | None = None):
+        from .views.export_dialog import ExportDialog
 
-    def about_dialog(self) -> None:
-        pass
+        if spec is None and people is None and self.pages.currentWidget() is self.search_page:
+            spec, label = self.search_page.current_spec(), self.search_page.query.text()
+        dialog = ExportDialog(self.ctx, self.completer, spec=spec, people=people,
+                              spec_label=label, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.last_dialog = dialog
+        return dialog
+
+    def export_person(self, person_id: int) -> None:
+        from core.search.spec import SearchSpec
+
+        person = next((p for p in self.people_page.model.rows if p.id == person_id), None)
+        if person is not None and person.name:
+            return self.export_dialog(people=[person.name])
+        return self.export_dialog(spec=SearchSpec(people_all=[person_id]),
+                                  label="this unnamed person")
+
+    def export_photos(self, source, photo_ids: list[int]) -> None:
+        if source is self.search_page.grid:
+            return self.export_dialog(spec=self.search_page.current_spec(),
+                                      label=self.search_page.query.text())
+        if source is self.person_page.grid and self.person_page.person_id is not None:
+            return self.export_person(self.person_page.person_id)
+        return self.export_dialog()
+
+    def settings_dialog(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.ctx, self)
+        dialog.folder_added.connect(lambda path: self.start_indexing([path]))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.last_dialog = dialog
+        return dialog
+
+    def about_dialog(self) -> AboutDialog:
+        dialog = AboutDialog(self.catalog_dir, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.last_dialog = dialog
+        return dialog
 
     def show_in_folder(self, path: str) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
@@ -267,9 +381,6 @@ class MainWindow(QMainWindow):
         if path:
             event.acceptProposedAction()
             self.search_by_photo(path)
-
-    def search_by_photo(self, path: str) -> None:
-        pass
 
     # -- errors and shutdown ------------------------------------------------------------------
     def show_error(self, what: str, error: TaskError) -> None:

@@ -43,3 +43,11 @@ def face_analyzer():
     from core.faces.analyzer import FaceAnalyzer
 
     return FaceAnalyzer(threads=2)
+
+
+@pytest.fixture
+def photo_library(tmp_path, catalog, insightface_images):
+    """Real JPEG files under tmp_path/library, registered in `catalog` (export tests)."""
+    from tests.core.export.helpers import PhotoLibrary
+
+    return PhotoLibrary(catalog, tmp_path / "library", insightface_images)

@@ -31,7 +31,8 @@ def _people_core():
     return people if hasattr(people, "update_people") else None
 
 
-def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings):
+def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
+              options: dict | None = None):
     """A Job factory: `factory(token)` yields Progress until the library is indexed."""
 
     def run(token: CancelToken) -> Iterator[Progress]:
@@ -44,6 +45,7 @@ def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings):
         kwargs = {"workers": settings.workers or None, "cancel": token}
         if settings.model_pack:
             kwargs["pack"] = settings.model_pack
+        kwargs.update(options or {})
         last_people = time.monotonic()
         revision = catalog.revision()
         for progress in pipeline.index(catalog, [str(r) for r in roots] if roots else None,

@@ -41,6 +41,7 @@ class Job(QObject):
         self._resume.set()
         self.running = False
         self.last: Progress | None = None
+        self.result = None  # the generator's return value (e.g. an export summary)
 
     # -- control (UI thread) ----------------------------------------------------------------
     def start(self, workers) -> None:
@@ -69,15 +70,23 @@ class Job(QObject):
     def _run(self) -> None:
         last: Progress | None = None
         sent_at = 0.0
+        generator = None
         try:
-            for last in self.factory(self.token):
+            generator = self.factory(self.token)
+            while True:
+                try:
+                    last = next(generator)
+                except StopIteration as stop:
+                    self.result = stop.value
+                    break
+                self.last = last
                 self._resume.wait()
                 now = time.monotonic()
                 if now - sent_at >= PROGRESS_INTERVAL_S:
                     sent_at = now
                     self.progress.emit(last)
-                if self.token.cancelled:
-                    break
+                # After cancel we keep pulling: the core notices its token and winds down
+                # cleanly (stops its workers, records where it stopped).
         except Cancelled:
             pass
         except BaseException as error:  # noqa: BLE001 - shown by the UI
@@ -85,6 +94,8 @@ class Job(QObject):
             self.failed.emit(TaskError(error, traceback.format_exc()))
             return
         finally:
+            if generator is not None and hasattr(generator, "close"):
+                generator.close()
             close_worker_catalogs()
             self.running = False
         if last is not None:
