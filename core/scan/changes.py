@@ -162,6 +162,8 @@ class _Scan:
             self._retry_error(old, entry)
         elif old.size == entry.size and old.mtime_ns == entry.mtime_ns:
             self.counters["unchanged"] += 1
+            if old.fingerprint is None:
+                self._backfill_fingerprint(old, entry)
         else:
             self._changed_file(old, entry)
 
@@ -210,6 +212,13 @@ class _Scan:
         self._write("UPDATE photos SET size=?, mtime_ns=?, fingerprint=?, status='pending', "
                     "error=NULL WHERE id=?", (entry.size, entry.mtime_ns, fp, old.id))
         self.counters["changed"] += 1
+
+    def _backfill_fingerprint(self, old: _Known, entry: FileEntry) -> None:
+        """A row written without a fingerprint (by other code): give it one, once."""
+        fp, error = _fingerprint_or_error(entry)
+        if fp is not None:
+            old.fingerprint = fp
+            self._write("UPDATE photos SET fingerprint=? WHERE id=?", (fp, old.id))
 
     def _vanished_twin(self, fp: str) -> str | None:
         """Path of a catalog photo with this fingerprint whose file is gone (a move source)."""

@@ -91,9 +91,7 @@ def orientation_of(im: Image.Image) -> int | None:
         value = im.info.get("original_orientation")
     else:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                value = exif_of(im).get(_EXIF_ORIENTATION)
+            value = exif_of(im).get(_EXIF_ORIENTATION)
         except Exception:  # garbage EXIF: treat as absent, never fail the photo for it
             return None
     if isinstance(value, int) and 1 <= value <= 8:
@@ -161,6 +159,23 @@ def apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
 
 
 # -- opening --------------------------------------------------------------------------------
+def _silence_pillow_warnings() -> None:
+    """Keep Pillow's warnings about user files (bomb size, corrupt EXIF) from reaching anyone.
+
+    decode() applies its own limits and reasons, so these warnings are noise. Two targeted,
+    process-wide filters instead of warnings.catch_warnings(), which is not thread-safe (the
+    GUI decodes thumbnails on threads). They are put back in front whenever something (a test
+    runner, `-W error`) reordered the filters, so they also win over a blanket "error".
+    """
+    if warnings.filters[:2] != _QUIET_FILTERS:
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL(\.|$)")
+        warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+        _QUIET_FILTERS[:] = warnings.filters[:2]
+
+
+_QUIET_FILTERS: list = []
+
+
 def open_image(path: Path | str) -> Image.Image:
     """Open (header only) with content sniffing; DecodeError with a reason on failure.
 
@@ -174,10 +189,9 @@ def open_image(path: Path | str) -> Image.Image:
         raise DecodeError(f"cannot read file: {exc.strerror or exc}") from None
     if size == 0:
         raise DecodeError("empty file (0 bytes)")
+    _silence_pillow_warnings()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # bomb and corrupt-EXIF warnings: we decide
-            im = Image.open(path, formats=_open_formats)
+        im = Image.open(path, formats=_open_formats)
     except Image.DecompressionBombError as exc:
         raise DecodeError(f"too large: {exc}") from None
     except UnidentifiedImageError:
@@ -237,9 +251,7 @@ def decode(path: Path | str, *, min_long_side: int | None = None) -> DecodedImag
     """
     im = open_image(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow warns on odd EXIF/ICC; the photo is fine
-            return _decode_opened(im, min_long_side)
+        return _decode_opened(im, min_long_side)
     except DecodeError:
         raise
     except Exception as exc:

@@ -22,7 +22,6 @@ import logging
 import math
 import os
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,11 +125,9 @@ def _read_exifread(path: Path) -> _RawTags | None:
 
 def _read_pillow(im) -> _RawTags | None:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "Corrupt EXIF data": we only want what is readable
-            exif = exif_of(im)
-            sub = exif.get_ifd(ExifTags.IFD.Exif)
-            gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        exif = exif_of(im)  # Pillow's "Corrupt EXIF" warnings are silenced by open_image()
+        sub = exif.get_ifd(ExifTags.IFD.Exif)
+        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     except Exception as exc:
         log.debug("Pillow EXIF failed: %s", exc)
         return None

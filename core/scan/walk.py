@@ -4,7 +4,9 @@ Choices (why):
 - os.scandir, entries sorted by name: a directory reachable by two paths (a symlink) is always
   recorded under the same one, so re-scans don't see phantom moves.
 - Symlinked directories are followed, but every directory's real identity (st_dev, st_ino) is
-  remembered: a symlink loop or a second path to the same folder is walked once.
+  remembered: a symlink loop or a second path to the same folder is walked once. Symlinked
+  folders are walked after all real ones of the root, so a folder reachable both ways is
+  recorded under its real path.
 - Names starting with '.' (hidden files and folders, .thumbnails, .Trash, the default catalog
   under ~/.local) are skipped, and so is the catalog's own folder if it lies inside a root.
 - Photos are recognised by extension first (`IMAGE_EXTENSIONS`, no I/O). Files with a known
@@ -114,8 +116,11 @@ def walk_photos(root: str, *, known: Callable[[str], bool] = lambda path: False,
     """
     visited = set() if visited is None else visited
     problems = problems if problems is not None else WalkProblems()
-    stack = [root]
-    while stack:
+    stack, symlinked = [root], []
+    while stack or symlinked:
+        if not stack:
+            stack = sorted(symlinked, reverse=True)
+            symlinked = []
         directory = stack.pop()
         try:
             st = os.stat(directory)
@@ -139,7 +144,7 @@ def walk_photos(root: str, *, known: Callable[[str], bool] = lambda path: False,
                 continue
             try:
                 if entry.is_dir():  # follows symlinks; loops are cut by `visited`
-                    subdirs.append(entry.path)
+                    (symlinked if entry.is_symlink() else subdirs).append(entry.path)
                     continue
                 if not _is_candidate(entry, known):
                     continue

@@ -192,7 +192,8 @@ def test_hidden_symlink_loops_catalog_dir_and_formats(catalog, tmp_path):
         make_photo(cat.thumbs_dir / "thumb.jpg", 6)
         scan(cat, [root])
         found = sorted(os.path.relpath(p, root) for p in photos(cat))
-    assert found == ["a.jpg", "alias/d.JPEG", "no_extension", "subject01.happy"]
+    # sub/ is reachable as alias/ too: recorded once, under its real path.
+    assert found == ["a.jpg", "no_extension", "sub/d.JPEG", "subject01.happy"]
 
 
 def test_unicode_and_spaces_in_paths(catalog, tmp_path):
@@ -332,3 +333,12 @@ def test_progress_reports_done_and_final_counters(catalog, tmp_path, monkeypatch
     assert [p.done for p in reports] == [5, 10, 12]
     assert reports[-1].counters["new"] == 12
     assert set(changes.COUNTERS) <= set(reports[-1].counters)
+
+
+def test_rows_without_fingerprint_get_one_without_reindexing(catalog, library):
+    scan(catalog, [library])
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE photos SET fingerprint=NULL, status='indexed'")
+    assert scan(catalog)["unchanged"] == 6
+    rows = photos(catalog).values()
+    assert all(r["fingerprint"] and r["status"] == "indexed" for r in rows)

@@ -74,6 +74,31 @@ def test_every_orientation_comes_out_upright(tmp_path, orientation, min_long_sid
         assert np.abs(reference.astype(int) - decoded.bgr[:, :, ::-1]).max() <= 2
 
 
+@pytest.mark.parametrize("value", [0, 9, 65535])
+def test_invalid_orientation_is_ignored(tmp_path, value):
+    path = tmp_path / "odd.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = value
+    upright_card().save(path, exif=exif.tobytes())
+    decoded = decode(path)
+    assert decoded.orientation == 1 and decoded.full_size == (400, 240)
+    assert_upright(decoded)
+
+
+def test_mpo_from_phones_uses_the_first_frame_reduced(tmp_path):
+    path = tmp_path / "portrait.jpg"  # MPO: what phones write for portrait/depth photos
+    stored = upright_card(800, 480).transpose(INVERSE[6])
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored.save(path, format="MPO", save_all=True, exif=exif.tobytes(),
+                append_images=[Image.new("RGB", stored.size, (0, 0, 0))])
+    with Image.open(path) as im:
+        assert im.format == "MPO"
+    decoded = decode(path, min_long_side=200)
+    assert decoded.bgr.shape == (120, 200, 3) and decoded.full_size == (800, 480)
+    assert_upright(decoded)
+
+
 def test_orientation_applied_on_png_and_webp(tmp_path):
     for suffix in ("png", "webp"):
         path = tmp_path / f"o6.{suffix}"
