@@ -109,7 +109,185 @@ def interruptible() -> CancelToken:
 # == engine: index, status, faces, rescan, remove-folder ===================================
 
 def _add_engine_commands(sub) -> None:
-    pass
+    p = sub.add_parser("index", help="add folders and index their photos (resumable)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="photo folders to add and index")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("rescan", help="look for new, changed, moved and removed photos in "
+                                      "every folder, and index what changed")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_index, paths=None)
+
+    p = sub.add_parser("status", help="what the catalog holds")
+    p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    p.add_argument("--errors", action="store_true", help="list photos that could not be read")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("faces", help="every face in the catalog")
+    p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    p.add_argument("--embeddings", action="store_true",
+                   help="with --json: add each embedding (base64, little-endian float32 x 512)")
+    p.set_defaults(func=cmd_faces)
+
+    p = sub.add_parser("remove-folder", help="forget a folder: its photos and faces leave the "
+                                             "catalog (the files are not touched)")
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(func=cmd_remove_folder)
+
+
+def _add_index_options(p) -> None:
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes (default: one per core; 0 = in this process)")
+    p.add_argument("--model-pack", metavar="NAME|DIR",
+                   help="face models to use (default: the catalog's, else buffalo_s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def cmd_index(args) -> int:
+    from .pipeline import index
+
+    roots = None
+    if args.paths:
+        roots = [Path(p).expanduser().resolve() for p in args.paths]
+        for root in roots:
+            if not root.is_dir():
+                raise FileNotFoundError(f"not a folder: {root}")
+    token = interruptible()
+    scanned: dict[str, int] = {}
+    started = time.monotonic()
+
+    def job() -> Iterator[Progress]:
+        for progress in index(catalog, roots, workers=args.workers, cancel=token,
+                              pack=args.model_pack):
+            if progress.stage == "scan":
+                scanned.update(progress.counters)
+            yield progress
+
+    with open_catalog(args) as catalog:
+        last = run_with_progress(job(), quiet=args.quiet or args.json)
+    cancelled = token.cancelled
+    summary = {
+        "scan": scanned,
+        "indexed": last.done if last and last.stage == "index" else 0,
+        "pending_before": last.total if last and last.stage == "index" else 0,
+        "faces": (last.counters.get("faces", 0) if last and last.stage == "index" else 0),
+        "errors": (last.counters.get("errors", 0) if last and last.stage == "index" else 0),
+        "seconds": round(time.monotonic() - started, 2),
+        "cancelled": cancelled,
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        counts = ", ".join(f"{v} {k}" for k, v in scanned.items() if v)
+        print(f"scan: {counts or 'nothing found'}")
+        print(f"indexed {summary['indexed']} of {summary['pending_before']} photos: "
+              f"{summary['faces']} faces, {summary['errors']} errors "
+              f"({summary['seconds']:.1f} s)")
+        if summary["errors"]:
+            print("see `faceshelf status --errors` for the reasons")
+    if cancelled:
+        sys.stderr.write("stopped; the rest stays queued: run `faceshelf rescan` (or the same "
+                         "`faceshelf index` command) to resume\n")
+        return 130
+    return 0
+
+
+def cmd_status(args) -> int:
+    with open_catalog(args, readonly=True) as catalog:
+        status = _catalog_status(catalog, with_errors=args.errors)
+    if args.json:
+        print_json(status)
+        return 0
+    print(f"catalog   {status['catalog']} (revision {status['revision']})")
+    print(f"model     {status['model_id'] or '-'}")
+    for folder in status["folders"]:
+        print(f"folder    {folder['path']}  ({folder['photos']} photos)")
+    photos = status["photos"]
+    print(f"photos    {photos['total']}: {photos['indexed']} indexed, {photos['pending']} "
+          f"pending, {photos['error']} errors")
+    print(f"faces     {status['faces']} ({status['usable_faces']} usable for grouping)")
+    print(f"people    {status['people']} ({status['named_people']} named)")
+    for error in status.get("errors", []):
+        print(f"error     {error['path']}: {error['error']}")
+    return 0
+
+
+def _catalog_status(catalog, *, with_errors: bool) -> dict:
+    q = catalog.execute
+    by_status = dict(q("SELECT status, COUNT(*) FROM photos GROUP BY status").fetchall())
+    faces, usable = q("SELECT COUNT(*), COALESCE(SUM(usable), 0) FROM faces").fetchone()
+    people, named = q("SELECT COUNT(*), COUNT(name) FROM people").fetchone()
+    model = q("SELECT model_id FROM photos WHERE model_id IS NOT NULL "
+              "ORDER BY indexed_at DESC LIMIT 1").fetchone()
+    status = {
+        "catalog": str(catalog.dir),
+        "revision": catalog.revision(),
+        "model_id": model[0] if model else None,
+        "folders": [{"path": row[0], "photos": row[1]} for row in q(
+            "SELECT f.path, COUNT(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id = f.id "
+            "GROUP BY f.id ORDER BY f.path")],
+        "photos": {"total": sum(by_status.values()), "indexed": by_status.get("indexed", 0),
+                   "pending": by_status.get("pending", 0), "error": by_status.get("error", 0)},
+        "faces": faces,
+        "usable_faces": usable,
+        "people": people,
+        "named_people": named,
+    }
+    if with_errors:
+        status["errors"] = [{"path": row[0], "error": row[1]} for row in q(
+            "SELECT path, error FROM photos WHERE status='error' ORDER BY path")]
+    return status
+
+
+def cmd_faces(args) -> int:
+    import base64
+
+    import numpy as np
+
+    with open_catalog(args, readonly=True) as catalog:
+        rows = catalog.execute(
+            "SELECT f.id, f.photo_id, p.path, f.x1, f.y1, f.x2, f.y2, f.landmarks, f.det_score, "
+            "f.size, f.quality, f.usable, f.ignored, f.model_id, f.person_id, pe.name, "
+            "f.embedding FROM faces f JOIN photos p ON p.id = f.photo_id "
+            "LEFT JOIN people pe ON pe.id = f.person_id ORDER BY f.id")
+        if not args.json:
+            print("id\tphoto\tbox\tscore\tsize\tquality\tusable\tperson")
+            for r in rows:
+                person = r[15] or (f"#{r[14]}" if r[14] is not None else "-")
+                print(f"{r[0]}\t{r[2]}\t{r[3]:.0f},{r[4]:.0f},{r[5]:.0f},{r[6]:.0f}\t"
+                      f"{r[8]:.2f}\t{r[9]:.0f}\t{r[10]:.2f}\t{'yes' if r[11] else 'no'}\t{person}")
+            return 0
+        # Streamed, one face per line, so a library of 100k faces needs no big buffer.
+        out = sys.stdout
+        out.write("[")
+        for n, r in enumerate(rows):
+            face = {
+                "id": r[0], "photo_id": r[1], "path": r[2],
+                "box": [round(v, 2) for v in r[3:7]],
+                "landmarks": np.frombuffer(r[7], dtype=np.float32).reshape(5, 2)
+                .astype(float).round(2).tolist(),
+                "det_score": round(r[8], 4), "size": round(r[9], 2), "quality": r[10],
+                "usable": bool(r[11]), "ignored": bool(r[12]), "model_id": r[13],
+                "person_id": r[14], "person": r[15],
+            }
+            if args.embeddings:
+                vector = np.frombuffer(r[16], dtype="<f4")
+                face["embedding"] = base64.b64encode(vector.tobytes()).decode("ascii")
+            out.write(("\n" if n == 0 else ",\n") + json.dumps(face, ensure_ascii=False))
+        out.write("\n]\n")
+    return 0
+
+
+def cmd_remove_folder(args) -> int:
+    with open_catalog(args) as catalog:
+        removed = catalog.remove_folder(args.path)
+    if not removed:
+        sys.stderr.write(f"faceshelf: {args.path} is not one of the catalog's folders\n")
+        return 1
+    print(f"removed {Path(args.path).expanduser().resolve()} from the catalog (files untouched)")
+    return 0
 
 
 # == people: people, person, cluster, name, merge, move-faces, reject, ignore, review =======
@@ -126,8 +304,226 @@ def _add_search_commands(sub) -> None:
 
 # == export ================================================================================
 
+_EXPORT_STOPS = {
+    "disk_full": "the destination disk is full",
+    "permission_denied": "writing to the destination was refused (permission denied)",
+    "read_only": "the destination is read-only",
+    "other_device": "hard links cannot cross disks; use --mode copy or --mode symlink",
+    "cancelled": "cancelled",
+}
+_EXPORT_REASONS = {
+    "source_missing": "the original is missing",
+    "source_unreadable": "the original cannot be read",
+    "other_device": "the original is on another disk (hard links cannot cross disks)",
+    "inside_library": "the file would land inside a library folder",
+    "exists": "a file appeared under that name meanwhile; left untouched",
+}
+_QUERY_FLAGS = ("person", "not_people", "face", "photo", "photo_face", "similar_to",
+                "date_from", "date_to", "folder", "min_similarity", "top", "search_json")
+_OPTION_FLAGS = ("destination", "mode", "template", "by", "xmp", "xmp_frame", "manifest",
+                 "save_as")
+
+
 def _add_export_commands(sub) -> None:
-    pass
+    p = sub.add_parser(
+        "export", help="copy or link the photos of people or of a search out of the library",
+        description="Export photos to a folder without touching the originals. Re-running a "
+                    "saved album (--save-as, then --album) adds only what is new.")
+    q = p.add_argument_group("what to export (a saved --album brings its own)")
+    q.add_argument("--person", action="append", default=[], metavar="NAME",
+                   help="photos with this person (repeat: with ALL of them)")
+    q.add_argument("--any", action="store_true",
+                   help="with ANY of the --person instead of all of them")
+    q.add_argument("--not", dest="not_people", action="append", default=[], metavar="NAME",
+                   help="without this person (repeatable)")
+    q.add_argument("--face", type=int, metavar="ID", help="photos with a face like this one")
+    q.add_argument("--photo", metavar="PATH", help="photos with a face like one in this image")
+    q.add_argument("--photo-face", type=int, metavar="N", help="which face of --photo")
+    q.add_argument("--similar-to", metavar="PERSON",
+                   help="photos with faces like any of this person's")
+    q.add_argument("--since", dest="date_from", metavar="DATE", help="taken on/after (ISO)")
+    q.add_argument("--until", dest="date_to", metavar="DATE", help="taken on/before (ISO)")
+    q.add_argument("--folder", metavar="PATH", help="only photos under this library folder")
+    q.add_argument("--min-similarity", type=float, metavar="X")
+    q.add_argument("--top", type=int, metavar="K")
+    q.add_argument("--search-json", metavar="FILE",
+                   help="a search as SearchSpec JSON (as `search --json` takes; - for stdin)")
+    p.add_argument("--album", metavar="NAME", help="re-export this saved album")
+    p.add_argument("--to", dest="destination", metavar="DIR", help="destination folder")
+    p.add_argument("--mode", choices=("copy", "hardlink", "symlink"),
+                   help="copy (default), hardlink (same disk only) or symlink")
+    p.add_argument("--template", metavar="T",
+                   help="file name, default {date}_{name}.{ext}; fields: {date} {year} {month} "
+                        "{day} {time} {people} {person} {name} {ext} {folder} {photo_id}")
+    p.add_argument("--by", choices=("year", "person"), help="one sub-folder per year or person")
+    p.add_argument("--xmp", action="store_true",
+                   help="write <file>.xmp sidecars with names and MWG face regions")
+    p.add_argument("--xmp-frame", choices=("oriented", "stored"),
+                   help="normalise regions to the displayed image (default) or stored pixels")
+    p.add_argument("--manifest", choices=("json", "csv"),
+                   help="also write faceshelf-manifest.json|csv listing what the folder holds")
+    p.add_argument("--save-as", metavar="ALBUM", help="remember this export as an album")
+    p.add_argument("--prune", action="store_true",
+                   help="album only: remove files it wrote whose photos no longer match "
+                        "(never files it did not write, never files changed since)")
+    p.add_argument("--dry-run", action="store_true", help="list what would happen, write nothing")
+    p.add_argument("--no-fsync", action="store_true",
+                   help="do not flush each file to disk (faster; a power cut may lose files)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=_cmd_export)
+
+    a = sub.add_parser("albums", help="list saved export albums")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--delete", metavar="NAME", help="forget an album (its files stay)")
+    a.set_defaults(func=_cmd_albums)
+
+
+def _export_spec(args):
+    from .search.spec import SearchSpec
+
+    if args.search_json:
+        mixed = [f for f in _QUERY_FLAGS if f != "search_json" and getattr(args, f)]
+        if mixed or args.any:
+            from .export import ExportError
+
+            raise ExportError("--search-json is the whole query; drop the other query options")
+        text = sys.stdin.read() if args.search_json == "-" else Path(
+            args.search_json).read_text(encoding="utf-8")
+        return SearchSpec.from_json(json.loads(text))
+    people = [int(p) if p.isdigit() else p for p in args.person]
+    return SearchSpec(
+        face_id=args.face, photo_path=args.photo, photo_face=args.photo_face,
+        similar_to_person=args.similar_to,
+        people_all=[] if args.any else people, people_any=people if args.any else [],
+        people_not=[int(p) if p.isdigit() else p for p in args.not_people],
+        date_from=args.date_from, date_to=args.date_to, folder=args.folder,
+        min_similarity=args.min_similarity, top=args.top)
+
+
+def _export_request(args):
+    from .export import ExportError, ExportOptions, ExportRequest
+
+    common = dict(prune=args.prune, dry_run=args.dry_run, fsync=not args.no_fsync)
+    if args.album:
+        given = [f for f in _QUERY_FLAGS + _OPTION_FLAGS
+                 if getattr(args, f) not in (None, [], False)]
+        if given or args.any:
+            raise ExportError("--album re-exports the saved query, destination and options; "
+                              "only --dry-run, --prune, --no-fsync and --json go with it")
+        return ExportRequest(album=args.album, **common)
+    if not args.destination:
+        raise ExportError("where to? give --to DIR (or --album NAME)")
+    options = ExportOptions(mode=args.mode or "copy", by=args.by, xmp=args.xmp,
+                            xmp_frame=args.xmp_frame or "oriented", manifest=args.manifest)
+    if args.template:
+        options.template = args.template
+    return ExportRequest(spec=_export_spec(args), destination=args.destination, options=options,
+                         save_as=args.save_as, **common)
+
+
+def _keep_result(job, box: list):
+    """Drive `job` for run_with_progress and keep the generator's return value."""
+    box.append((yield from job))
+
+
+def _cmd_export(args) -> int:
+    from .export import ExportError, run_export
+
+    try:
+        request = _export_request(args)
+        with open_catalog(args) as cat:
+            result: list = []
+            run_with_progress(_keep_result(run_export(cat, request, interruptible()), result),
+                              quiet=args.json or args.dry_run)
+            summary = result[0]
+    except ExportError as error:
+        sys.stderr.write(f"faceshelf export: {error}\n")
+        return 2
+    if args.json:
+        print_json(_export_summary_json(summary))
+    else:
+        _print_export_summary(summary)
+    if summary.stopped == "cancelled":
+        return 130
+    return 0 if summary.ok else 1
+
+
+def _export_summary_json(s) -> dict:
+    return {
+        "destination": s.destination, "album": s.album, "dry_run": s.dry_run,
+        "photos_matched": s.photos_matched, "added": s.added, "skipped": s.skipped,
+        "removed": s.removed, "kept": s.kept, "failed": s.failed,
+        "sidecars_written": s.sidecars_written, "bytes_written": s.bytes_written,
+        "seconds": round(s.seconds, 3), "stale_temp_removed": s.stale_temp_removed,
+        "manifest": s.manifest, "stopped": s.stopped,
+        "failures": [{"dest": f.dest, "source": f.source, "reason": f.reason, "error": f.error}
+                     for f in s.failures],
+        "files": [{"action": f.action, "reason": f.reason, "kind": f.kind, "dest": f.dest,
+                   "source": f.source, "photo_id": f.photo_id} for f in s.plan.files],
+    }
+
+
+def _print_export_summary(s) -> None:
+    out = sys.stdout
+    if s.dry_run:
+        for f in s.plan.files:
+            what = f"{f.action:<7}{f.dest}"
+            if f.action == "add" and f.kind == "photo":
+                what += f"  <- {f.source}"
+            if f.reason not in ("new", "unmatched") or f.action == "keep":
+                what += f"  ({f.reason})"
+            out.write(what + "\n")
+        if s.plan.stale_temp:
+            out.write(f"would clean {len(s.plan.stale_temp)} temporary file(s) of an "
+                      f"interrupted export\n")
+        out.write(f"dry run, nothing written: {s.photos_matched} photo(s) match; would add "
+                  f"{s.added}, skip {s.skipped}, remove {s.removed}, keep {s.kept}"
+                  f"{f', {s.failed} cannot be exported' if s.failed else ''}\n")
+        return
+    for f in s.failures:
+        why = _EXPORT_REASONS.get(f.reason) or _EXPORT_STOPS.get(f.reason) or f.reason
+        detail = f" [{f.error}]" if f.error and f.error not in why else ""
+        sys.stderr.write(f"not exported: {f.source or f.dest}: {why}{detail}\n")
+    mb = s.bytes_written / 1e6
+    speed = f", {mb / s.seconds:.1f} MB/s" if s.seconds > 0 and mb > 1 else ""
+    album = f" (album {s.album})" if s.album else ""
+    out.write(f"{s.destination}{album}: {s.photos_matched} photo(s) match; added {s.added}, "
+              f"skipped {s.skipped} already there, removed {s.removed}, kept {s.kept}, "
+              f"failed {s.failed}; {mb:.1f} MB in {s.seconds:.1f} s{speed}\n")
+    if s.sidecars_written:
+        out.write(f"{s.sidecars_written} XMP sidecar(s) written\n")
+    if s.stale_temp_removed:
+        out.write(f"cleaned {s.stale_temp_removed} temporary file(s) of an interrupted export\n")
+    if s.manifest:
+        out.write(f"manifest: {s.manifest}\n")
+    if s.stopped:
+        why = _EXPORT_STOPS.get(s.stopped, s.stopped)
+        sys.stderr.write(f"export stopped: {why}. No partial file was left; run the same "
+                         f"command again to finish.\n")
+
+
+def _cmd_albums(args) -> int:
+    from .export import delete_album, list_albums
+
+    with open_catalog(args) as cat:
+        if args.delete:
+            if not delete_album(cat, args.delete):
+                sys.stderr.write(f"faceshelf albums: no album named {args.delete!r}\n")
+                return 2
+            print(f"forgot album {args.delete!r} (its exported files stay where they are)")
+            return 0
+        albums = list_albums(cat)
+    if args.json:
+        print_json([a.to_json() for a in albums])
+        return 0
+    if not albums:
+        print("no albums yet (export with --save-as NAME to make one)")
+    for a in albums:
+        when = (time.strftime("%Y-%m-%d %H:%M", time.localtime(a.exported_at))
+                if a.exported_at else "never")
+        print(f"{a.name}: {a.file_count} photo(s) in {a.destination}, {a.options.mode}, "
+              f"last exported {when}")
+    return 0
 
 
 # == entry point ===========================================================================

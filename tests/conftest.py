@@ -35,3 +35,19 @@ def insightface_images() -> Path:
 
     spec = importlib.util.find_spec("insightface")
     return Path(list(spec.submodule_search_locations)[0]) / "data" / "images"
+
+
+@pytest.fixture(scope="session")
+def face_analyzer():
+    """One loaded FaceAnalyzer (real buffalo_s models) shared by the whole session."""
+    from core.faces.analyzer import FaceAnalyzer
+
+    return FaceAnalyzer(threads=2)
+
+
+@pytest.fixture
+def photo_library(tmp_path, catalog, insightface_images):
+    """Real JPEG files under tmp_path/library, registered in `catalog` (export tests)."""
+    from tests.core.export.helpers import PhotoLibrary
+
+    return PhotoLibrary(catalog, tmp_path / "library", insightface_images)

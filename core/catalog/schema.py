@@ -131,6 +131,15 @@ MIGRATIONS: list[str] = [
         UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision';
     END;
     """,
+    # 2: export bookkeeping. A re-export may only remove a file it wrote and that nobody changed
+    # since (size + mtime), and must tell a photo from its XMP sidecar and which per-person
+    # sub-folder ("slot") a copy belongs to.
+    """
+    ALTER TABLE album_files ADD COLUMN mtime_ns INTEGER;
+    ALTER TABLE album_files ADD COLUMN kind TEXT NOT NULL DEFAULT 'photo';  -- photo | xmp
+    ALTER TABLE album_files ADD COLUMN slot TEXT NOT NULL DEFAULT '';
+    CREATE INDEX album_files_photo ON album_files(album_id, photo_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,290 @@
+"""Deciding what an export will do, file by file, before touching anything.
+
+The plan is also the dry run and the GUI's preview. Each planned file has an action:
+    add     write it (reason: new | missing — an album file that disappeared is restored)
+    skip    nothing to do (exported — the album wrote it; present — an identical file is
+            already there; modified — the album wrote it, someone changed it since: left alone)
+    update  rewrite an XMP sidecar the album wrote and nobody changed (names changed since)
+    remove  with prune: an album file whose photo no longer matches, unchanged since written
+    keep    an album file no longer matching, left alone (unmatched — no prune asked;
+            modified — changed since written, so it is not ours to delete any more)
+    error   cannot be written (source_missing, other_device for a hard link)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..search.spec import SearchSpec
+from . import files as fs
+from .albums import Album, AlbumFile, album_files, find_album
+from .naming import name_key, numbered, render
+from .options import ExportError, ExportOptions
+from .selection import ExportItem, select_items
+from .xmp import sidecar_xml
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExportRequest:
+    spec: SearchSpec | None = None
+    destination: str | None = None
+    options: ExportOptions = field(default_factory=ExportOptions)
+    album: str | None = None      # re-export this saved album (its spec, destination, options)
+    save_as: str | None = None    # save spec + destination + options under this name, export
+    prune: bool = False           # remove album files whose photos no longer match
+    dry_run: bool = False
+    fsync: bool = True            # flush each file to disk before giving it its final name
+
+
+@dataclass
+class PlannedFile:
+    action: str                   # add | skip | update | remove | keep | error
+    reason: str
+    kind: str                     # photo | xmp
+    dest: str                     # absolute path
+    photo_id: int | None = None
+    source: str | None = None
+    slot: str = ""
+    owned: AlbumFile | None = None    # the album_files row when the album wrote it
+    item: ExportItem | None = field(default=None, repr=False)
+    content: bytes | None = field(default=None, repr=False)   # sidecar bytes
+
+
+@dataclass
+class ExportPlan:
+    destination: str
+    options: ExportOptions
+    spec: SearchSpec
+    album: Album | None           # the saved album being updated (None for one-off / save_as)
+    save_as: str | None
+    prune: bool
+    photos_matched: int
+    files: list[PlannedFile]
+    stale_temp: list[str]
+
+    def count(self, action: str, kind: str | None = "photo") -> int:
+        return sum(1 for f in self.files if f.action == action and (kind is None or f.kind == kind))
+
+
+def resolve_destination(raw: str) -> Path:
+    """Absolute path with symlinks of its existing part resolved (what the OS will write to)."""
+    path = Path(os.path.abspath(Path(raw).expanduser()))
+    anchor = fs.existing_ancestor(path)
+    real = Path(os.path.realpath(anchor)) / path.relative_to(anchor)
+    if anchor.exists() and not anchor.is_dir():
+        raise ExportError(f"cannot export to {path}: {anchor} is a file, not a folder")
+    return real
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def library_roots(catalog) -> list[Path]:
+    return [Path(os.path.realpath(r["path"])) for r in catalog.folders()]
+
+
+def check_outside_library(catalog, dest: Path) -> None:
+    for root in library_roots(catalog):
+        if _inside(dest, root):
+            raise ExportError(
+                f"refusing to export into {dest}: it is inside the library folder {root}, "
+                f"so the exported copies would be indexed again as new photos; choose a "
+                f"folder outside it")
+    cat_dir = Path(os.path.realpath(catalog.dir))
+    if _inside(dest, cat_dir):
+        raise ExportError(f"refusing to export into the catalog folder {cat_dir}")
+
+
+def _resolve_request(catalog, req: ExportRequest) -> tuple[SearchSpec, str, ExportOptions,
+                                                           Album | None]:
+    if req.album:
+        if req.save_as:
+            raise ExportError("give either an album to update or --save-as, not both")
+        album = find_album(catalog, req.album)
+        if album is None:
+            raise ExportError(f"no album named {req.album!r}")
+        return album.spec, album.destination, album.options, album
+    if req.spec is None or not req.destination:
+        raise ExportError("an export needs a query and a destination (or a saved album)")
+    if req.save_as and find_album(catalog, req.save_as.strip()):
+        raise ExportError(f"an album named {req.save_as.strip()!r} already exists; update it "
+                          f"with --album {req.save_as.strip()!r}")
+    if req.prune and not req.save_as:
+        raise ExportError("--prune only applies to a saved album (it removes only files the "
+                          "album wrote itself)")
+    return req.spec, req.destination, req.options, None
+
+
+class _Names:
+    """Names taken in each destination folder, compared as case-insensitive file systems do."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[Path, dict[str, str]] = {}
+
+    def folder(self, folder: Path) -> dict[str, str]:
+        if folder not in self._dirs:
+            try:
+                listing = os.listdir(folder)
+            except (FileNotFoundError, NotADirectoryError):
+                listing = []
+            self._dirs[folder] = {name_key(n): n for n in listing}
+        return self._dirs[folder]
+
+    def reserve(self, path: Path) -> None:
+        self.folder(path.parent)[name_key(path.name)] = path.name
+
+
+def same_photo(source: str, existing: Path, mode: str) -> bool:
+    """Is `existing` what this export would write for `source` (an earlier export's result)?"""
+    try:
+        if mode == "symlink":
+            return os.path.islink(existing) and os.readlink(existing) == os.path.abspath(source)
+        if mode == "hardlink":
+            return os.path.samefile(source, existing)
+        st, src = os.lstat(existing), os.stat(source)
+    except OSError:
+        return False
+    return (not os.path.islink(existing) and st.st_size == src.st_size
+            and st.st_mtime_ns == src.st_mtime_ns)
+
+
+def plan_export(catalog, req: ExportRequest) -> ExportPlan:
+    """What `run_export` would do; reads only (the dry run and the GUI preview)."""
+    spec, destination, options, album = _resolve_request(catalog, req)
+    options.validate()
+    try:
+        spec.validate()
+    except ValueError as error:
+        raise ExportError(str(error)) from None
+    dest = resolve_destination(destination)
+    check_outside_library(catalog, dest)
+    roots_below = [r for r in library_roots(catalog) if dest in r.parents]
+    try:
+        items = select_items(catalog, spec, options.by)
+    except ValueError as error:   # unknown person, bad date, ...
+        raise ExportError(str(error)) from None
+    except NotImplementedError as error:
+        raise ExportError(f"this kind of search is not available yet ({error})") from None
+
+    owned = album_files(catalog, album.id) if album else []
+    owned_by_key = {(f.photo_id, f.slot, f.kind): f for f in owned}
+    names = _Names()
+    for f in owned:
+        names.reserve(Path(f.dest_path))
+    dest_dev = os.stat(fs.existing_ancestor(dest)).st_dev
+    planned: list[PlannedFile] = []
+    matched: set[str] = set()
+
+    for item in items:
+        for slot in item.slots:
+            photo = _plan_photo(item, slot, dest, options, owned_by_key, names, dest_dev,
+                                roots_below)
+            planned.append(photo)
+            if photo.owned:
+                matched.add(photo.dest)
+            if options.xmp and photo.action in ("add", "skip"):
+                sidecar = _plan_sidecar(item, slot, photo, options, owned_by_key)
+                planned.append(sidecar)
+                if sidecar.owned:
+                    matched.add(sidecar.dest)
+
+    for f in owned:
+        if f.dest_path in matched:
+            continue
+        planned.append(_plan_unmatched(f, prune=req.prune))
+
+    stale = [str(p) for p in fs.stale_temp_files(dest)]
+    return ExportPlan(destination=str(dest), options=options, spec=spec, album=album,
+                      save_as=req.save_as.strip() if req.save_as else None, prune=req.prune,
+                      photos_matched=len(items), files=planned, stale_temp=stale)
+
+
+def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,
+                owned_by_key: dict, names: _Names, dest_dev: int,
+                roots_below: list[Path]) -> PlannedFile:
+    base = dict(kind="photo", photo_id=item.photo_id, source=item.path, slot=slot, item=item)
+    own = owned_by_key.get((item.photo_id, slot, "photo"))
+    if own is not None:
+        state = fs.file_state(Path(own.dest_path))
+        if state is None:
+            return _checked_source(PlannedFile("add", "missing", dest=own.dest_path, owned=own,
+                                               **base), options, dest_dev)
+        unchanged = (state.size, state.mtime_ns) == (own.size, own.mtime_ns)
+        return PlannedFile("skip", "exported" if unchanged else "modified", dest=own.dest_path,
+                           owned=own, **base)
+
+    rel = Path(render(options.template, item, slot, options.by))
+    folder = dest / rel.parent
+    if any(_inside(folder, r) for r in roots_below):
+        return PlannedFile("error", "inside_library", dest=str(dest / rel), **base)
+    taken = names.folder(folder)
+    n = 1
+    while True:
+        candidate = numbered(rel.name, n)
+        existing = taken.get(name_key(candidate))
+        if existing is None:
+            break
+        if same_photo(item.path, folder / existing, options.mode):
+            return PlannedFile("skip", "present", dest=str(folder / existing), **base)
+        n += 1
+    target = folder / candidate
+    names.reserve(target)
+    return _checked_source(PlannedFile("add", "new", dest=str(target), **base), options, dest_dev)
+
+
+def _checked_source(pf: PlannedFile, options: ExportOptions, dest_dev: int) -> PlannedFile:
+    try:
+        st = os.stat(pf.source)
+    except OSError:
+        pf.action, pf.reason = "error", "source_missing"
+        return pf
+    if options.mode == "hardlink" and st.st_dev != dest_dev:
+        pf.action, pf.reason = "error", "other_device"
+    return pf
+
+
+def _plan_sidecar(item: ExportItem, slot: str, photo: PlannedFile, options: ExportOptions,
+                  owned_by_key: dict) -> PlannedFile:
+    content = sidecar_xml(item, options.xmp_frame).encode("utf-8")
+    dest = photo.dest + ".xmp"
+    base = dict(kind="xmp", dest=dest, photo_id=item.photo_id, slot=slot, item=item,
+                content=content)
+    own = owned_by_key.get((item.photo_id, slot, "xmp"))
+    state = fs.file_state(Path(dest))
+    if own is not None and own.dest_path == dest:
+        if state is None:
+            return PlannedFile("add", "missing", owned=own, **base)
+        if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+            return PlannedFile("skip", "modified", owned=own, **base)
+        if _read(dest) == content:
+            return PlannedFile("skip", "exported", owned=own, **base)
+        return PlannedFile("update", "sidecar_changed", owned=own, **base)
+    if state is not None:
+        return PlannedFile("skip", "present", **base)
+    return PlannedFile("add", "new", **base)
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _plan_unmatched(f: AlbumFile, *, prune: bool) -> PlannedFile:
+    base = dict(kind=f.kind, dest=f.dest_path, photo_id=f.photo_id, slot=f.slot, owned=f)
+    state = fs.file_state(Path(f.dest_path))
+    if state is None:
+        return PlannedFile("remove", "gone", **base)   # only the bookkeeping row goes
+    if (state.size, state.mtime_ns) != (f.size, f.mtime_ns):
+        return PlannedFile("keep", "modified", **base)
+    if not prune:
+        return PlannedFile("keep", "unmatched", **base)
+    return PlannedFile("remove", "unmatched", **base)

@@ -1,0 +1,242 @@
+"""Carrying out an export plan: a generator of Progress that returns an ExportSummary.
+
+Order for each new file of an album: write the temporary file, record it in album_files, then
+publish it. A kill between the last two leaves a recorded file that is missing, which the next
+run restores under the same name; a kill before leaves only a temporary file, cleaned up by the
+next run. A full disk or a refused write stops the export (every later file would fail the same
+way); an unreadable original only skips that photo.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..jobs import CancelToken, Progress
+from . import files as fs
+from .albums import AlbumFile, create_album, forget_file, mark_exported, record_file
+from .manifest import write_manifest
+from .plan import ExportPlan, ExportRequest, PlannedFile, plan_export
+from .options import ExportError
+
+log = logging.getLogger(__name__)
+
+STOP_REASONS = {errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full",
+                errno.EACCES: "permission_denied", errno.EPERM: "permission_denied",
+                errno.EROFS: "read_only", errno.EXDEV: "other_device"}
+
+
+@dataclass
+class ExportFailure:
+    dest: str
+    source: str | None
+    reason: str          # source_missing | source_unreadable | disk_full | permission_denied |
+    #                      read_only | exists | other_device | inside_library | error
+    error: str           # the system's message
+
+
+@dataclass
+class ExportSummary:
+    destination: str
+    album: str | None
+    dry_run: bool
+    photos_matched: int = 0
+    added: int = 0             # photo files written (sidecars counted apart)
+    skipped: int = 0
+    removed: int = 0
+    kept: int = 0              # album files no longer matching, left in place
+    failed: int = 0
+    sidecars_written: int = 0
+    bytes_written: int = 0
+    seconds: float = 0.0
+    stale_temp_removed: int = 0
+    manifest: str | None = None
+    stopped: str | None = None   # cancelled | disk_full | permission_denied | read_only | ...
+    failures: list[ExportFailure] = field(default_factory=list)
+    plan: ExportPlan | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.stopped is None
+
+
+def _summary_of_plan(plan: ExportPlan, dry_run: bool) -> ExportSummary:
+    s = ExportSummary(destination=plan.destination,
+                      album=plan.album.name if plan.album else plan.save_as, dry_run=dry_run,
+                      photos_matched=plan.photos_matched, plan=plan)
+    s.skipped = plan.count("skip")
+    s.kept = plan.count("keep")
+    for f in plan.files:
+        if f.action == "error":
+            s.failures.append(ExportFailure(f.dest, f.source, f.reason, ""))
+    s.failed = len(s.failures)
+    if dry_run:
+        s.added = plan.count("add")
+        s.removed = plan.count("remove")
+        s.sidecars_written = plan.count("add", "xmp") + plan.count("update", "xmp")
+    return s
+
+
+def run_export(catalog, request: ExportRequest, cancel: CancelToken | None = None
+               ) -> Generator[Progress, None, ExportSummary]:
+    """Export; yields Progress, returns the summary. With dry_run, writes nothing anywhere."""
+    started = time.monotonic()
+    plan = plan_export(catalog, request)
+    summary = _summary_of_plan(plan, request.dry_run)
+    work = [f for f in plan.files if f.action in ("add", "update", "remove")]
+    if request.dry_run:
+        yield Progress("export", done=0, total=0, message="dry run")
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    dest = Path(plan.destination)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(f"cannot create the destination folder {dest}: "
+                          f"{error.strerror or error}") from None
+    album_id = plan.album.id if plan.album else None
+    if plan.save_as:
+        album_id = create_album(catalog, plan.save_as, plan.spec, str(dest), plan.options).id
+    for stale in plan.stale_temp:
+        fs.discard(Path(stale))
+        summary.stale_temp_removed += 1
+
+    total = len(work)
+    if total:
+        yield Progress("export", done=0, total=total)
+    touched: set[Path] = set()
+    for done, pf in enumerate(work, 1):
+        if cancel is not None and cancel.cancelled:
+            summary.stopped = "cancelled"
+            break
+        try:
+            _execute(catalog, album_id, pf, summary, request.fsync, dest, plan.options.mode)
+            touched.add(Path(pf.dest).parent)
+        except OSError as error:
+            reason = _failure_reason(error)
+            summary.failures.append(ExportFailure(pf.dest, pf.source, reason,
+                                                  error.strerror or str(error)))
+            summary.failed += 1
+            if fs.is_fatal(error) or error.errno == errno.EXDEV:
+                summary.stopped = reason
+                log.warning("export stopped: %s (%s)", reason, error)
+                break
+            log.warning("export of %s failed: %s", pf.source or pf.dest, error)
+        elapsed = time.monotonic() - started
+        rate = done / elapsed if elapsed > 0 else None
+        yield Progress("export", done=done, total=total, rate=rate,
+                       eta_s=(total - done) / rate if rate else None,
+                       counters={"added": summary.added, "removed": summary.removed,
+                                 "failed": summary.failed})
+
+    if plan.options.manifest and summary.stopped is None:
+        try:
+            summary.manifest = write_manifest(plan, dest, summary, request.fsync)
+        except OSError as error:
+            summary.failures.append(ExportFailure(str(dest), None, _failure_reason(error),
+                                                  error.strerror or str(error)))
+            summary.failed += 1
+    if request.fsync:
+        for folder in touched | {dest}:
+            _fsync_dir(folder)
+    if album_id is not None and summary.stopped is None:
+        mark_exported(catalog, album_id)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _failure_reason(error: OSError) -> str:
+    if isinstance(error, fs.SourceError):
+        return "source_missing" if error.errno == errno.ENOENT else "source_unreadable"
+    if isinstance(error, FileExistsError):
+        return "exists"
+    return STOP_REASONS.get(error.errno, "error")
+
+
+def _execute(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSummary,
+             fsync: bool, root: Path, mode: str) -> None:
+    target = Path(pf.dest)
+    if pf.action == "remove":
+        _remove(catalog, album_id, pf, summary, root)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp: Path | None = fs.temp_path(target.parent)
+    try:
+        written = _write_temp(pf, tmp, fsync, mode)
+        if album_id is not None:
+            # Recorded before it is published: a kill in between leaves a "missing" album file
+            # that the next run restores, never an unowned duplicate.
+            record_file(catalog, album_id, AlbumFile(pf.photo_id, pf.dest, written.size,
+                                                     written.mtime_ns, pf.kind, pf.slot))
+        if pf.action == "update":
+            _check_unchanged(pf)
+            fs.replace(tmp, target)
+        else:
+            try:
+                fs.publish(tmp, target)
+            except FileExistsError:
+                if album_id is not None and pf.owned is None:
+                    forget_file(catalog, album_id, pf.dest)
+                raise
+        tmp = None
+    finally:
+        fs.discard(tmp)   # any failure: no partial file stays behind
+    if pf.kind == "photo":
+        summary.added += 1
+        if mode == "copy":
+            summary.bytes_written += written.size
+    else:
+        summary.sidecars_written += 1
+
+
+def _write_temp(pf: PlannedFile, tmp: Path, fsync: bool, mode: str) -> fs.Written:
+    if pf.kind == "xmp":
+        return fs.write_bytes(pf.content or b"", tmp, fsync=fsync)
+    if mode == "hardlink":
+        return fs.write_hardlink(pf.source, tmp)
+    if mode == "symlink":
+        return fs.write_symlink(pf.source, tmp)
+    return fs.write_copy(pf.source, tmp, fsync=fsync)
+
+
+def _check_unchanged(pf: PlannedFile) -> None:
+    state = fs.file_state(Path(pf.dest))
+    own = pf.owned
+    if own is not None and state is not None and (state.size, state.mtime_ns) != (
+            own.size, own.mtime_ns):
+        raise FileExistsError(errno.EEXIST, "changed since it was exported", pf.dest)
+
+
+def _remove(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSummary,
+            root: Path) -> None:
+    own = pf.owned
+    target = Path(pf.dest)
+    state = fs.file_state(target)
+    if state is not None:
+        if own is None or (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+            return   # changed between plan and now: not ours to delete any more
+        os.unlink(target)
+        fs.remove_empty_parents(target, root)
+        if pf.kind == "photo":
+            summary.removed += 1
+    if album_id is not None:
+        forget_file(catalog, album_id, pf.dest)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,198 @@
+"""Faces of one photo: detect on a reduced decode, align from enough resolution, embed in a batch.
+
+Speed comes from detecting on the DCT-scaled decode (1/4 of a 12 MP JPEG: ~28 ms instead of
+~70 ms) with the detector input shaped like the photo (640x480, not a padded 640x640). Accuracy
+comes from aligning each face from an image where it is at least `ALIGN_SOURCE_MIN_PX` wide:
+a face of 150 px in the full frame is 37 px in the 1/4 decode and its embedding drifts (cosine
+0.88 to the full-resolution one); such photos are decoded again at 1/2 scale, and only those.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .align import align_face
+
+log = logging.getLogger(__name__)
+
+# A face must be at least this wide (box px) in the image it is aligned from; below it the
+# photo is decoded again at higher resolution. 1/2 scale is as good as full resolution for
+# small faces (MEASUREMENTS.md), so the re-decode never goes beyond what that needs.
+ALIGN_SOURCE_MIN_PX = 64
+# Faces smaller than this (full-resolution px) are stored but not clustered: see
+# bench/face_size.py for the verification accuracy by face size that chose it.
+MIN_USABLE_SIZE = 40
+# Detections below this score are stored but not clustered.
+MIN_USABLE_SCORE = 0.6
+# Small images are not blown up to the detector's 640 input: SCRFD misses faces that fill
+# most of its input (measured on 40 ORL 23x28 crops: 0/40 found at 640, 40/40 at 320 with
+# padding; LFW 150x150: 300/300 either way, 4x faster at 320). So the input follows the image
+# size, at least SMALL_IMAGE_PX, and images below that get a border so a face that fills the
+# whole picture (a passport-style crop) keeps some context.
+SMALL_IMAGE_PX = 320
+DEFAULT_DET_THRESH = 0.5
+
+
+@dataclass
+class DetectedFace:
+    box: tuple[float, float, float, float]   # x1, y1, x2, y2 in oriented full-resolution pixels
+    landmarks: np.ndarray                    # (5, 2) float32, oriented full-resolution pixels
+    det_score: float
+    size: float                              # min(box width, height), full-resolution pixels
+    quality: float                           # 0..1, higher is better
+    usable: bool                             # False: too small or too poor to cluster
+    embedding: np.ndarray                    # (512,) float32, L2-normalised
+
+
+@dataclass
+class AnalyzedPhoto:
+    """What `analyze_file` found. Unpacks as (metadata, image, faces)."""
+    metadata: object                         # core.scan.metadata.PhotoMetadata
+    image: object                            # DecodedImage the faces were detected on
+    detail: object                           # DecodedImage the crops came from (may be `image`)
+    faces: list[DetectedFace]
+
+    def __iter__(self) -> Iterator:
+        return iter((self.metadata, self.image, self.faces))
+
+
+def detector_input_size(width: int, height: int, det_size: int) -> tuple[int, int]:
+    """Detector input (w, h) with the long side `det_size` and the photo's aspect ratio, both
+    multiples of 32 (the largest stride), so no time goes into detecting on padding."""
+    if width >= height:
+        return det_size, min(det_size, 32 * math.ceil(det_size * height / width / 32))
+    return min(det_size, 32 * math.ceil(det_size * width / height / 32)), det_size
+
+
+def pose_score(landmarks: np.ndarray) -> float:
+    """1 for a frontal face, towards 0 for a profile or a strongly tilted-up/down one.
+
+    Measured in the frame of the eye line (roll does not matter): the nose should sit halfway
+    between the eyes, and below them by half the eye-to-mouth distance (ArcFace template).
+    """
+    left_eye, right_eye, nose, mouth_left, mouth_right = landmarks.astype(np.float64)
+    axis = right_eye - left_eye
+    eye_dist = float(np.hypot(*axis))
+    if eye_dist < 1e-6:
+        return 0.0
+    axis /= eye_dist
+    normal = np.array([-axis[1], axis[0]])
+    yaw = float(np.dot(nose - left_eye, axis)) / eye_dist          # 0.5 when frontal
+    mouth_depth = float(np.dot((mouth_left + mouth_right) / 2 - left_eye, normal))
+    if mouth_depth <= 1e-6:
+        return 0.0
+    pitch = float(np.dot(nose - left_eye, normal)) / mouth_depth    # 0.5 in the template
+    yaw_score = max(0.0, 1.0 - 2.0 * abs(yaw - 0.5))
+    pitch_score = max(0.0, 1.0 - 2.5 * abs(pitch - 0.5))
+    return yaw_score * pitch_score
+
+
+def quality_score(det_score: float, size: float, landmarks: np.ndarray) -> float:
+    """Detection confidence x size (saturating at 112 px, the crop size) x frontality."""
+    confidence = min(1.0, max(0.0, (det_score - 0.3) / 0.5))
+    sharpness = min(1.0, max(0.0, (size - MIN_USABLE_SIZE / 2) / (112 - MIN_USABLE_SIZE / 2)))
+    return round(confidence * sharpness * (0.3 + 0.7 * pose_score(landmarks)), 4)
+
+
+class FaceAnalyzer:
+    """Detector + recognizer of one model pack. Not thread-safe: one per worker."""
+
+    def __init__(self, pack=None, *, threads: int = 1, det_size: int = 640,
+                 det_thresh: float = DEFAULT_DET_THRESH) -> None:
+        from .models import find_pack, load_models
+
+        if pack is None or isinstance(pack, (str, Path)):
+            pack = find_pack(str(pack) if pack is not None else None)
+        self.models = load_models(pack, threads=threads)
+        self.model_id: str = self.models.model_id
+        self.det_size = det_size
+        self.det_thresh = det_thresh
+
+    # -- detection ------------------------------------------------------------------------
+    def _detect(self, bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(det[n, 5], kps[n, 5, 2]) in the pixels of `bgr`."""
+        height, width = bgr.shape[:2]
+        pad = 0
+        if max(width, height) < SMALL_IMAGE_PX:
+            pad = max(width, height) // 4
+            bgr = cv2.copyMakeBorder(bgr, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+            height, width = bgr.shape[:2]
+        long_side = max(width, height)
+        det_size = self.det_size if long_side >= self.det_size else \
+            max(SMALL_IMAGE_PX, 32 * math.ceil(long_side / 32))
+        input_size = detector_input_size(width, height, min(det_size, self.det_size))
+        det, kps = self.models.detector.detect(bgr, input_size=input_size,
+                                               det_thresh=self.det_thresh)
+        if kps is None:
+            raise RuntimeError("the detector gives no landmarks; alignment needs them")
+        if pad:
+            det[:, :4] -= pad
+            kps -= pad
+        return det, kps
+
+    # -- embedding ------------------------------------------------------------------------
+    def embed_crops(self, crops: list[np.ndarray]) -> np.ndarray:
+        """L2-normalised embeddings [n, 512] of aligned 112x112 BGR crops, one batched call."""
+        if not crops:
+            return np.empty((0, 512), dtype=np.float32)
+        vectors = np.asarray(self.models.recognizer.get_feat(crops), dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+    # -- whole photos ---------------------------------------------------------------------
+    def analyze_image(self, decoded, path=None) -> list[DetectedFace]:
+        return self._analyze(decoded, path)[0]
+
+    def analyze_file(self, path) -> AnalyzedPhoto:
+        """Metadata, the reduced decode and the faces of one file (raises DecodeError)."""
+        from core.scan.decode import decode
+        from core.scan.metadata import read_metadata
+
+        metadata = read_metadata(path)
+        decoded = decode(path, min_long_side=self.det_size)
+        faces, detail = self._analyze(decoded, path)
+        return AnalyzedPhoto(metadata=metadata, image=decoded, detail=detail, faces=faces)
+
+    def _analyze(self, decoded, path) -> tuple[list[DetectedFace], object]:
+        det, kps = self._detect(decoded.bgr)
+        if len(det) == 0:
+            return [], decoded
+        scale = decoded.scale
+        boxes = det[:, :4] / scale                      # full-resolution oriented pixels
+        landmarks = (kps / scale).astype(np.float32)
+        sizes = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+        detail = self._detail_image(decoded, path, float(sizes.min()))
+        crops = [align_face(detail.bgr, points, detail.scale) for points in landmarks]
+        embeddings = self.embed_crops(crops)
+        faces = []
+        for (x1, y1, x2, y2), score, points, size, vector in zip(
+                boxes, det[:, 4], landmarks, sizes, embeddings):
+            score, size = float(score), float(size)
+            faces.append(DetectedFace(
+                box=(float(x1), float(y1), float(x2), float(y2)), landmarks=points,
+                det_score=score, size=size, quality=quality_score(score, size, points),
+                usable=size >= MIN_USABLE_SIZE and score >= MIN_USABLE_SCORE,
+                embedding=vector))
+        return faces, detail
+
+    def _detail_image(self, decoded, path, smallest_face: float):
+        """`decoded`, or the photo decoded again at 1/2 scale when its smallest face is under
+        ALIGN_SOURCE_MIN_PX there (1/2 is as good as full resolution, measured)."""
+        if decoded.scale >= 0.5 or smallest_face * decoded.scale >= ALIGN_SOURCE_MIN_PX \
+                or path is None:
+            return decoded
+        from core.scan.decode import decode
+
+        long_side = math.ceil(max(decoded.full_size) / 2)
+        try:
+            return decode(path, min_long_side=long_side)
+        except Exception as error:  # the first decode worked; keep its faces
+            log.warning("re-decoding %s at higher resolution failed: %s", path, error)
+            return decoded

@@ -1,0 +1,391 @@
+"""Indexing: scan -> decode -> detect -> embed -> write.
+
+`index()` runs the folder scan, then analyses every photo left `pending`:
+
+- Worker processes (started with 'spawn': forking after onnxruntime is loaded hangs the
+  children) each build their own ONNX sessions with one intra-op thread and run at lower CPU
+  priority. Each gets photo ids and paths, at most `PREFETCH` at a time (the queues stay small),
+  and sends back a `PhotoResult`: metadata, boxes, 2 KB embeddings and face thumbnails as JPEG
+  bytes. Pixels never cross a process boundary.
+- The parent is the only catalog writer: one transaction per photo (its metadata, its faces,
+  status 'indexed' or 'error'). A kill at any moment leaves each photo either untouched
+  (still pending, done again next run) or complete, never half, and never twice.
+- `workers=0` runs the same stages in-process (tests, the GUI's search by an outside photo).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import multiprocessing
+import os
+import queue
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import Catalog, embedding_to_blob
+from .jobs import CancelToken, Progress
+from .thumbs import face_thumb, face_thumb_path, photo_thumb, photo_thumb_path, write_file
+
+log = logging.getLogger(__name__)
+
+PREFETCH = 2            # photos queued per worker beyond the one it works on
+MAX_RESTARTS = 3        # crashed workers replaced per run, per worker slot
+
+
+@dataclass
+class PhotoResult:
+    """What a worker found in one photo; small enough to pickle cheaply."""
+    photo_id: int
+    error: str | None = None
+    width: int | None = None
+    height: int | None = None
+    metadata: dict = field(default_factory=dict)
+    faces: list = field(default_factory=list)          # DetectedFace
+    face_thumbs: list[bytes | None] = field(default_factory=list)
+
+
+# -- one photo (runs in a worker, or in-process) --------------------------------------------
+
+def analyze_photo(analyzer, catalog_dir: Path, photo_id: int, path: str) -> PhotoResult:
+    """Decode, find faces, write the photo thumbnail, crop the face thumbnails. Never raises
+    for a bad photo: the reason goes into the result."""
+    from .scan.decode import DecodeError
+
+    try:
+        analyzed = analyzer.analyze_file(path)
+    except DecodeError as error:
+        return PhotoResult(photo_id, error=str(error) or "cannot decode")
+    except OSError as error:
+        return PhotoResult(photo_id, error=f"cannot read file: {error.strerror or error}")
+    except Exception as error:  # a bug or a model failure on this photo: record, go on
+        log.exception("analysing %s failed", path)
+        return PhotoResult(photo_id, error=f"internal error: {type(error).__name__}: {error}")
+    image, detail = analyzed.image, analyzed.detail
+    thumbs: list[bytes | None] = []
+    try:
+        write_file(photo_thumb_path(catalog_dir, photo_id), photo_thumb(image.bgr))
+        thumbs = [face_thumb(detail.bgr, detail.scale, face.box) for face in analyzed.faces]
+    except Exception as error:  # the cache is optional; the faces are not
+        log.warning("thumbnails for %s failed: %s", path, error)
+    width, height = image.full_size
+    return PhotoResult(photo_id, width=int(width), height=int(height),
+                       metadata=_metadata_fields(analyzed.metadata, image.orientation),
+                       faces=analyzed.faces, face_thumbs=thumbs)
+
+
+def _metadata_fields(metadata, orientation: int | None) -> dict:
+    def text(value):
+        if value is None:
+            return None
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    return {
+        "orientation": getattr(metadata, "orientation", None),
+        "taken_at": text(getattr(metadata, "taken_at", None)),
+        "taken_at_source": getattr(metadata, "taken_at_source", None),
+        "gps_lat": getattr(metadata, "gps_lat", None),
+        "gps_lon": getattr(metadata, "gps_lon", None),
+        "camera_make": getattr(metadata, "camera_make", None),
+        "camera_model": getattr(metadata, "camera_model", None),
+    }
+
+
+# -- the writer -----------------------------------------------------------------------------
+
+def write_result(catalog: Catalog, result: PhotoResult, model_id: str) -> list[int]:
+    """Store one photo's outcome in one transaction; returns the new face ids.
+
+    Only a photo still pending is written (a rescan may have removed it meanwhile), so a
+    result can never be stored twice.
+    """
+    now = time.time()
+    face_ids: list[int] = []
+    with catalog.transaction() as conn:
+        row = conn.execute("SELECT status FROM photos WHERE id=?", (result.photo_id,)).fetchone()
+        if row is None or row[0] != "pending":
+            return []
+        if result.error is not None:
+            conn.execute("UPDATE photos SET status='error', error=?, indexed_at=?, model_id=NULL "
+                         "WHERE id=?", (result.error, now, result.photo_id))
+            return []
+        conn.execute("DELETE FROM faces WHERE photo_id=?", (result.photo_id,))  # changed file
+        meta = result.metadata
+        conn.execute(
+            "UPDATE photos SET width=?, height=?, orientation=?, taken_at=?, taken_at_source=?, "
+            "gps_lat=?, gps_lon=?, camera_make=?, camera_model=?, status='indexed', error=NULL, "
+            "indexed_at=?, model_id=? WHERE id=?",
+            (result.width, result.height, meta.get("orientation"), meta.get("taken_at"),
+             meta.get("taken_at_source"), meta.get("gps_lat"), meta.get("gps_lon"),
+             meta.get("camera_make"), meta.get("camera_model"), now, model_id, result.photo_id))
+        for face in result.faces:
+            x1, y1, x2, y2 = face.box
+            cursor = conn.execute(
+                "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
+                "usable, embedding, model_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (result.photo_id, x1, y1, x2, y2, face.landmarks.astype("float32").tobytes(),
+                 face.det_score, face.size, face.quality, int(face.usable),
+                 embedding_to_blob(face.embedding), model_id, now))
+            face_ids.append(cursor.lastrowid)
+    for face_id, data in zip(face_ids, result.face_thumbs):
+        if data:
+            try:
+                write_file(face_thumb_path(catalog.dir, face_id), data)
+            except OSError as error:
+                log.warning("cannot write face thumbnail %s: %s", face_id, error)
+    return face_ids
+
+
+# -- choosing the model pack ----------------------------------------------------------------
+
+def resolve_pack(catalog: Catalog, pack=None):
+    """The pack to index with: the one asked for (remembered in the catalog), else the one the
+    catalog was indexed with, else the bundled default."""
+    from .faces.models import ModelPack, find_pack
+
+    if isinstance(pack, ModelPack):
+        return pack
+    if pack is not None:
+        resolved = find_pack(str(pack))
+        catalog.set_meta("model_pack", str(pack))
+        return resolved
+    return find_pack(catalog.get_meta("model_pack"))
+
+
+def requeue_other_models(catalog: Catalog, model_id: str) -> int:
+    """Photos indexed with another model go back to pending: embeddings of two models are
+    never compared, so the library is re-indexed with the current one."""
+    with catalog.transaction() as conn:
+        return conn.execute("UPDATE photos SET status='pending' WHERE status='indexed' "
+                            "AND model_id IS NOT NULL AND model_id != ?", (model_id,)).rowcount
+
+
+# -- the job --------------------------------------------------------------------------------
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def index(catalog: Catalog, roots=None, *, workers: int | None = None,
+          cancel: CancelToken | None = None, pack=None, analyzer=None,
+          det_size: int = 640, det_thresh: float | None = None,
+          scan: bool = True) -> Iterator[Progress]:
+    """Scan the roots (all of them when None), then index every pending photo.
+
+    The last Progress has stage "index" and, when the token stopped the run,
+    message "cancelled" (the photos not reached stay pending for the next run).
+    """
+    cancel = cancel or CancelToken()
+    if scan:
+        from .scan import scan_folders
+
+        for progress in scan_folders(catalog, roots, cancel):
+            yield progress
+    if cancel.cancelled:
+        yield Progress(stage="index", message="cancelled")
+        return
+    if analyzer is not None:
+        model_pack = analyzer.models.pack
+    else:
+        model_pack = resolve_pack(catalog, pack)
+    requeued = requeue_other_models(catalog, model_pack.model_id)
+    if requeued:
+        log.info("%d photos indexed with another model go back to pending", requeued)
+    pending = [(row[0], row[1]) for row in catalog.execute(
+        "SELECT id, path FROM photos WHERE status='pending' ORDER BY id")]
+    workers = default_workers() if workers is None else max(0, workers)
+    settings = {"det_size": det_size}
+    if det_thresh is not None:
+        settings["det_thresh"] = det_thresh
+    tracker = _Tracker(len(pending))
+    yield tracker.progress()
+    if not pending:
+        return
+    if workers == 0 or analyzer is not None:
+        results = _run_in_process(catalog, pending, analyzer, model_pack, settings, cancel)
+    else:
+        results = _run_workers(catalog, pending, min(workers, len(pending)), model_pack,
+                               settings, cancel)
+    for result in results:
+        face_ids = write_result(catalog, result, model_pack.model_id)
+        tracker.count(result, len(face_ids))
+        yield tracker.progress()
+    if cancel.cancelled:
+        yield tracker.progress(message="cancelled")
+
+
+class _Tracker:
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = self.faces = self.errors = 0
+        self.started: float | None = None
+        self.first_done_at: float | None = None
+
+    def count(self, result: PhotoResult, faces: int) -> None:
+        now = time.monotonic()
+        if self.first_done_at is None:
+            self.first_done_at = now
+        self.done += 1
+        self.faces += faces
+        self.errors += result.error is not None
+
+    def progress(self, message: str = "") -> Progress:
+        rate = eta = None
+        if self.first_done_at is not None and self.done > 1:
+            elapsed = time.monotonic() - self.first_done_at
+            if elapsed > 0:
+                # From the first result on: model loading is not part of the steady rate.
+                rate = (self.done - 1) / elapsed
+                eta = (self.total - self.done) / rate if rate > 0 else None
+        return Progress(stage="index", done=self.done, total=self.total, rate=rate, eta_s=eta,
+                        counters={"faces": self.faces, "errors": self.errors}, message=message)
+
+
+def _run_in_process(catalog, pending, analyzer, pack, settings, cancel) -> Iterator[PhotoResult]:
+    if analyzer is None:
+        from .faces.analyzer import FaceAnalyzer
+
+        analyzer = FaceAnalyzer(pack, threads=default_workers(), **settings)
+    for photo_id, path in pending:
+        if cancel.cancelled:
+            return
+        yield analyze_photo(analyzer, catalog.dir, photo_id, path)
+
+
+# -- worker processes -----------------------------------------------------------------------
+
+def _worker_main(slot: int, pack, settings: dict, catalog_dir: str, inbox, outbox) -> None:
+    """Entry point of a worker process: load the models, then analyse photos until told to
+    stop (None) or until the parent disappears (kill -9 of the parent leaves no orphans)."""
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
+    import cv2
+
+    cv2.setNumThreads(1)  # one core per worker; OpenCV's pool would fight the other worker
+    try:
+        from .faces.analyzer import FaceAnalyzer
+
+        analyzer = FaceAnalyzer(pack, threads=1, **settings)
+    except Exception as error:
+        outbox.put(("fatal", slot, f"{type(error).__name__}: {error}"))
+        return
+    outbox.put(("ready", slot, None))
+    parent = multiprocessing.parent_process()
+    directory = Path(catalog_dir)
+    while True:
+        try:
+            task = inbox.get(timeout=1.0)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return
+            continue
+        if task is None:
+            return
+        photo_id, path = task
+        outbox.put(("done", slot, analyze_photo(analyzer, directory, photo_id, path)))
+
+
+class _Worker:
+    def __init__(self, context, slot, pack, settings, catalog_dir, outbox) -> None:
+        self.slot = slot
+        self.ready = False
+        self.inbox = context.Queue()
+        self.assigned: collections.deque = collections.deque()
+        self.process = context.Process(
+            target=_worker_main, name=f"faceshelf-index-{slot}", daemon=True,
+            args=(slot, pack, settings, str(catalog_dir), self.inbox, outbox))
+        self.process.start()
+
+    def give(self, task) -> None:
+        self.assigned.append(task)
+        self.inbox.put(task)
+
+    def stop(self, *, wait: float) -> None:
+        if self.process.is_alive() and wait > 0:
+            try:
+                self.inbox.put(None)
+            except (OSError, ValueError):
+                pass
+            self.process.join(wait)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2)
+        self.inbox.cancel_join_thread()
+        self.inbox.close()
+
+
+def _run_workers(catalog, pending, count, pack, settings, cancel) -> Iterator[PhotoResult]:
+    from .faces.models import ModelError
+
+    context = multiprocessing.get_context("spawn")
+    outbox = context.Queue()
+    todo = collections.deque(pending)
+    restarts = collections.Counter()
+    workers = {slot: _Worker(context, slot, pack, settings, catalog.dir, outbox)
+               for slot in range(count)}
+    finished = False
+    try:
+        while todo or any(w.assigned for w in workers.values()):
+            if cancel.cancelled:
+                return
+            for worker in workers.values():
+                while todo and len(worker.assigned) <= PREFETCH:
+                    worker.give(todo.popleft())
+            try:
+                kind, slot, payload = outbox.get(timeout=0.25)
+            except queue.Empty:
+                yield from _replace_dead(workers, todo, restarts, context, pack, settings,
+                                         catalog.dir, outbox)
+                continue
+            if kind == "fatal":
+                raise ModelError(f"the indexing worker could not load the models: {payload}")
+            worker = workers[slot]
+            if kind == "ready":
+                worker.ready = True
+                continue
+            if worker.assigned and worker.assigned[0][0] == payload.photo_id:
+                worker.assigned.popleft()
+            yield payload
+        finished = True
+    finally:
+        for worker in workers.values():
+            worker.stop(wait=5 if finished else 0)
+        outbox.cancel_join_thread()
+        outbox.close()
+
+
+def _replace_dead(workers, todo, restarts, context, pack, settings, catalog_dir,
+                  outbox) -> Iterator[PhotoResult]:
+    """A worker that died (a decoder crash, the OOM killer) takes the blame for the photo it
+    was on, recorded as an error; its queued photos go to the others; a new worker starts."""
+    for slot, worker in list(workers.items()):
+        if worker.process.is_alive():
+            continue
+        code = worker.process.exitcode
+        if not worker.ready:
+            # Dying before the models loaded is not the photo's fault (a script that starts
+            # indexing without `if __name__ == "__main__":` makes every spawned worker fail).
+            raise RuntimeError(f"an indexing worker failed to start (exit code {code}); "
+                               "see the messages above")
+        if worker.assigned:
+            photo_id, path = worker.assigned.popleft()
+            log.warning("worker %d died (exit code %s) on %s", slot, code, path)
+            yield PhotoResult(photo_id, error=f"the indexing process crashed on this photo "
+                                              f"(exit code {code})")
+            todo.extendleft(reversed(worker.assigned))
+            worker.assigned.clear()
+        worker.stop(wait=0)
+        restarts[slot] += 1
+        if restarts[slot] > MAX_RESTARTS:
+            del workers[slot]
+            if not workers:
+                raise RuntimeError("every indexing worker crashed; see the log")
+            continue
+        workers[slot] = _Worker(context, slot, pack, settings, catalog_dir, outbox)

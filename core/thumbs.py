@@ -1,0 +1,137 @@
+"""Thumbnail cache: one JPEG per photo and per face, under `<catalog>/thumbs`.
+
+The indexer fills it from the image it already decoded (no second decode): the worker writes
+the photo thumbnail (keyed by photo id, which exists while the photo is pending) and hands back
+face crops as JPEG bytes that the writer stores once the faces have ids. A missing file is made
+on demand by `ensure_photo_thumb` / `ensure_face_thumb` (the GUI calls them off the UI thread).
+Files are a cache: losing them, or finding stale extras after a crash, is harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+PHOTO_THUMB_PX = 256        # long side
+FACE_THUMB_PX = 160         # square
+FACE_MARGIN = 0.35          # of the box size, on each side
+JPEG_QUALITY = 85
+
+
+def _sharded(root: Path, kind: str, key: int) -> Path:
+    # A thousand files per folder keeps directory listings fast at 100k photos.
+    return root / "thumbs" / kind / f"{key // 1000:04d}" / f"{key}.jpg"
+
+
+def photo_thumb_path(catalog_dir: Path | str, photo_id: int) -> Path:
+    return _sharded(Path(catalog_dir), "photos", int(photo_id))
+
+
+def face_thumb_path(catalog_dir: Path | str, face_id: int) -> Path:
+    return _sharded(Path(catalog_dir), "faces", int(face_id))
+
+
+# -- making thumbnails from an image in memory ----------------------------------------------
+
+def encode_jpeg(bgr: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return data.tobytes()
+
+
+def photo_thumb(bgr: np.ndarray) -> bytes:
+    """The photo (oriented, any scale) shrunk to PHOTO_THUMB_PX on its long side."""
+    height, width = bgr.shape[:2]
+    factor = PHOTO_THUMB_PX / max(width, height)
+    if factor < 1:
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+    return encode_jpeg(bgr)
+
+
+def face_thumb(bgr: np.ndarray, scale: float, box) -> bytes:
+    """A square crop around `box` (full-resolution pixels; `bgr` is the photo at `scale`),
+    with a margin, padded with grey where it leaves the picture."""
+    x1, y1, x2, y2 = (float(v) * scale for v in box)
+    side = max(x2 - x1, y2 - y1) * (1 + 2 * FACE_MARGIN)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    # An affine warp crops, scales and pads in one step, sub-pixel exact.
+    factor = FACE_THUMB_PX / max(side, 1.0)
+    matrix = np.array([[factor, 0, FACE_THUMB_PX / 2 - cx * factor],
+                       [0, factor, FACE_THUMB_PX / 2 - cy * factor]], dtype=np.float64)
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    crop = cv2.warpAffine(bgr, matrix, (FACE_THUMB_PX, FACE_THUMB_PX), flags=interpolation,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))
+    return encode_jpeg(crop)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Atomic: readers see the old file or the new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# -- on demand ------------------------------------------------------------------------------
+
+def ensure_photo_thumb(catalog, photo_id: int) -> Path | None:
+    """The photo's thumbnail file, made now if missing; None when the photo can't be read."""
+    path = photo_thumb_path(catalog.dir, photo_id)
+    if path.is_file():
+        return path
+    row = catalog.execute("SELECT path FROM photos WHERE id=?", (photo_id,)).fetchone()
+    if row is None:
+        return None
+    from core.scan.decode import decode
+
+    try:
+        decoded = decode(row[0], min_long_side=PHOTO_THUMB_PX)
+        write_file(path, photo_thumb(decoded.bgr))
+    except Exception as error:  # unreadable now: the caller shows a placeholder
+        log.info("no thumbnail for photo %s (%s): %s", photo_id, row[0], error)
+        return None
+    return path
+
+
+def ensure_face_thumb(catalog, face_id: int) -> Path | None:
+    """The face's crop file, made now if missing; None when the photo can't be read."""
+    path = face_thumb_path(catalog.dir, face_id)
+    if path.is_file():
+        return path
+    row = catalog.execute(
+        "SELECT p.path, f.x1, f.y1, f.x2, f.y2 FROM faces f JOIN photos p ON p.id = f.photo_id "
+        "WHERE f.id=?", (face_id,)).fetchone()
+    if row is None:
+        return None
+    from core.scan.decode import decode
+
+    box = tuple(row[1:5])
+    side = max(box[2] - box[0], box[3] - box[1]) * (1 + 2 * FACE_MARGIN)
+    try:
+        # Decode only as large as the crop needs (draft picks a DCT scale for JPEGs).
+        probe = decode(row[0], min_long_side=PHOTO_THUMB_PX)
+        full_long = max(probe.full_size)
+        wanted = full_long * min(1.0, FACE_THUMB_PX / max(side, 1.0))
+        decoded = probe if max(probe.bgr.shape[:2]) >= wanted else \
+            decode(row[0], min_long_side=int(wanted) + 1)
+        write_file(path, face_thumb(decoded.bgr, decoded.scale, box))
+    except Exception as error:
+        log.info("no thumbnail for face %s (%s): %s", face_id, row[0], error)
+        return None
+    return path

@@ -1,0 +1,89 @@
+"""What the user's clicks do to the catalog: thin calls into `core`, run in the writer pool.
+
+Every method takes UI-thread arguments, runs the core call on the single catalog-writer thread
+(with that thread's own connection) and reports back on the UI thread. No engine logic here:
+if a core piece is missing, the action says so instead of improvising.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from .context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+class MissingCore(RuntimeError):
+    pass
+
+
+def core_function(module: str, *names: str) -> Callable:
+    """The first of `names` that `module` provides (tolerates an API still settling)."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as error:
+        raise MissingCore(f"{module} is not available yet ({error})") from error
+    for name in names:
+        fn = getattr(mod, name, None)
+        if fn is not None:
+            return fn
+    raise MissingCore(f"{module} has none of {', '.join(names)}")
+
+
+class PeopleActions(QObject):
+    """People operations. `done` fires after each successful change (views reload anyway via
+    the catalog watcher; `done` lets a view react at once, e.g. leave a merged person)."""
+
+    done = Signal(str, object)  # (action, result)
+
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+
+    def _call(self, action: str, names: tuple[str, ...], *args: Any,
+              on_success: Callable[[Any], None] | None = None, **kwargs: Any) -> None:
+        def work(catalog):
+            return core_function("core.people", *names)(catalog, *args, **kwargs)
+
+        def finished(result):
+            self.done.emit(action, result)
+            if on_success is not None:
+                on_success(result)
+
+        self.ctx.write(work, finished, what=action.replace("_", " "))
+
+    def rename(self, person_id: int, name: str, **kw) -> None:
+        self._call("rename", ("name_person", "rename_person", "set_name"), person_id,
+                   name.strip() or None, **kw)
+
+    def merge(self, sources: list[int], target: int, **kw) -> None:
+        self._call("merge", ("merge_people", "merge"), list(sources), target, **kw)
+
+    def move_faces(self, face_ids: list[int], person_id: int | None, **kw) -> None:
+        self._call("move_faces", ("move_faces",), list(face_ids), person_id, **kw)
+
+    def reject(self, face_ids: list[int], person_id: int, **kw) -> None:
+        self._call("reject", ("reject_faces", "not_this_person", "reject"), list(face_ids),
+                   person_id, **kw)
+
+    def ignore(self, face_ids: list[int], **kw) -> None:
+        self._call("ignore", ("ignore_faces", "ignore"), list(face_ids), **kw)
+
+    def hide(self, person_id: int, hidden: bool = True, **kw) -> None:
+        self._call("hide", ("hide_person", "set_hidden"), person_id, hidden, **kw)
+
+    def set_cover(self, person_id: int, face_id: int, **kw) -> None:
+        self._call("set_cover", ("set_cover", "set_cover_face"), person_id, face_id, **kw)
+
+    def confirm(self, face_ids: list[int], person_id: int, **kw) -> None:
+        self._call("confirm", ("confirm_suggestions", "confirm_faces", "confirm"),
+                   list(face_ids), person_id, **kw)
+
+    def undo(self, **kw) -> None:
+        self._call("undo", ("undo", "undo_last"), **kw)

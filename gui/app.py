@@ -1,0 +1,47 @@
+"""Start the desktop app: `faceshelf` with no subcommand, `make run`, `python -m gui.app`.
+
+The window is shown first; the ML stack loads later, inside indexing workers, never here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Faceshelf")
+    app.setOrganizationName("faceshelf")
+    app.setApplicationDisplayName("Faceshelf")
+    # The platform's own style and palette: light or dark follows the system.
+    return app
+
+
+def main(catalog: str | Path | None = None, argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    if catalog is None and argv is not None:
+        parser = argparse.ArgumentParser(prog="faceshelf-gui")
+        parser.add_argument("--catalog", metavar="DIR")
+        catalog = parser.parse_args(argv).catalog
+    from core.paths import default_catalog_dir
+
+    from .main_window import MainWindow
+
+    app = create_app()
+    window = MainWindow(Path(catalog) if catalog else default_catalog_dir(),
+                        rescan_on_start=True)
+    window.show()
+    log.info("window shown after %.0f ms", (time.perf_counter() - started) * 1000)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(argv=sys.argv[1:]))

@@ -1,0 +1,402 @@
+"""The main window: sidebar, central pages, status-bar progress, menus, drop-to-search."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem,
+                               QMainWindow, QMessageBox, QStackedWidget, QWidget)
+
+from core.jobs import Progress
+
+from .actions import PeopleActions
+from .context import AppContext, CatalogWatcher
+from .settings import Settings
+from .views import icons, names
+from .views.albums_view import AlbumsPage
+from .views.dialogs import AboutDialog, SettingsDialog
+from .views.people_view import PeoplePage
+from .views.person_view import PersonPage
+from .views.photos_view import PhotosPage
+from .views.review_view import ReviewPage
+from .views.search_view import SearchPage
+from .views.status import JobStatus
+from .views.viewer import ViewerPage
+from .views.welcome import WelcomePage
+from .workers.indexing import index_job, people_job
+from .workers.jobs import Job
+from .workers.tasks import TaskError, Workers
+from .workers.thumbnails import ThumbnailLoader
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif",
+                  ".avif"}
+SECTIONS = [("people", "People"), ("photos", "Photos"), ("review", "Review"),
+            ("albums", "Albums"), ("search", "Search")]
+
+
+class MainWindow(QMainWindow):
+    job_started = Signal(object)   # Job
+    job_ended = Signal(str)        # "finished" | "cancelled" | "failed"
+
+    def __init__(self, catalog_dir: Path, *, rescan_on_start: bool = False,
+                 index_options: dict | None = None) -> None:
+        """`index_options` go to `core.pipeline.index` as they are (e.g. a shared analyzer
+        in tests); the user's settings supply the rest."""
+        super().__init__()
+        self.catalog_dir = Path(catalog_dir)
+        self.index_options = dict(index_options or {})
+        self.setWindowTitle("Faceshelf")
+        self.setWindowIcon(icons.icon("app"))
+        self.resize(1200, 800)
+        self.setAcceptDrops(True)
+        self.errors: list[tuple[str, TaskError]] = []
+        self.rescan_on_start = rescan_on_start
+
+        workers = Workers(self)
+        workers.failed.connect(self.show_error)
+        self.ctx = AppContext(self.catalog_dir, workers, ThumbnailLoader(workers, parent=self),
+                              CatalogWatcher(self.catalog_dir, workers, parent=self),
+                              Settings.load(self.catalog_dir))
+        self.actions = PeopleActions(self.ctx, self)
+        self.completer = names.NameCompleter(self.ctx, self)
+        self.job: Job | None = None
+        self.history: list[QWidget] = []
+
+        self._build_pages()
+        self._build_sidebar()
+        self._build_menus()
+        self.status = JobStatus(self)
+        self.statusBar().addPermanentWidget(self.status)
+        self.statusBar().setSizeGripEnabled(False)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.ctx.read(lambda conn: len(conn.execute("SELECT id FROM folders").fetchall()),
+                      self._first_look, what="opening the catalog")
+        self.ctx.watcher.start()
+
+    # -- construction -------------------------------------------------------------------------
+    def _build_pages(self) -> None:
+        ctx, actions, completer = self.ctx, self.actions, self.completer
+        self.pages = QStackedWidget()
+        self.welcome = WelcomePage()
+        self.people_page = PeoplePage(ctx, actions, completer)
+        self.photos_page = PhotosPage(ctx)
+        self.person_page = PersonPage(ctx, actions, completer)
+        self.viewer = ViewerPage(ctx, actions, completer)
+        self.review_page = ReviewPage(ctx, actions)
+        self.search_page = SearchPage(ctx, completer)
+        self.albums_page = AlbumsPage(ctx)
+        for page in (self.welcome, self.people_page, self.photos_page, self.person_page,
+                     self.viewer, self.review_page, self.search_page, self.albums_page):
+            self.pages.addWidget(page)
+        self.section_pages: dict[str, QWidget] = {
+            "people": self.people_page, "photos": self.photos_page, "review": self.review_page,
+            "albums": self.albums_page, "search": self.search_page}
+
+        self.welcome.start_requested.connect(self.start_indexing)
+        self.people_page.open_person.connect(self.open_person)
+        self.people_page.export_person.connect(self.export_person)
+        self.person_page.back_requested.connect(self.back)
+        self.person_page.export_requested.connect(self.export_person)
+        self.viewer.back_requested.connect(self.back)
+        self.viewer.find_person_requested.connect(self.find_person)
+        self.albums_page.new_album_requested.connect(lambda: self.export_dialog())
+        self.albums_page.run_job.connect(lambda job, title: self._run_job(job, title, False))
+        self.search_page.export_requested.connect(
+            lambda spec: self.export_dialog(spec=spec, label=self.search_page.query.text()))
+        for page in (self.person_page, self.search_page):
+            page.photo_activated.connect(self.open_photo)
+        self.photos_page.grid.photo_activated.connect(
+            lambda pid: self.open_photo(pid, self.photos_page.model.photo_ids()))
+        for grid in (self.photos_page.grid, self.person_page.grid, self.search_page.grid):
+            grid.show_in_folder_requested.connect(self.show_in_folder)
+            grid.find_people_requested.connect(
+                lambda pid, g=grid: self.find_people_in_photo(g, pid))
+            grid.export_requested.connect(lambda ids, g=grid: self.export_photos(g, ids))
+        self.pages.setCurrentWidget(self.people_page)
+
+    def _build_sidebar(self) -> None:
+        self.sidebar = QListWidget()
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFixedWidth(170)
+        self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
+        self.sidebar.setSpacing(2)
+        for key, label in SECTIONS:
+            item = QListWidgetItem(icons.icon(key), label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(150, 34))
+            self.sidebar.addItem(item)
+        self.sidebar.currentItemChanged.connect(self._section_chosen)
+        self.sidebar.setCurrentRow(0)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.add_folder_action = self._action(file_menu, "Add folder…", self.add_folder,
+                                              QKeySequence.StandardKey.Open, "folder-add")
+        self._action(file_menu, "Rescan", self.rescan, QKeySequence(Qt.Key.Key_F5), "rescan")
+        file_menu.addSeparator()
+        self._action(file_menu, "Search by photo…", self.search_by_photo_dialog,
+                     QKeySequence("Ctrl+Shift+F"), "search")
+        self._action(file_menu, "Export…", self.export_dialog, QKeySequence("Ctrl+E"), "export")
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = self.menuBar().addMenu("&Edit")
+        self._action(edit, "Undo", self.undo, QKeySequence.StandardKey.Undo)
+        edit.addSeparator()
+        self._action(edit, "Settings…", self.settings_dialog, QKeySequence("Ctrl+,"), "settings")
+        go = self.menuBar().addMenu("&Go")
+        for number, (key, label) in enumerate(SECTIONS, start=1):
+            self._action(go, label, lambda checked=False, k=key: self.show_section(k),
+                         QKeySequence(f"Ctrl+{number}"), key)
+        self._action(go, "Find", lambda: self.show_section("search"),
+                     QKeySequence.StandardKey.Find)
+        self._action(go, "Back", self.back, QKeySequence(Qt.Key.Key_Escape), "back")
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "About Faceshelf", self.about_dialog, None, "info")
+
+    def _action(self, menu, text, slot, shortcut=None, icon_name=None) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icons.icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    # -- navigation ---------------------------------------------------------------------------
+    def _first_look(self, folder_count: int) -> None:
+        if folder_count == 0 and self.job is None:
+            self.pages.setCurrentWidget(self.welcome)
+        elif self.rescan_on_start:
+            self.rescan()
+
+    def _section_chosen(self, item: QListWidgetItem | None, _previous=None) -> None:
+        if item is None:
+            return
+        page = self.section_pages.get(item.data(Qt.ItemDataRole.UserRole))
+        if page is not None and self.pages.currentWidget() is not self.welcome:
+            self.go_to(page, remember=False)
+
+    def show_section(self, key: str) -> None:
+        for row in range(self.sidebar.count()):
+            if self.sidebar.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.sidebar.setCurrentRow(row)
+        page = self.section_pages.get(key)
+        if page is not None:
+            self.go_to(page, remember=False)
+
+    def go_to(self, page: QWidget, remember: bool = True) -> None:
+        current = self.pages.currentWidget()
+        if current is page:
+            return
+        if remember and current is not None and current is not self.welcome:
+            self.history.append(current)
+        elif not remember:
+            self.history.clear()
+        self.pages.setCurrentWidget(page)
+
+    def back(self) -> None:
+        if self.history:
+            self.pages.setCurrentWidget(self.history.pop())
+
+    # -- indexing -----------------------------------------------------------------------------
+    def add_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a photo folder", str(Path.home()))
+        if path:
+            self.start_indexing([path])
+
+    def rescan(self) -> None:
+        self.start_indexing(None)
+
+    def start_indexing(self, roots: list[str] | None) -> None:
+        if self.job is not None:
+            if roots:
+                self.statusBar().showMessage("Indexing is already running; the new folder "
+                                             "will be indexed after it.", 5000)
+                self._queued_roots = list(roots)
+            return
+        if self.pages.currentWidget() is self.welcome:
+            self.show_section("people")
+        job = Job("index", index_job(self.catalog_dir, roots, self.ctx.settings,
+                                     self.index_options), self)
+        self._run_job(job, "Starting…")
+
+    def update_people(self) -> None:
+        if self.job is None:
+            self._run_job(Job("people", people_job(self.catalog_dir), self), "Grouping faces…")
+
+    def _run_job(self, job: Job, title: str, pausable: bool = True) -> None:
+        self.job = job
+        self.status.attach(job, title, pausable)
+        job.progress.connect(self._job_progress)
+        job.finished.connect(lambda _last: self._job_ended("finished"))
+        job.cancelled.connect(lambda: self._job_ended("cancelled"))
+        job.failed.connect(lambda error: (self.show_error(f"{job.name}", error),
+                                          self._job_ended("failed")))
+        job.start(self.ctx.workers)
+        self.job_started.emit(job)
+
+    def _job_progress(self, _progress: Progress) -> None:
+        self.ctx.watcher.poll()  # people and photos appear while the job goes on
+
+    def _job_ended(self, how: str) -> None:
+        self.job = None
+        self.ctx.watcher.poll()
+        messages = {"finished": "Indexing finished.", "cancelled": "Indexing stopped; it "
+                    "continues where it left off next time.", "failed": "Indexing failed."}
+        self.statusBar().showMessage(messages[how], 8000)
+        self.job_ended.emit(how)
+        queued = getattr(self, "_queued_roots", None)
+        if queued and how == "finished":
+            self._queued_roots = None
+            self.start_indexing(queued)
+
+    def cancel_job(self) -> None:
+        self.status.cancel()
+
+    # -- opening things -----------------------------------------------------------------------
+    def open_person(self, person_id: int) -> None:
+        self.person_page.show_person(person_id)
+        self.go_to(self.person_page)
+
+    def open_photo(self, photo_id: int, sequence: list[int] | None = None) -> None:
+        self.viewer.show_photo(photo_id, sequence)
+        self.go_to(self.viewer)
+        self.viewer.setFocus()
+
+    def find_person(self, face) -> None:
+        """Right-click a face → Find this person: everyone's photos of them, best first."""
+        if face.person_id is not None:
+            self.search_page.search_person(face.person_id, face.person_name or "this person")
+        else:
+            self.search_page.search_face(face.id, "this face")
+        self._show_search()
+
+    def find_people_in_photo(self, grid, photo_id: int) -> None:
+        """Search with every face of this photo (pick one when there are several)."""
+        model = grid.photo_model()
+        row = model.row_of(photo_id)
+        if row is not None:
+            self.search_by_photo(model.rows[row].path)
+
+    def _show_search(self) -> None:
+        self.sidebar.blockSignals(True)
+        for r in range(self.sidebar.count()):
+            if self.sidebar.item(r).data(Qt.ItemDataRole.UserRole) == "search":
+                self.sidebar.setCurrentRow(r)
+        self.sidebar.blockSignals(False)
+        self.go_to(self.search_page)
+
+    # -- other commands -------------------------------------------------------------------------
+    def undo(self) -> None:
+        self.actions.undo()
+
+    def search_by_photo_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Search by photo", str(Path.home()),
+            "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")")
+        if path:
+            self.search_by_photo(path)
+
+    def search_by_photo(self, path: str) -> None:
+        self.search_page.search_photo(path)
+        self._show_search()
+
+    def export_dialog(self, spec=None, label: str = "", people: list[str] | None = None):
+        from .views.export_dialog import ExportDialog
+
+        if spec is None and people is None and self.pages.currentWidget() is self.search_page:
+            spec, label = self.search_page.current_spec(), self.search_page.query.text()
+        dialog = ExportDialog(self.ctx, self.completer, spec=spec, people=people,
+                              spec_label=label, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.last_dialog = dialog
+        return dialog
+
+    def export_person(self, person_id: int) -> None:
+        from core.search.spec import SearchSpec
+
+        person = next((p for p in self.people_page.model.rows if p.id == person_id), None)
+        if person is not None and person.name:
+            return self.export_dialog(people=[person.name])
+        return self.export_dialog(spec=SearchSpec(people_all=[person_id]),
+                                  label="this unnamed person")
+
+    def export_photos(self, source, photo_ids: list[int]) -> None:
+        if source is self.search_page.grid:
+            return self.export_dialog(spec=self.search_page.current_spec(),
+                                      label=self.search_page.query.text())
+        if source is self.person_page.grid and self.person_page.person_id is not None:
+            return self.export_person(self.person_page.person_id)
+        return self.export_dialog()
+
+    def settings_dialog(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.ctx, self)
+        dialog.folder_added.connect(lambda path: self.start_indexing([path]))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.last_dialog = dialog
+        return dialog
+
+    def about_dialog(self) -> AboutDialog:
+        dialog = AboutDialog(self.catalog_dir, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.last_dialog = dialog
+        return dialog
+
+    def show_in_folder(self, path: str) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    # -- drop an outside photo anywhere: search by it ------------------------------------------
+    def _dropped_image(self, event) -> str | None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in IMAGE_SUFFIXES:
+                return url.toLocalFile()
+        return None
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and self._dropped_image(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        path = self._dropped_image(event)
+        if path:
+            event.acceptProposedAction()
+            self.search_by_photo(path)
+
+    # -- errors and shutdown ------------------------------------------------------------------
+    def show_error(self, what: str, error: TaskError) -> None:
+        self.errors.append((what, error))
+        box = QMessageBox(QMessageBox.Icon.Warning, "Faceshelf",
+                          f"{what.capitalize()} failed:\n{error}", QMessageBox.StandardButton.Ok,
+                          self)
+        box.setDetailedText(getattr(error, "trace", ""))
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+
+    def closeEvent(self, event) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        self.ctx.watcher.timer.stop()
+        self.ctx.workers.shutdown()
+        super().closeEvent(event)
+

@@ -1,0 +1,207 @@
+"""People cards and face strips: list models plus a sort/filter proxy for the people grid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import (QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex,
+                            QSortFilterProxyModel, Qt, Signal)
+from PySide6.QtGui import QPixmap
+
+from ..workers.thumbnails import ThumbnailLoader, face_thumb_loader
+from .queries import FaceRow, PersonRow
+
+RecordRole = Qt.ItemDataRole.UserRole + 1
+IdRole = Qt.ItemDataRole.UserRole + 2
+CountRole = Qt.ItemDataRole.UserRole + 3
+NameRole = Qt.ItemDataRole.UserRole + 4
+HiddenRole = Qt.ItemDataRole.UserRole + 5
+
+PERSON_MIME = "application/x-faceshelf-person"
+UNNAMED = "Unnamed"
+
+
+def person_label(name: str | None) -> str:
+    return name or UNNAMED
+
+
+class _ThumbModel(QAbstractListModel):
+    """Shared parts: rows with an id, a face thumbnail per row, dataChanged on arrival."""
+
+    loaded = Signal()
+
+    def __init__(self, loader: ThumbnailLoader, catalog_dir: Path, placeholder: QPixmap,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.loader = loader
+        self.catalog_dir = catalog_dir
+        self.placeholder = placeholder
+        self.rows: list = []
+        self._rows_of_face: dict[int, list[int]] = {}
+        self.generation = 0
+        loader.ready.connect(self._thumbnail_ready)
+
+    def set_rows(self, rows: list) -> None:
+        if rows == self.rows:
+            return
+        self.beginResetModel()
+        self.rows = rows
+        self._rows_of_face = {}
+        for i, row in enumerate(rows):
+            face = self._face_of(row)
+            if face is not None:
+                self._rows_of_face.setdefault(face, []).append(i)
+        self.generation = self.loader.new_generation(self)
+        self.endResetModel()
+        self.loaded.emit()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def row_of(self, row_id: int) -> int | None:
+        for i, row in enumerate(self.rows):
+            if row.id == row_id:
+                return i
+        return None
+
+    def _face_of(self, row) -> int | None:
+        raise NotImplementedError
+
+    def _face_pixmap(self, face_id: int | None, path: str | None, box, photo_size) -> QPixmap:
+        if face_id is None or path is None:
+            return self.placeholder
+        key = ("face", face_id)
+        pixmap = self.loader.pixmap(key)
+        if pixmap is None:
+            self.loader.request(key, face_thumb_loader(self.catalog_dir, face_id, path, box,
+                                                       photo_size), self, self.generation)
+            return self.placeholder
+        return pixmap
+
+    def _thumbnail_ready(self, key) -> None:
+        if key[0] != "face":
+            return
+        for row in self._rows_of_face.get(key[1], ()):
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+
+class PeopleModel(_ThumbModel):
+    def _face_of(self, row: PersonRow) -> int | None:
+        return row.cover_face_id
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row: PersonRow = self.rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return person_label(row.name)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._face_pixmap(row.cover_face_id, row.cover_path, row.cover_box,
+                                     row.cover_photo_size)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"{person_label(row.name)}: {row.photos} photos, {row.faces} faces"
+                    + (" (hidden)" if row.hidden else ""))
+        if role == RecordRole:
+            return row
+        if role == IdRole:
+            return row.id
+        if role == CountRole:
+            return row.photos
+        if role == NameRole:
+            return row.name or ""
+        if role == HiddenRole:
+            return row.hidden
+        return None
+
+    def flags(self, index):
+        base = super().flags(index)
+        if index.isValid():
+            return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled
+        return base
+
+    def mimeTypes(self) -> list[str]:
+        return [PERSON_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        data = QMimeData()
+        ids = [str(self.rows[i.row()].id) for i in indexes if i.isValid()]
+        data.setData(PERSON_MIME, ",".join(ids).encode())
+        return data
+
+    def supportedDragActions(self):
+        return Qt.DropAction.MoveAction
+
+    def supportedDropActions(self):
+        return Qt.DropAction.MoveAction
+
+
+class PeopleProxy(QSortFilterProxyModel):
+    """Filter by name, hide hidden people unless asked, sort by photo count or name."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.show_hidden = False
+        self.by_name = False
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setDynamicSortFilter(True)
+
+    def set_show_hidden(self, show: bool) -> None:
+        self.show_hidden = show
+        self.invalidateFilter()
+
+    def set_sort_by_name(self, by_name: bool) -> None:
+        self.by_name = by_name
+        self.invalidate()
+        self.sort(0)
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:
+        model = self.sourceModel()
+        person: PersonRow = model.rows[row]
+        if person.hidden and not self.show_hidden:
+            return False
+        text = self.filterRegularExpression().pattern()
+        return not text or text.lower() in person_label(person.name).lower()
+
+    def lessThan(self, left, right) -> bool:
+        a: PersonRow = self.sourceModel().rows[left.row()]
+        b: PersonRow = self.sourceModel().rows[right.row()]
+        if self.by_name:
+            # Named people first, alphabetically; then unnamed groups, biggest first.
+            return ((a.name is None, (a.name or "").lower(), -a.photos, a.id)
+                    < (b.name is None, (b.name or "").lower(), -b.photos, b.id))
+        return (-a.photos, a.name is None, a.id) < (-b.photos, b.name is None, b.id)
+
+
+class FacesModel(_ThumbModel):
+    """Face crops: a person's strip, a review queue, the faces of a dropped photo."""
+
+    def _face_of(self, row: FaceRow) -> int | None:
+        return row.id
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row: FaceRow = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._face_pixmap(row.id, row.path, row.box, row.photo_size)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{row.score:.0%}" if row.score is not None else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{Path(row.path).name}" + (f"\n{row.person_name}" if row.person_name else "")
+        if role == RecordRole:
+            return row
+        if role == IdRole:
+            return row.id
+        return None
+
+    def remove_ids(self, face_ids: set[int]) -> None:
+        """Drop rows the user just acted on (review confirm/reject), without a reset."""
+        for row in sorted((i for i, r in enumerate(self.rows) if r.id in face_ids), reverse=True):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.rows[row]
+            self.endRemoveRows()
+        self._rows_of_face = {}
+        for i, r in enumerate(self.rows):
+            self._rows_of_face.setdefault(r.id, []).append(i)

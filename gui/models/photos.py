@@ -1,0 +1,106 @@
+"""A flat list of photos for the virtualised grids (all photos, a person's, search results).
+
+Rows are `PhotoRow` tuples loaded in a worker. `DecorationRole` returns the cached thumbnail or
+a placeholder and queues a request; when it arrives, only that cell gets `dataChanged`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QPixmap
+
+from ..workers.thumbnails import ThumbnailLoader, photo_thumb_loader
+from .queries import PhotoRow
+
+RecordRole = Qt.ItemDataRole.UserRole + 1     # the whole PhotoRow
+IdRole = Qt.ItemDataRole.UserRole + 2
+MonthRole = Qt.ItemDataRole.UserRole + 3      # "2024-03" or "" when undated
+MonthStartRole = Qt.ItemDataRole.UserRole + 4  # first photo of its month in this list
+BadgeRole = Qt.ItemDataRole.UserRole + 5
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def month_title(month: str) -> str:
+    if not month:
+        return "Undated"
+    try:
+        return f"{_MONTHS[int(month[5:7]) - 1]} {month[:4]}"
+    except (ValueError, IndexError):
+        return month
+
+
+class PhotoListModel(QAbstractListModel):
+    loaded = Signal()
+
+    def __init__(self, loader: ThumbnailLoader, catalog_dir: Path, placeholder: QPixmap,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.loader = loader
+        self.catalog_dir = catalog_dir
+        self.placeholder = placeholder
+        self.rows: list[PhotoRow] = []
+        self._row_of: dict[int, int] = {}
+        self._month_start: list[bool] = []
+        self.generation = 0
+        loader.ready.connect(self._thumbnail_ready)
+
+    # -- contents -----------------------------------------------------------------------------
+    def set_rows(self, rows: list[PhotoRow]) -> None:
+        """A new query or a refresh: reset (views keep their scroll position by photo id)."""
+        if rows == self.rows:
+            return
+        self.beginResetModel()
+        self.rows = rows
+        self._row_of = {row.id: i for i, row in enumerate(rows)}
+        months = [(r.taken_at or "")[:7] for r in rows]
+        self._month_start = [i == 0 or months[i] != months[i - 1] for i in range(len(rows))]
+        self.generation = self.loader.new_generation(self)
+        self.endResetModel()
+        self.loaded.emit()
+
+    def row_of(self, photo_id: int) -> int | None:
+        return self._row_of.get(photo_id)
+
+    def photo_ids(self) -> list[int]:
+        return [r.id for r in self.rows]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DecorationRole:
+            key = ("photo", row.id)
+            pixmap = self.loader.pixmap(key)
+            if pixmap is None:
+                self.loader.request(key, photo_thumb_loader(self.catalog_dir, row.id, row.path),
+                                    self, self.generation)
+                return self.placeholder
+            return pixmap
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{Path(row.path).name}\n{row.taken_at or 'date unknown'}"
+        if role == RecordRole:
+            return row
+        if role == IdRole:
+            return row.id
+        if role == MonthRole:
+            return (row.taken_at or "")[:7]
+        if role == MonthStartRole:
+            return self._month_start[index.row()]
+        if role == BadgeRole:
+            return row.badge
+        return None
+
+    def _thumbnail_ready(self, key) -> None:
+        if key[0] != "photo":
+            return
+        row = self._row_of.get(key[1])
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])

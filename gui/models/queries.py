@@ -1,0 +1,185 @@
+"""Read-only catalog queries behind the GUI's models (run in worker threads).
+
+Writes and anything with engine logic go through `core`; these are plain reads shaped for the
+views: what a grid cell or a card needs, nothing else.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import NamedTuple
+
+
+class PhotoRow(NamedTuple):
+    id: int
+    path: str
+    taken_at: str | None
+    width: int
+    height: int
+    badge: str = ""          # e.g. a similarity shown on the cell
+    face_id: int | None = None
+
+
+class PersonRow(NamedTuple):
+    id: int
+    name: str | None
+    faces: int
+    photos: int
+    hidden: bool
+    cover_face_id: int | None
+    cover_path: str | None
+    cover_box: tuple[float, float, float, float] | None
+    cover_photo_size: tuple[int, int] | None
+
+
+class FaceRow(NamedTuple):
+    id: int
+    photo_id: int
+    path: str
+    box: tuple[float, float, float, float]
+    photo_size: tuple[int, int]
+    person_id: int | None
+    person_name: str | None
+    score: float | None = None  # a suggestion's score
+    ignored: bool = False
+
+
+class CatalogStamp(NamedTuple):
+    """Cheap fingerprint of what the views show; when it changes, they reload."""
+    revision: int
+    photos: int
+    people_updated: float
+    people: int
+    albums: int
+
+
+def catalog_stamp(conn: sqlite3.Connection) -> CatalogStamp:
+    revision = int(conn.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
+    photos = conn.execute("SELECT COUNT(*) FROM photos WHERE status='indexed'").fetchone()[0]
+    updated, people = conn.execute("SELECT MAX(updated_at), COUNT(*) FROM people").fetchone()
+    albums = conn.execute("SELECT COUNT(*) + COALESCE(MAX(exported_at), 0) FROM albums"
+                          ).fetchone()[0]
+    return CatalogStamp(revision, photos, updated or 0.0, people, albums)
+
+
+# -- photos -------------------------------------------------------------------------------------
+
+_PHOTO_COLUMNS = "ph.id, ph.path, ph.taken_at, COALESCE(ph.width, 0), COALESCE(ph.height, 0)"
+
+
+def all_photos(conn: sqlite3.Connection) -> list[PhotoRow]:
+    rows = conn.execute(
+        f"SELECT {_PHOTO_COLUMNS} FROM photos ph WHERE ph.status = 'indexed' "
+        "ORDER BY ph.taken_at IS NULL, ph.taken_at DESC, ph.id DESC")
+    return [PhotoRow(*r) for r in rows]
+
+
+def person_photos(conn: sqlite3.Connection, person_id: int) -> list[PhotoRow]:
+    rows = conn.execute(
+        f"SELECT DISTINCT {_PHOTO_COLUMNS} FROM photos ph JOIN faces f ON f.photo_id = ph.id "
+        "WHERE f.person_id = ? AND f.ignored = 0 "
+        "ORDER BY ph.taken_at IS NULL, ph.taken_at DESC, ph.id DESC", (person_id,))
+    return [PhotoRow(*r) for r in rows]
+
+
+def photo_record(conn: sqlite3.Connection, photo_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM photos WHERE id = ?", (photo_id,)).fetchone()
+
+
+def photo_faces(conn: sqlite3.Connection, photo_id: int) -> list[FaceRow]:
+    rows = conn.execute(
+        "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
+        "f.person_id, p.name, f.ignored FROM faces f JOIN photos ph ON ph.id = f.photo_id "
+        "LEFT JOIN people p ON p.id = f.person_id WHERE f.photo_id = ? ORDER BY f.x1",
+        (photo_id,))
+    return [FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), (r[7] or 0, r[8] or 0), r[9],
+                    r[10], None, bool(r[11])) for r in rows]
+
+
+# -- people -------------------------------------------------------------------------------------
+
+def people(conn: sqlite3.Connection) -> list[PersonRow]:
+    counts = conn.execute(
+        "SELECT p.id, p.name, p.hidden, p.cover_face_id, COUNT(f.id), COUNT(DISTINCT f.photo_id) "
+        "FROM people p JOIN faces f ON f.person_id = p.id AND f.ignored = 0 GROUP BY p.id"
+    ).fetchall()
+    # Cover: the chosen face if it still belongs to the person, else their best-quality face.
+    best = dict(conn.execute(
+        "SELECT person_id, id FROM (SELECT person_id, id, MAX(quality) FROM faces "
+        "WHERE person_id IS NOT NULL AND ignored = 0 GROUP BY person_id)").fetchall())
+    chosen = {}
+    cover_ids = [r[3] for r in counts if r[3] is not None]
+    for start in range(0, len(cover_ids), 900):
+        chunk = cover_ids[start:start + 900]
+        chosen.update(conn.execute(
+            f"SELECT id, person_id FROM faces WHERE id IN ({','.join('?' * len(chunk))})",
+            chunk).fetchall())
+    covers = {pid: (cover if cover is not None and chosen.get(cover) == pid else best.get(pid))
+              for pid, _, _, cover, _, _ in counts}
+    details = _face_details(conn, [c for c in covers.values() if c is not None])
+    out = []
+    for pid, name, hidden, _, faces, photos in counts:
+        face = details.get(covers.get(pid))
+        out.append(PersonRow(pid, name, faces, photos, bool(hidden), face.id if face else None,
+                             face.path if face else None, face.box if face else None,
+                             face.photo_size if face else None))
+    return out
+
+
+def _face_details(conn: sqlite3.Connection, face_ids: list[int]) -> dict[int, FaceRow]:
+    out: dict[int, FaceRow] = {}
+    for start in range(0, len(face_ids), 900):
+        chunk = face_ids[start:start + 900]
+        rows = conn.execute(
+            "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
+            "f.person_id FROM faces f JOIN photos ph ON ph.id = f.photo_id "
+            f"WHERE f.id IN ({','.join('?' * len(chunk))})", chunk)
+        for r in rows:
+            out[r[0]] = FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]),
+                                (r[7] or 0, r[8] or 0), r[9], None)
+    return out
+
+
+def person_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:
+    rows = conn.execute(
+        "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
+        "f.person_id, p.name FROM faces f JOIN photos ph ON ph.id = f.photo_id "
+        "JOIN people p ON p.id = f.person_id WHERE f.person_id = ? AND f.ignored = 0 "
+        "ORDER BY f.quality DESC, f.id", (person_id,))
+    return [FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), (r[7] or 0, r[8] or 0), r[9],
+                    r[10]) for r in rows]
+
+
+def person_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY name COLLATE NOCASE")]
+
+
+# -- review -------------------------------------------------------------------------------------
+
+def review_people(conn: sqlite3.Connection) -> list[tuple[int, str | None, int]]:
+    """(person id, name, open suggestions) for everyone with suggestions waiting."""
+    return [tuple(r) for r in conn.execute(
+        "SELECT s.person_id, p.name, COUNT(*) FROM suggestions s JOIN people p ON p.id = s.person_id "
+        "JOIN faces f ON f.id = s.face_id WHERE f.ignored = 0 AND "
+        "(f.person_id IS NULL OR f.person_id != s.person_id) "
+        "GROUP BY s.person_id ORDER BY p.name IS NULL, COUNT(*) DESC")]
+
+
+def review_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:
+    rows = conn.execute(
+        "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
+        "f.person_id, p.name, s.score FROM suggestions s JOIN faces f ON f.id = s.face_id "
+        "JOIN photos ph ON ph.id = f.photo_id JOIN people p ON p.id = s.person_id "
+        "WHERE s.person_id = ? AND f.ignored = 0 AND "
+        "(f.person_id IS NULL OR f.person_id != s.person_id) ORDER BY s.score DESC", (person_id,))
+    return [FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), (r[7] or 0, r[8] or 0), r[9],
+                    r[10], r[11]) for r in rows]
+
+
+# -- albums -------------------------------------------------------------------------------------
+
+def albums(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT a.*, (SELECT COUNT(*) FROM album_files af WHERE af.album_id = a.id) AS files "
+        "FROM albums a ORDER BY a.name COLLATE NOCASE").fetchall()

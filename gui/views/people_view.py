@@ -1,0 +1,245 @@
+"""The People grid: a card per person, sort, filter, hidden toggle, drag a card onto another to
+merge, click "Unnamed" to name a group in place."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel,
+                               QLineEdit, QListView, QMenu, QStackedLayout, QVBoxLayout, QWidget)
+
+from ..actions import PeopleActions
+from ..context import AppContext
+from ..models import people as roles
+from ..models import queries
+from ..models.people import PERSON_MIME, PeopleModel, PeopleProxy
+from . import names
+from .delegates import PersonDelegate
+from .page import Page
+from .photo_grid import configure_grid
+
+
+class NameEditDelegate(PersonDelegate):
+    """Cards edit their name in place (F2, or one click on "Unnamed"), with autocomplete."""
+
+    rename_requested = Signal(int, str)
+
+    def __init__(self, completer: names.NameCompleter, face: int = 120, parent=None) -> None:
+        super().__init__(face, parent)
+        self.completer = completer
+
+    def name_rect(self, option_rect: QRect, line: int) -> QRect:
+        return QRect(option_rect.left() + 4, option_rect.top() + 12 + self.face + 6,
+                     option_rect.width() - 8, line + 4)
+
+    def createEditor(self, parent, option, index):
+        editor = QLineEdit(parent)
+        editor.setCompleter(self.completer)
+        editor.setPlaceholderText("Name")
+        editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return editor
+
+    def setEditorData(self, editor, index) -> None:
+        editor.setText(index.data(roles.NameRole) or "")
+        editor.selectAll()
+
+    def updateEditorGeometry(self, editor, option, index) -> None:
+        editor.setGeometry(self.name_rect(option.rect, option.fontMetrics.height()))
+
+    def setModelData(self, editor, model, index) -> None:
+        text = editor.text().strip()
+        if text and text != (index.data(roles.NameRole) or ""):
+            self.rename_requested.emit(index.data(roles.IdRole), text)
+
+
+class PeopleGrid(QListView):
+    """Person cards; dropping one card onto another asks to merge them."""
+
+    merge_requested = Signal(list, int)  # sources, target
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(PERSON_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        if event.mimeData().hasFormat(PERSON_MIME) and index.isValid():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        if not index.isValid() or not event.mimeData().hasFormat(PERSON_MIME):
+            event.ignore()
+            return
+        sources = [int(s) for s in bytes(event.mimeData().data(PERSON_MIME)).decode().split(",")
+                   if s]
+        target = index.data(roles.IdRole)
+        sources = [s for s in sources if s != target]
+        event.setDropAction(Qt.DropAction.IgnoreAction)  # the model is not edited by Qt
+        event.accept()
+        if sources:
+            self.merge_requested.emit(sources, target)
+
+
+class PeoplePage(Page):
+    title = "People"
+    open_person = Signal(int)
+    export_person = Signal(int)
+
+    def __init__(self, ctx: AppContext, actions: PeopleActions,
+                 completer: names.NameCompleter, parent=None) -> None:
+        super().__init__(ctx, parent)
+        self.actions = actions
+        self.completer = completer
+        self.model = PeopleModel(ctx.loader, ctx.catalog_dir, ctx.face_placeholder(120), self)
+        self.proxy = PeopleProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.sort(0)
+        self.grid = PeopleGrid(self)
+        self.grid.setModel(self.proxy)
+        self.delegate = NameEditDelegate(completer, 120, self.grid)
+        self.grid.setItemDelegate(self.delegate)
+        configure_grid(self.grid, self.delegate.sizeHint(_option(self.grid), None))
+        self.grid.setDragEnabled(True)
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.grid.activated.connect(lambda i: self.open_person.emit(i.data(roles.IdRole)))
+        self.grid.merge_requested.connect(self.merge)
+        self.grid.viewport().installEventFilter(self)
+        self.delegate.rename_requested.connect(self.rename)
+
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter people")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.sort = QComboBox()
+        self.sort.addItems(["Most photos", "Name"])
+        self.sort.currentIndexChanged.connect(lambda i: self.proxy.set_sort_by_name(i == 1))
+        self.show_hidden = QCheckBox("Show hidden")
+        self.show_hidden.toggled.connect(self.proxy.set_show_hidden)
+        self.summary = QLabel()
+        self.summary.setEnabled(False)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(10, 8, 10, 4)
+        bar.addWidget(self.filter, 2)
+        bar.addWidget(QLabel("Sort by"))
+        bar.addWidget(self.sort)
+        bar.addWidget(self.show_hidden)
+        bar.addStretch(1)
+        bar.addWidget(self.summary)
+        self.empty = QLabel("No people yet. They appear here while your photos are indexed.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setEnabled(False)
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.grid)
+        self.stack.addWidget(self.empty)
+        holder = QWidget()
+        holder.setLayout(self.stack)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(holder, 1)
+
+        rename = QAction("Rename", self)
+        rename.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        rename.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        rename.triggered.connect(self.rename_current)
+        self.addAction(rename)
+
+    # -- loading ------------------------------------------------------------------------------
+    def load(self) -> None:
+        self.ctx.read(queries.people, self._apply, self.load_failed, what="loading people")
+
+    def _apply(self, rows) -> None:
+        self.model.set_rows(rows)
+        self.proxy.sort(0)
+        named = sum(1 for r in rows if r.name)
+        self.summary.setText(f"{named:,} named · {len(rows) - named:,} unnamed")
+        self.stack.setCurrentWidget(self.grid if rows else self.empty)
+        self.loaded()
+
+    # -- actions ------------------------------------------------------------------------------
+    def person_index(self, person_id: int):
+        row = self.model.row_of(person_id)
+        return None if row is None else self.proxy.mapFromSource(self.model.index(row))
+
+    def rename_current(self) -> None:
+        index = self.grid.currentIndex()
+        if index.isValid():
+            self.grid.edit(index)
+
+    def rename(self, person_id: int, name: str) -> None:
+        other = self.completer.person_named(name)
+        if other is not None and other != person_id:
+            if names.confirm(self, "Same name", f"{name} already exists. Is this the same "
+                             "person? Their photos will be merged."):
+                self.actions.merge([person_id], other)
+            return
+        self.actions.rename(person_id, name)
+
+    def merge(self, sources: list[int], target: int) -> None:
+        label = {r.id: roles.person_label(r.name) for r in self.model.rows}
+        who = ", ".join(label.get(s, str(s)) for s in sources)
+        if names.confirm(self, "Merge people",
+                         f"Merge {who} into {label.get(target, target)}? "
+                         "All their faces will belong to one person."):
+            self.actions.merge(sources, target)
+
+    def merge_into(self, person_id: int) -> None:
+        name = names.ask_name(self, self.completer, "Merge into…",
+                              "Merge this person into (name):")
+        if not name:
+            return
+        target = self.completer.person_named(name)
+        if target is None:
+            self.actions.rename(person_id, name)
+        elif target != person_id:
+            self.merge([person_id], target)
+
+    def eventFilter(self, obj, event) -> bool:
+        # One click on "Unnamed" under a card starts naming that group.
+        if obj is self.grid.viewport() and event.type() == event.Type.MouseButtonRelease:
+            index = self.grid.indexAt(event.position().toPoint())
+            if index.isValid() and not index.data(roles.NameRole):
+                rect = self.delegate.name_rect(self.grid.visualRect(index),
+                                               self.grid.fontMetrics().height())
+                if rect.contains(event.position().toPoint()):
+                    self.grid.setCurrentIndex(index)
+                    self.grid.edit(index)
+                    return True
+        return super().eventFilter(obj, event)
+
+    def contextMenuEvent(self, event) -> None:
+        index = self.grid.indexAt(self.grid.viewport().mapFrom(self, event.pos()))
+        if not index.isValid():
+            return
+        person: queries.PersonRow = index.data(roles.RecordRole)
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self.open_person.emit(person.id))
+        menu.addAction("Rename…" if person.name else "Name this person…",
+                       lambda: self.grid.edit(index))
+        menu.addAction("Merge into…", lambda: self.merge_into(person.id))
+        menu.addAction("Show" if person.hidden else "Hide",
+                       lambda: self.actions.hide(person.id, not person.hidden))
+        menu.addAction("Export album…", lambda: self.export_person.emit(person.id))
+        menu.popup(event.globalPos())
+
+
+def _option(view: QListView):
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    return option
+

@@ -1,0 +1,307 @@
+"""One person: their name (rename in place), a strip of their faces for bulk fixes, their photos.
+
+Face strip actions: Move to…, Not this person, Ignore (Del), Use as cover. Person actions:
+Merge…, Hide, Export album…, and "might be the same person" suggestions when the people core
+offers likely duplicates.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView,
+                               QMenu, QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
+
+from ..actions import PeopleActions, core_function
+from ..context import AppContext
+from ..models import people as roles
+from ..models import queries
+from ..models.people import FacesModel, person_label
+from ..models.photos import PhotoListModel
+from . import icons, names
+from .delegates import FaceDelegate
+from .page import Page
+from .photo_grid import PhotoGrid
+
+
+def _load_person(person_id: int):
+    def load(conn):
+        person = next((p for p in queries.people(conn) if p.id == person_id), None)
+        return person, queries.person_faces(conn, person_id), queries.person_photos(
+            conn, person_id)
+    return load
+
+
+class FaceStrip(QListView):
+    """A horizontal, multi-select strip of face crops."""
+
+    def __init__(self, model: FacesModel, px: int = 80, parent=None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setItemDelegate(FaceDelegate(px, self))
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setUniformItemSizes(True)
+        self.setMovement(QListView.Movement.Static)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setFixedHeight(px + 34)
+        self.setMouseTracking(True)
+
+    def selected_ids(self) -> list[int]:
+        return [i.data(roles.IdRole) for i in self.selectionModel().selectedIndexes()]
+
+
+class PersonPage(Page):
+    title = "person"
+    back_requested = Signal()
+    export_requested = Signal(int)
+    photo_activated = Signal(int, list)  # photo id, ids of the list it came from
+
+    def __init__(self, ctx: AppContext, actions: PeopleActions,
+                 completer: names.NameCompleter, parent=None) -> None:
+        super().__init__(ctx, parent)
+        self.actions = actions
+        self.completer = completer
+        self.person_id: int | None = None
+        self.person: queries.PersonRow | None = None
+        actions.done.connect(self._action_done)
+
+        back = QToolButton()
+        back.setIcon(icons.icon("back"))
+        back.setToolTip("Back (Esc)")
+        back.setAutoRaise(True)
+        back.clicked.connect(self.back_requested)
+        self.cover = QLabel()
+        self.cover.setFixedSize(64, 64)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("Name this person")
+        self.name.setCompleter(completer)
+        font = self.name.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.name.setFont(font)
+        self.name.setFrame(False)
+        self.name.setToolTip("Type a name and press Enter (F2)")
+        self.name.returnPressed.connect(self._commit_name)
+        self.counts = QLabel()
+        self.counts.setEnabled(False)
+        title = QVBoxLayout()
+        title.setSpacing(0)
+        title.addWidget(self.name)
+        title.addWidget(self.counts)
+        merge = QPushButton(icons.icon("merge"), "Merge…")
+        merge.clicked.connect(self._merge)
+        self.hide_button = QPushButton(icons.icon("hide"), "Hide")
+        self.hide_button.clicked.connect(self._toggle_hidden)
+        export = QPushButton(icons.icon("export"), "Export album…")
+        export.clicked.connect(lambda: self.export_requested.emit(self.person_id))
+        header = QHBoxLayout()
+        header.setContentsMargins(8, 8, 12, 4)
+        header.addWidget(back)
+        header.addWidget(self.cover)
+        header.addLayout(title, 1)
+        header.addWidget(merge)
+        header.addWidget(self.hide_button)
+        header.addWidget(export)
+
+        self.duplicates = QLabel()
+        self.duplicates.setOpenExternalLinks(False)
+        self.duplicates.linkActivated.connect(self._merge_duplicate)
+        self.duplicates.hide()
+
+        self.faces = FacesModel(ctx.loader, ctx.catalog_dir, ctx.face_placeholder(80), self)
+        self.strip = FaceStrip(self.faces, 80, self)
+        self.strip.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.strip.customContextMenuRequested.connect(self._face_menu)
+        self.faces_label = QLabel("Faces — select several to fix them at once "
+                                  "(right-click: move, not this person, ignore)")
+        self.faces_label.setEnabled(False)
+        cell = ctx.settings.thumbnail_px
+        self.photos = PhotoListModel(ctx.loader, ctx.catalog_dir, ctx.placeholder(cell), self)
+        self.grid = PhotoGrid(self.photos, cell, self)
+        self.grid.photo_activated.connect(
+            lambda pid: self.photo_activated.emit(pid, self.photos.photo_ids()))
+
+        strip_box = QWidget()
+        strip_layout = QVBoxLayout(strip_box)
+        strip_layout.setContentsMargins(10, 0, 10, 0)
+        strip_layout.addWidget(self.duplicates)
+        strip_layout.addWidget(self.faces_label)
+        strip_layout.addWidget(self.strip)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(strip_box)
+        layout.addWidget(self.grid, 1)
+
+        for text, key, slot in (("Rename", Qt.Key.Key_F2, self.focus_name),
+                                ("Ignore faces", Qt.Key.Key_Delete, self.ignore_selected)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+    # -- loading ------------------------------------------------------------------------------
+    def show_person(self, person_id: int) -> None:
+        if person_id != self.person_id:
+            self.person_id = person_id
+            self.person = None
+            self.faces.set_rows([])
+            self.photos.set_rows([])
+            self.name.setText("")
+            self.counts.setText("")
+        self._dirty = True
+        if self.isVisible():
+            self.refresh()
+
+    def load(self) -> None:
+        if self.person_id is None:
+            self.loaded()
+            return
+        self.ctx.read(_load_person(self.person_id), self._apply, self.load_failed,
+                      what="loading a person")
+        self._load_duplicates()
+
+    def _apply(self, result) -> None:
+        person, faces, photos = result
+        self.loaded()
+        if person is None:  # merged away or forgotten
+            self.back_requested.emit()
+            return
+        self.person = person
+        if not self.name.hasFocus():
+            self.name.setText(person.name or "")
+        self.counts.setText(f"{person.photos:,} photos · {person.faces:,} faces"
+                            + (" · hidden" if person.hidden else ""))
+        self.hide_button.setText("Show" if person.hidden else "Hide")
+        self.faces.set_rows(faces)
+        self.photos.set_rows(photos)
+        self._update_cover()
+
+    def _update_cover(self) -> None:
+        person = self.person
+        if person is None or person.cover_face_id is None:
+            return
+        pixmap = self.ctx.loader.pixmap(("face", person.cover_face_id))
+        if pixmap is not None and not pixmap.isNull():
+            self.cover.setPixmap(pixmap.scaled(QSize(64, 64) * self.devicePixelRatioF(),
+                                               Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.ctx.loader.ready.connect(self._cover_arrived, Qt.ConnectionType.UniqueConnection)
+
+    def _cover_arrived(self, key) -> None:
+        if self.person and key == ("face", self.person.cover_face_id):
+            self._update_cover()
+
+    def _load_duplicates(self) -> None:
+        person_id = self.person_id
+        try:
+            likely = core_function("core.people", "likely_duplicates")
+        except Exception:  # noqa: BLE001 - optional until the people core offers it
+            self.duplicates.hide()
+            return
+        self.ctx.read_catalog(lambda catalog: likely(catalog, person_id), self._show_duplicates,
+                              what="finding likely duplicates")
+
+    def _show_duplicates(self, result) -> None:
+        links = []
+        for item in (result or [])[:5]:
+            other = getattr(item, "person_id", None) or getattr(item, "other_id", None)
+            name = getattr(item, "name", None)
+            if other is not None:
+                links.append(f'<a href="{other}">{person_label(name)}</a>')
+        self.duplicates.setText("Might be the same person: " + ", ".join(links) +
+                                " (click to merge)")
+        self.duplicates.setVisible(bool(links))
+
+    # -- person actions -----------------------------------------------------------------------
+    def focus_name(self) -> None:
+        self.name.setFocus()
+        self.name.selectAll()
+
+    def _commit_name(self) -> None:
+        text = self.name.text().strip()
+        if self.person is None or not text or text == (self.person.name or ""):
+            return
+        other = self.completer.person_named(text)
+        if other is not None and other != self.person_id:
+            if names.confirm(self, "Same name", f"{text} already exists. Is this the same "
+                             "person? Their photos will be merged."):
+                self.actions.merge([self.person_id], other)
+            return
+        self.actions.rename(self.person_id, text)
+        self.name.clearFocus()
+
+    def _merge(self) -> None:
+        name = names.ask_name(self, self.completer, "Merge",
+                              f"Merge {person_label(self.person and self.person.name)} into:")
+        if not name:
+            return
+        target = self.completer.person_named(name)
+        if target is None:
+            self.actions.rename(self.person_id, name)
+        elif target != self.person_id:
+            self.actions.merge([self.person_id], target)
+
+    def _merge_duplicate(self, link: str) -> None:
+        if names.confirm(self, "Merge", "Merge these two people?"):
+            self.actions.merge([int(link)], self.person_id)
+
+    def _toggle_hidden(self) -> None:
+        if self.person is not None:
+            self.actions.hide(self.person.id, not self.person.hidden)
+
+    def _action_done(self, action: str, _result) -> None:
+        if action == "merge" and self.isVisible():
+            self.refresh()
+
+    # -- face actions -------------------------------------------------------------------------
+    def _face_menu(self, pos) -> None:
+        index = self.strip.indexAt(pos)
+        if not index.isValid():
+            return
+        if not self.strip.selectionModel().isSelected(index):
+            self.strip.setCurrentIndex(index)
+        ids = self.strip.selected_ids()
+        menu = QMenu(self)
+        menu.addAction("Move to…", lambda: self.move_selected())
+        label = person_label(self.person.name if self.person else None)
+        menu.addAction(f"Not {label}", lambda: self.reject_selected())
+        menu.addAction("Ignore (not a face / a stranger)", lambda: self.ignore_selected())
+        if len(ids) == 1:
+            menu.addAction("Use as cover", lambda: self.actions.set_cover(self.person_id, ids[0]))
+        menu.popup(self.strip.viewport().mapToGlobal(pos))
+
+    def move_selected(self, name: str | None = None) -> None:
+        ids = self.strip.selected_ids()
+        if not ids:
+            return
+        if name is None:
+            name = names.ask_name(self, self.completer, "Move faces",
+                                  f"Move {len(ids)} face(s) to (a name; a new name makes a new "
+                                  "person):")
+        if not name:
+            return
+        target = self.completer.person_named(name)
+        if target is None:
+            # A new person: move to nobody-yet, then name the new group.
+            self.actions.move_faces(ids, None, on_success=lambda new_id: (
+                self.actions.rename(new_id, name) if isinstance(new_id, int) else None))
+        elif target != self.person_id:
+            self.actions.move_faces(ids, target)
+
+    def reject_selected(self) -> None:
+        ids = self.strip.selected_ids()
+        if ids and self.person_id is not None:
+            self.actions.reject(ids, self.person_id)
+            self.faces.remove_ids(set(ids))
+
+    def ignore_selected(self) -> None:
+        ids = self.strip.selected_ids()
+        if ids:
+            self.actions.ignore(ids)
+            self.faces.remove_ids(set(ids))

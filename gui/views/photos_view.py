@@ -1,0 +1,41 @@
+"""All photos by date taken, newest first, in the virtualised grid."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from ..context import AppContext
+from ..models import queries
+from ..models.photos import PhotoListModel
+from .page import Page
+from .photo_grid import PhotoGrid
+
+
+class PhotosPage(Page):
+    title = "Photos"
+
+    def __init__(self, ctx: AppContext, parent=None) -> None:
+        super().__init__(ctx, parent)
+        cell = ctx.settings.thumbnail_px
+        self.model = PhotoListModel(ctx.loader, ctx.catalog_dir, ctx.placeholder(cell), self)
+        self.grid = PhotoGrid(self.model, cell, self)
+        self.empty = QLabel("No photos yet. Add a folder with File → Add folder…")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setEnabled(False)
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.grid)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        holder = QWidget()
+        holder.setLayout(self.stack)
+        layout.addWidget(holder)
+
+    def load(self) -> None:
+        self.ctx.read(queries.all_photos, self._apply, self.load_failed, what="loading photos")
+
+    def _apply(self, rows) -> None:
+        self.model.set_rows(rows)
+        self.stack.setCurrentWidget(self.grid if rows else self.empty)
+        self.loaded()

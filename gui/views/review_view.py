@@ -1,0 +1,204 @@
+"""Review: faces that are probably someone's, for a quick yes/no.
+
+People with waiting suggestions on the left; their suggested faces, big, on the right, most
+likely first. Y confirms the current face, N says "not them", S skips; "Confirm all" takes the
+whole queue. Each answer goes to the people core at once, so people update live.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget,
+                               QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from ..actions import PeopleActions
+from ..context import AppContext
+from ..models import people as roles
+from ..models import queries
+from ..models.people import FacesModel, person_label
+from . import icons
+from .delegates import FaceDelegate
+from .page import Page
+from .photo_grid import configure_grid
+
+FACE_PX = 160
+
+
+class ReviewPage(Page):
+    title = "review"
+
+    def __init__(self, ctx: AppContext, actions: PeopleActions, parent=None) -> None:
+        super().__init__(ctx, parent)
+        self.actions = actions
+        self.person_id: int | None = None
+        self.people = QListWidget()
+        self.people.setMinimumWidth(200)
+        self.people.currentItemChanged.connect(self._person_chosen)
+        self.title_label = QLabel()
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.remaining = QLabel()
+        self.remaining.setEnabled(False)
+        hint = QLabel("Is this them?  Y yes · N no · S skip")
+        hint.setEnabled(False)
+        self.faces = FacesModel(ctx.loader, ctx.catalog_dir, ctx.face_placeholder(FACE_PX), self)
+        self.grid = QListView()
+        self.grid.setModel(self.faces)
+        delegate = FaceDelegate(FACE_PX, self.grid)
+        self.grid.setItemDelegate(delegate)
+        configure_grid(self.grid, QSize(FACE_PX + 16, FACE_PX + 16 + self.fontMetrics().height()))
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.grid.installEventFilter(self)
+        self.yes = QPushButton(icons.icon("yes"), "Yes (Y)")
+        self.yes.clicked.connect(self.confirm_current)
+        self.no = QPushButton(icons.icon("no"), "No (N)")
+        self.no.clicked.connect(self.reject_current)
+        self.skip = QPushButton(icons.icon("skip"), "Skip (S)")
+        self.skip.clicked.connect(self.skip_current)
+        self.confirm_all = QPushButton("Confirm all")
+        self.confirm_all.clicked.connect(self.confirm_everything)
+        self.confirm_selected = QPushButton("Confirm selected")
+        self.confirm_selected.clicked.connect(self.confirm_selection)
+        buttons = QHBoxLayout()
+        for button in (self.yes, self.no, self.skip):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.confirm_selected)
+        buttons.addWidget(self.confirm_all)
+        head = QHBoxLayout()
+        head.addWidget(self.title_label)
+        head.addStretch(1)
+        head.addWidget(self.remaining)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addLayout(head)
+        right_layout.addWidget(hint)
+        right_layout.addWidget(self.grid, 1)
+        right_layout.addLayout(buttons)
+        self.empty = QLabel("Nothing to review. Suggestions appear here when Faceshelf is "
+                            "unsure whether a face belongs to someone.")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setEnabled(False)
+        right_layout.addWidget(self.empty)
+        splitter = QSplitter()
+        splitter.addWidget(self.people)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([220, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    # -- loading ------------------------------------------------------------------------------
+    def load(self) -> None:
+        self.ctx.read(queries.review_people, self._apply_people, self.load_failed,
+                      what="loading the review queue")
+
+    def _apply_people(self, rows) -> None:
+        self.people.blockSignals(True)
+        self.people.clear()
+        current = None
+        for person_id, name, count in rows:
+            item = QListWidgetItem(f"{person_label(name)}  ({count})")
+            item.setData(Qt.ItemDataRole.UserRole, person_id)
+            self.people.addItem(item)
+            if person_id == self.person_id:
+                current = item
+        self.people.blockSignals(False)
+        has_any = bool(rows)
+        for widget in (self.grid, self.yes, self.no, self.skip, self.confirm_all,
+                       self.confirm_selected):
+            widget.setVisible(has_any)
+        self.empty.setVisible(not has_any)
+        if not has_any:
+            self.title_label.setText("Review")
+            self.remaining.setText("")
+            self.faces.set_rows([])
+            self.loaded()
+            return
+        self.people.setCurrentItem(current or self.people.item(0))
+        self._load_faces()
+
+    def _person_chosen(self, item, _previous=None) -> None:
+        if item is None:
+            return
+        self.person_id = item.data(Qt.ItemDataRole.UserRole)
+        self.title_label.setText(item.text().rsplit("  (", 1)[0])
+        if not self._loading:
+            self._loading = True
+            self._load_faces()
+
+    def _load_faces(self) -> None:
+        person_id = self.person_id
+        self.ctx.read(lambda conn: queries.review_faces(conn, person_id), self._apply_faces,
+                      self.load_failed, what="loading suggestions")
+
+    def _apply_faces(self, rows) -> None:
+        self.faces.set_rows(rows)
+        self._update_remaining()
+        if rows and not self.grid.currentIndex().isValid():
+            self.grid.setCurrentIndex(self.faces.index(0))
+        self.loaded()
+
+    def _update_remaining(self) -> None:
+        n = self.faces.rowCount()
+        self.remaining.setText(f"{n} left for this person")
+
+    # -- answers ------------------------------------------------------------------------------
+    def _current(self) -> queries.FaceRow | None:
+        index = self.grid.currentIndex()
+        return index.data(roles.RecordRole) if index.isValid() else None
+
+    def _answered(self, face_ids: set[int]) -> None:
+        row = self.grid.currentIndex().row()
+        self.faces.remove_ids(face_ids)
+        self._update_remaining()
+        if self.faces.rowCount():
+            self.grid.setCurrentIndex(self.faces.index(min(max(row, 0),
+                                                           self.faces.rowCount() - 1)))
+
+    def confirm_current(self) -> None:
+        face = self._current()
+        if face is not None and self.person_id is not None:
+            self.actions.confirm([face.id], self.person_id)
+            self._answered({face.id})
+
+    def reject_current(self) -> None:
+        face = self._current()
+        if face is not None and self.person_id is not None:
+            self.actions.reject([face.id], self.person_id)
+            self._answered({face.id})
+
+    def skip_current(self) -> None:
+        row = self.grid.currentIndex().row()
+        if row + 1 < self.faces.rowCount():
+            self.grid.setCurrentIndex(self.faces.index(row + 1))
+
+    def confirm_selection(self) -> None:
+        ids = {i.data(roles.IdRole) for i in self.grid.selectionModel().selectedIndexes()}
+        if ids and self.person_id is not None:
+            self.actions.confirm(sorted(ids), self.person_id)
+            self._answered(ids)
+
+    def confirm_everything(self) -> None:
+        ids = {row.id for row in self.faces.rows}
+        if ids and self.person_id is not None:
+            self.actions.confirm(sorted(ids), self.person_id)
+            self._answered(ids)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.grid and event.type() == event.Type.KeyPress:
+            handler = {Qt.Key.Key_Y: self.confirm_current, Qt.Key.Key_N: self.reject_current,
+                       Qt.Key.Key_S: self.skip_current}.get(event.key())
+            if handler is not None:
+                handler()
+                return True
+        return super().eventFilter(obj, event)
+
+    def keyPressEvent(self, event) -> None:
+        if not self.eventFilter(self.grid, event):
+            super().keyPressEvent(event)
+

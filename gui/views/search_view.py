@@ -1,0 +1,310 @@
+"""Search: by a face, a person, or an outside photo dropped on the window; people chips (AND /
+OR / NOT), a date range, a similarity threshold; results grid with the similarity on each photo,
+and "Export these".
+
+The query is a `core.search.spec.SearchSpec`; `search_photos` runs in a worker (the inference
+pool when an outside photo must be analysed, else the reads pool). Moving the slider or a chip
+re-runs the search after a short pause; an older answer arriving late is dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QDateEdit, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QSlider, QStackedLayout,
+                               QVBoxLayout, QWidget)
+
+from core.search.spec import PhotoHit, SearchSpec
+
+from ..context import AppContext
+from ..models.photos import PhotoListModel
+from ..models.queries import PhotoRow
+from ..workers.tasks import worker_catalog
+from . import icons
+from .chips import PeopleChips
+from .names import NameCompleter
+from .page import Page
+from .photo_grid import PhotoGrid
+
+QUERY_FACE_PX = 72
+
+
+def run_search(catalog_dir: Path, spec: SearchSpec):
+    """Worker: the hits, as grid rows with a similarity badge, plus the hits themselves."""
+    from core.search.spec import search_photos
+
+    catalog = worker_catalog(catalog_dir)
+    hits = search_photos(catalog, spec)
+    ids = [h.photo_id for h in hits]
+    info = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        info.update({r[0]: r[1:] for r in catalog.conn.execute(
+            "SELECT id, taken_at, COALESCE(width, 0), COALESCE(height, 0) FROM photos "
+            f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)})
+    rows, seen = [], set()
+    for hit in hits:
+        if hit.photo_id in seen:  # an outside photo searched face by face: best face wins
+            continue
+        seen.add(hit.photo_id)
+        taken, width, height = info.get(hit.photo_id, (None, 0, 0))
+        badge = f"{hit.similarity:.0%}" if hit.similarity is not None else ""
+        rows.append(PhotoRow(hit.photo_id, hit.path, taken, width, height, badge, hit.face_id))
+    return rows, hits
+
+
+def query_faces(path: str) -> list[tuple[int, QImage]]:
+    """Worker (inference pool): the faces of an outside photo, as (index, crop) pairs."""
+    try:
+        from core.search import detect_query_faces
+    except ImportError:
+        try:
+            from core.search.query import detect_query_faces
+        except ImportError:
+            return []
+    from core.scan.decode import decode
+
+    faces = detect_query_faces(path)
+    image = decode(path, min_long_side=1024)
+    out = []
+    for face in faces:
+        x1, y1, x2, y2 = (v * image.scale for v in face.box)
+        side = max(x2 - x1, y2 - y1) * 1.4
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        h, w = image.bgr.shape[:2]
+        top, left = max(0, int(cy - side / 2)), max(0, int(cx - side / 2))
+        crop = np.ascontiguousarray(image.bgr[top:int(cy + side / 2), left:int(cx + side / 2),
+                                              ::-1])
+        ch, cw = crop.shape[:2]
+        if ch and cw:
+            out.append((face.index, QImage(crop.data, cw, ch, 3 * cw,
+                                           QImage.Format.Format_RGB888).copy()))
+    return out
+
+
+class SearchPage(Page):
+    title = "search"
+    export_requested = Signal(object)  # SearchSpec
+    photo_activated = Signal(int, list)
+
+    def __init__(self, ctx: AppContext, completer: NameCompleter, parent=None) -> None:
+        super().__init__(ctx, parent)
+        self.spec: SearchSpec | None = None
+        self.query_label_text = ""
+        self._ticket = 0
+        self.hits: list[PhotoHit] = []
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(self.run)
+
+        self.query = QLabel("Drop a photo anywhere on the window to find the people in it, "
+                            "right-click a face and choose Find this person, or pick people "
+                            "below.")
+        self.query.setWordWrap(True)
+        font = self.query.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.query.setFont(font)
+        self.query_faces = QListWidget()
+        self.query_faces.setViewMode(QListWidget.ViewMode.IconMode)
+        self.query_faces.setIconSize(QSize(QUERY_FACE_PX, QUERY_FACE_PX))
+        self.query_faces.setFixedHeight(QUERY_FACE_PX + 30)
+        self.query_faces.setFlow(QListWidget.Flow.LeftToRight)
+        self.query_faces.setWrapping(False)
+        self.query_faces.setToolTip("Faces found in the photo: pick the one to search for")
+        self.query_faces.currentItemChanged.connect(self._query_face_chosen)
+        self.query_faces.hide()
+
+        self.all_of = PeopleChips("With all of", completer)
+        self.any_of = PeopleChips("any of", completer)
+        self.none_of = PeopleChips("without", completer)
+        for chips in (self.all_of, self.any_of, self.none_of):
+            chips.changed.connect(self._debounce.start)
+        self.use_from = QCheckBox("From")
+        self.date_from = QDateEdit(QDate.currentDate().addYears(-1))
+        self.use_to = QCheckBox("to")
+        self.date_to = QDateEdit(QDate.currentDate())
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(self._debounce.start)
+        for box in (self.use_from, self.use_to):
+            box.toggled.connect(self._debounce.start)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(20, 90)
+        self.slider.setValue(round(ctx.settings.min_similarity * 100))
+        self.slider.setMaximumWidth(220)
+        self.slider.setToolTip("How similar a face must be to count as a match")
+        self.slider_label = QLabel()
+        self.slider.valueChanged.connect(self._slider_moved)
+        self._slider_moved(self.slider.value())
+        self.count = QLabel()
+        self.count.setEnabled(False)
+        self.export = QPushButton(icons.icon("export"), "Export these…")
+        self.export.setEnabled(False)
+        self.export.clicked.connect(lambda: self.export_requested.emit(self.current_spec()))
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.clicked.connect(self.clear)
+
+        people_row = QHBoxLayout()
+        people_row.addWidget(self.all_of)
+        people_row.addWidget(self.any_of)
+        people_row.addWidget(self.none_of)
+        people_row.addStretch(1)
+        filters = QHBoxLayout()
+        filters.addWidget(self.use_from)
+        filters.addWidget(self.date_from)
+        filters.addWidget(self.use_to)
+        filters.addWidget(self.date_to)
+        filters.addSpacing(16)
+        filters.addWidget(QLabel("Match"))
+        filters.addWidget(self.slider)
+        filters.addWidget(self.slider_label)
+        filters.addStretch(1)
+        filters.addWidget(self.count)
+        filters.addWidget(self.clear_button)
+        filters.addWidget(self.export)
+        top = QVBoxLayout()
+        top.setContentsMargins(12, 10, 12, 4)
+        top.addWidget(self.query)
+        top.addWidget(self.query_faces)
+        top.addLayout(people_row)
+        top.addLayout(filters)
+
+        cell = ctx.settings.thumbnail_px
+        self.model = PhotoListModel(ctx.loader, ctx.catalog_dir, ctx.placeholder(cell), self)
+        self.grid = PhotoGrid(self.model, cell, self)
+        self.grid.photo_activated.connect(
+            lambda pid: self.photo_activated.emit(pid, self.model.photo_ids()))
+        self.empty = QLabel("")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setEnabled(False)
+        self.results = QStackedLayout()
+        self.results.addWidget(self.grid)
+        self.results.addWidget(self.empty)
+        holder = QWidget()
+        holder.setLayout(self.results)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(holder, 1)
+
+    # -- building the query -------------------------------------------------------------------
+    def _slider_moved(self, value: int) -> None:
+        self.slider_label.setText(f"{value}%")
+        if self.spec is not None and self.spec.is_similarity_query:
+            self._debounce.start()
+
+    def search_face(self, face_id: int, label: str) -> None:
+        self._start(SearchSpec(face_id=face_id), f"Photos of {label}")
+
+    def search_person(self, person_id: int, label: str) -> None:
+        self._start(SearchSpec(similar_to_person=person_id), f"Photos of {label}")
+
+    def search_photo(self, path: str) -> None:
+        self._start(SearchSpec(photo_path=path), f"People in {Path(path).name}")
+        self.query_faces.clear()
+        self.query_faces.hide()
+        self.ctx.workers.run("inference", lambda: query_faces(path), self._show_query_faces,
+                             what="finding faces in the photo")
+
+    def _start(self, spec: SearchSpec, label: str) -> None:
+        self.spec = spec
+        self.query.setText(label)
+        self.query_faces.hide()
+        self.run()
+
+    def clear(self) -> None:
+        self.spec = None
+        self.query.setText("Pick people below, drop a photo, or right-click a face and choose "
+                           "Find this person.")
+        self.query_faces.hide()
+        for chips in (self.all_of, self.any_of, self.none_of):
+            chips.blockSignals(True)
+            chips.clear()
+            chips.blockSignals(False)
+        self.model.set_rows([])
+        self.count.setText("")
+        self.export.setEnabled(False)
+
+    def current_spec(self) -> SearchSpec | None:
+        base = self.spec or SearchSpec()
+        spec = dataclasses.replace(
+            base,
+            people_all=self.all_of.refs(), people_any=self.any_of.refs(),
+            people_not=self.none_of.refs(),
+            date_from=self.date_from.date().toString("yyyy-MM-dd") if self.use_from.isChecked()
+            else None,
+            date_to=self.date_to.date().toString("yyyy-MM-dd") if self.use_to.isChecked()
+            else None,
+            min_similarity=self.slider.value() / 100 if base.is_similarity_query else None)
+        if not spec.is_similarity_query and not (spec.people_all or spec.people_any):
+            return None
+        return spec
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self) -> None:
+        spec = self.current_spec()
+        if spec is None:
+            self.model.set_rows([])
+            self.count.setText("")
+            self.export.setEnabled(False)
+            return
+        self._ticket += 1
+        ticket = self._ticket
+        self.count.setText("Searching…")
+        directory = self.ctx.catalog_dir
+        pool = "inference" if spec.photo_path else "reads"
+        self.ctx.workers.run(pool, lambda: run_search(directory, spec),
+                             lambda result: self._apply(ticket, result),
+                             lambda error: self._failed(ticket, error), what="search")
+
+    def _apply(self, ticket: int, result) -> None:
+        if ticket != self._ticket:
+            return  # a newer search is on its way
+        rows, hits = result
+        self.hits = hits
+        self.model.set_rows(rows)
+        self.grid.scrollToTop()
+        self.count.setText(f"{len(rows):,} photos")
+        self.export.setEnabled(bool(rows))
+        self.empty.setText("No photos match.")
+        self.results.setCurrentWidget(self.grid if rows else self.empty)
+
+    def _failed(self, ticket: int, error) -> None:
+        if ticket == self._ticket:
+            self.count.setText("")
+            self.empty.setText(f"Search failed: {error}")
+            self.results.setCurrentWidget(self.empty)
+            self.ctx.workers.failed.emit("search", error)
+
+    # -- an outside photo with several faces: pick one ----------------------------------------
+    def _show_query_faces(self, faces: list[tuple[int, QImage]]) -> None:
+        self.query_faces.blockSignals(True)
+        self.query_faces.clear()
+        for index, image in faces:
+            item = QListWidgetItem(QPixmap.fromImage(image).scaled(
+                QUERY_FACE_PX, QUERY_FACE_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation), f"Face {index + 1}")
+            item.setData(Qt.ItemDataRole.UserRole, index)
+            self.query_faces.addItem(item)
+        self.query_faces.blockSignals(False)
+        self.query_faces.setVisible(len(faces) > 1)
+        if len(faces) == 0 and self.spec is not None and self.spec.photo_path:
+            self.query.setText(f"No face found in {Path(self.spec.photo_path).name}")
+
+    def _query_face_chosen(self, item, _previous=None) -> None:
+        if item is None or self.spec is None or self.spec.photo_path is None:
+            return
+        self.spec = dataclasses.replace(self.spec,
+                                        photo_face=item.data(Qt.ItemDataRole.UserRole))
+        self.run()
+
+    def load(self) -> None:
+        self.loaded()

@@ -1,0 +1,125 @@
+"""The status-bar progress for long jobs: bar, photos/s, time left, pause and cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+
+from core.jobs import Progress
+
+from ..workers.jobs import Job
+from . import icons
+
+STAGE_TITLES = {
+    "scan": "Looking for photos",
+    "index": "Finding faces",
+    "detect": "Finding faces",
+    "embed": "Finding faces",
+    "cluster": "Grouping faces into people",
+    "people": "Grouping faces into people",
+    "export": "Exporting",
+}
+
+
+def describe(progress: Progress) -> str:
+    """One line for the status bar: what, how far, how fast, how long."""
+    title = STAGE_TITLES.get(progress.stage, progress.stage.capitalize())
+    parts = [title]
+    if progress.total:
+        parts.append(f"{progress.done:,} of {progress.total:,}")
+    elif progress.done:
+        parts.append(f"{progress.done:,}")
+    if progress.rate:
+        unit = "photos/s" if progress.stage in ("index", "detect", "embed", "scan") else "/s"
+        parts.append(f"{progress.rate:.1f} {unit}")
+    if progress.eta_s is not None and progress.total and progress.done < progress.total:
+        minutes, seconds = divmod(int(progress.eta_s), 60)
+        parts.append(f"{minutes} min {seconds:02d} s left" if minutes else f"{seconds} s left")
+    faces = progress.counters.get("faces")
+    if faces:
+        parts.append(f"{faces:,} faces")
+    errors = progress.counters.get("errors")
+    if errors:
+        parts.append(f"{errors:,} unreadable")
+    return " · ".join(parts)
+
+
+class JobStatus(QWidget):
+    """Shows one running job; hidden when idle. Cancel always works, pause where allowed."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.job: Job | None = None
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(240)
+        self.bar.setTextVisible(False)
+        self.pause_button = QToolButton()
+        self.pause_button.setIcon(icons.icon("pause"))
+        self.pause_button.setToolTip("Pause")
+        self.pause_button.setIconSize(QSize(16, 16))
+        self.pause_button.setAutoRaise(True)
+        self.pause_button.clicked.connect(self._toggle_pause)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setIcon(icons.icon("cancel"))
+        self.cancel_button.setToolTip("Cancel")
+        self.cancel_button.setIconSize(QSize(16, 16))
+        self.cancel_button.setAutoRaise(True)
+        self.cancel_button.clicked.connect(self.cancel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 4, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.pause_button)
+        layout.addWidget(self.cancel_button)
+        self.hide()
+
+    def attach(self, job: Job, title: str, pausable: bool = True) -> None:
+        self.job = job
+        self.label.setText(title)
+        self.bar.setRange(0, 0)  # busy until the first progress
+        self.pause_button.setVisible(pausable)
+        self.pause_button.setIcon(icons.icon("pause"))
+        self.cancel_button.setEnabled(True)
+        job.progress.connect(self.show_progress)
+        job.paused_changed.connect(self._paused)
+        for signal in (job.finished, job.failed, job.cancelled):
+            signal.connect(self._ended)
+        self.show()
+
+    def show_progress(self, progress: Progress) -> None:
+        if progress.total:
+            self.bar.setRange(0, progress.total)
+            self.bar.setValue(min(progress.done, progress.total))
+        else:
+            self.bar.setRange(0, 0)
+        text = describe(progress)
+        if self.job is not None and self.job.paused:
+            text += " · paused"
+        self.label.setText(text)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.label.setText("Stopping…")
+            self.cancel_button.setEnabled(False)
+
+    def _toggle_pause(self) -> None:
+        if self.job is None:
+            return
+        if self.job.paused:
+            self.job.resume()
+        else:
+            self.job.pause()
+
+    def _paused(self, paused: bool) -> None:
+        self.pause_button.setIcon(icons.icon("play" if paused else "pause"))
+        self.pause_button.setToolTip("Resume" if paused else "Pause")
+        if paused:
+            self.label.setText(self.label.text() + " · paused")
+
+    def _ended(self, *_args) -> None:
+        self.job = None
+        self.hide()

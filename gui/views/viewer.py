@@ -1,0 +1,236 @@
+"""The photo viewer: the photo upright (EXIF orientation applied by the core's decoder), face
+boxes with names, hover shows the name, right-click a face for Find this person, This is…,
+Not <name>, Ignore face. Left/Right walk through the list the photo was opened from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QToolButton, QToolTip, QVBoxLayout,
+                               QWidget)
+
+from ..actions import PeopleActions
+from ..context import AppContext
+from ..models import queries
+from ..models.people import person_label
+from . import icons, names
+from .page import Page
+
+VIEW_LONG_SIDE = 2048
+
+
+def load_photo(photo_id: int, long_side: int = VIEW_LONG_SIDE):
+    """Worker: the photo's record, its faces and an upright QImage at screen resolution."""
+    def load(conn):
+        from core.scan.decode import decode
+
+        record = queries.photo_record(conn, photo_id)
+        if record is None:
+            return None, [], None, (0, 0)
+        faces = queries.photo_faces(conn, photo_id)
+        decoded = decode(record["path"], min_long_side=long_side)
+        rgb = np.ascontiguousarray(decoded.bgr[:, :, ::-1])
+        height, width = rgb.shape[:2]
+        image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+        return record, faces, image, decoded.full_size
+    return load
+
+
+class PhotoCanvas(QWidget):
+    """Paints the photo fitted to the widget with the face boxes on top."""
+
+    face_menu_requested = Signal(object, object)  # FaceRow, global QPoint
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.full_size = (0, 0)
+        self.faces: list[queries.FaceRow] = []
+        self.hover: int | None = None
+        self.setMouseTracking(True)
+        self.setMinimumSize(200, 200)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
+
+    def set_photo(self, image: QImage | None, full_size, faces) -> None:
+        self.image, self.full_size, self.faces = image, full_size, faces
+        self.hover = None
+        self.update()
+
+    def _target(self) -> QRectF:
+        if self.image is None or self.image.isNull():
+            return QRectF()
+        w, h = self.image.width(), self.image.height()
+        scale = min(self.width() / w, self.height() / h)
+        return QRectF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2,
+                      w * scale, h * scale)
+
+    def face_rect(self, face: queries.FaceRow) -> QRectF:
+        target = self._target()
+        full_w = self.full_size[0] or face.photo_size[0] or 1
+        s = target.width() / full_w
+        x1, y1, x2, y2 = face.box
+        return QRectF(target.left() + x1 * s, target.top() + y1 * s, (x2 - x1) * s, (y2 - y1) * s)
+
+    def face_at(self, pos: QPointF) -> queries.FaceRow | None:
+        for face in self.faces:
+            if self.face_rect(face).contains(pos):
+                return face
+        return None
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.image is None:
+            return
+        painter.drawImage(self._target(), self.image)
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        for face in self.faces:
+            rect = self.face_rect(face)
+            hovered = face.id == self.hover
+            colour = QColor("#ffd54a") if face.person_id is None else QColor("#4fc3f7")
+            if face.ignored:
+                colour = QColor(160, 160, 160)
+            painter.setPen(QPen(QColor(0, 0, 0, 140), 4))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.setPen(QPen(colour, 3 if hovered else 2))
+            painter.drawRoundedRect(rect, 4, 4)
+            label = face.person_name or ("ignored" if face.ignored else "")
+            if label:
+                text_w = metrics.horizontalAdvance(label) + 10
+                tag = QRectF(rect.left(), rect.bottom() + 3, text_w, metrics.height() + 4)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor(0, 0, 0, 170))
+                painter.drawRoundedRect(tag, 4, 4)
+                painter.setPen(QColor("white"))
+                painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
+
+    def mouseMoveEvent(self, event) -> None:
+        face = self.face_at(event.position())
+        hover = face.id if face else None
+        if hover != self.hover:
+            self.hover = hover
+            self.update()
+        if face is not None:
+            QToolTip.showText(event.globalPosition().toPoint(),
+                              face.person_name or "Unknown — right-click to name", self)
+        else:
+            QToolTip.hideText()
+
+    def contextMenuEvent(self, event) -> None:
+        face = self.face_at(QPointF(event.pos()))
+        if face is not None:
+            self.face_menu_requested.emit(face, event.globalPos())
+
+
+class ViewerPage(Page):
+    title = "photo"
+    back_requested = Signal()
+    find_person_requested = Signal(object)  # FaceRow
+
+    def __init__(self, ctx: AppContext, actions: PeopleActions,
+                 completer: names.NameCompleter, parent=None) -> None:
+        super().__init__(ctx, parent)
+        self.actions = actions
+        self.completer = completer
+        self.photo_id: int | None = None
+        self.sequence: list[int] = []
+        back = QToolButton()
+        back.setIcon(icons.icon("back"))
+        back.setToolTip("Back (Esc)")
+        back.setAutoRaise(True)
+        back.clicked.connect(self.back_requested)
+        self.caption = QLabel()
+        self.info = QLabel()
+        self.info.setEnabled(False)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 6, 12, 6)
+        bar.addWidget(back)
+        bar.addWidget(self.caption, 1)
+        bar.addWidget(self.info)
+        self.canvas = PhotoCanvas(self)
+        self.canvas.setBackgroundRole(QPalette.ColorRole.Dark)
+        self.canvas.setAutoFillBackground(True)
+        self.canvas.face_menu_requested.connect(self.face_menu)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.canvas, 1)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def show_photo(self, photo_id: int, sequence: list[int] | None = None) -> None:
+        self.photo_id = photo_id
+        if sequence is not None:
+            self.sequence = sequence
+        self.canvas.set_photo(None, (0, 0), [])
+        self.caption.setText("Loading…")
+        self._dirty = True
+        self.refresh()
+
+    def load(self) -> None:
+        if self.photo_id is None:
+            self.loaded()
+            return
+        self.ctx.read(load_photo(self.photo_id), self._apply, self.load_failed,
+                      what="opening the photo")
+
+    def _apply(self, result) -> None:
+        record, faces, image, full_size = result
+        self.loaded()
+        if record is None:
+            self.caption.setText("This photo is no longer in the library.")
+            return
+        self.canvas.set_photo(image, full_size, faces)
+        self.caption.setText(Path(record["path"]).name)
+        named = sorted({f.person_name for f in faces if f.person_name})
+        parts = [record["taken_at"] or "date unknown", f"{len(faces)} faces"]
+        if named:
+            parts.append(", ".join(named))
+        self.info.setText(" · ".join(parts))
+
+    def step(self, delta: int) -> None:
+        if self.photo_id in self.sequence:
+            i = self.sequence.index(self.photo_id) + delta
+            if 0 <= i < len(self.sequence):
+                self.show_photo(self.sequence[i])
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Right, Qt.Key.Key_Space):
+            self.step(1)
+        elif event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Backspace):
+            self.step(-1)
+        else:
+            super().keyPressEvent(event)
+
+    # -- face actions -------------------------------------------------------------------------
+    def face_menu(self, face: queries.FaceRow, global_pos) -> None:
+        menu = QMenu(self)
+        menu.addAction(icons.icon("search"), "Find this person",
+                       lambda: self.find_person_requested.emit(face))
+        menu.addAction("This is…", lambda: self.name_face(face))
+        if face.person_id is not None:
+            menu.addAction(f"Not {person_label(face.person_name)}",
+                           lambda: self.actions.reject([face.id], face.person_id))
+        menu.addAction(icons.icon("ignore"), "Ignore face", lambda: self.actions.ignore([face.id]))
+        menu.popup(global_pos)
+
+    def name_face(self, face: queries.FaceRow, name: str | None = None) -> None:
+        if name is None:
+            name = names.ask_name(self, self.completer, "This is…", "Who is this?",
+                                  face.person_name or "")
+        if not name:
+            return
+        target = self.completer.person_named(name)
+        if target is not None:
+            if target != face.person_id:
+                self.actions.move_faces([face.id], target)
+        else:
+            self.actions.move_faces([face.id], None, on_success=lambda new_id: (
+                self.actions.rename(new_id, name) if isinstance(new_id, int) else None))

@@ -1,0 +1,1 @@
+"""Background work: the task helper, jobs, thumbnails."""

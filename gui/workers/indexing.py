@@ -1,0 +1,76 @@
+"""The indexing job the GUI runs: add folders, index (scan, detect, embed), update people.
+
+People are refreshed while indexing goes on: between two pulls of the pipeline's generator the
+job thread is free, so every `PEOPLE_EVERY_S` it runs the people core's incremental update (the
+pipeline's workers keep filling their bounded queues meanwhile). The catalog revision moves, the
+views reload, and people appear during a long first index.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from core.jobs import CancelToken, Progress
+
+from ..settings import Settings
+from .tasks import worker_catalog
+
+log = logging.getLogger(__name__)
+
+PEOPLE_EVERY_S = 20.0
+
+
+def _people_core():
+    try:
+        from core import people
+    except ImportError:
+        return None
+    return people if hasattr(people, "update_people") else None
+
+
+def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
+              options: dict | None = None):
+    """A Job factory: `factory(token)` yields Progress until the library is indexed."""
+
+    def run(token: CancelToken) -> Iterator[Progress]:
+        from core import pipeline  # the ML stack loads here, in the worker, never at start-up
+
+        catalog = worker_catalog(catalog_dir)
+        for root in roots or ():
+            catalog.add_folder(root)
+        people = _people_core()
+        kwargs = {"workers": settings.workers or None, "cancel": token}
+        if settings.model_pack:
+            kwargs["pack"] = settings.model_pack
+        kwargs.update(options or {})
+        last_people = time.monotonic()
+        revision = catalog.revision()
+        for progress in pipeline.index(catalog, [str(r) for r in roots] if roots else None,
+                                       **kwargs):
+            yield progress
+            if people and time.monotonic() - last_people > PEOPLE_EVERY_S:
+                if catalog.revision() != revision:
+                    yield from _update_people(people, catalog, token)
+                    revision = catalog.revision()
+                last_people = time.monotonic()
+        if people and not token.cancelled:
+            yield from _update_people(people, catalog, token)
+
+    return run
+
+
+def people_job(catalog_dir: Path):
+    def run(token: CancelToken) -> Iterator[Progress]:
+        people = _people_core()
+        if people is None:
+            return
+        yield from _update_people(people, worker_catalog(catalog_dir), token)
+    return run
+
+
+def _update_people(people, catalog, token: CancelToken) -> Iterator[Progress]:
+    for progress in people.update_people(catalog, token):
+        yield progress

@@ -1,0 +1,127 @@
+"""Saved albums: re-export adds only what is new; prune removes only the album's own,
+unchanged files; nothing else in the folder is ever touched."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from core.export import (ExportError, ExportOptions, ExportRequest, export, find_album,
+                         list_albums)
+from core.search.spec import SearchSpec
+
+from .helpers import files_under, snapshot
+
+
+def first(catalog, out, **options):
+    return export(catalog, ExportRequest(spec=SearchSpec(people_all=["Anna"]),
+                                         destination=str(out), save_as="Anna",
+                                         options=ExportOptions(**options)))
+
+
+def again(catalog, prune=False, dry_run=False):
+    return export(catalog, ExportRequest(album="Anna", prune=prune, dry_run=dry_run))
+
+
+@pytest.fixture
+def lib(photo_library):
+    photo_library.photo_of("IMG_1.jpg", "Anna", taken_at="2019-01-01T10:00:00")
+    photo_library.photo_of("IMG_2.jpg", "Anna", taken_at="2019-01-02T10:00:00")
+    return photo_library
+
+
+def test_album_is_saved_and_listed(lib, catalog, tmp_path):
+    first(catalog, tmp_path / "out", mode="copy", by="year", xmp=True)
+    album = find_album(catalog, "Anna")
+    assert album.spec == SearchSpec(people_all=[lib.person("Anna")])   # pinned by id
+    assert album.options.by == "year" and album.options.xmp
+    assert album.destination == str((tmp_path / "out").resolve())
+    assert album.exported_at is not None and album.file_count == 2
+    assert [a.name for a in list_albums(catalog)] == ["Anna"]
+    with pytest.raises(ExportError, match="already exists"):
+        first(catalog, tmp_path / "elsewhere")
+
+
+def test_re_export_adds_only_new_matches(lib, catalog, tmp_path):
+    out = tmp_path / "out"
+    first(catalog, out)
+    stamps = {p: os.stat(out / p).st_mtime_ns for p in files_under(out)}
+    lib.photo_of("IMG_3.jpg", "Anna", taken_at="2019-01-03T10:00:00")
+    lib.photo_of("IMG_4.jpg", "Ben", taken_at="2019-01-04T10:00:00")
+    s = again(catalog)
+    assert (s.added, s.skipped, s.removed) == (1, 2, 0)
+    assert files_under(out) == ["2019-01-01_IMG_1.jpg", "2019-01-02_IMG_2.jpg",
+                                "2019-01-03_IMG_3.jpg"]
+    assert all(os.stat(out / p).st_mtime_ns == t for p, t in stamps.items())  # not rewritten
+
+
+def test_prune_removes_only_own_unchanged_files(lib, catalog, tmp_path):
+    out = tmp_path / "out"
+    p3 = lib.photo_of("IMG_3.jpg", "Anna", taken_at="2019-01-03T10:00:00")
+    first(catalog, out, xmp=True)
+    (out / "holiday notes.txt").write_text("mine")          # a foreign file
+    (out / "sub").mkdir()
+    (out / "sub" / "other.jpg").write_bytes(b"also mine")
+    # Anna is no longer in IMG_1 and IMG_3; the user edited the exported IMG_3
+    catalog.execute("UPDATE faces SET person_id = NULL WHERE photo_id IN (1, ?)", (p3,))
+    with open(out / "2019-01-03_IMG_3.jpg", "ab") as fh:
+        fh.write(b"edited")
+    dry = again(catalog, prune=True, dry_run=True)
+    assert dry.removed == 1 and dry.kept == 1
+    assert len(files_under(out)) == 8                     # dry run removed nothing
+
+    s = again(catalog, prune=True)
+    assert (s.added, s.removed, s.kept) == (0, 1, 1)
+    # IMG_1 and its sidecar go; the edited IMG_3 stays (its unchanged sidecar is the album's
+    # and no longer matches, so it goes); foreign files stay
+    assert files_under(out) == ["2019-01-02_IMG_2.jpg", "2019-01-02_IMG_2.jpg.xmp",
+                                "2019-01-03_IMG_3.jpg", "holiday notes.txt", "sub/other.jpg"]
+    assert (out / "holiday notes.txt").read_text() == "mine"
+    assert (out / "sub" / "other.jpg").read_bytes() == b"also mine"
+    s = again(catalog, prune=True)
+    assert s.removed == 0 and (out / "2019-01-03_IMG_3.jpg").exists()
+
+
+def test_without_prune_nothing_is_removed(lib, catalog, tmp_path):
+    out = tmp_path / "out"
+    first(catalog, out)
+    catalog.execute("UPDATE faces SET person_id = NULL WHERE photo_id = 1")
+    s = again(catalog)
+    assert s.removed == 0 and s.kept == 1 and len(files_under(out)) == 2
+
+
+def test_deleted_album_file_is_restored(lib, catalog, tmp_path):
+    out = tmp_path / "out"
+    first(catalog, out)
+    (out / "2019-01-01_IMG_1.jpg").unlink()
+    s = again(catalog)
+    assert s.added == 1 and s.plan.files[0].reason == "missing"
+    assert (out / "2019-01-01_IMG_1.jpg").read_bytes() == (lib.root / "IMG_1.jpg").read_bytes()
+
+
+def test_renamed_person_refreshes_own_sidecars(lib, catalog, tmp_path):
+    out = tmp_path / "out"
+    first(catalog, out, xmp=True)
+    # the album follows the person, not the name: a rename keeps it working
+    catalog.execute("UPDATE people SET name = 'Anna Smith' WHERE name = 'Anna'")
+    lib.face(1, "Ben", box=(100.0, 20.0, 150.0, 80.0))
+    s = again(catalog)
+    assert (s.added, s.skipped, s.sidecars_written) == (0, 2, 2)   # both sidecars refreshed
+    xmp = (out / "2019-01-01_IMG_1.jpg.xmp").read_text()
+    assert "Ben" in xmp and "Anna Smith" in xmp
+
+
+def test_prune_needs_an_album(lib, catalog, tmp_path):
+    with pytest.raises(ExportError, match="only applies to a saved album"):
+        export(catalog, ExportRequest(spec=SearchSpec(people_all=["Anna"]),
+                                      destination=str(tmp_path / "o"), prune=True))
+
+
+def test_originals_untouched_through_album_life(lib, catalog, tmp_path):
+    before = snapshot(lib.root)
+    first(catalog, tmp_path / "out", xmp=True, manifest="csv")
+    catalog.execute("UPDATE faces SET person_id = NULL")
+    again(catalog, prune=True)
+    assert files_under(tmp_path / "out") == ["faceshelf-manifest.csv"]
+    assert snapshot(lib.root) == before

@@ -1,0 +1,344 @@
+"""scan_folders() against a real Catalog: new, changed, touched, moved, removed, offline, errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.catalog import embedding_to_blob
+from core.jobs import CancelToken
+from core.scan import changes, walk
+from core.scan.changes import scan_folders
+
+
+def make_photo(path: Path, seed: int, size=(64, 48)) -> Path:
+    """A small real JPEG with content unique to `seed` (so fingerprints differ)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path, format="JPEG")
+    return path
+
+
+def scan(catalog, roots=None, cancel=None):
+    reports = list(scan_folders(catalog, roots, cancel))
+    assert reports and all(p.stage == "scan" for p in reports)
+    return reports[-1].counters
+
+
+def photos(catalog) -> dict[str, dict]:
+    return {r["path"]: dict(r) for r in catalog.execute("SELECT * FROM photos")}
+
+
+def add_face(catalog, photo_id: int, person: str | None = None) -> int:
+    """A face row as the pipeline would write it, optionally assigned to a named person."""
+    now = time.time()
+    person_id = None
+    with catalog.transaction() as conn:
+        if person:
+            person_id = conn.execute("INSERT INTO people(name, created_at, updated_at) "
+                                     "VALUES (?, ?, ?)", (person, now, now)).lastrowid
+        cur = conn.execute(
+            "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
+            "usable, embedding, model_id, person_id, assigned_by, created_at) "
+            "VALUES (?, 0, 0, 10, 10, ?, 0.9, 10, 0.5, 1, ?, 'm', ?, 'user', ?)",
+            (photo_id, np.zeros(10, np.float32).tobytes(),
+             embedding_to_blob(np.ones(512) / np.sqrt(512)), person_id, now))
+        conn.execute("UPDATE photos SET status='indexed' WHERE id=?", (photo_id,))
+    return cur.lastrowid
+
+
+@pytest.fixture
+def library(tmp_path):
+    root = tmp_path / "Pictures"
+    for i in range(6):
+        make_photo(root / ("2019" if i < 3 else "2020") / f"img_{i}.jpg", seed=i)
+    return root
+
+
+def test_first_scan_then_unchanged(catalog, library):
+    counters = scan(catalog, [library])
+    assert counters["new"] == 6 and counters["errors"] == 0
+    rows = photos(catalog)
+    assert len(rows) == 6
+    assert all(r["status"] == "pending" and len(r["fingerprint"]) == 64 for r in rows.values())
+    assert {r["folder_id"] for r in rows.values()} == {catalog.folders()[0]["id"]}
+    again = scan(catalog)  # roots=None: every folder of the catalog
+    assert again["unchanged"] == 6 and again["new"] == again["changed"] == again["removed"] == 0
+    assert photos(catalog) == rows
+
+
+def test_changed_file_loses_its_faces_and_is_pending_again(catalog, library):
+    scan(catalog, [library])
+    path = library / "2019" / "img_0.jpg"
+    photo = photos(catalog)[str(path)]
+    add_face(catalog, photo["id"], "Ann")
+    make_photo(path, seed=99, size=(80, 60))
+    counters = scan(catalog)
+    assert counters["changed"] == 1 and counters["unchanged"] == 5
+    after = photos(catalog)[str(path)]
+    assert after["id"] == photo["id"] and after["status"] == "pending"
+    assert after["fingerprint"] != photo["fingerprint"] and after["size"] == path.stat().st_size
+    assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 0
+
+
+def test_touched_file_keeps_its_faces(catalog, library):
+    scan(catalog, [library])
+    path = library / "2019" / "img_1.jpg"
+    photo_id = photos(catalog)[str(path)]["id"]
+    add_face(catalog, photo_id, "Ann")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    counters = scan(catalog)
+    assert counters["touched"] == 1 and counters["changed"] == 0
+    assert photos(catalog)[str(path)]["mtime_ns"] == path.stat().st_mtime_ns
+    assert photos(catalog)[str(path)]["status"] == "indexed"
+    assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 1
+
+
+def test_moved_and_renamed_files_keep_id_faces_and_people(catalog, library, tmp_path):
+    other_root = tmp_path / "Archive"
+    other_root.mkdir()
+    scan(catalog, [library, other_root])
+    before = photos(catalog)
+    src = library / "2019" / "img_2.jpg"
+    face_id = add_face(catalog, before[str(src)]["id"], "Ann")
+    revision = catalog.revision()
+    renamed = library / "2020" / "renamed holiday.jpg"
+    src.rename(renamed)                                              # move within the root
+    across = other_root / "kept" / "img_3.jpg"
+    across.parent.mkdir()
+    (library / "2020" / "img_3.jpg").rename(across)                  # move to another root
+    counters = scan(catalog)
+    assert counters["moved"] == 2 and counters["new"] == counters["removed"] == 0
+    after = photos(catalog)
+    assert after[str(renamed)]["id"] == before[str(src)]["id"]
+    assert after[str(renamed)]["status"] == "indexed"                # no re-detection
+    assert after[str(across)]["id"] == before[str(library / "2020" / "img_3.jpg")]["id"]
+    folder_ids = {f["path"]: f["id"] for f in catalog.folders()}
+    assert after[str(across)]["folder_id"] == folder_ids[str(other_root)]
+    face = catalog.execute("SELECT f.id, p.name FROM faces f JOIN people p ON p.id=f.person_id"
+                           ).fetchone()
+    assert tuple(face) == (face_id, "Ann")
+    assert catalog.revision() == revision                             # faces untouched
+
+
+def test_a_copy_is_new_not_a_move(catalog, library):
+    scan(catalog, [library])
+    shutil.copy2(library / "2019" / "img_0.jpg", library / "2019" / "copy.jpg")
+    counters = scan(catalog)
+    assert counters["new"] == 1 and counters["moved"] == 0
+    rows = photos(catalog)
+    assert rows[str(library / "2019" / "copy.jpg")]["fingerprint"] == \
+        rows[str(library / "2019" / "img_0.jpg")]["fingerprint"]
+
+
+def test_removed_file_row_and_faces_go(catalog, library):
+    scan(catalog, [library])
+    path = library / "2020" / "img_4.jpg"
+    add_face(catalog, photos(catalog)[str(path)]["id"])
+    path.unlink()
+    counters = scan(catalog)
+    assert counters["removed"] == 1 and str(path) not in photos(catalog)
+    assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 0
+
+
+def test_offline_root_keeps_everything(catalog, library, tmp_path):
+    scan(catalog, [library])
+    add_face(catalog, next(iter(photos(catalog).values()))["id"], "Ann")
+    library.rename(tmp_path / "unplugged")                 # the drive is gone
+    counters = scan(catalog)
+    assert counters["offline_roots"] == 1 and counters["removed"] == 0
+    assert len(photos(catalog)) == 6
+    library.mkdir()                                         # an empty mount point
+    assert scan(catalog)["offline_roots"] == 1
+    assert len(photos(catalog)) == 6
+    library.rmdir()
+    (tmp_path / "unplugged").rename(library)               # plugged back in
+    counters = scan(catalog)
+    assert counters["unchanged"] == 6 and counters["offline_roots"] == 0
+    assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 1
+
+
+def test_root_that_does_not_exist_is_refused(catalog, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        scan(catalog, [tmp_path / "typo"])
+    assert catalog.folders() == []
+
+
+def test_hidden_symlink_loops_catalog_dir_and_formats(catalog, tmp_path):
+    root = tmp_path / "root"
+    make_photo(root / "a.jpg", 1)
+    make_photo(root / ".hidden" / "b.jpg", 2)
+    make_photo(root / ".c.jpg", 3)
+    make_photo(root / "sub" / "d.JPEG", 4)
+    (root / "sub" / "loop").symlink_to(root, target_is_directory=True)  # loop to an ancestor
+    (root / "alias").symlink_to(root / "sub", target_is_directory=True)  # second path
+    (root / "broken.jpg").symlink_to(root / "nowhere.jpg")
+    Image.new("RGB", (8, 8)).save(root / "subject01.happy", format="GIF")  # Yale-style name
+    Image.new("RGB", (8, 8)).save(root / "no_extension", format="PNG")
+    (root / "notes.happy").write_text("not a photo")
+    (root / "notes.txt").write_text("not a photo")
+    make_photo(root / "clip.mp4", 5)                      # a JPEG in disguise is still skipped
+    inner_catalog = root / "my catalog"
+    from core.catalog import Catalog
+
+    with Catalog(inner_catalog) as cat:
+        make_photo(cat.thumbs_dir / "thumb.jpg", 6)
+        scan(cat, [root])
+        found = sorted(os.path.relpath(p, root) for p in photos(cat))
+    # sub/ is reachable as alias/ too: recorded once, under its real path.
+    assert found == ["a.jpg", "no_extension", "sub/d.JPEG", "subject01.happy"]
+
+
+def test_unicode_and_spaces_in_paths(catalog, tmp_path):
+    root = tmp_path / "Fotos été 2019"
+    path = make_photo(root / "Ünïcødé 😀 folder" / "Strand mit Äpfeln 01.jpg", 7)
+    assert scan(catalog, [root])["new"] == 1
+    assert str(path) in photos(catalog)
+    assert scan(catalog)["unchanged"] == 1
+
+
+def test_unreadable_file_and_folder(catalog, library, monkeypatch):
+    secret = library / "2019" / "img_0.jpg"
+    locked_dir = library / "2020"
+    scan(catalog, [library])
+    make_photo(library / "2019" / "new.jpg", 50)
+    if os.geteuid() != 0:
+        secret_new = make_photo(library / "2019" / "locked.jpg", 51)
+        secret_new.chmod(0)
+        locked_dir.chmod(0)
+    else:  # root reads through chmod 000: simulate the EACCES the kernel gives a user
+        secret_new = make_photo(library / "2019" / "locked.jpg", 51)
+        real_open, real_scandir = open, os.scandir
+
+        def fake_open(path, *args, **kwargs):
+            if str(path) == str(secret_new):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        def fake_scandir(path="."):
+            if str(path) == str(locked_dir):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr(walk, "open", fake_open, raising=False)
+        monkeypatch.setattr(os, "scandir", fake_scandir)
+    try:
+        counters = scan(catalog)
+    finally:
+        if os.geteuid() != 0:
+            secret_new.chmod(0o644)
+            locked_dir.chmod(0o755)
+    assert counters["errors"] == 1 and counters["unreadable_dirs"] == 1
+    assert counters["new"] == 1 and counters["removed"] == 0     # 2020's photos are kept
+    rows = photos(catalog)
+    assert rows[str(secret_new)]["status"] == "error"
+    assert "Permission denied" in rows[str(secret_new)]["error"]
+    assert len(rows) == 8 and str(secret) in rows
+    monkeypatch.undo()                                           # readable again: retried
+    counters = scan(catalog)
+    assert counters["changed"] == 1 and counters["errors"] == 0
+    assert photos(catalog)[str(secret_new)]["status"] == "pending"
+
+
+def test_empty_file_is_an_error_with_reason(catalog, tmp_path):
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "zero.jpg").write_bytes(b"")
+    assert scan(catalog, [root])["errors"] == 1
+    row = photos(catalog)[str(root / "zero.jpg")]
+    assert row["status"] == "error" and row["error"].startswith("empty file")
+    assert scan(catalog)["errors"] == 1          # still reported, nothing rewritten
+
+
+def test_nested_roots_count_each_file_once(catalog, library):
+    counters = scan(catalog, [library, library / "2019"])
+    assert counters["new"] == 6 and len(photos(catalog)) == 6
+    assert scan(catalog)["unchanged"] == 6
+
+
+def test_batched_writes_and_cancel_resume(catalog, tmp_path, monkeypatch):
+    root = tmp_path / "many"
+    for i in range(40):
+        make_photo(root / f"d{i % 4}" / f"p{i:02}.jpg", 100 + i, size=(16, 16))
+    monkeypatch.setattr(changes, "BATCH", 7)
+    monkeypatch.setattr(changes, "PROGRESS_EVERY", 5)
+    token = CancelToken()
+    reports = []
+    for progress in scan_folders(catalog, [root], token):
+        reports.append(progress)
+        if progress.done >= 15:
+            token.cancel()
+    last = reports[-1].counters
+    assert last["cancelled"] == 1 and 15 <= last["new"] < 40
+    assert len(photos(catalog)) == last["new"]            # every reported row is committed
+    dones = [p.done for p in reports]
+    assert dones == sorted(dones)
+    counters = scan(catalog)                               # the re-run finishes the job
+    assert counters["new"] == 40 - last["new"] and counters["unchanged"] == last["new"]
+    assert counters["removed"] == 0 and len(photos(catalog)) == 40
+
+
+def test_interrupted_write_leaves_no_half_batch(catalog, tmp_path, monkeypatch):
+    root = tmp_path / "r"
+    for i in range(10):
+        make_photo(root / f"p{i}.jpg", 200 + i, size=(16, 16))
+    monkeypatch.setattr(changes, "BATCH", 4)
+    real = changes._Scan._flush
+    calls = []
+
+    def crash_on_second_flush(self):
+        calls.append(len(self.writes))
+        if len(calls) == 2:
+            self.writes.insert(2, ("INSERT INTO nonsense VALUES (1)", ()))
+        real(self)
+
+    monkeypatch.setattr(changes._Scan, "_flush", crash_on_second_flush)
+    with pytest.raises(Exception):
+        scan(catalog, [root])
+    assert len(photos(catalog)) == 4                      # first batch only, none of the second
+    monkeypatch.undo()
+    assert scan(catalog)["new"] == 6 and len(photos(catalog)) == 10
+
+
+def test_scan_decode_and_metadata_never_write_photo_files(catalog, library):
+    from core.scan.decode import decode
+    from core.scan.metadata import read_metadata
+
+    def snapshot():
+        return {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_mode)
+                for p in library.rglob("*") if p.is_file()}
+
+    before = snapshot()
+    scan(catalog, [library])
+    for path in before:
+        decode(path, min_long_side=32)
+        read_metadata(path)
+    scan(catalog)
+    assert snapshot() == before
+
+
+def test_progress_reports_done_and_final_counters(catalog, tmp_path, monkeypatch):
+    root = tmp_path / "r"
+    for i in range(12):
+        make_photo(root / f"p{i}.jpg", 300 + i, size=(8, 8))
+    monkeypatch.setattr(changes, "PROGRESS_EVERY", 5)
+    reports = list(scan_folders(catalog, [root]))
+    assert [p.done for p in reports] == [5, 10, 12]
+    assert reports[-1].counters["new"] == 12
+    assert set(changes.COUNTERS) <= set(reports[-1].counters)
+
+
+def test_rows_without_fingerprint_get_one_without_reindexing(catalog, library):
+    scan(catalog, [library])
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE photos SET fingerprint=NULL, status='indexed'")
+    assert scan(catalog)["unchanged"] == 6
+    rows = photos(catalog).values()
+    assert all(r["fingerprint"] and r["status"] == "indexed" for r in rows)

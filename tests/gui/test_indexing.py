@@ -1,0 +1,59 @@
+"""Indexing through the GUI: welcome page → add a folder → progress to the end; cancel."""
+
+from __future__ import annotations
+
+from core.catalog import Catalog
+
+
+def _status(catalog_dir):
+    with Catalog(catalog_dir) as cat:
+        return dict(cat.execute("SELECT status, COUNT(*) FROM photos GROUP BY status").fetchall())
+
+
+def test_add_folder_and_watch_progress_to_the_end(qtbot, tmp_path, library, window_for):
+    window = window_for(tmp_path / "catalog")
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=5000)
+    window.welcome.add_folder(str(library))
+    seen = []
+    with qtbot.waitSignal(window.job_ended, timeout=60000) as ended:
+        window.job_started.connect(lambda job: job.progress.connect(seen.append))
+        window.welcome.start.click()
+        assert window.status.isVisible()
+    assert ended.args == ["finished"]
+    index_steps = [p for p in seen if p.stage == "index" and p.total]
+    assert index_steps and index_steps[-1].done == index_steps[-1].total == 6
+    assert index_steps[-1].counters["faces"] >= 12  # t1 twice (6 each), Tom twice, masks
+    assert not window.status.isVisible()
+    assert window.pages.currentWidget() is not window.welcome
+    window.show_section("photos")
+    qtbot.waitUntil(lambda: window.photos_page.model.rowCount() == 6, timeout=10000)
+    assert _status(tmp_path / "catalog") == {"indexed": 6}
+    assert window.errors == []
+
+
+def test_cancel_an_index(qtbot, tmp_path, library, window_for):
+    window = window_for(tmp_path / "catalog")
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=5000)
+    cancelled_at = []
+
+    def cancel_early(job):
+        def on_progress(progress):
+            if progress.stage == "index" and not cancelled_at:
+                cancelled_at.append(progress.done)
+                window.status.cancel_button.click()
+        job.progress.connect(on_progress)
+
+    window.job_started.connect(cancel_early)
+    with qtbot.waitSignal(window.job_ended, timeout=60000) as ended:
+        window.start_indexing([str(library)])
+    assert ended.args == ["cancelled"]
+    status = _status(tmp_path / "catalog")
+    assert status.get("pending", 0) > 0, status  # stopped before the end
+    assert not window.status.isVisible()
+    # the next run picks up where it stopped
+    window.job_started.disconnect(cancel_early)
+    with qtbot.waitSignal(window.job_ended, timeout=60000) as ended:
+        window.rescan()
+    assert ended.args == ["finished"]
+    assert _status(tmp_path / "catalog") == {"indexed": 6}
+    assert window.errors == []
