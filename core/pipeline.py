@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -259,6 +260,8 @@ def _run_in_process(catalog, pending, analyzer, pack, settings, cancel) -> Itera
 def _worker_main(slot: int, pack, settings: dict, catalog_dir: str, inbox, outbox) -> None:
     """Entry point of a worker process: load the models, then analyse photos until told to
     stop (None) or until the parent disappears (kill -9 of the parent leaves no orphans)."""
+    # Ctrl-C in a terminal reaches the whole process group; the parent decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         os.nice(10)
     except (AttributeError, OSError):

@@ -70,13 +70,17 @@ def _copy_data(src_fd: int, dst_fd: int) -> int:
     """Copy all bytes; kernel-side (sendfile) where it works. Tests patch this to fail."""
     copied = 0
     try:
+        if not hasattr(os, "sendfile"):   # Windows
+            raise OSError(errno.ENOSYS, "no sendfile")
         while True:
             sent = os.sendfile(dst_fd, src_fd, copied, CHUNK)
             if sent == 0:
                 return copied
             copied += sent
     except OSError as error:
-        if copied or error.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        # macOS sendfile only writes to sockets (ENOTSOCK); some file systems refuse it.
+        if copied or error.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP,
+                                         errno.ENOTSOCK):
             raise
     while chunk := os.read(src_fd, CHUNK):  # sendfile unsupported here: plain read/write
         view = memoryview(chunk)

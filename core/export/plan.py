@@ -169,6 +169,8 @@ def plan_export(catalog, req: ExportRequest) -> ExportPlan:
         items = select_items(catalog, spec, options.by)
     except ValueError as error:   # unknown person, bad date, ...
         raise ExportError(str(error)) from None
+    except NotImplementedError as error:
+        raise ExportError(f"this kind of search is not available yet ({error})") from None
 
     owned = album_files(catalog, album.id) if album else []
     owned_by_key = {(f.photo_id, f.slot, f.kind): f for f in owned}

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # A face must be at least this wide (box px) in the image it is aligned from; below it the
 # photo is decoded again at higher resolution. 1/2 scale is as good as full resolution for
 # small faces (MEASUREMENTS.md), so the re-decode never goes beyond what that needs.
-ALIGN_SOURCE_MIN_PX = 64
+ALIGN_SOURCE_MIN_PX = 50
 # Faces smaller than this (full-resolution px) are stored but not clustered: see
 # bench/face_size.py for the verification accuracy by face size that chose it.
 MIN_USABLE_SIZE = 40

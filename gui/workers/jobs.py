@@ -69,6 +69,7 @@ class Job(QObject):
     # -- worker thread ------------------------------------------------------------------------
     def _run(self) -> None:
         last: Progress | None = None
+        sent: Progress | None = None
         sent_at = 0.0
         generator = None
         try:
@@ -79,11 +80,16 @@ class Job(QObject):
                 except StopIteration as stop:
                     self.result = stop.value
                     break
-                self.last = last
+                previous, self.last = self.last, last
                 self._resume.wait()
                 now = time.monotonic()
+                # A stage's final report is always shown, even when throttled (index -> people).
+                if previous is not None and previous is not sent and previous.stage != last.stage:
+                    self.progress.emit(previous)
+                    sent = previous
                 if now - sent_at >= PROGRESS_INTERVAL_S:
                     sent_at = now
+                    sent = last
                     self.progress.emit(last)
                 # After cancel we keep pulling: the core notices its token and winds down
                 # cleanly (stops its workers, records where it stopped).

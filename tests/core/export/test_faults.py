@@ -176,3 +176,24 @@ sys.exit(main({args!r}))
         owned = sorted(Path(f.dest_path).name for f in album_files(catalog, 1))
         assert owned == sorted(files_under(out))
     assert snapshot(lib.root) == before
+
+
+def test_cancel_stops_cleanly_and_a_rerun_finishes(lib, catalog, tmp_path):
+    from core.export import run_export
+    from core.jobs import CancelToken
+
+    token = CancelToken()
+    out = tmp_path / "out"
+    job = run_export(catalog, anna(out, save_as="A"), token)
+    progress = [next(job), next(job), next(job)]          # start, then two files done
+    token.cancel()                                         # what Ctrl-C does in the CLI
+    try:
+        while True:
+            progress.append(next(job))
+    except StopIteration as stop:
+        summary = stop.value
+    assert summary.stopped == "cancelled" and summary.added == 2
+    assert progress[-1].done == 2 and progress[-1].total == 6
+    assert len(files_under(out)) == 2 and no_temp_files(out)
+    s = export(catalog, ExportRequest(album="A"))
+    assert s.ok and (s.added, s.skipped) == (4, 2)

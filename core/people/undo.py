@@ -1,0 +1,116 @@
+"""Undo for people operations: each operation records the previous state of what it touches.
+
+An operation opens a `Recorder` inside its transaction and tells it, BEFORE changing anything,
+which faces, people and rejections it is about to change. The recorder writes one undo_log row
+(in the same transaction) that restores exactly those rows. Undo is itself one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+from .model import UndoEntry
+
+KEEP_ENTRIES = 100  # older undo entries are dropped
+
+
+def bump_people_revision(conn: sqlite3.Connection) -> None:
+    """A counter of changes to people (names, hidden, merges...), for the GUI and for updates.
+
+    Face changes bump meta 'revision' by trigger; a rename touches no face, so people
+    operations bump this one too.
+    """
+    conn.execute("INSERT INTO meta(key, value) VALUES ('people_revision', '1') "
+                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
+class Recorder:
+    def __init__(self, conn: sqlite3.Connection, action: str) -> None:
+        self.conn = conn
+        self.action = action
+        self._faces: dict[int, list] = {}
+        self._people: dict[int, dict | None] = {}
+        self._rejections_added: list[tuple[int, int]] = []
+        self._rejections_removed: list[tuple[int, int, float]] = []
+
+    def faces(self, face_ids) -> None:
+        ids = [int(f) for f in face_ids if int(f) not in self._faces]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                    f"SELECT id, person_id, assigned_by, ignored FROM faces WHERE id IN ({marks})",
+                    chunk):
+                self._faces[row[0]] = [row[1], row[2], row[3]]
+
+    def person(self, person_id: int) -> None:
+        """Record a person before it changes or is deleted."""
+        if person_id in self._people:
+            return
+        row = self.conn.execute(
+            "SELECT name, hidden, cover_face_id, created_at, updated_at FROM people WHERE id=?",
+            (person_id,)).fetchone()
+        self._people[person_id] = dict(row) if row else None  # None: created by this operation
+
+    def created(self, person_id: int) -> None:
+        self._people.setdefault(person_id, None)
+
+    def rejection_added(self, face_id: int, person_id: int) -> None:
+        self._rejections_added.append((face_id, person_id))
+
+    def rejections_removed(self, rows) -> None:
+        self._rejections_removed += [(r[0], r[1], r[2]) for r in rows]
+
+    def save(self) -> int:
+        payload = {
+            "faces": [[f, *state] for f, state in self._faces.items()],
+            "people": [[p, state] for p, state in self._people.items()],
+            "rejections_added": self._rejections_added,
+            "rejections_removed": self._rejections_removed,
+        }
+        cur = self.conn.execute("INSERT INTO undo_log(action, payload, at) VALUES (?, ?, ?)",
+                                (self.action, json.dumps(payload), time.time()))
+        self.conn.execute("DELETE FROM undo_log WHERE id <= ?", (cur.lastrowid - KEEP_ENTRIES,))
+        bump_people_revision(self.conn)
+        return cur.lastrowid
+
+
+def last_entry(conn: sqlite3.Connection) -> UndoEntry | None:
+    row = conn.execute("SELECT id, action, at FROM undo_log ORDER BY id DESC LIMIT 1").fetchone()
+    return UndoEntry(row[0], row[1], row[2]) if row else None
+
+
+def restore(conn: sqlite3.Connection, entry_id: int) -> None:
+    """Put back what entry `entry_id` recorded and drop the entry (caller holds a transaction).
+
+    Rows deleted since (a photo removed) are skipped; everything else returns exactly.
+    """
+    payload = json.loads(conn.execute("SELECT payload FROM undo_log WHERE id=?",
+                                      (entry_id,)).fetchone()[0])
+    now = time.time()
+    created = [p for p, state in payload["people"] if state is None]
+    for person_id, state in payload["people"]:
+        if state is None:
+            continue
+        conn.execute(
+            "INSERT INTO people(id, name, hidden, cover_face_id, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
+            "hidden=excluded.hidden, cover_face_id=excluded.cover_face_id, updated_at=?",
+            (person_id, state["name"], state["hidden"], state["cover_face_id"],
+             state["created_at"], now, now))
+    conn.executemany(
+        "UPDATE faces SET person_id = (SELECT id FROM people WHERE id = ?), assigned_by = ?, "
+        "ignored = ? WHERE id = ?",
+        [(person, by, ignored, face) for face, person, by, ignored in payload["faces"]])
+    conn.executemany("DELETE FROM face_rejections WHERE face_id=? AND person_id=?",
+                     payload["rejections_added"])
+    conn.executemany(
+        "INSERT OR IGNORE INTO face_rejections(face_id, person_id, at) SELECT ?, ?, ? "
+        "WHERE EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
+        [(f, p, at, f, p) for f, p, at in payload["rejections_removed"]])
+    for person_id in created:
+        conn.execute("DELETE FROM people WHERE id=?", (person_id,))
+    conn.execute("DELETE FROM undo_log WHERE id=?", (entry_id,))
+    bump_people_revision(conn)

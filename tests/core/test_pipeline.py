@@ -1,0 +1,387 @@
+"""Indexing end to end: real files, real models, real SQLite, real worker processes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.catalog import Catalog
+from core.jobs import CancelToken
+from core.pipeline import index
+from core.thumbs import face_thumb_path, photo_thumb_path
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+# Pixels to store so that applying EXIF orientation N gives the upright picture back.
+STORE_FOR_ORIENTATION = {
+    1: None, 2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_270,
+}
+
+
+def save_oriented(upright: Image.Image, path: Path, orientation: int, quality: int = 95) -> None:
+    method = STORE_FOR_ORIENTATION[orientation]
+    stored = upright.transpose(method) if method is not None else upright
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored.save(path, quality=quality, exif=exif.tobytes())
+
+
+def file_states(folder: Path) -> dict[str, tuple[str, int]]:
+    return {str(p): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run(catalog: Catalog, roots=None, **options):
+    return list(index(catalog, roots, **options))
+
+
+def check_consistent(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        # Faces only ever belong to fully indexed photos, and never twice.
+        assert conn.execute("SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
+                            "WHERE p.status != 'indexed'").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM (SELECT photo_id, x1, y1 FROM faces "
+                            "GROUP BY photo_id, x1, y1 HAVING COUNT(*) > 1)").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, insightface_images):
+    """t1.jpg (6 faces) in all 8 EXIF orientations, plus files that are not photos."""
+    folder = tmp_path_factory.mktemp("library") / "Photos and ünïcode"
+    folder.mkdir()
+    upright = Image.open(insightface_images / "t1.jpg").convert("RGB")
+    for orientation in range(1, 9):
+        save_oriented(upright, folder / f"t1_o{orientation}.jpg", orientation)
+    data = (insightface_images / "t1.jpg").read_bytes()
+    (folder / "truncated.jpg").write_bytes(data[: len(data) // 2])
+    (folder / "zero.jpg").write_bytes(b"")
+    (folder / "notes.jpg").write_text("not a photo at all\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory, library, face_analyzer):
+    """The library indexed once in-process, with every socket creation failing meanwhile."""
+    before = file_states(library)
+    catalog_dir = tmp_path_factory.mktemp("catalog")
+    real_socket = socket.socket
+
+    def no_socket(*args, **kwargs):
+        raise AssertionError("indexing tried to open a socket")
+
+    socket.socket = no_socket
+    try:
+        with Catalog(catalog_dir) as catalog:
+            progress = run(catalog, [library], analyzer=face_analyzer)
+    finally:
+        socket.socket = real_socket
+    return {"dir": catalog_dir, "progress": progress, "before": before}
+
+
+def faces_by_photo(catalog: Catalog) -> dict[str, list[sqlite3.Row]]:
+    result: dict[str, list] = {}
+    for row in catalog.execute("SELECT p.path, f.* FROM faces f JOIN photos p ON p.id = f.photo_id "
+                               "ORDER BY f.x1"):
+        result.setdefault(Path(row["path"]).name, []).append(row)
+    return result
+
+
+def test_boxes_sit_on_the_faces_in_every_orientation(indexed):
+    with Catalog(indexed["dir"]) as catalog:
+        faces = faces_by_photo(catalog)
+        reference = faces["t1_o1.jpg"]
+        assert len(reference) == 6
+        ref_boxes = np.array([[f["x1"], f["y1"], f["x2"], f["y2"]] for f in reference])
+        ref_vectors = np.stack([np.frombuffer(f["embedding"], np.float32) for f in reference])
+        for orientation in range(2, 9):
+            name = f"t1_o{orientation}.jpg"
+            row = catalog.execute("SELECT * FROM photos WHERE path LIKE ?", (f"%{name}",)).fetchone()
+            assert (row["width"], row["height"], row["orientation"]) == (1280, 886, orientation)
+            found = faces[name]
+            assert len(found) == 6, name
+            for face in found:
+                box = np.array([face["x1"], face["y1"], face["x2"], face["y2"]])
+                nearest = int(np.argmin(np.abs(ref_boxes - box).sum(axis=1)))
+                # Same face, same place in oriented pixels (a few px of detector jitter).
+                assert np.abs(ref_boxes[nearest] - box).max() < 8, (name, box)
+                vector = np.frombuffer(face["embedding"], np.float32)
+                assert float(vector @ ref_vectors[nearest]) > 0.9, name
+                points = np.frombuffer(face["landmarks"], np.float32).reshape(5, 2)
+                assert (points[:, 0] > box[0]).all() and (points[:, 0] < box[2]).all()
+
+
+def test_bad_files_are_recorded_and_skipped(indexed):
+    with Catalog(indexed["dir"]) as catalog:
+        errors = {Path(r["path"]).name: r["error"] for r in catalog.execute(
+            "SELECT path, error FROM photos WHERE status='error'")}
+        assert set(errors) == {"truncated.jpg", "zero.jpg", "notes.jpg"}
+        assert all(errors.values())
+        assert catalog.execute("SELECT COUNT(*) FROM photos WHERE status='indexed'"
+                               ).fetchone()[0] == 8
+    last = indexed["progress"][-1]
+    assert last.stage == "index" and last.done == last.total
+    assert last.counters["faces"] == 48
+
+
+def test_thumbnails_are_written_on_the_way(indexed):
+    with Catalog(indexed["dir"]) as catalog:
+        for (photo_id,) in catalog.execute("SELECT id FROM photos WHERE status='indexed'"):
+            with Image.open(photo_thumb_path(catalog.dir, photo_id)) as thumb:
+                assert max(thumb.size) == 256
+        for (face_id,) in catalog.execute("SELECT id FROM faces"):
+            with Image.open(face_thumb_path(catalog.dir, face_id)) as thumb:
+                assert thumb.size == (160, 160)
+
+
+def test_photo_files_are_never_written(indexed, library):
+    assert file_states(library) == indexed["before"]
+
+
+def test_faces_json_output(indexed, capsys):
+    from core.cli import main
+
+    assert main(["--catalog", str(indexed["dir"]), "faces", "--json", "--embeddings"]) == 0
+    faces = json.loads(capsys.readouterr().out)
+    assert len(faces) == 48
+    keys = {"id", "photo_id", "path", "box", "landmarks", "det_score", "size", "quality",
+            "usable", "ignored", "model_id", "person_id", "person", "embedding"}
+    for face in faces:
+        assert set(face) == keys
+        assert len(face["box"]) == 4 and np.array(face["landmarks"]).shape == (5, 2)
+        vector = np.frombuffer(base64.b64decode(face["embedding"]), dtype="<f4")
+        assert vector.shape == (512,) and abs(np.linalg.norm(vector) - 1) < 1e-4
+        assert face["usable"] is True and face["person"] is None
+
+    assert main(["--catalog", str(indexed["dir"]), "status", "--json", "--errors"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["photos"] == {"total": 11, "indexed": 8, "pending": 0, "error": 3}
+    assert status["faces"] == 48 and status["usable_faces"] == 48
+    assert len(status["errors"]) == 3 and status["model_id"].startswith("buffalo_s/")
+
+
+def test_rerun_touches_nothing(indexed, face_analyzer):
+    with Catalog(indexed["dir"]) as catalog:
+        before = catalog.execute("SELECT id, indexed_at FROM photos ORDER BY id").fetchall()
+        revision = catalog.revision()
+        progress = run(catalog, analyzer=face_analyzer)
+        assert progress[-1].stage == "index" and progress[-1].total == 0
+        assert catalog.revision() == revision
+        assert catalog.execute("SELECT id, indexed_at FROM photos ORDER BY id").fetchall() == before
+
+
+def test_moved_photo_keeps_its_faces(tmp_path, insightface_images, face_analyzer):
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(insightface_images / "t1.jpg", folder / "t1.jpg")
+    with Catalog(tmp_path / "catalog") as catalog:
+        run(catalog, [folder], analyzer=face_analyzer)
+        ids = [r[0] for r in catalog.execute("SELECT id FROM faces ORDER BY id")]
+        assert len(ids) == 6
+        (folder / "t1.jpg").rename(folder / "sub" / "moved.jpg")
+        progress = run(catalog, analyzer=face_analyzer)
+        assert progress[-1].total == 0  # nothing re-detected
+        rows = catalog.execute("SELECT f.id, p.path FROM faces f JOIN photos p "
+                               "ON p.id = f.photo_id ORDER BY f.id").fetchall()
+        assert [r[0] for r in rows] == ids
+        assert {Path(r[1]).name for r in rows} == {"moved.jpg"}
+
+
+def test_cancel_then_resume(tmp_path, insightface_images, face_analyzer):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    upright = Image.open(insightface_images / "t1.jpg").convert("RGB")
+    for n in range(6):
+        upright.save(folder / f"copy{n}.jpg", quality=80 + n)  # distinct files
+    token = CancelToken()
+    with Catalog(tmp_path / "catalog") as catalog:
+        for progress in index(catalog, [folder], analyzer=face_analyzer, cancel=token):
+            if progress.stage == "index" and progress.done == 2:
+                token.cancel()
+        assert progress.message == "cancelled"
+        counts = dict(catalog.execute("SELECT status, COUNT(*) FROM photos GROUP BY status"))
+        assert counts == {"indexed": 2, "pending": 4}
+        check_consistent(catalog.db_path)
+        progress = run(catalog, analyzer=face_analyzer)
+        assert (progress[-1].done, progress[-1].total) == (4, 4)
+        assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 36
+    check_consistent(tmp_path / "catalog" / "catalog.sqlite3")
+
+
+# -- the real command, with real worker processes ------------------------------------------
+
+NO_NETWORK = """
+import socket
+
+class _NoNetwork(socket.socket):
+    def __init__(self, family=-1, *args, **kwargs):
+        if family in (-1, socket.AF_INET, socket.AF_INET6):
+            raise OSError("network access attempted during a test")
+        super().__init__(family, *args, **kwargs)
+
+    def connect(self, *args):
+        raise OSError("network access attempted during a test")
+
+socket.socket = _NoNetwork
+socket.create_connection = lambda *a, **k: (_ for _ in ()).throw(OSError("network"))
+"""
+
+
+def cli(catalog_dir: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "core.cli", "--catalog", str(catalog_dir), *args]
+
+
+def cli_env(guard_dir: Path) -> dict:
+    env = dict(os.environ)
+    # sitecustomize in the guard folder makes every socket of this process tree fail;
+    # spawned workers inherit PYTHONPATH, so they are covered too.
+    env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), str(PROJECT)])
+    return env
+
+
+@pytest.fixture
+def workload(tmp_path, insightface_images):
+    """24 distinct 2.5-megapixel photos with 6 faces each, and a no-network guard."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    upright = Image.open(insightface_images / "t1.jpg").convert("RGB").resize((1920, 1329))
+    for n in range(24):
+        save_oriented(upright, folder / f"p{n:02d}.jpg", 1 + n % 8, quality=70 + n)
+    guard = tmp_path / "guard"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(NO_NETWORK)
+    return folder, guard
+
+
+def wait_for_indexed(db: Path, count: int, process: subprocess.Popen, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if db.exists():
+            try:
+                conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+                done = conn.execute(
+                    "SELECT COUNT(*) FROM photos WHERE status='indexed'").fetchone()[0]
+                conn.close()
+                if done >= count:
+                    return done
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.02)
+    raise AssertionError("indexing did not get going in time")
+
+
+@pytest.mark.slow
+def test_kill_9_in_the_middle_then_rerun(tmp_path, workload):
+    folder, guard = workload
+    catalog_dir = tmp_path / "catalog"
+    db = catalog_dir / "catalog.sqlite3"
+    before = file_states(folder)
+    process = subprocess.Popen(cli(catalog_dir, "index", str(folder), "--workers", "2",
+                                   "--quiet"), cwd=PROJECT, env=cli_env(guard),
+                               start_new_session=True, stderr=subprocess.PIPE)
+    try:
+        wait_for_indexed(db, 3, process, timeout=90)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the parent and its workers, at once
+        process.wait()
+    check_consistent(db)
+    conn = sqlite3.connect(db)
+    early = dict(conn.execute("SELECT id, status FROM photos"))
+    early_faces = conn.execute("SELECT id, photo_id FROM faces ORDER BY id").fetchall()
+    conn.close()
+    assert "pending" in early.values(), "the kill came too late to test anything"
+
+    done = subprocess.run(cli(catalog_dir, "rescan", "--workers", "2", "--json"),
+                          cwd=PROJECT, env=cli_env(guard), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["indexed"] == list(early.values()).count("pending")
+    check_consistent(db)
+    conn = sqlite3.connect(db)
+    assert dict(conn.execute("SELECT status, COUNT(*) FROM photos GROUP BY status")) == {
+        "indexed": 24}
+    assert conn.execute("SELECT MIN(n), MAX(n) FROM (SELECT COUNT(*) n FROM faces "
+                        "GROUP BY photo_id)").fetchone() == (6, 6)
+    # What was indexed before the kill was not indexed again.
+    kept = {row[0] for row in early_faces}
+    assert kept <= {row[0] for row in conn.execute("SELECT id FROM faces")}
+    conn.close()
+    assert file_states(folder) == before
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, workload, face_analyzer):
+    folder, guard = workload
+    catalog_dir = tmp_path / "catalog"
+    db = catalog_dir / "catalog.sqlite3"
+    process = subprocess.Popen(cli(catalog_dir, "index", str(folder), "--workers", "2"), cwd=PROJECT, env=cli_env(guard),
+                               start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_indexed(db, 2, process, timeout=90)
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, err
+    assert "resume" in err and "Traceback" not in err
+    check_consistent(db)
+    with Catalog(catalog_dir) as catalog:
+        pending = catalog.execute("SELECT COUNT(*) FROM photos WHERE status='pending'"
+                                  ).fetchone()[0]
+        assert pending > 0
+        progress = run(catalog, analyzer=face_analyzer)
+        assert progress[-1].done == pending
+        assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 24 * 6
+    check_consistent(db)
+
+
+@pytest.mark.shared
+def test_shared_data_sample(tmp_path, shared_data, face_analyzer):
+    """Labelled portraits (the central face) and group photos from the shared data set."""
+    folder = tmp_path / "sample"
+    people = sorted(p for p in (shared_data / "faces").iterdir() if p.is_dir())
+    portraits = [next(iter(sorted(p.glob("lfw__*"))), None) for p in people[::97]]
+    portraits = [p for p in portraits if p is not None][:25]
+    groups = sorted((shared_data / "groups").glob("*.jpg"))[:5]
+    for source in portraits + groups:
+        target = folder / source.parent.name / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    with Catalog(tmp_path / "catalog") as catalog:
+        run(catalog, [folder], analyzer=face_analyzer)
+        found = 0
+        for source in portraits:
+            row = catalog.execute("SELECT id, width, height FROM photos WHERE path LIKE ?",
+                                  (f"%/{source.name}",)).fetchone()
+            boxes = catalog.execute("SELECT x1, y1, x2, y2 FROM faces WHERE photo_id=?",
+                                    (row[0],)).fetchall()
+            found += any(abs((b[0] + b[2]) / 2 - row[1] / 2) < row[1] / 4 and
+                         abs((b[1] + b[3]) / 2 - row[2] / 2) < row[2] / 4 for b in boxes)
+        assert found >= len(portraits) - 1
+        group_faces = catalog.execute(
+            "SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
+            "WHERE p.path LIKE '%/groups/%'").fetchone()[0]
+        assert group_faces >= 2 * len(groups)
