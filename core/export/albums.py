@@ -21,9 +21,12 @@ class Album:
     created_at: float
     exported_at: float | None
     file_count: int = 0          # photos (not sidecars) the album's exports wrote and still own
+    display_spec: SearchSpec | None = None   # the query with people ids shown as current names
 
     def to_json(self) -> dict:
+        shown = self.display_spec or self.spec
         return {"id": self.id, "name": self.name, "query": self.spec.to_json(),
+                "query_names": shown.to_json(),
                 "destination": self.destination, "options": self.options.to_json(),
                 "created_at": self.created_at, "exported_at": self.exported_at,
                 "file_count": self.file_count}
@@ -39,12 +42,28 @@ class AlbumFile:
     slot: str        # person sub-folder ("" otherwise)
 
 
-def _album(row, count: int = 0) -> Album:
-    return Album(id=row["id"], name=row["name"],
-                 spec=SearchSpec.from_json(json.loads(row["query"])),
-                 destination=row["destination"],
+def _album(catalog, row, count: int = 0) -> Album:
+    spec = SearchSpec.from_json(json.loads(row["query"]))
+    return Album(id=row["id"], name=row["name"], spec=spec, destination=row["destination"],
                  options=ExportOptions.from_json(json.loads(row["options"])),
-                 created_at=row["created_at"], exported_at=row["exported_at"], file_count=count)
+                 created_at=row["created_at"], exported_at=row["exported_at"], file_count=count,
+                 display_spec=named_spec(catalog, spec))
+
+
+def named_spec(catalog, spec: SearchSpec) -> SearchSpec:
+    """For display: the spec with people ids replaced by their current names (where named)."""
+    from dataclasses import replace
+
+    names = dict(catalog.conn.execute("SELECT id, name FROM people WHERE name IS NOT NULL"))
+
+    def show(ref):
+        return names.get(ref, ref) if isinstance(ref, int) else ref
+
+    similar = spec.similar_to_person
+    return replace(spec, people_all=[show(r) for r in spec.people_all],
+                   people_any=[show(r) for r in spec.people_any],
+                   people_not=[show(r) for r in spec.people_not],
+                   similar_to_person=show(similar) if similar is not None else None)
 
 
 def list_albums(catalog) -> list[Album]:
@@ -52,7 +71,7 @@ def list_albums(catalog) -> list[Album]:
         """SELECT a.*, (SELECT COUNT(*) FROM album_files af
                         WHERE af.album_id = a.id AND af.kind = 'photo') AS n
            FROM albums a ORDER BY a.name COLLATE NOCASE""").fetchall()
-    return [_album(r, r["n"]) for r in rows]
+    return [_album(catalog, r, r["n"]) for r in rows]
 
 
 def find_album(catalog, name: str) -> Album | None:
@@ -60,7 +79,7 @@ def find_album(catalog, name: str) -> Album | None:
         """SELECT a.*, (SELECT COUNT(*) FROM album_files af
                         WHERE af.album_id = a.id AND af.kind = 'photo') AS n
            FROM albums a WHERE a.name = ?""", (name,)).fetchone()
-    return _album(row, row["n"]) if row else None
+    return _album(catalog, row, row["n"]) if row else None
 
 
 def get_album(catalog, name: str) -> Album:

@@ -169,19 +169,21 @@ def _execute(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSumm
     tmp: Path | None = fs.temp_path(target.parent)
     try:
         written = _write_temp(pf, tmp, fsync, mode)
+        if pf.action == "update":
+            _check_unchanged(pf)
         if album_id is not None:
             # Recorded before it is published: a kill in between leaves a "missing" album file
             # that the next run restores, never an unowned duplicate.
             record_file(catalog, album_id, AlbumFile(pf.photo_id, pf.dest, written.size,
                                                      written.mtime_ns, pf.kind, pf.slot))
         if pf.action == "update":
-            _check_unchanged(pf)
             fs.replace(tmp, target)
         else:
             try:
                 fs.publish(tmp, target)
             except FileExistsError:
-                if album_id is not None and pf.owned is None:
+                # Someone else's file took the name meanwhile: it is not ours, never record it.
+                if album_id is not None:
                     forget_file(catalog, album_id, pf.dest)
                 raise
         tmp = None

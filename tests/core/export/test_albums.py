@@ -35,6 +35,8 @@ def test_album_is_saved_and_listed(lib, catalog, tmp_path):
     first(catalog, tmp_path / "out", mode="copy", by="year", xmp=True)
     album = find_album(catalog, "Anna")
     assert album.spec == SearchSpec(people_all=[lib.person("Anna")])   # pinned by id
+    catalog.execute("UPDATE people SET name = 'Anna S.' WHERE name = 'Anna'")
+    assert find_album(catalog, "Anna").display_spec.people_all == ["Anna S."]
     assert album.options.by == "year" and album.options.xmp
     assert album.destination == str((tmp_path / "out").resolve())
     assert album.exported_at is not None and album.file_count == 2

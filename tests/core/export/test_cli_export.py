@@ -38,7 +38,7 @@ def test_export_album_update_and_list(photo_library, catalog, tmp_path, capsys):
     assert [a["name"] for a in albums] == ["Ben"] and albums[0]["file_count"] == 2
     assert albums[0]["options"]["by"] == "year"
     code, text, _ = run(capsys, catalog, "albums")
-    assert text.startswith("Ben: 2 photo(s) in ")
+    assert text.startswith("Ben: Ben -> ") and "(2 photo(s), copy, last exported" in text
 
 
 def test_clear_errors(photo_library, catalog, tmp_path, capsys):
