@@ -7,4 +7,4 @@ the README search section for the figures). A user can always pass `min_similari
 
 from __future__ import annotations
 
-DEFAULT_MIN_SIMILARITY = 0.40
+DEFAULT_MIN_SIMILARITY = 0.35

@@ -1,0 +1,491 @@
+"""The face search index: annoy trees over the usable faces of one model, plus an exact delta.
+
+On disk, per model id, in `catalog.index_dir`:
+
+    search-<key>.json          the pointer: which generation is current, and its stamp
+    search-<key>-<gen>/        one generation, never modified after it is published
+        tree.ann               annoy (angular) over the vectors, or their projection
+        vectors.npy            float32 [n, 512], row i = annoy item i (memory-mapped; re-ranking)
+        ids.npy                int64 [n], faces.id of each row
+        projection.npy         float32 [512, d] when the trees search a reduced space (optional)
+
+A build writes a new generation under a temporary name, renames it, then replaces the pointer
+with os.replace: readers see the old generation or the new one, never a half. Open readers keep
+their memory maps of an old generation after it is deleted (POSIX keeps the inode alive).
+
+Results are always complete: faces added since the build (faces.id is AUTOINCREMENT, so
+"id > stamp.max_face_id" is exactly "added since") are searched exactly with numpy and merged;
+deleted and ignored faces are filtered by the caller's join with the faces table. Ignored faces
+stay in the trees on purpose, so un-ignoring (undo) takes effect at once, without a rebuild.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..catalog import EMBEDDING_DIM
+from ..jobs import CancelToken, Progress
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+# Chosen by measurement (bench/search_scale.py, README search section).
+DEFAULT_TREES = 16
+FIRST_K = 64             # candidates asked of annoy first; grows while most are matches
+SEARCH_K_PER_ITEM = 32   # annoy search_k = this x k (annoy's default is n_trees x k)
+EXPANSIONS = 2           # probes around the centre of the matches found so far
+MIN_INDEXED = 5_000      # below this many faces exact search is as fast: no trees are built
+DELTA_LIMIT = 10_000     # rebuild when more faces than this were added since the build,
+DELTA_SHARE = 0.05       # and more than this share of the indexed ones (exact delta stays cheap)
+DEAD_FRACTION = 0.10     # ... or when this share of the indexed faces was deleted
+
+INDEXABLE = "model_id = ? AND usable = 1"
+
+
+@dataclass(frozen=True)
+class IndexStamp:
+    model_id: str
+    generation: str          # folder name of the generation
+    revision: int            # catalog revision the build read
+    max_face_id: int         # faces with a larger id were added since
+    count: int
+    n_trees: int
+    dims: int                # dimension the trees search (512: no projection)
+    built_at: float
+    build_seconds: float
+    format: int = FORMAT
+
+
+def index_key(model_id: str) -> str:
+    return hashlib.sha1(model_id.encode()).hexdigest()[:12]
+
+
+def pointer_path(index_dir: Path, model_id: str) -> Path:
+    return Path(index_dir) / f"search-{index_key(model_id)}.json"
+
+
+def read_stamp(index_dir: Path, model_id: str) -> IndexStamp | None:
+    try:
+        data = json.loads(pointer_path(index_dir, model_id).read_text())
+        stamp = IndexStamp(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+    return stamp if stamp.format == FORMAT and stamp.model_id == model_id else None
+
+
+# -- building -----------------------------------------------------------------------------
+
+def _write_npy_stream(path: Path, rows: int, chunks: Iterable[np.ndarray]) -> None:
+    """Write a float32 [rows, 512] .npy from chunks with plain writes: no array of the whole
+    library in memory, and no dirty memory map counted against the process."""
+    header = {"descr": "<f4", "fortran_order": False, "shape": (rows, EMBEDDING_DIM)}
+    written = 0
+    with open(path, "wb") as stream:
+        np.lib.format.write_array_header_1_0(stream, header)
+        for chunk in chunks:
+            chunk = np.ascontiguousarray(chunk, dtype=np.float32)
+            stream.write(chunk.tobytes())
+            written += len(chunk)
+    if written != rows:
+        raise RuntimeError(f"index build: expected {rows} vectors, got {written}")
+
+
+def fit_projection(vectors: np.ndarray, dims: int) -> np.ndarray:
+    """PCA basis [512, dims] (no centring: cosine geometry is kept around the origin)."""
+    sample = np.asarray(vectors, dtype=np.float32)
+    _, _, vt = np.linalg.svd(sample, full_matrices=False)
+    return np.ascontiguousarray(vt[:dims].T)
+
+
+def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
+                     chunks: Iterable[np.ndarray], *, revision: int, max_face_id: int,
+                     n_trees: int = DEFAULT_TREES, dims: int = EMBEDDING_DIM,
+                     n_jobs: int = 1, cancel: CancelToken | None = None,
+                     ) -> Iterator[Progress]:
+    """Build and publish a generation from `ids` and their vectors (in `chunks`, same order).
+    Yields Progress; the last one carries the stamp in `.message` as JSON."""
+    from annoy import AnnoyIndex
+
+    cancel = cancel or CancelToken()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    key = index_key(model_id)
+    generation = f"search-{key}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    tmp = index_dir / (generation + ".tmp")
+    tmp.mkdir()
+    n = len(ids)
+    try:
+        yield Progress("search index", 0, n, message="writing vectors")
+        np.save(tmp / "ids.npy", np.asarray(ids, dtype=np.int64))
+        _write_npy_stream(tmp / "vectors.npy", n, chunks)
+        vectors = np.load(tmp / "vectors.npy", mmap_mode="r")
+        projection = None
+        if dims < EMBEDDING_DIM:
+            step = max(1, n // 50_000)
+            projection = fit_projection(vectors[::step], dims)
+            np.save(tmp / "projection.npy", projection)
+        tree = AnnoyIndex(dims, "angular")
+        tree.set_seed(1)
+        tree.on_disk_build(str(tmp / "tree.ann"))  # items go to the file, not to our heap
+        for start in range(0, n, 20_000):
+            cancel.raise_if_cancelled()
+            block = np.asarray(vectors[start:start + 20_000])
+            if projection is not None:
+                block = block @ projection
+            for offset, row in enumerate(block):
+                tree.add_item(start + offset, row)
+            yield Progress("search index", min(n, start + 20_000), n, message="adding faces")
+        del vectors
+        cancel.raise_if_cancelled()
+        yield Progress("search index", n, n, message=f"building {n_trees} trees")
+        tree.build(n_trees, n_jobs)
+        tree.unload()
+        cancel.raise_if_cancelled()
+        stamp = IndexStamp(model_id=model_id, generation=generation, revision=revision,
+                           max_face_id=int(max_face_id), count=n, n_trees=n_trees, dims=dims,
+                           built_at=time.time(), build_seconds=time.monotonic() - started)
+        os.rename(tmp, index_dir / generation)
+        _publish(index_dir, stamp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_old_generations(index_dir, model_id, keep=generation)
+    log.info("search index %s: %d faces, %d trees, %.1f s", generation, n, n_trees,
+             stamp.build_seconds)
+    yield Progress("search index", n, n, message=json.dumps(asdict(stamp)))
+
+
+def _publish(index_dir: Path, stamp: IndexStamp) -> None:
+    target = pointer_path(index_dir, stamp.model_id)
+    tmp = target.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
+    with open(tmp, "w") as stream:
+        json.dump(asdict(stamp), stream, indent=1)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(tmp, target)
+
+
+def _remove_old_generations(index_dir: Path, model_id: str, keep: str) -> None:
+    prefix = f"search-{index_key(model_id)}-"
+    for path in Path(index_dir).glob(prefix + "*"):
+        if path.is_dir() and path.name != keep and not path.name.endswith(".tmp"):
+            shutil.rmtree(path, ignore_errors=True)  # open readers keep their maps
+
+
+def stale_temp_dirs(index_dir: Path) -> list[Path]:
+    return sorted(Path(index_dir).glob("search-*.tmp"))
+
+
+# -- reading one generation ---------------------------------------------------------------
+
+class Generation:
+    """A published generation opened for queries: memory maps only, loads at no cost."""
+
+    def __init__(self, index_dir: Path, stamp: IndexStamp) -> None:
+        from annoy import AnnoyIndex
+
+        folder = Path(index_dir) / stamp.generation
+        self.stamp = stamp
+        self.ids = np.load(folder / "ids.npy")
+        self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        self.projection = (np.load(folder / "projection.npy")
+                           if (folder / "projection.npy").exists() else None)
+        self.tree = AnnoyIndex(stamp.dims, "angular")
+        self.tree.load(str(folder / "tree.ann"))
+        self.first_k = FIRST_K
+        self.search_k_per_item = SEARCH_K_PER_ITEM
+        self.expansions = EXPANSIONS
+        if self.tree.get_n_items() != len(self.ids) or len(self.vectors) != len(self.ids):
+            raise OSError(f"search index {folder} is inconsistent")
+
+    def close(self) -> None:
+        self.tree.unload()
+
+    def _probe(self, vector: np.ndarray, k: int) -> np.ndarray:
+        probe = vector @ self.projection if self.projection is not None else vector
+        search_k = max(k * self.search_k_per_item, k * self.stamp.n_trees)
+        return np.asarray(self.tree.get_nns_by_vector(probe, k, search_k=search_k), np.int64)
+
+    def matches(self, query: np.ndarray, min_sim: float) -> tuple[np.ndarray, np.ndarray]:
+        """(face ids, cosines) of the indexed faces with cosine >= min_sim to `query`.
+
+        annoy proposes candidates, the stored vectors re-rank them exactly (cosine to the
+        query). Trees find strong neighbours easily but miss weak ones (a same-person face at
+        cosine 0.4 is 66 degrees away: most tree splits separate them), so the search widens
+        in two ways: while most candidates are matches, ask for 4x as many; then probe again
+        around the centre of the matches found, which is much closer to the person's other
+        faces than the query is (measured in bench/search_scale.py)."""
+        n = len(self.ids)
+        items = np.empty(0, np.int64)
+        sims = np.empty(0, np.float32)
+
+        def add(candidates: np.ndarray) -> None:
+            nonlocal items, sims
+            new = np.setdiff1d(candidates, items)  # sorted: memory-map locality
+            if len(new):
+                items = np.concatenate([items, new])
+                sims = np.concatenate([sims, np.asarray(self.vectors[new]) @ query])
+
+        k = min(self.first_k, n)
+        add(self._probe(query, k))
+        while (sims >= min_sim).sum() * 2 >= k and k < n:
+            k = min(n, k * 4)
+            add(self._probe(query, k))
+        for _ in range(self.expansions):
+            above = items[sims >= min_sim]
+            if len(above) < 2:
+                break
+            centre = np.asarray(self.vectors[np.sort(above)]).sum(axis=0)
+            centre /= np.linalg.norm(centre)
+            before = len(above)
+            add(self._probe(centre, min(n, max(self.first_k, 2 * before))))
+            if (sims >= min_sim).sum() == before:
+                break
+        keep = sims >= min_sim
+        return self.ids[items[keep]], sims[keep]
+
+
+# -- the live index of a catalog ----------------------------------------------------------
+
+class SearchIndex:
+    """Queries over one model's faces: the current generation (if any) plus the exact delta.
+
+    One per catalog folder and model id per process (`for_catalog`); thread-safe."""
+
+    _open: dict[tuple[str, str], "SearchIndex"] = {}
+    _open_lock = threading.Lock()
+
+    def __init__(self, index_dir: Path, model_id: str) -> None:
+        self.index_dir = Path(index_dir)
+        self.model_id = model_id
+        self._lock = threading.RLock()
+        self._pointer_sig: tuple | None = None
+        self.generation: Generation | None = None
+        self._delta_after = 0
+        self._delta_ids = np.empty(0, np.int64)
+        self._delta_vectors = np.empty((0, EMBEDDING_DIM), np.float32)
+        self._rebuild_thread: threading.Thread | None = None
+
+    @classmethod
+    def for_catalog(cls, catalog, model_id: str) -> "SearchIndex":
+        key = (str(catalog.dir), model_id)
+        with cls._open_lock:
+            if key not in cls._open:
+                cls._open[key] = cls(catalog.index_dir, model_id)
+            return cls._open[key]
+
+    @classmethod
+    def forget_all(cls) -> None:
+        """Drop every open index of this process (tests; a catalog being closed for good)."""
+        with cls._open_lock:
+            for index in cls._open.values():
+                index.wait_for_rebuild()
+                if index.generation:
+                    index.generation.close()
+            cls._open.clear()
+
+    # -- keeping up with the disk and the catalog -----------------------------------------
+    def _refresh_generation(self) -> None:
+        path = pointer_path(self.index_dir, self.model_id)
+        try:
+            st = path.stat()
+            sig = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            sig = None
+        if sig == self._pointer_sig:
+            return
+        stamp = read_stamp(self.index_dir, self.model_id)
+        old = self.generation
+        try:
+            self.generation = Generation(self.index_dir, stamp) if stamp else None
+        except OSError as error:  # deleted under us by a newer build: take the newest next time
+            log.warning("search index unreadable (%s); searching exactly until rebuilt", error)
+            self.generation = None
+            sig = None
+        self._pointer_sig = sig
+        if old is not None:
+            old.close()
+        # The delta restarts from the new stamp.
+        self._delta_after = self.generation.stamp.max_face_id if self.generation else 0
+        self._delta_ids = np.empty(0, np.int64)
+        self._delta_vectors = np.empty((0, EMBEDDING_DIM), np.float32)
+
+    def _refresh_delta(self, conn) -> None:
+        rows = conn.execute(
+            f"SELECT id, embedding FROM faces WHERE id > ? AND {INDEXABLE} ORDER BY id",
+            (self._delta_after, self.model_id)).fetchall()
+        if not rows:
+            return
+        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+        self._delta_ids = np.concatenate([self._delta_ids, ids])
+        self._delta_vectors = np.concatenate([self._delta_vectors, vectors])
+        self._delta_after = int(ids[-1])
+
+    def refresh(self, conn) -> None:
+        with self._lock:
+            self._refresh_generation()
+            self._refresh_delta(conn)
+
+    @property
+    def delta_size(self) -> int:
+        return len(self._delta_ids)
+
+    # -- queries ---------------------------------------------------------------------------
+    def matches(self, conn, queries: np.ndarray, min_sim: float) -> dict[int, float]:
+        """face id -> best cosine over `queries` [q, 512] (unit vectors), for every face of
+        this model (indexed or added since) at or above `min_sim`. Deleted faces may appear:
+        the caller joins with the faces table."""
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        with self._lock:
+            self.refresh(conn)
+            found: dict[int, float] = {}
+            if self.generation is not None:
+                for query in queries:
+                    ids, sims = self.generation.matches(query, min_sim)
+                    _merge(found, ids, sims)
+            if len(self._delta_ids):
+                sims = self._delta_vectors @ queries.T
+                best = sims.max(axis=1)
+                keep = best >= min_sim
+                _merge(found, self._delta_ids[keep], best[keep])
+        return found
+
+    # -- rebuilding ------------------------------------------------------------------------
+    def needs_rebuild(self, conn) -> bool:
+        with self._lock:
+            self.refresh(conn)
+            indexed = self.generation.stamp.count if self.generation else 0
+            total = indexed + self.delta_size
+            if self.generation is None:
+                return total >= MIN_INDEXED
+            if self.delta_size > max(DELTA_LIMIT, DELTA_SHARE * indexed):
+                return True
+            live = conn.execute(f"SELECT COUNT(*) FROM faces WHERE id <= ? AND {INDEXABLE}",
+                                (self.generation.stamp.max_face_id, self.model_id)).fetchone()[0]
+            return indexed - live > DEAD_FRACTION * indexed
+
+    def rebuild_in_background(self, catalog, **options) -> threading.Thread | None:
+        """Start a rebuild on a thread with its own catalog connection, unless one runs.
+        Searches keep using the current generation and the delta until the swap."""
+        with self._lock:
+            if self._rebuild_thread and self._rebuild_thread.is_alive():
+                return None
+
+            def run() -> None:
+                try:
+                    with catalog.reader() as reader:
+                        for _ in build_index(reader, self.model_id, **options):
+                            pass
+                except Exception:  # noqa: BLE001 - a failed rebuild leaves the old index
+                    log.exception("search index rebuild failed; the old index stays in use")
+
+            self._rebuild_thread = threading.Thread(target=run, name="search-index-rebuild",
+                                                    daemon=True)
+            self._rebuild_thread.start()
+            return self._rebuild_thread
+
+    def maybe_rebuild(self, catalog, **options) -> threading.Thread | None:
+        """What the GUI and CLI call after indexing or a search: rebuild in the background
+        when the delta or the dead share has grown."""
+        if self.needs_rebuild(catalog.conn):
+            return self.rebuild_in_background(catalog, **options)
+        return None
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        thread = self._rebuild_thread
+        if thread is not None:
+            thread.join(timeout)
+
+
+def _merge(found: dict[int, float], ids: np.ndarray, sims: np.ndarray) -> None:
+    for face_id, sim in zip(ids.tolist(), sims.tolist()):
+        if sim > found.get(face_id, -2.0):
+            found[face_id] = sim
+
+
+# -- from a catalog -----------------------------------------------------------------------
+
+def current_model_id(catalog) -> str | None:
+    """The model of the most recently stored face (the pack the library is indexed with)."""
+    stored = catalog.get_meta("model_id")
+    if stored:
+        return stored
+    row = catalog.execute("SELECT model_id FROM faces ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def _catalog_chunks(conn, model_id: str, max_face_id: int, size: int = 20_000,
+                    ) -> Iterator[np.ndarray]:
+    after = 0
+    while True:
+        rows = conn.execute(
+            f"SELECT id, embedding FROM faces WHERE id > ? AND id <= ? AND {INDEXABLE} "
+            f"ORDER BY id LIMIT ?", (after, max_face_id, model_id, size)).fetchall()
+        if not rows:
+            return
+        after = rows[-1][0]
+        yield np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path, model_id: str):
+    """One build per model at a time across processes (where fcntl exists)."""
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
+    path = Path(index_dir) / f"search-{index_key(model_id)}.lock"
+    with open(path, "a") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: in-process threads are serialised by SearchIndex
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_index(catalog, model_id: str | None = None, *, n_trees: int = DEFAULT_TREES,
+                dims: int = EMBEDDING_DIM, n_jobs: int = 1, cancel: CancelToken | None = None,
+                ) -> Iterator[Progress]:
+    """Rebuild the search index of `model_id` (default: the current model) from the catalog.
+    A snapshot read: faces added while building land in the next delta."""
+    model_id = model_id or current_model_id(catalog)
+    if model_id is None:
+        return
+    with _build_lock(catalog.index_dir, model_id):
+        for path in stale_temp_dirs(catalog.index_dir):  # left by a killed build
+            shutil.rmtree(path, ignore_errors=True)
+        conn = catalog.conn
+        conn.execute("BEGIN")  # one snapshot for the ids and the vectors
+        try:
+            revision = catalog.revision()
+            ids, _ = _ids_only(conn, model_id)
+            max_face_id = int(ids[-1]) if len(ids) else 0
+            yield from build_generation(
+                catalog.index_dir, model_id, ids, _catalog_chunks(conn, model_id, max_face_id),
+                revision=revision, max_face_id=max_face_id, n_trees=n_trees, dims=dims,
+                n_jobs=n_jobs, cancel=cancel)
+        finally:
+            conn.execute("COMMIT")
+
+
+def _ids_only(conn, model_id: str) -> tuple[np.ndarray, None]:
+    rows = conn.execute(f"SELECT id FROM faces WHERE {INDEXABLE} ORDER BY id",
+                        (model_id,)).fetchall()
+    return np.fromiter((r[0] for r in rows), np.int64, len(rows)), None
