@@ -175,6 +175,7 @@ def cmd_index(args) -> int:
         "faces": (last.counters.get("faces", 0) if last and last.stage == "index" else 0),
         "errors": (last.counters.get("errors", 0) if last and last.stage == "index" else 0),
         "seconds": round(time.monotonic() - started, 2),
+        "rate": round(last.rate, 2) if last and last.stage == "index" and last.rate else None,
         "cancelled": cancelled,
     }
     if args.json:
