@@ -43,7 +43,7 @@ PROGRESS_EVERY = 250  # files between two Progress reports
 COUNTERS = ("new", "changed", "moved", "removed", "unchanged", "errors", "offline_roots")
 
 
-@dataclass
+@dataclass(slots=True)  # one per catalog photo: keep them small
 class _Known:
     """A catalog photo as the scan sees it."""
     id: int

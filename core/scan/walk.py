@@ -138,6 +138,7 @@ def walk_photos(root: str, *, known: Callable[[str], bool] = lambda path: False,
             _unreadable(problems, directory, exc)
             continue
         subdirs = []
+        directory_storable = _storable(directory)
         for entry in entries:
             name = entry.name
             if name.startswith("."):
@@ -153,7 +154,7 @@ def walk_photos(root: str, *, known: Callable[[str], bool] = lambda path: False,
                 continue  # vanished or broken symlink: not a photo
             if not stat.S_ISREG(est.st_mode):
                 continue
-            if not _storable(entry.path):
+            if not (directory_storable and (name.isascii() or _storable(name))):
                 problems.bad_names += 1
                 log.warning("skipping a file whose name is not valid text: %r", entry.path)
                 continue

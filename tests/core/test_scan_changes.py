@@ -342,3 +342,14 @@ def test_rows_without_fingerprint_get_one_without_reindexing(catalog, library):
     assert scan(catalog)["unchanged"] == 6
     rows = photos(catalog).values()
     assert all(r["fingerprint"] and r["status"] == "indexed" for r in rows)
+
+
+def test_file_name_that_is_not_text_is_counted_not_stored(catalog, tmp_path):
+    root = tmp_path / "r"
+    make_photo(root / "fine.jpg", 400)
+    bad = os.fsencode(root) + b"/caf\xe9 latin-1.jpg"   # a name written by an old Windows tool
+    with open(bad, "wb") as fh:
+        fh.write((root / "fine.jpg").read_bytes())
+    counters = scan(catalog, [root])
+    assert counters["new"] == 1 and counters["errors"] == 1
+    assert list(photos(catalog)) == [str(root / "fine.jpg")]
