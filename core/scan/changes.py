@@ -86,7 +86,7 @@ class _Scan:
         self.by_fingerprint: dict[str, list[str]] | None = None  # built on first new file
         self.seen: set[str] = set()
         self.moved_away: set[str] = set()   # old paths whose row now lives elsewhere
-        self.offline_prefixes: list[str] = []
+        self.folder_online: dict[int, bool] = {}  # any catalog folder, asked lazily
         self.visited: set[tuple[int, int]] = set()
         self.skip_dirs = _catalog_dir_identity(catalog)
 
@@ -95,9 +95,9 @@ class _Scan:
         self._load_catalog()
         online = []
         for folder_id, root in roots:
-            if self._is_offline(folder_id, root):
+            self.folder_online[folder_id] = not self._is_offline(folder_id, root)
+            if not self.folder_online[folder_id]:
                 self.counters["offline_roots"] += 1
-                self.offline_prefixes.append(_as_prefix(root))
                 log.info("root offline, its photos are kept: %s", root)
             else:
                 online.append((folder_id, root))
@@ -138,6 +138,14 @@ class _Scan:
         rows = self.catalog.execute(
             "SELECT id, folder_id, path, size, mtime_ns, fingerprint, status FROM photos")
         self.known = {r[2]: _Known(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows}
+
+    def _folder_online(self, folder_id: int) -> bool:
+        if folder_id not in self.folder_online:
+            row = self.catalog.execute("SELECT path FROM folders WHERE id=?",
+                                       (folder_id,)).fetchone()
+            self.folder_online[folder_id] = row is not None and not self._is_offline(
+                folder_id, row[0])
+        return self.folder_online[folder_id]
 
     def _is_offline(self, folder_id: int, root: str) -> bool:
         if not os.path.isdir(root):
@@ -233,7 +241,7 @@ class _Scan:
         for path in candidates:
             if path in self.seen or path in self.moved_away or path not in self.known:
                 continue
-            if any(path.startswith(prefix) for prefix in self.offline_prefixes):
+            if not self._folder_online(self.known[path].folder_id):
                 continue  # its drive is unplugged: the file may well still exist
             if not os.path.lexists(path):
                 candidates.remove(path)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import struct
 import warnings
 from dataclasses import dataclass
@@ -184,10 +185,12 @@ def open_image(path: Path | str) -> Image.Image:
     ensure_plugins()
     path = Path(path)
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         raise DecodeError(f"cannot read file: {exc.strerror or exc}") from None
-    if size == 0:
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block the reader forever
+        raise DecodeError("not a regular file")
+    if st.st_size == 0:
         raise DecodeError("empty file (0 bytes)")
     _silence_pillow_warnings()
     try:

@@ -353,3 +353,16 @@ def test_file_name_that_is_not_text_is_counted_not_stored(catalog, tmp_path):
     counters = scan(catalog, [root])
     assert counters["new"] == 1 and counters["errors"] == 1
     assert list(photos(catalog)) == [str(root / "fine.jpg")]
+
+
+def test_a_copy_of_a_photo_on_an_unplugged_drive_is_not_a_move(catalog, library, tmp_path):
+    other = tmp_path / "Phone"
+    other.mkdir()
+    scan(catalog, [library, other])
+    original = library / "2019" / "img_0.jpg"
+    photo_id = photos(catalog)[str(original)]["id"]
+    shutil.copy2(original, other / "copy.jpg")
+    library.rename(tmp_path / "unplugged")                # the original's drive is away
+    counters = scan(catalog, [other])                     # only the phone folder is scanned
+    assert counters["new"] == 1 and counters["moved"] == 0
+    assert photos(catalog)[str(original)]["id"] == photo_id
