@@ -185,16 +185,18 @@ class PersonPage(Page):
         person = self.person
         if person is None or person.cover_face_id is None:
             return
-        pixmap = self.ctx.loader.pixmap(("face", person.cover_face_id))
+        pixmap = self.ctx.loader.pixmap(self.faces.face_key(person.cover_face_id))
         if pixmap is not None and not pixmap.isNull():
-            self.cover.setPixmap(pixmap.scaled(QSize(64, 64) * self.devicePixelRatioF(),
-                                               Qt.AspectRatioMode.KeepAspectRatio,
-                                               Qt.TransformationMode.SmoothTransformation))
+            scaled = pixmap.scaled(QSize(64, 64) * self.devicePixelRatioF(),
+                                   Qt.AspectRatioMode.KeepAspectRatio,
+                                   Qt.TransformationMode.SmoothTransformation)
+            scaled.setDevicePixelRatio(self.devicePixelRatioF())
+            self.cover.setPixmap(scaled)
         else:
             self.ctx.loader.ready.connect(self._cover_arrived, Qt.ConnectionType.UniqueConnection)
 
-    def _cover_arrived(self, key) -> None:
-        if self.person and key == ("face", self.person.cover_face_id):
+    def _cover_arrived(self, keys) -> None:
+        if self.person and self.faces.face_key(self.person.cover_face_id) in keys:
             self._update_cover()
 
     def _load_duplicates(self) -> None:

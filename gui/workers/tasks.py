@@ -23,7 +23,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-POOL_SIZES = {"thumbnails": 2, "reads": 2, "inference": 1, "writes": 1, "jobs": 2}
+# The thumbnail pool is ThumbnailLoader's own (newest-first queue, batched results).
+POOL_SIZES = {"reads": 2, "inference": 1, "writes": 1, "jobs": 2}
 
 _local = threading.local()
 # Opening runs the catalog's migrations; two threads migrating at once would both try them.
@@ -75,11 +76,14 @@ class _Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn()
-        except BaseException as error:  # noqa: BLE001 - delivered to the UI, never swallowed
-            self.delivery.failed.emit(TaskError(error, traceback.format_exc()))
-        else:
-            self.delivery.succeeded.emit(result)
+            try:
+                result = self.fn()
+            except BaseException as error:  # noqa: BLE001 - delivered to the UI, never swallowed
+                self.delivery.failed.emit(TaskError(error, traceback.format_exc()))
+            else:
+                self.delivery.succeeded.emit(result)
+        except RuntimeError:  # the window closed while this ran: nobody is left to tell
+            log.debug("task finished after its receiver was deleted")
 
 
 class Workers(QObject):
