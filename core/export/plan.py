@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..search.spec import SearchSpec
 from . import files as fs
-from .albums import Album, AlbumFile, album_files, find_album
+from .albums import Album, AlbumFile, album_files, find_album, repair_spec
 from .naming import name_key, numbered, render
 from .options import ExportError, ExportOptions
 from .selection import ExportItem, select_items
@@ -109,7 +109,7 @@ def _resolve_request(catalog, req: ExportRequest) -> tuple[SearchSpec, str, Expo
         album = find_album(catalog, req.album)
         if album is None:
             raise ExportError(f"no album named {req.album!r}")
-        return album.spec, album.destination, album.options, album
+        return repair_spec(catalog, album), album.destination, album.options, album
     if req.spec is None or not req.destination:
         raise ExportError("an export needs a query and a destination (or a saved album)")
     if req.save_as and find_album(catalog, req.save_as.strip()):
