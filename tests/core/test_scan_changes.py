@@ -366,3 +366,13 @@ def test_a_copy_of_a_photo_on_an_unplugged_drive_is_not_a_move(catalog, library,
     counters = scan(catalog, [other])                     # only the phone folder is scanned
     assert counters["new"] == 1 and counters["moved"] == 0
     assert photos(catalog)[str(original)]["id"] == photo_id
+
+
+def test_cancel_before_any_photo_stops_the_walk_and_removes_nothing(catalog, library):
+    scan(catalog, [library])
+    (library / "2019" / "img_0.jpg").unlink()
+    token = CancelToken()
+    token.cancel()
+    counters = scan(catalog, cancel=token)
+    assert counters["cancelled"] == 1 and counters["removed"] == 0
+    assert counters["unchanged"] == 0 and len(photos(catalog)) == 6
