@@ -115,11 +115,12 @@ class Workers(QObject):
 
         def failed(error: TaskError) -> None:
             self._in_flight.discard(delivery)
-            log.error("%s failed: %s\n%s", what or getattr(fn, "__name__", "task"), error,
-                      error.trace)
-            if on_error is not None:
+            if on_error is not None:  # the caller handles it (and may show it)
+                log.info("%s failed: %s", what or getattr(fn, "__name__", "task"), error)
                 on_error(error)
             else:
+                log.error("%s failed: %s\n%s", what or getattr(fn, "__name__", "task"), error,
+                          error.trace)
                 self.failed.emit(what or getattr(fn, "__name__", "task"), error)
 
         delivery.succeeded.connect(succeeded)
