@@ -577,6 +577,7 @@ def _keep_result(job, box: list):
 def _cmd_export(args) -> int:
     from .export import ExportError, run_export
 
+    previous_handler = signal.getsignal(signal.SIGINT)
     try:
         request = _export_request(args)
         with open_catalog(args) as cat:
@@ -587,6 +588,8 @@ def _cmd_export(args) -> int:
     except ExportError as error:
         sys.stderr.write(f"faceshelf export: {error}\n")
         return 2
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
     if args.json:
         print_json(_export_summary_json(summary))
     else:

@@ -163,6 +163,12 @@ def plan_export(catalog, req: ExportRequest) -> ExportPlan:
     except ValueError as error:
         raise ExportError(str(error)) from None
     dest = resolve_destination(destination)
+    if album is not None and not dest.is_dir():
+        # An unplugged drive must not turn into a fresh copy of the album on the system disk.
+        raise ExportError(f"the album's folder {dest} is not there (a drive not connected?); "
+                          f"connect it, or create the folder to export the album afresh")
+    if not dest.parent.is_dir():
+        raise ExportError(f"cannot export to {dest}: the folder {dest.parent} does not exist")
     check_outside_library(catalog, dest)
     roots_below = [r for r in library_roots(catalog) if dest in r.parents]
     try:

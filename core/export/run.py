@@ -97,7 +97,7 @@ def run_export(catalog, request: ExportRequest, cancel: CancelToken | None = Non
 
     dest = Path(plan.destination)
     try:
-        dest.mkdir(parents=True, exist_ok=True)
+        dest.mkdir(exist_ok=True)    # only the last level: its parent was checked to exist
     except OSError as error:
         raise ExportError(f"cannot create the destination folder {dest}: "
                           f"{error.strerror or error}") from None

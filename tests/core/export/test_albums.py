@@ -134,6 +134,18 @@ def test_album_follows_a_merge(lib, catalog, tmp_path):
         again(catalog)
 
 
+def test_album_folder_gone_is_refused_not_recreated(lib, catalog, tmp_path):
+    import shutil
+
+    out = tmp_path / "usb" / "Anna"
+    out.parent.mkdir()
+    first(catalog, out)
+    shutil.rmtree(tmp_path / "usb")                    # the drive is unplugged
+    with pytest.raises(ExportError, match="not there"):
+        again(catalog)
+    assert not (tmp_path / "usb").exists()
+
+
 def test_prune_needs_an_album(lib, catalog, tmp_path):
     with pytest.raises(ExportError, match="only applies to a saved album"):
         export(catalog, ExportRequest(spec=SearchSpec(people_all=["Anna"]),
