@@ -788,8 +788,9 @@ def _add_export_commands(sub) -> None:
     p.add_argument("--by", choices=("year", "person"), help="one sub-folder per year or person")
     p.add_argument("--xmp", action="store_true",
                    help="write <file>.xmp sidecars with names and MWG face regions")
-    p.add_argument("--xmp-frame", choices=("oriented", "stored"),
-                   help="normalise regions to the displayed image (default) or stored pixels")
+    p.add_argument("--xmp-frame", choices=("stored", "oriented"),
+                   help="XMP regions relative to the stored pixels (default: MWG, digiKam) or "
+                        "to the image as displayed")
     p.add_argument("--manifest", choices=("json", "csv"),
                    help="also write faceshelf-manifest.json|csv listing what the folder holds")
     p.add_argument("--save-as", metavar="ALBUM", help="remember this export as an album")
@@ -844,7 +845,7 @@ def _export_request(args):
     if not args.destination:
         raise ExportError("where to? give --to DIR (or --album NAME)")
     options = ExportOptions(mode=args.mode or "copy", by=args.by, xmp=args.xmp,
-                            xmp_frame=args.xmp_frame or "oriented", manifest=args.manifest)
+                            xmp_frame=args.xmp_frame or "stored", manifest=args.manifest)
     if args.template:
         options.template = args.template
     return ExportRequest(spec=_export_spec(args), destination=args.destination, options=options,
@@ -859,6 +860,7 @@ def _keep_result(job, box: list):
 def _cmd_export(args) -> int:
     from .export import ExportError, run_export
 
+    previous_handler = signal.getsignal(signal.SIGINT)
     try:
         request = _export_request(args)
         with open_catalog(args) as cat:
@@ -869,6 +871,8 @@ def _cmd_export(args) -> int:
     except ExportError as error:
         sys.stderr.write(f"faceshelf export: {error}\n")
         return 2
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
     if args.json:
         print_json(_export_summary_json(summary))
     else:

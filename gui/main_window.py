@@ -398,6 +398,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.job is not None:
             self.job.cancel()
+            for signal in (self.job.progress, self.job.finished, self.job.failed,
+                           self.job.cancelled):
+                signal.disconnect()
         self.ctx.watcher.timer.stop()
         self.ctx.loader.stop()
         self.ctx.workers.shutdown()

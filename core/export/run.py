@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ..jobs import CancelToken, Progress
 from . import files as fs
-from .albums import AlbumFile, create_album, forget_file, mark_exported, record_file
+from .albums import (AlbumFile, create_album, forget_file, mark_exported, record_file,
+                     update_album_query)
 from .manifest import write_manifest
 from .plan import ExportPlan, ExportRequest, PlannedFile, plan_export
 from .options import ExportError
@@ -96,11 +97,13 @@ def run_export(catalog, request: ExportRequest, cancel: CancelToken | None = Non
 
     dest = Path(plan.destination)
     try:
-        dest.mkdir(parents=True, exist_ok=True)
+        dest.mkdir(exist_ok=True)    # only the last level: its parent was checked to exist
     except OSError as error:
         raise ExportError(f"cannot create the destination folder {dest}: "
                           f"{error.strerror or error}") from None
     album_id = plan.album.id if plan.album else None
+    if plan.album is not None:
+        update_album_query(catalog, plan.album, plan.spec)   # follows merges and renames
     if plan.save_as:
         album_id = create_album(catalog, plan.save_as, plan.spec, str(dest), plan.options).id
     for stale in plan.stale_temp:

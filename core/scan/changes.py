@@ -117,7 +117,7 @@ class _Scan:
 
     def _walk_root(self, folder_id: int, root: str, problems: WalkProblems):
         files = walk_photos(root, known=self.known.__contains__, skip_dirs=self.skip_dirs,
-                            visited=self.visited, problems=problems)
+                            visited=self.visited, problems=problems, stop=self._cancelled)
         for entry in files:
             if entry.path in self.seen:
                 continue
@@ -127,10 +127,13 @@ class _Scan:
             if len(self.writes) >= BATCH:
                 self._flush()
             if self.done % PROGRESS_EVERY == 0:
-                if self.cancel is not None and self.cancel.cancelled:
+                if self._cancelled():
                     return False
                 yield self._progress()
-        return not (self.cancel is not None and self.cancel.cancelled)
+        return not self._cancelled()
+
+    def _cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.cancelled
 
     def _progress(self) -> Progress:
         return Progress(stage="scan", done=self.done, counters=dict(self.counters))

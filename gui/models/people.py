@@ -124,8 +124,9 @@ class PeopleModel(_ThumbModel):
 
     def flags(self, index):
         base = super().flags(index)
-        if index.isValid():
-            return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled
+        if index.isValid():  # names are edited in place; cards drag onto cards to merge
+            return (base | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDragEnabled
+                    | Qt.ItemFlag.ItemIsDropEnabled)
         return base
 
     def mimeTypes(self) -> list[str]:

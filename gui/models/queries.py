@@ -95,30 +95,13 @@ def photo_faces(conn: sqlite3.Connection, photo_id: int) -> list[FaceRow]:
 
 # -- people -------------------------------------------------------------------------------------
 
-def people(conn: sqlite3.Connection) -> list[PersonRow]:
-    """Every person with at least one face: counts and cover in one pass over faces (by the
-    faces_person index). The cover is the chosen face while it still belongs to the person,
-    else their best-quality face (SQLite takes bare columns from the MAX row)."""
-    stats = conn.execute(
-        "SELECT person_id, COUNT(*), COUNT(DISTINCT photo_id), id, MAX(quality) FROM faces "
-        "WHERE person_id IS NOT NULL AND ignored = 0 GROUP BY person_id").fetchall()
-    info = {r[0]: r[1:] for r in conn.execute(
-        "SELECT id, name, hidden, cover_face_id FROM people")}
-    chosen_ids = [r[2] for r in info.values() if r[2] is not None]
-    owner: dict[int, int] = {}
-    for start in range(0, len(chosen_ids), 900):
-        chunk = chosen_ids[start:start + 900]
-        owner.update(conn.execute(
-            "SELECT id, person_id FROM faces WHERE ignored = 0 AND "
-            f"id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
-    out = []
-    for person_id, faces, photos, best_face, _ in stats:
-        if person_id not in info:
-            continue
-        name, hidden, chosen = info[person_id]
-        cover = chosen if chosen is not None and owner.get(chosen) == person_id else best_face
-        out.append(PersonRow(person_id, name, faces, photos, bool(hidden), cover))
-    return out
+def people(catalog) -> list[PersonRow]:
+    """Every person and unnamed group, hidden ones too (the view filters), from the people
+    core: counts, and the cover (the chosen face, else their best-quality face)."""
+    from core.people import list_people
+
+    return [PersonRow(p.id, p.name, p.face_count, p.photo_count, p.hidden, p.cover_face_id)
+            for p in list_people(catalog, include_hidden=True) if p.face_count]
 
 
 def person_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:

@@ -232,6 +232,5 @@ class ViewerPage(Page):
         if target is not None:
             if target != face.person_id:
                 self.actions.move_faces([face.id], target)
-        else:
-            self.actions.move_faces([face.id], None, on_success=lambda new_id: (
-                self.actions.rename(new_id, name) if isinstance(new_id, int) else None))
+        else:  # a new person with that name
+            self.actions.move_faces([face.id], None, name=name)

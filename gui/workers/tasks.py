@@ -100,6 +100,7 @@ class Workers(QObject):
             pool.setExpiryTimeout(-1)  # threads keep their catalog connections
             self.pools[name] = pool
         self._in_flight: set[_Delivery] = set()
+        self.closed = False  # after shutdown, late results are dropped: their views are gone
 
     def run(self, pool: str, fn: Callable[[], Any],
             on_success: Callable[[Any], None] | None = None,
@@ -110,16 +111,22 @@ class Workers(QObject):
 
         def succeeded(result: Any) -> None:
             self._in_flight.discard(delivery)
+            if self.closed:
+                return
             if on_success is not None:
                 on_success(result)
 
         def failed(error: TaskError) -> None:
             self._in_flight.discard(delivery)
-            log.error("%s failed: %s\n%s", what or getattr(fn, "__name__", "task"), error,
-                      error.trace)
-            if on_error is not None:
+            if self.closed:
+                log.info("after shutdown: %s failed: %s", what, error)
+                return
+            if on_error is not None:  # the caller handles it (and may show it)
+                log.info("%s failed: %s", what or getattr(fn, "__name__", "task"), error)
                 on_error(error)
             else:
+                log.error("%s failed: %s\n%s", what or getattr(fn, "__name__", "task"), error,
+                          error.trace)
                 self.failed.emit(what or getattr(fn, "__name__", "task"), error)
 
         delivery.succeeded.connect(succeeded)
@@ -128,6 +135,7 @@ class Workers(QObject):
 
     @Slot()
     def shutdown(self, timeout_ms: int = 5000) -> None:
+        self.closed = True
         for pool in self.pools.values():
             pool.clear()
         for pool in self.pools.values():

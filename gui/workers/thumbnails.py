@@ -150,6 +150,8 @@ class ThumbnailLoader(QObject):
 
     # -- applying results (UI thread, time-boxed) ------------------------------------------------
     def _apply_results(self) -> None:
+        if self._stopping:
+            return
         deadline = time.perf_counter() + self.APPLY_BUDGET_S
         keys = []
         while time.perf_counter() < deadline:

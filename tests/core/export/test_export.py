@@ -140,6 +140,12 @@ def test_destination_that_is_a_file(family, catalog, tmp_path):
         export(catalog, request(blocker / "sub", "Anna"))
 
 
+def test_missing_parent_folder_is_not_created(family, catalog, tmp_path):
+    with pytest.raises(ExportError, match="does not exist"):
+        export(catalog, request(tmp_path / "no" / "such" / "place", "Anna"))
+    assert not (tmp_path / "no").exists()
+
+
 def test_unknown_person_is_a_clear_error(family, catalog, tmp_path):
     with pytest.raises(ExportError, match="no person named 'Zed'"):
         export(catalog, request(tmp_path / "o", "Zed"))
