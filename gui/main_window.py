@@ -59,7 +59,9 @@ class MainWindow(QMainWindow):
 
         workers = Workers(self)
         workers.failed.connect(self.show_error)
-        self.ctx = AppContext(self.catalog_dir, workers, ThumbnailLoader(workers, parent=self),
+        loader = ThumbnailLoader(parent=self)
+        loader.device_pixel_ratio = self.devicePixelRatioF()
+        self.ctx = AppContext(self.catalog_dir, workers, loader,
                               CatalogWatcher(self.catalog_dir, workers, parent=self),
                               Settings.load(self.catalog_dir))
         self.actions = PeopleActions(self.ctx, self)
@@ -396,7 +398,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.job is not None:
             self.job.cancel()
+            for signal in (self.job.progress, self.job.finished, self.job.failed,
+                           self.job.cancelled):
+                signal.disconnect()
         self.ctx.watcher.timer.stop()
+        self.ctx.loader.stop()
         self.ctx.workers.shutdown()
         super().closeEvent(event)
 

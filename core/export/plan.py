@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..search.spec import SearchSpec
 from . import files as fs
-from .albums import Album, AlbumFile, album_files, find_album
+from .albums import Album, AlbumFile, album_files, find_album, repair_spec
 from .naming import name_key, numbered, render
 from .options import ExportError, ExportOptions
 from .selection import ExportItem, select_items
@@ -109,7 +109,7 @@ def _resolve_request(catalog, req: ExportRequest) -> tuple[SearchSpec, str, Expo
         album = find_album(catalog, req.album)
         if album is None:
             raise ExportError(f"no album named {req.album!r}")
-        return album.spec, album.destination, album.options, album
+        return repair_spec(catalog, album), album.destination, album.options, album
     if req.spec is None or not req.destination:
         raise ExportError("an export needs a query and a destination (or a saved album)")
     if req.save_as and find_album(catalog, req.save_as.strip()):
@@ -163,6 +163,12 @@ def plan_export(catalog, req: ExportRequest) -> ExportPlan:
     except ValueError as error:
         raise ExportError(str(error)) from None
     dest = resolve_destination(destination)
+    if album is not None and not dest.is_dir():
+        # An unplugged drive must not turn into a fresh copy of the album on the system disk.
+        raise ExportError(f"the album's folder {dest} is not there (a drive not connected?); "
+                          f"connect it, or create the folder to export the album afresh")
+    if not dest.parent.is_dir():
+        raise ExportError(f"cannot export to {dest}: the folder {dest.parent} does not exist")
     check_outside_library(catalog, dest)
     roots_below = [r for r in library_roots(catalog) if dest in r.parents]
     try:

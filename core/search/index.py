@@ -116,7 +116,7 @@ def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
                      n_jobs: int = 1, cancel: CancelToken | None = None,
                      ) -> Iterator[Progress]:
     """Build and publish a generation from `ids` and their vectors (in `chunks`, same order).
-    Yields Progress; the last one carries the stamp in `.message` as JSON."""
+    Yields Progress; `read_stamp` then tells what was published."""
     from annoy import AnnoyIndex
 
     cancel = cancel or CancelToken()
@@ -166,7 +166,7 @@ def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
     _remove_old_generations(index_dir, model_id, keep=generation)
     log.info("search index %s: %d faces, %d trees, %.1f s", generation, n, n_trees,
              stamp.build_seconds)
-    yield Progress("search index", n, n, message=json.dumps(asdict(stamp)))
+    yield Progress("search index", n, n, message="done")
 
 
 def _publish(index_dir: Path, stamp: IndexStamp) -> None:

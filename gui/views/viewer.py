@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QToolButton, QToolTip, QVBoxLayout,
@@ -25,6 +24,8 @@ VIEW_LONG_SIDE = 2048
 def load_photo(photo_id: int, long_side: int = VIEW_LONG_SIDE):
     """Worker: the photo's record, its faces and an upright QImage at screen resolution."""
     def load(conn):
+        import numpy as np
+
         from core.scan.decode import decode
 
         record = queries.photo_record(conn, photo_id)
@@ -231,6 +232,5 @@ class ViewerPage(Page):
         if target is not None:
             if target != face.person_id:
                 self.actions.move_faces([face.id], target)
-        else:
-            self.actions.move_faces([face.id], None, on_success=lambda new_id: (
-                self.actions.rename(new_id, name) if isinstance(new_id, int) else None))
+        else:  # a new person with that name
+            self.actions.move_faces([face.id], None, name=name)
