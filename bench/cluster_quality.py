@@ -34,7 +34,6 @@ import argparse
 import os
 import random
 import resource
-import shutil
 import sqlite3
 import subprocess
 import sys
