@@ -116,9 +116,10 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="500 photos instead of 5,000")
     ap.add_argument("-n", type=int, help="number of photos")
     ap.add_argument("--dir", help="work folder (default: a temporary folder)")
-    ap.add_argument("--repeat", type=int, default=3, help="rounds (median reported)")
+    ap.add_argument("--repeat", type=int, help="rounds, median reported (default 3; 2 full)")
     args = ap.parse_args()
     n = args.n or (500 if args.quick else 5000)
+    args.repeat = args.repeat or (3 if args.quick or n <= 1000 else 2)
 
     from core.export import ExportOptions, ExportRequest, export
     from core.search.spec import SearchSpec

@@ -143,6 +143,8 @@ def _add_index_options(p) -> None:
                    help="face models to use (default: the catalog's, else buffalo_s)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--no-cluster", action="store_true",
+                   help="don't update people afterwards (run `faceshelf cluster` later)")
 
 
 def cmd_index(args) -> int:
@@ -167,6 +169,7 @@ def cmd_index(args) -> int:
 
     with open_catalog(args) as catalog:
         last = run_with_progress(job(), quiet=args.quiet or args.json)
+        people = None if args.no_cluster else _people_after_index(catalog, args, token)
     cancelled = token.cancelled
     summary = {
         "scan": scanned,
@@ -177,6 +180,7 @@ def cmd_index(args) -> int:
         "seconds": round(time.monotonic() - started, 2),
         "rate": round(last.rate, 2) if last and last.stage == "index" and last.rate else None,
         "cancelled": cancelled,
+        "people": people,
     }
     if args.json:
         print_json(summary)
@@ -294,7 +298,285 @@ def cmd_remove_folder(args) -> int:
 # == people: people, person, cluster, name, merge, move-faces, reject, ignore, review =======
 
 def _add_people_commands(sub) -> None:
-    pass
+    p = sub.add_parser("people", help="people and unnamed groups, biggest first")
+    p.add_argument("--json", action="store_true", help="machine-readable, with face ids")
+    p.add_argument("--all", action="store_true", help="include hidden people")
+    p.set_defaults(func=cmd_people)
+
+    p = sub.add_parser("person", help="one person's faces and photos")
+    p.add_argument("person", metavar="ID|NAME")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_person)
+
+    p = sub.add_parser("cluster", help="assign new faces to people and group unknown faces")
+    p.add_argument("--force", action="store_true", help="re-evaluate every face, even if "
+                                                        "nothing changed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_cluster)
+
+    p = sub.add_parser("name", help="name or rename a person or group")
+    p.add_argument("person", metavar="ID|NAME")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--merge", action="store_true",
+                   help="if someone already has this name, merge the two")
+    p.set_defaults(func=cmd_name)
+
+    p = sub.add_parser("merge", help="merge people B... into A (undo with `faceshelf undo`)")
+    p.add_argument("target", metavar="A")
+    p.add_argument("sources", nargs="+", metavar="B")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("move-faces", help="assign faces by hand to a person")
+    p.add_argument("faces", nargs="+", type=int, metavar="FACE")
+    p.add_argument("--to", required=True, metavar="ID|NAME|new",
+                   help="a person; an unknown NAME or `new` creates a person")
+    p.set_defaults(func=cmd_move_faces)
+
+    p = sub.add_parser("reject", help="\"not this person\": remembered for good")
+    p.add_argument("faces", nargs="+", type=int, metavar="FACE")
+    p.add_argument("--from", dest="person", required=True, metavar="ID|NAME")
+    p.set_defaults(func=cmd_reject)
+
+    p = sub.add_parser("ignore", help="ignore faces (not a face, a stranger), or every small "
+                                      "unnamed group")
+    p.add_argument("faces", nargs="*", type=int, metavar="FACE")
+    p.add_argument("--groups-smaller-than", type=int, metavar="N",
+                   help="ignore the faces of unnamed groups with fewer than N faces")
+    p.set_defaults(func=cmd_ignore)
+
+    p = sub.add_parser("review", help="confirm or reject the faces suggested for a person")
+    p.add_argument("person", metavar="ID|NAME")
+    p.add_argument("--json", action="store_true", help="list the suggestions, change nothing")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("undo", help="undo the last people operation")
+    p.set_defaults(func=cmd_undo)
+
+
+def _people_after_index(catalog, args, token) -> dict | None:
+    """`faceshelf index` ends by assigning new faces and regrouping (unless --no-cluster)."""
+    from .jobs import Cancelled
+    from .people import update_people
+
+    if token.cancelled:
+        return None
+    try:
+        last = run_with_progress(update_people(catalog, token), quiet=args.quiet or args.json)
+    except Cancelled:
+        return None
+    if last is None:
+        return None
+    summary = {k: last.counters[k] for k in ("auto_assigned", "suggested", "groups",
+                                             "grouped_faces", "unknown_faces")}
+    if not args.json:
+        print(f"people: {summary['auto_assigned']} faces joined known people, "
+              f"{summary['suggested']} to review, {summary['groups']} unnamed groups")
+    return summary
+
+
+def _label(person) -> str:
+    return person.name if person.name is not None else f"(unnamed #{person.id})"
+
+
+def cmd_people(args) -> int:
+    from .people import list_people, person_face_ids
+
+    with open_catalog(args, readonly=True) as catalog:
+        people = list_people(catalog, include_hidden=args.all)
+        if args.json:
+            print_json([{"id": p.id, "name": p.name, "faces": p.face_count,
+                         "photos": p.photo_count, "cover_face": p.cover_face_id,
+                         "hidden": p.hidden, "face_ids": person_face_ids(catalog, p.id)}
+                        for p in people])
+            return 0
+    if not people:
+        print("no people yet: index some photos (`faceshelf index PATH`), then "
+              "`faceshelf cluster`")
+    for p in people:
+        hidden = "  (hidden)" if p.hidden else ""
+        print(f"{p.id:>6}  {_label(p):<32} {p.face_count:>6} faces {p.photo_count:>6} "
+              f"photos{hidden}")
+    return 0
+
+
+def cmd_person(args) -> int:
+    from .people import find_person, get_person, person_faces, person_photos, suggestions
+
+    with open_catalog(args, readonly=True) as catalog:
+        person = get_person(catalog, find_person(catalog, args.person))
+        faces = person_faces(catalog, person.id)
+        photos = person_photos(catalog, person.id)
+        pending = len(suggestions(catalog, person.id))
+    if args.json:
+        print_json({"id": person.id, "name": person.name, "hidden": person.hidden,
+                    "cover_face": person.cover_face_id, "suggestions": pending,
+                    "faces": [{"id": f.id, "photo_id": f.photo_id, "path": f.path,
+                               "box": list(f.box), "quality": round(f.quality, 4),
+                               "assigned_by": f.assigned_by} for f in faces],
+                    "photos": [{"id": ph.id, "path": ph.path, "taken_at": ph.taken_at,
+                                "face_ids": list(ph.face_ids)} for ph in photos]})
+        return 0
+    print(f"{_label(person)} (id {person.id}): {len(faces)} faces in {len(photos)} photos"
+          + (f", {pending} to review" if pending else "") + (", hidden" if person.hidden else ""))
+    for ph in photos:
+        print(f"  {ph.taken_at or '':<19}  {ph.path}  (faces {', '.join(map(str, ph.face_ids))})")
+    return 0
+
+
+def cmd_cluster(args) -> int:
+    from .jobs import Cancelled
+    from .people import update_people
+
+    token = interruptible()
+    last = None
+    with open_catalog(args) as catalog:
+        try:
+            last = run_with_progress(update_people(catalog, token, force=args.force),
+                                     quiet=args.quiet or args.json)
+        except Cancelled:
+            pass
+    if token.cancelled or last is None:
+        sys.stderr.write("stopped; nothing was changed\n")
+        return 130
+    summary = {k: last.counters[k] for k in ("auto_assigned", "suggested", "groups",
+                                             "grouped_faces", "unknown_faces")}
+    summary["skipped"] = bool(last.counters["skipped"])
+    if args.json:
+        print_json(summary)
+    elif summary["skipped"]:
+        print("nothing changed since the last run")
+    else:
+        print(f"{summary['auto_assigned']} faces joined known people, {summary['suggested']} "
+              f"to review; {summary['groups']} unnamed groups ({summary['grouped_faces']} faces),"
+              f" {summary['unknown_faces']} faces unknown")
+    return 0
+
+
+def cmd_name(args) -> int:
+    from .people import NameInUse, find_person, name_person
+
+    with open_catalog(args) as catalog:
+        person = find_person(catalog, args.person)
+        try:
+            kept = name_person(catalog, person, args.name, merge_if_taken=args.merge)
+        except NameInUse as taken:
+            sys.stderr.write(f"faceshelf: {taken.name!r} is already person {taken.person_id}; "
+                             f"if they are the same, run `faceshelf name {person} "
+                             f"{taken.name!r} --merge` (or `faceshelf merge "
+                             f"{taken.person_id} {person}`)\n")
+            return 3
+    print(f"person {kept} is now {args.name!r}" if kept == person else
+          f"merged into person {kept} ({args.name!r})")
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from .people import find_person, merge_people
+
+    with open_catalog(args) as catalog:
+        target = find_person(catalog, args.target)
+        sources = [find_person(catalog, s) for s in args.sources]
+        merge_people(catalog, sources, target)
+    print(f"merged {', '.join(map(str, sources))} into {target} (`faceshelf undo` reverts)")
+    return 0
+
+
+def cmd_move_faces(args) -> int:
+    from .people import PersonNotFound, find_person, move_faces
+
+    with open_catalog(args) as catalog:
+        name = None
+        if args.to.lower() == "new":
+            target = None
+        else:
+            try:
+                target = find_person(catalog, args.to)
+            except PersonNotFound:
+                if args.to.strip().isdigit():
+                    raise
+                target, name = None, args.to
+        person = move_faces(catalog, args.faces, target, name=name)
+    print(f"moved {len(args.faces)} faces to person {person}")
+    return 0
+
+
+def cmd_reject(args) -> int:
+    from .people import find_person, reject_faces
+
+    with open_catalog(args) as catalog:
+        person = find_person(catalog, args.person)
+        count = reject_faces(catalog, args.faces, person)
+    print(f"{count} faces will never be offered to person {person} again")
+    return 0
+
+
+def cmd_ignore(args) -> int:
+    from .people import ignore_faces, ignore_small_groups
+
+    if bool(args.faces) == (args.groups_smaller_than is not None):
+        raise ValueError("give face ids or --groups-smaller-than N (one of the two)")
+    with open_catalog(args) as catalog:
+        if args.faces:
+            count = ignore_faces(catalog, args.faces)
+        else:
+            count = ignore_small_groups(catalog, args.groups_smaller_than)
+    print(f"ignored {count} faces")
+    return 0
+
+
+def cmd_review(args) -> int:
+    from .people import (confirm_faces, find_person, get_person, reject_faces, run_update,
+                         suggestions)
+
+    with open_catalog(args) as catalog:
+        person = get_person(catalog, find_person(catalog, args.person))
+        queue = suggestions(catalog, person.id)
+        if args.json:
+            print_json([{"face_id": s.face_id, "score": round(s.score, 4),
+                         "photo_id": s.photo_id, "path": s.path} for s in queue])
+            return 0
+        if not queue:
+            print(f"nothing to review for {_label(person)}")
+            return 0
+        print(f"{len(queue)} faces may be {_label(person)}: y = yes, n = no, s = skip, q = quit")
+        answers = {"y": 0, "n": 0}
+        for number, s in enumerate(queue, 1):
+            answer = _ask(f"[{number}/{len(queue)}] face {s.face_id} in {s.path} "
+                          f"(score {s.score:.2f}) [y/n/s/q] ")
+            if answer == "q":
+                break
+            if answer == "y":
+                confirm_faces(catalog, [s.face_id], person.id)
+            elif answer == "n":
+                reject_faces(catalog, [s.face_id], person.id)
+            if answer in answers:
+                answers[answer] += 1
+        if answers["y"] or answers["n"]:
+            run_update(catalog)  # confirmations are new evidence: re-rank what is left
+    print(f"{answers['y']} confirmed, {answers['n']} rejected")
+    return 0
+
+
+def _ask(prompt: str) -> str:
+    while True:
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+        line = sys.stdin.readline()
+        if not line:
+            return "q"  # end of input
+        answer = line.strip().lower()[:1]
+        if answer in ("y", "n", "s", "q"):
+            return answer
+
+
+def cmd_undo(args) -> int:
+    from .people import undo
+
+    with open_catalog(args) as catalog:
+        entry = undo(catalog)
+    print("nothing to undo" if entry is None else f"undid {entry.action}")
+    return 0 if entry is not None else 1
 
 
 # == search ================================================================================
@@ -510,8 +792,9 @@ def _add_export_commands(sub) -> None:
     p.add_argument("--by", choices=("year", "person"), help="one sub-folder per year or person")
     p.add_argument("--xmp", action="store_true",
                    help="write <file>.xmp sidecars with names and MWG face regions")
-    p.add_argument("--xmp-frame", choices=("oriented", "stored"),
-                   help="normalise regions to the displayed image (default) or stored pixels")
+    p.add_argument("--xmp-frame", choices=("stored", "oriented"),
+                   help="XMP regions relative to the stored pixels (default: MWG, digiKam) or "
+                        "to the image as displayed")
     p.add_argument("--manifest", choices=("json", "csv"),
                    help="also write faceshelf-manifest.json|csv listing what the folder holds")
     p.add_argument("--save-as", metavar="ALBUM", help="remember this export as an album")
@@ -566,7 +849,7 @@ def _export_request(args):
     if not args.destination:
         raise ExportError("where to? give --to DIR (or --album NAME)")
     options = ExportOptions(mode=args.mode or "copy", by=args.by, xmp=args.xmp,
-                            xmp_frame=args.xmp_frame or "oriented", manifest=args.manifest)
+                            xmp_frame=args.xmp_frame or "stored", manifest=args.manifest)
     if args.template:
         options.template = args.template
     return ExportRequest(spec=_export_spec(args), destination=args.destination, options=options,
@@ -581,6 +864,7 @@ def _keep_result(job, box: list):
 def _cmd_export(args) -> int:
     from .export import ExportError, run_export
 
+    previous_handler = signal.getsignal(signal.SIGINT)
     try:
         request = _export_request(args)
         with open_catalog(args) as cat:
@@ -591,6 +875,8 @@ def _cmd_export(args) -> int:
     except ExportError as error:
         sys.stderr.write(f"faceshelf export: {error}\n")
         return 2
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
     if args.json:
         print_json(_export_summary_json(summary))
     else:

@@ -47,43 +47,47 @@ class PeopleActions(QObject):
         self.ctx = ctx
 
     def _call(self, action: str, names: tuple[str, ...], *args: Any,
-              on_success: Callable[[Any], None] | None = None, **kwargs: Any) -> None:
+              on_success: Callable[[Any], None] | None = None,
+              on_error: Callable[[Any], None] | None = None, **kwargs: Any) -> None:
         def work(catalog):
             return core_function("core.people", *names)(catalog, *args, **kwargs)
 
         def finished(result):
-            self.done.emit(action, result)
+            self.done.emit(action, (result,))  # wrapped: a bare bool must not cross a signal
             if on_success is not None:
                 on_success(result)
 
-        self.ctx.write(work, finished, what=action.replace("_", " "))
+        self.ctx.write(work, finished, on_error, what=action.replace("_", " "))
 
-    def rename(self, person_id: int, name: str, **kw) -> None:
-        self._call("rename", ("name_person", "rename_person", "set_name"), person_id,
-                   name.strip() or None, **kw)
+    def rename(self, person_id: int, name: str, *, merge_if_taken: bool = False,
+               **kw) -> None:
+        """Name or rename (blank: back to unnamed). A name in use raises NameInUse, which the
+        view turns into "same person? merge"; with merge_if_taken the core merges at once."""
+        self._call("rename", ("name_person",), person_id, name.strip() or None,
+                   merge_if_taken=merge_if_taken, **kw)
 
     def merge(self, sources: list[int], target: int, **kw) -> None:
-        self._call("merge", ("merge_people", "merge"), list(sources), target, **kw)
+        self._call("merge", ("merge_people",), list(sources), target, **kw)
 
-    def move_faces(self, face_ids: list[int], person_id: int | None, **kw) -> None:
-        self._call("move_faces", ("move_faces",), list(face_ids), person_id, **kw)
+    def move_faces(self, face_ids: list[int], person_id: int | None, *,
+                   name: str | None = None, **kw) -> None:
+        """To a person, or (None) to a new person, named `name` if given."""
+        self._call("move_faces", ("move_faces",), list(face_ids), person_id, name=name, **kw)
 
     def reject(self, face_ids: list[int], person_id: int, **kw) -> None:
-        self._call("reject", ("reject_faces", "not_this_person", "reject"), list(face_ids),
-                   person_id, **kw)
+        self._call("reject", ("reject_faces",), list(face_ids), person_id, **kw)
 
     def ignore(self, face_ids: list[int], **kw) -> None:
-        self._call("ignore", ("ignore_faces", "ignore"), list(face_ids), **kw)
+        self._call("ignore", ("ignore_faces",), list(face_ids), **kw)
 
     def hide(self, person_id: int, hidden: bool = True, **kw) -> None:
-        self._call("hide", ("hide_person", "set_hidden"), person_id, hidden, **kw)
+        self._call("hide", ("set_hidden",), person_id, hidden, **kw)
 
     def set_cover(self, person_id: int, face_id: int, **kw) -> None:
-        self._call("set_cover", ("set_cover", "set_cover_face"), person_id, face_id, **kw)
+        self._call("set_cover", ("set_cover",), person_id, face_id, **kw)
 
     def confirm(self, face_ids: list[int], person_id: int, **kw) -> None:
-        self._call("confirm", ("confirm_suggestions", "confirm_faces", "confirm"),
-                   list(face_ids), person_id, **kw)
+        self._call("confirm", ("confirm_faces",), list(face_ids), person_id, **kw)
 
     def undo(self, **kw) -> None:
-        self._call("undo", ("undo", "undo_last"), **kw)
+        self._call("undo", ("undo",), **kw)

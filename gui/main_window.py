@@ -59,7 +59,9 @@ class MainWindow(QMainWindow):
 
         workers = Workers(self)
         workers.failed.connect(self.show_error)
-        self.ctx = AppContext(self.catalog_dir, workers, ThumbnailLoader(workers, parent=self),
+        loader = ThumbnailLoader(parent=self)
+        loader.device_pixel_ratio = self.devicePixelRatioF()
+        self.ctx = AppContext(self.catalog_dir, workers, loader,
                               CatalogWatcher(self.catalog_dir, workers, parent=self),
                               Settings.load(self.catalog_dir))
         self.actions = PeopleActions(self.ctx, self)
@@ -181,6 +183,7 @@ class MainWindow(QMainWindow):
     def _first_look(self, folder_count: int) -> None:
         if folder_count == 0 and self.job is None:
             self.pages.setCurrentWidget(self.welcome)
+            self.sidebar.hide()  # nothing to browse yet: the welcome page has the stage
         elif self.rescan_on_start:
             self.rescan()
 
@@ -230,6 +233,8 @@ class MainWindow(QMainWindow):
                 self._queued_roots = list(roots)
             return
         if self.pages.currentWidget() is self.welcome:
+            self.sidebar.show()
+            self.pages.setCurrentWidget(self.people_page)
             self.show_section("people")
         job = Job("index", index_job(self.catalog_dir, roots, self.ctx.settings,
                                      self.index_options), self)
@@ -396,7 +401,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.job is not None:
             self.job.cancel()
+            for signal in (self.job.progress, self.job.finished, self.job.failed,
+                           self.job.cancelled):
+                signal.disconnect()
         self.ctx.watcher.timer.stop()
+        self.ctx.loader.stop()
         self.ctx.workers.shutdown()
         super().closeEvent(event)
 

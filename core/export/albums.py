@@ -22,6 +22,7 @@ class Album:
     exported_at: float | None
     file_count: int = 0          # photos (not sidecars) the album's exports wrote and still own
     display_spec: SearchSpec | None = None   # the query with people ids shown as current names
+    pinned_names: dict[int, str] | None = None   # id -> name when last saved/exported
 
     def to_json(self) -> dict:
         shown = self.display_spec or self.spec
@@ -44,26 +45,73 @@ class AlbumFile:
 
 def _album(catalog, row, count: int = 0) -> Album:
     spec = SearchSpec.from_json(json.loads(row["query"]))
+    raw_options = json.loads(row["options"])
+    pinned = {int(k): v for k, v in raw_options.get("pinned_names", {}).items()}
     return Album(id=row["id"], name=row["name"], spec=spec, destination=row["destination"],
-                 options=ExportOptions.from_json(json.loads(row["options"])),
+                 options=ExportOptions.from_json(raw_options),
                  created_at=row["created_at"], exported_at=row["exported_at"], file_count=count,
-                 display_spec=named_spec(catalog, spec))
+                 display_spec=named_spec(catalog, spec), pinned_names=pinned)
+
+
+def _refs(spec: SearchSpec) -> list:
+    refs = [*spec.people_all, *spec.people_any, *spec.people_not]
+    return refs + ([spec.similar_to_person] if spec.similar_to_person is not None else [])
+
+
+def _map_refs(spec: SearchSpec, fn) -> SearchSpec:
+    from dataclasses import replace
+
+    similar = spec.similar_to_person
+    return replace(spec, people_all=[fn(r) for r in spec.people_all],
+                   people_any=[fn(r) for r in spec.people_any],
+                   people_not=[fn(r) for r in spec.people_not],
+                   similar_to_person=fn(similar) if similar is not None else None)
+
+
+def _names_of(catalog, spec: SearchSpec) -> dict[int, str]:
+    ids = [r for r in _refs(spec) if isinstance(r, int)]
+    if not ids:
+        return {}
+    rows = catalog.conn.execute(
+        "SELECT id, name FROM people WHERE name IS NOT NULL AND id IN "
+        "(SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def repair_spec(catalog, album: Album) -> SearchSpec:
+    """The album's query with people that no longer exist (merged into someone else, whose id
+    survived) found again by the name they had when last exported."""
+    existing = {r[0] for r in catalog.conn.execute("SELECT id FROM people")}
+    pinned = album.pinned_names or {}
+
+    def repair(ref):
+        if not isinstance(ref, int) or ref in existing:
+            return ref
+        name = pinned.get(ref)
+        rows = catalog.conn.execute("SELECT id FROM people WHERE name = ? COLLATE NOCASE",
+                                    (name,)).fetchall() if name else []
+        if len(rows) != 1:
+            what = f"{name!r} (id {ref})" if name else f"id {ref}"
+            raise ExportError(f"person {what} of album {album.name!r} no longer exists "
+                              f"(merged or forgotten); save the album again with the right "
+                              f"people")
+        return rows[0][0]
+
+    return _map_refs(album.spec, repair)
+
+
+def update_album_query(catalog, album: Album, spec: SearchSpec) -> None:
+    """Store the (repaired) query and the people's current names for the next repair."""
+    raw = {**album.options.to_json(), "pinned_names": _names_of(catalog, spec)}
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE albums SET query = ?, options = ? WHERE id = ?",
+                     (json.dumps(spec.to_json()), json.dumps(raw), album.id))
 
 
 def named_spec(catalog, spec: SearchSpec) -> SearchSpec:
     """For display: the spec with people ids replaced by their current names (where named)."""
-    from dataclasses import replace
-
-    names = dict(catalog.conn.execute("SELECT id, name FROM people WHERE name IS NOT NULL"))
-
-    def show(ref):
-        return names.get(ref, ref) if isinstance(ref, int) else ref
-
-    similar = spec.similar_to_person
-    return replace(spec, people_all=[show(r) for r in spec.people_all],
-                   people_any=[show(r) for r in spec.people_any],
-                   people_not=[show(r) for r in spec.people_not],
-                   similar_to_person=show(similar) if similar is not None else None)
+    names = _names_of(catalog, spec)
+    return _map_refs(spec, lambda ref: names.get(ref, ref) if isinstance(ref, int) else ref)
 
 
 def list_albums(catalog) -> list[Album]:
@@ -91,9 +139,8 @@ def get_album(catalog, name: str) -> Album:
 
 def pin_people(catalog, spec: SearchSpec) -> SearchSpec:
     """The spec with each person name that means exactly one person replaced by its id, so a
-    saved album keeps following Anna after she is renamed "Anna Smith"."""
-    from dataclasses import replace
-
+    saved album keeps following Anna after she is renamed "Anna Smith" (and, through the names
+    kept beside it, after she is merged into another group: `repair_spec`)."""
     from ..search.people import resolve_person
 
     def pin(ref):
@@ -102,11 +149,7 @@ def pin_people(catalog, spec: SearchSpec) -> SearchSpec:
         ids = resolve_person(catalog.conn, ref)
         return next(iter(ids)) if len(ids) == 1 else ref
 
-    similar = spec.similar_to_person
-    return replace(spec, people_all=[pin(r) for r in spec.people_all],
-                   people_any=[pin(r) for r in spec.people_any],
-                   people_not=[pin(r) for r in spec.people_not],
-                   similar_to_person=pin(similar) if similar is not None else None)
+    return _map_refs(spec, pin)
 
 
 def create_album(catalog, name: str, spec: SearchSpec, destination: str,
@@ -120,10 +163,11 @@ def create_album(catalog, name: str, spec: SearchSpec, destination: str,
         if conn.execute("SELECT 1 FROM albums WHERE name = ?", (name,)).fetchone():
             raise ExportError(f"an album named {name!r} already exists; update it with "
                               f"--album {name!r}")
+        raw_options = {**options.to_json(), "pinned_names": _names_of(catalog, spec)}
         conn.execute("INSERT INTO albums(name, query, destination, options, created_at) "
                      "VALUES (?, ?, ?, ?, ?)",
-                     (name, json.dumps(spec.to_json()), destination,
-                      json.dumps(options.to_json()), time.time()))
+                     (name, json.dumps(spec.to_json()), destination, json.dumps(raw_options),
+                      time.time()))
     return get_album(catalog, name)
 
 

@@ -11,7 +11,7 @@ MODES = ("copy", "hardlink", "symlink")
 BY = (None, "year", "person")
 MANIFESTS = (None, "json", "csv")
 # Which pixel frame XMP face regions are normalised to; see core/export/xmp.py.
-XMP_FRAMES = ("oriented", "stored")
+XMP_FRAMES = ("stored", "oriented")
 
 DEFAULT_TEMPLATE = "{date}_{name}.{ext}"
 
@@ -26,7 +26,7 @@ class ExportOptions:
     template: str = DEFAULT_TEMPLATE    # see core/export/naming.py for the fields
     by: str | None = None               # None | "year" | "person": one sub-folder level
     xmp: bool = False                   # write <exported file>.xmp with names + face regions
-    xmp_frame: str = "oriented"         # oriented | stored (see xmp.py)
+    xmp_frame: str = "stored"           # stored | oriented (see xmp.py)
     manifest: str | None = None         # None | "json" | "csv"
 
     def validate(self) -> None:
@@ -39,7 +39,7 @@ class ExportOptions:
         if self.manifest not in MANIFESTS:
             raise ExportError(f"unknown manifest format {self.manifest!r} (json or csv)")
         if self.xmp_frame not in XMP_FRAMES:
-            raise ExportError(f"unknown XMP frame {self.xmp_frame!r} (oriented or stored)")
+            raise ExportError(f"unknown XMP frame {self.xmp_frame!r} (stored or oriented)")
         check_template(self.template)
 
     def to_json(self) -> dict:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ..jobs import CancelToken, Progress
 from . import files as fs
-from .albums import AlbumFile, create_album, forget_file, mark_exported, record_file
+from .albums import (AlbumFile, create_album, forget_file, mark_exported, record_file,
+                     update_album_query)
 from .manifest import write_manifest
 from .plan import ExportPlan, ExportRequest, PlannedFile, plan_export
 from .options import ExportError
@@ -88,67 +89,97 @@ def run_export(catalog, request: ExportRequest, cancel: CancelToken | None = Non
     started = time.monotonic()
     plan = plan_export(catalog, request)
     summary = _summary_of_plan(plan, request.dry_run)
-    work = [f for f in plan.files if f.action in ("add", "update", "remove")]
     if request.dry_run:
         yield Progress("export", done=0, total=0, message="dry run")
         summary.seconds = time.monotonic() - started
         return summary
+    album_id = _prepare(catalog, plan, summary)
+    touched = yield from _write_all(catalog, plan, album_id, summary, request.fsync, cancel,
+                                    started)
+    _finish(catalog, plan, album_id, summary, request.fsync, touched)
+    summary.seconds = time.monotonic() - started
+    return summary
 
+
+def _prepare(catalog, plan: ExportPlan, summary: ExportSummary) -> int | None:
+    """Create the folder, save or refresh the album, clean up after a killed run."""
     dest = Path(plan.destination)
     try:
-        dest.mkdir(parents=True, exist_ok=True)
+        dest.mkdir(exist_ok=True)    # only the last level: its parent was checked to exist
     except OSError as error:
         raise ExportError(f"cannot create the destination folder {dest}: "
                           f"{error.strerror or error}") from None
     album_id = plan.album.id if plan.album else None
+    if plan.album is not None:
+        update_album_query(catalog, plan.album, plan.spec)   # follows merges and renames
     if plan.save_as:
         album_id = create_album(catalog, plan.save_as, plan.spec, str(dest), plan.options).id
     for stale in plan.stale_temp:
         fs.discard(Path(stale))
         summary.stale_temp_removed += 1
+    return album_id
 
+
+def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportSummary,
+               fsync: bool, cancel: CancelToken | None, started: float):
+    work = [f for f in plan.files if f.action in ("add", "update", "remove")]
     total = len(work)
     if total:
         yield Progress("export", done=0, total=total)
     touched: set[Path] = set()
+    failed_photos: set[str] = set()
     for done, pf in enumerate(work, 1):
         if cancel is not None and cancel.cancelled:
             summary.stopped = "cancelled"
             break
+        if pf.kind == "xmp" and pf.dest[:-len(".xmp")] in failed_photos:
+            continue   # no sidecar beside a photo that could not be written
         try:
-            _execute(catalog, album_id, pf, summary, request.fsync, dest, plan.options.mode)
+            _execute(catalog, album_id, pf, summary, fsync, Path(plan.destination),
+                     plan.options.mode)
             touched.add(Path(pf.dest).parent)
         except OSError as error:
-            reason = _failure_reason(error)
-            summary.failures.append(ExportFailure(pf.dest, pf.source, reason,
-                                                  error.strerror or str(error)))
-            summary.failed += 1
-            if fs.is_fatal(error) or error.errno == errno.EXDEV:
-                summary.stopped = reason
-                log.warning("export stopped: %s (%s)", reason, error)
+            if _failed(summary, pf, error):
                 break
-            log.warning("export of %s failed: %s", pf.source or pf.dest, error)
+            failed_photos.add(pf.dest)
         elapsed = time.monotonic() - started
         rate = done / elapsed if elapsed > 0 else None
         yield Progress("export", done=done, total=total, rate=rate,
                        eta_s=(total - done) / rate if rate else None,
                        counters={"added": summary.added, "removed": summary.removed,
                                  "failed": summary.failed})
+    return touched
 
+
+def _failed(summary: ExportSummary, pf: PlannedFile, error: OSError) -> bool:
+    """Record a failure; True when it stops the export (the destination cannot take more)."""
+    reason = _failure_reason(error)
+    summary.failures.append(ExportFailure(pf.dest, pf.source, reason,
+                                          error.strerror or str(error)))
+    summary.failed += 1
+    if fs.is_fatal(error) or error.errno == errno.EXDEV:
+        summary.stopped = reason
+        log.warning("export stopped: %s (%s)", reason, error)
+        return True
+    log.warning("export of %s failed: %s", pf.source or pf.dest, error)
+    return False
+
+
+def _finish(catalog, plan: ExportPlan, album_id: int | None, summary: ExportSummary,
+            fsync: bool, touched: set[Path]) -> None:
+    dest = Path(plan.destination)
     if plan.options.manifest and summary.stopped is None:
         try:
-            summary.manifest = write_manifest(plan, dest, summary, request.fsync)
+            summary.manifest = write_manifest(plan, dest, summary, fsync)
         except OSError as error:
             summary.failures.append(ExportFailure(str(dest), None, _failure_reason(error),
                                                   error.strerror or str(error)))
             summary.failed += 1
-    if request.fsync:
+    if fsync:
         for folder in touched | {dest}:
             _fsync_dir(folder)
     if album_id is not None and summary.stopped is None:
         mark_exported(catalog, album_id)
-    summary.seconds = time.monotonic() - started
-    return summary
 
 
 def _failure_reason(error: OSError) -> str:

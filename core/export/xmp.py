@@ -7,10 +7,13 @@ unit "normalized", all 0..1). The same faces also go out as Microsoft's `MP:Regi
 (top-left x, y, w, h; read by digiKam and Windows), and the names as `dc:subject` keywords and
 Lightroom's `lr:hierarchicalSubject` ("People|Anna").
 
-Frame: `oriented` (default) normalises to the image as displayed, after EXIF orientation, with
-AppliedToDimensions the oriented size. `stored` normalises to the pixels as stored in the file
-(AppliedToDimensions the stored size) — what the MWG 2.0 guidelines literally ask ("region
-metadata is applied to the stored image"; a reader applying Orientation rotates the regions).
+Frame. `stored` (default): normalised to the pixels as stored in the file, AppliedToDimensions
+the stored size. The MWG 2.0 guidelines ask for this ("region metadata is applied to the stored
+image"; a reader applying the Orientation rotates the regions with it), and digiKam reads them so:
+its scanner maps a region to its stored-size rectangle, then `TagRegion::adjustToOrientation`
+rotates it by the EXIF orientation. `oriented`: normalised to the image as displayed (after the
+orientation), AppliedToDimensions the displayed size — right only for readers that ignore the
+orientation for regions (older Immich). Both are the same for orientation 1 (most photos).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def oriented_to_stored(u: float, v: float, orientation: int | None) -> tuple[flo
     return u, v
 
 
-def normalised_regions(item: ExportItem, frame: str = "oriented"
+def normalised_regions(item: ExportItem, frame: str = "stored"
                        ) -> tuple[tuple[int, int], list[tuple[str, float, float, float, float]]]:
     """((w, h) applied-to dimensions, [(name, cx, cy, w, h) normalised]) for `frame`."""
     W, H = item.width or 0, item.height or 0
@@ -79,7 +82,7 @@ def _num(v: float) -> str:
     return f"{v:.6f}".rstrip("0").rstrip(".") or "0"
 
 
-def sidecar_xml(item: ExportItem, frame: str = "oriented") -> str:
+def sidecar_xml(item: ExportItem, frame: str = "stored") -> str:
     (W, H), regions = normalised_regions(item, frame)
     xmlns = "\n".join(f'    xmlns:{p}="{u}"' for p, u in NS.items() if p not in ("x", "rdf"))
     out = ['<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>',

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -65,34 +66,38 @@ def update_people(catalog: Catalog, cancel: CancelToken | None = None,
     `counters` (auto_assigned, suggested, groups, grouped_faces, unknown_faces, skipped)."""
     total = 3
     for attempt in range(ATTEMPTS):
-        yield Progress("people", 0, total, message="reading")
-        stamp = _stamp(catalog)
-        if not force and catalog.get_meta("people_stamp") == f"{stamp[0]}:{stamp[1]}":
-            summary = UpdateSummary(0, 0, *_group_counts(catalog), skipped=True)
-            yield Progress("people", total, total, counters=_counters(summary))
-            return
-        plan = _Plan(stamp=stamp)
-        models = [r[0] for r in catalog.execute(
-            "SELECT DISTINCT model_id FROM faces WHERE usable = 1 AND ignored = 0")]
-        for model_id in models:
-            _plan_assignments(catalog, model_id, params.assign, plan, force)
-        yield Progress("people", 1, total, message="clustering",
-                       counters={"auto_assigned": len(plan.auto)})
-        if recluster:
+        # Planning runs without holding the write lock (a GUI stays responsive); if others keep
+        # writing meanwhile, the last attempt plans inside the write transaction.
+        last_try = attempt == ATTEMPTS - 1
+        with catalog.transaction() if last_try else contextlib.nullcontext():
+            yield Progress("people", 0, total, message="reading")
+            stamp = _stamp(catalog)
+            if not force and catalog.get_meta("people_stamp") == f"{stamp[0]}:{stamp[1]}":
+                summary = UpdateSummary(0, 0, *_group_counts(catalog), skipped=True)
+                yield Progress("people", total, total, counters=_counters(summary))
+                return
+            plan = _Plan(stamp=stamp)
+            models = [r[0] for r in catalog.execute(
+                "SELECT DISTINCT model_id FROM faces WHERE usable = 1 AND ignored = 0")]
             for model_id in models:
-                _plan_clusters(catalog, model_id, params.cluster, plan, cancel)
-        if cancel:
-            cancel.raise_if_cancelled()
-        yield Progress("people", 2, total, message="writing")
-        with catalog.transaction() as conn:
-            if _stamp(catalog) != plan.stamp:
-                log.info("catalog changed while planning (attempt %d); re-reading", attempt + 1)
-                continue
-            _apply(conn, plan, recluster)
+                _plan_assignments(catalog, model_id, params.assign, plan, force)
+            yield Progress("people", 1, total, message="clustering",
+                           counters={"auto_assigned": len(plan.auto)})
+            if recluster:
+                for model_id in models:
+                    _plan_clusters(catalog, model_id, params.cluster, plan, cancel)
+            if cancel:
+                cancel.raise_if_cancelled()
+            yield Progress("people", 2, total, message="writing")
+            with catalog.transaction() as conn:
+                if _stamp(catalog) != plan.stamp:
+                    log.info("catalog changed while planning (attempt %d); re-reading",
+                             attempt + 1)
+                    continue
+                _apply(conn, plan, recluster)
         summary = UpdateSummary(len(plan.auto), len(plan.suggest), *_group_counts(catalog))
         yield Progress("people", total, total, counters=_counters(summary))
         return
-    raise RuntimeError("the catalog kept changing during the people update; try again")
 
 
 def run_update(catalog: Catalog, cancel: CancelToken | None = None, **kwargs) -> UpdateSummary:

@@ -86,8 +86,9 @@ class _Scan:
         self.by_fingerprint: dict[str, list[str]] | None = None  # built on first new file
         self.seen: set[str] = set()
         self.moved_away: set[str] = set()   # old paths whose row now lives elsewhere
-        self.offline_prefixes: list[str] = []
+        self.folder_online: dict[int, bool] = {}  # any catalog folder, asked lazily
         self.visited: set[tuple[int, int]] = set()
+        self.unreadable: list[str] = []  # folders that could not be listed, in any root
         self.skip_dirs = _catalog_dir_identity(catalog)
 
     # -- driver ---------------------------------------------------------------------------
@@ -95,27 +96,28 @@ class _Scan:
         self._load_catalog()
         online = []
         for folder_id, root in roots:
-            if self._is_offline(folder_id, root):
+            self.folder_online[folder_id] = not self._is_offline(folder_id, root)
+            if not self.folder_online[folder_id]:
                 self.counters["offline_roots"] += 1
-                self.offline_prefixes.append(_as_prefix(root))
                 log.info("root offline, its photos are kept: %s", root)
             else:
                 online.append((folder_id, root))
         for folder_id, root in online:
             problems = WalkProblems()
             complete = yield from self._walk_root(folder_id, root, problems)
+            self.unreadable += [_as_prefix(d) for d in problems.unreadable_dirs]
             self.counters["unreadable_dirs"] += len(problems.unreadable_dirs)
             self.counters["errors"] += problems.bad_names
             if not complete:
                 self.counters["cancelled"] = 1
                 break
-            self._remove_missing(folder_id, root, problems.unreadable_dirs)
+            self._remove_missing(folder_id, root)
         self._flush()
         yield self._progress()
 
     def _walk_root(self, folder_id: int, root: str, problems: WalkProblems):
         files = walk_photos(root, known=self.known.__contains__, skip_dirs=self.skip_dirs,
-                            visited=self.visited, problems=problems)
+                            visited=self.visited, problems=problems, stop=self._cancelled)
         for entry in files:
             if entry.path in self.seen:
                 continue
@@ -125,10 +127,13 @@ class _Scan:
             if len(self.writes) >= BATCH:
                 self._flush()
             if self.done % PROGRESS_EVERY == 0:
-                if self.cancel is not None and self.cancel.cancelled:
+                if self._cancelled():
                     return False
                 yield self._progress()
-        return not (self.cancel is not None and self.cancel.cancelled)
+        return not self._cancelled()
+
+    def _cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.cancelled
 
     def _progress(self) -> Progress:
         return Progress(stage="scan", done=self.done, counters=dict(self.counters))
@@ -138,6 +143,14 @@ class _Scan:
         rows = self.catalog.execute(
             "SELECT id, folder_id, path, size, mtime_ns, fingerprint, status FROM photos")
         self.known = {r[2]: _Known(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows}
+
+    def _folder_online(self, folder_id: int) -> bool:
+        if folder_id not in self.folder_online:
+            row = self.catalog.execute("SELECT path FROM folders WHERE id=?",
+                                       (folder_id,)).fetchone()
+            self.folder_online[folder_id] = row is not None and not self._is_offline(
+                folder_id, row[0])
+        return self.folder_online[folder_id]
 
     def _is_offline(self, folder_id: int, root: str) -> bool:
         if not os.path.isdir(root):
@@ -233,7 +246,7 @@ class _Scan:
         for path in candidates:
             if path in self.seen or path in self.moved_away or path not in self.known:
                 continue
-            if any(path.startswith(prefix) for prefix in self.offline_prefixes):
+            if not self._folder_online(self.known[path].folder_id):
                 continue  # its drive is unplugged: the file may well still exist
             if not os.path.lexists(path):
                 candidates.remove(path)
@@ -241,11 +254,11 @@ class _Scan:
         return None
 
     # -- removals -------------------------------------------------------------------------
-    def _remove_missing(self, folder_id: int, root: str, unreadable_dirs: list[str]) -> None:
-        protected = [_as_prefix(d) for d in unreadable_dirs]
+    def _remove_missing(self, folder_id: int, root: str) -> None:
+        # Nested roots share folders, so the unreadable ones of every root walked so far count.
         gone = [(path, row) for path, row in self.known.items()
                 if row.folder_id == folder_id and path not in self.seen
-                and not any(path.startswith(p) for p in protected)]
+                and not any(path.startswith(p) for p in self.unreadable)]
         for path, row in gone:
             if os.path.lexists(path) and not _hidden_below(root, path):
                 continue  # still there (e.g. reached through another root); leave it

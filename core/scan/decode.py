@@ -18,7 +18,11 @@ What decode() promises:
 - Truncated files are refused (DecodeError "truncated ..."), even when libjpeg could show the
   top of the picture: a half-grey photo would give wrong thumbnails and missed faces, and the
   error in the catalog tells the user which file to restore. Zero-byte, text-named-.jpg and
-  corrupt files give DecodeError with the reason.
+  corrupt files, folders and FIFOs give DecodeError with the reason.
+- Cost (12 MP JPEG, measured in one run): decode(min_long_side=640) is a 1/4 DCT decode and
+  costs the same as bare Pillow draft+load+asarray (ratio ~1.0); the RGB->BGR conversion and the
+  orientation on the reduced image add < 1 ms. np.asarray of a *full* 12 MP image costs ~50 ms
+  (Pillow's tobytes), so full-resolution decodes are for the rare caller that needs them.
 - Modes: greyscale, palette, CMYK, 16-bit, alpha (dropped) all come out as 3-channel 8-bit.
 """
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import struct
 import warnings
 from dataclasses import dataclass
@@ -184,10 +189,12 @@ def open_image(path: Path | str) -> Image.Image:
     ensure_plugins()
     path = Path(path)
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         raise DecodeError(f"cannot read file: {exc.strerror or exc}") from None
-    if size == 0:
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block the reader forever
+        raise DecodeError("not a regular file")
+    if st.st_size == 0:
         raise DecodeError("empty file (0 bytes)")
     _silence_pillow_warnings()
     try:

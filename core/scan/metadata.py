@@ -78,6 +78,8 @@ class _RawTags:
 def read_metadata(path: Path | str, *, mtime: float | None = None) -> PhotoMetadata:
     """Metadata of one photo; missing or garbage fields are None, dates fall back to mtime."""
     path = Path(path)
+    if not path.is_file():  # missing, a folder, or a FIFO that would block exifread
+        return PhotoMetadata(taken_at=_mtime_iso(path, mtime))
     raw = _read_exifread(path)
     orientation = None
     try:

@@ -37,6 +37,9 @@ class _ThumbModel(QAbstractListModel):
         self.catalog_dir = catalog_dir
         self.placeholder = placeholder
         self.rows: list = []
+        # Device pixels of a face cell (the placeholder is made at the cell's logical size).
+        self.thumb_px = max(1, round(placeholder.width() / placeholder.devicePixelRatio()
+                                     * loader.device_pixel_ratio))
         self._rows_of_face: dict[int, list[int]] = {}
         self.generation = 0
         loader.ready.connect(self._thumbnail_ready)
@@ -67,26 +70,32 @@ class _ThumbModel(QAbstractListModel):
     def _face_of(self, row) -> int | None:
         raise NotImplementedError
 
-    def _face_pixmap(self, face_id: int | None, path: str | None, box, photo_size) -> QPixmap:
-        if face_id is None or path is None:
+    disc = False  # round face crops (person cards)
+
+    def face_key(self, face_id: int) -> tuple:
+        return ("face", face_id, self.thumb_px, self.disc)
+
+    def _face_pixmap(self, face_id: int | None) -> QPixmap:
+        if face_id is None:
             return self.placeholder
-        key = ("face", face_id)
+        key = self.face_key(face_id)
         pixmap = self.loader.pixmap(key)
         if pixmap is None:
-            self.loader.request(key, face_thumb_loader(self.catalog_dir, face_id, path, box,
-                                                       photo_size), self, self.generation)
+            self.loader.request(key, face_thumb_loader(self.catalog_dir, face_id, self.thumb_px,
+                                                       self.disc), self, self.generation)
             return self.placeholder
         return pixmap
 
-    def _thumbnail_ready(self, key) -> None:
-        if key[0] != "face":
-            return
-        for row in self._rows_of_face.get(key[1], ()):
-            index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+    def _thumbnail_ready(self, keys) -> None:
+        rows = [row for k in keys if k[0] == "face" and k[2:] == (self.thumb_px, self.disc)
+                for row in self._rows_of_face.get(k[1], ())]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)),
+                                  [Qt.ItemDataRole.DecorationRole])
 
 
 class PeopleModel(_ThumbModel):
+    disc = True
     def _face_of(self, row: PersonRow) -> int | None:
         return row.cover_face_id
 
@@ -97,8 +106,7 @@ class PeopleModel(_ThumbModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return person_label(row.name)
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._face_pixmap(row.cover_face_id, row.cover_path, row.cover_box,
-                                     row.cover_photo_size)
+            return self._face_pixmap(row.cover_face_id)
         if role == Qt.ItemDataRole.ToolTipRole:
             return (f"{person_label(row.name)}: {row.photos} photos, {row.faces} faces"
                     + (" (hidden)" if row.hidden else ""))
@@ -116,8 +124,9 @@ class PeopleModel(_ThumbModel):
 
     def flags(self, index):
         base = super().flags(index)
-        if index.isValid():
-            return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled
+        if index.isValid():  # names are edited in place; cards drag onto cards to merge
+            return (base | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDragEnabled
+                    | Qt.ItemFlag.ItemIsDropEnabled)
         return base
 
     def mimeTypes(self) -> list[str]:
@@ -185,7 +194,7 @@ class FacesModel(_ThumbModel):
             return None
         row: FaceRow = self.rows[index.row()]
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._face_pixmap(row.id, row.path, row.box, row.photo_size)
+            return self._face_pixmap(row.id)
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{row.score:.0%}" if row.score is not None else ""
         if role == Qt.ItemDataRole.ToolTipRole:

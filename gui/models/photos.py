@@ -33,6 +33,19 @@ def month_title(month: str) -> str:
         return month
 
 
+def format_taken(taken_at: str | None) -> str:
+    """"26 November 2026, 06:48" from the catalog's ISO text (as the camera wrote it)."""
+    if not taken_at:
+        return "date unknown"
+    try:
+        day = int(taken_at[8:10])
+        text = f"{day} {_MONTHS[int(taken_at[5:7]) - 1]} {taken_at[:4]}"
+    except (ValueError, IndexError):
+        return taken_at
+    time_part = taken_at[11:16]
+    return f"{text}, {time_part}" if len(time_part) == 5 else text
+
+
 class PhotoListModel(QAbstractListModel):
     loaded = Signal()
 
@@ -46,6 +59,7 @@ class PhotoListModel(QAbstractListModel):
         self._row_of: dict[int, int] = {}
         self._month_start: list[bool] = []
         self.generation = 0
+        self.thumb_px = 162  # device pixels of the longest thumbnail side; the grid sets it
         loader.ready.connect(self._thumbnail_ready)
 
     # -- contents -----------------------------------------------------------------------------
@@ -71,20 +85,35 @@ class PhotoListModel(QAbstractListModel):
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
+    def thumbnail(self, row: PhotoRow) -> QPixmap:
+        key = ("photo", row.id, self.thumb_px)
+        pixmap = self.loader.pixmap(key)
+        if pixmap is None:
+            self.loader.request(key, photo_thumb_loader(self.catalog_dir, row.id, row.path,
+                                                        self.thumb_px), self, self.generation)
+            return self.placeholder
+        return pixmap
+
+    def cached_thumbnail(self, i: int) -> QPixmap | None:
+        """The thumbnail of row i if it has arrived (tests, prefetch decisions)."""
+        return self.loader.pixmap(("photo", self.rows[i].id, self.thumb_px))
+
+    def cell(self, i: int) -> tuple[QPixmap | None, str | None, str]:
+        """What the delegate paints: (thumbnail, month if the cell starts one, badge)."""
+        if i >= len(self.rows):
+            return None, None, ""
+        row = self.rows[i]
+        month = (row.taken_at or "")[:7] if self._month_start[i] else None
+        return self.thumbnail(row), month, row.badge
+
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.rows):
             return None
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.DecorationRole:
-            key = ("photo", row.id)
-            pixmap = self.loader.pixmap(key)
-            if pixmap is None:
-                self.loader.request(key, photo_thumb_loader(self.catalog_dir, row.id, row.path),
-                                    self, self.generation)
-                return self.placeholder
-            return pixmap
+            return self.thumbnail(row)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{Path(row.path).name}\n{row.taken_at or 'date unknown'}"
+            return f"{Path(row.path).name}\n{format_taken(row.taken_at)}"
         if role == RecordRole:
             return row
         if role == IdRole:
@@ -97,10 +126,9 @@ class PhotoListModel(QAbstractListModel):
             return row.badge
         return None
 
-    def _thumbnail_ready(self, key) -> None:
-        if key[0] != "photo":
-            return
-        row = self._row_of.get(key[1])
-        if row is not None:
-            index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+    def _thumbnail_ready(self, keys) -> None:
+        rows = [self._row_of.get(k[1]) for k in keys if k[0] == "photo" and k[2] == self.thumb_px]
+        rows = [r for r in rows if r is not None]
+        if rows:  # one signal per batch: the view repaints the cells in that range
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)),
+                                  [Qt.ItemDataRole.DecorationRole])

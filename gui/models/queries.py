@@ -27,9 +27,6 @@ class PersonRow(NamedTuple):
     photos: int
     hidden: bool
     cover_face_id: int | None
-    cover_path: str | None
-    cover_box: tuple[float, float, float, float] | None
-    cover_photo_size: tuple[int, int] | None
 
 
 class FaceRow(NamedTuple):
@@ -98,46 +95,13 @@ def photo_faces(conn: sqlite3.Connection, photo_id: int) -> list[FaceRow]:
 
 # -- people -------------------------------------------------------------------------------------
 
-def people(conn: sqlite3.Connection) -> list[PersonRow]:
-    counts = conn.execute(
-        "SELECT p.id, p.name, p.hidden, p.cover_face_id, COUNT(f.id), COUNT(DISTINCT f.photo_id) "
-        "FROM people p JOIN faces f ON f.person_id = p.id AND f.ignored = 0 GROUP BY p.id"
-    ).fetchall()
-    # Cover: the chosen face if it still belongs to the person, else their best-quality face.
-    best = dict(conn.execute(
-        "SELECT person_id, id FROM (SELECT person_id, id, MAX(quality) FROM faces "
-        "WHERE person_id IS NOT NULL AND ignored = 0 GROUP BY person_id)").fetchall())
-    chosen = {}
-    cover_ids = [r[3] for r in counts if r[3] is not None]
-    for start in range(0, len(cover_ids), 900):
-        chunk = cover_ids[start:start + 900]
-        chosen.update(conn.execute(
-            f"SELECT id, person_id FROM faces WHERE id IN ({','.join('?' * len(chunk))})",
-            chunk).fetchall())
-    covers = {pid: (cover if cover is not None and chosen.get(cover) == pid else best.get(pid))
-              for pid, _, _, cover, _, _ in counts}
-    details = _face_details(conn, [c for c in covers.values() if c is not None])
-    out = []
-    for pid, name, hidden, _, faces, photos in counts:
-        face = details.get(covers.get(pid))
-        out.append(PersonRow(pid, name, faces, photos, bool(hidden), face.id if face else None,
-                             face.path if face else None, face.box if face else None,
-                             face.photo_size if face else None))
-    return out
+def people(catalog) -> list[PersonRow]:
+    """Every person and unnamed group, hidden ones too (the view filters), from the people
+    core: counts, and the cover (the chosen face, else their best-quality face)."""
+    from core.people import list_people
 
-
-def _face_details(conn: sqlite3.Connection, face_ids: list[int]) -> dict[int, FaceRow]:
-    out: dict[int, FaceRow] = {}
-    for start in range(0, len(face_ids), 900):
-        chunk = face_ids[start:start + 900]
-        rows = conn.execute(
-            "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
-            "f.person_id FROM faces f JOIN photos ph ON ph.id = f.photo_id "
-            f"WHERE f.id IN ({','.join('?' * len(chunk))})", chunk)
-        for r in rows:
-            out[r[0]] = FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]),
-                                (r[7] or 0, r[8] or 0), r[9], None)
-    return out
+    return [PersonRow(p.id, p.name, p.face_count, p.photo_count, p.hidden, p.cover_face_id)
+            for p in list_people(catalog, include_hidden=True) if p.face_count]
 
 
 def person_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:

@@ -5,8 +5,8 @@ Colours come from the palette so light and dark themes both read well.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..models import people as people_roles
@@ -20,8 +20,24 @@ def _fit(pixmap: QPixmap, rect: QRect, fill: bool = False) -> QRectF:
     if w <= 0 or h <= 0:
         return QRectF(rect)
     scale = (max if fill else min)(rect.width() / w, rect.height() / h)
+    if abs(scale - 1.0) < 0.02:  # made at display size: a 1:1 blit at whole pixels (fast)
+        scale = 1.0
     sw, sh = w * scale, h * scale
-    return QRectF(rect.center().x() - sw / 2 + 0.5, rect.center().y() - sh / 2 + 0.5, sw, sh)
+    return QRectF(round(rect.left() + (rect.width() - sw) / 2),
+                  round(rect.top() + (rect.height() - sh) / 2), sw, sh)
+
+
+def draw_thumbnail(painter: QPainter, pixmap: QPixmap, rect: QRect, fill: bool = False) -> None:
+    target = _fit(pixmap, rect, fill)
+    ratio = pixmap.devicePixelRatio() or 1.0
+    if abs(target.width() - pixmap.width() / ratio) < 0.5 and \
+            abs(target.height() - pixmap.height() / ratio) < 0.5:
+        painter.drawPixmap(int(target.left()), int(target.top()), pixmap)  # 1:1 blit
+    else:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
+        painter.restore()
 
 
 def _selection(painter: QPainter, option: QStyleOptionViewItem, rect: QRect,
@@ -48,25 +64,25 @@ class PhotoDelegate(QStyledItemDelegate):
         return QSize(self.cell, self.cell)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # Hot path (a screenful of cells per scroll step): one call into the model for
+        # everything the cell shows, instead of a QVariant round trip per role.
+        pixmap, month, badge = index.model().cell(index.row())
+        state = option.state
+        if state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_MouseOver):
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            _selection(painter, option, option.rect)
         rect = option.rect.adjusted(4, 4, -4, -4)
-        _selection(painter, option, option.rect)
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
-        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-            target = _fit(pixmap, rect.adjusted(3, 3, -3, -3))
-            painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
-        if index.data(photo_roles.MonthStartRole):
-            self._chip(painter, option, rect, photo_roles.month_title(
-                index.data(photo_roles.MonthRole) or ""), top=True)
-        badge = index.data(photo_roles.BadgeRole)
+        if pixmap is not None and not pixmap.isNull():
+            draw_thumbnail(painter, pixmap, rect.adjusted(3, 3, -3, -3))
+        if month is not None:
+            self._chip(painter, option, rect, photo_roles.month_title(month), top=True)
         if badge:
             self._chip(painter, option, rect, badge, top=False)
-        painter.restore()
 
     @staticmethod
     def _chip(painter: QPainter, option, rect: QRect, text: str, top: bool) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(option.font)
         font.setBold(True)
         painter.setFont(font)
@@ -84,6 +100,7 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter,
                          metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 10))
+        painter.restore()
 
 
 class PersonDelegate(QStyledItemDelegate):
@@ -112,10 +129,7 @@ class PersonDelegate(QStyledItemDelegate):
         painter.drawPath(path)
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-            painter.save()
-            painter.setClipPath(path)
-            painter.drawPixmap(_fit(pixmap, circle, fill=True), pixmap, QRectF(pixmap.rect()))
-            painter.restore()
+            draw_thumbnail(painter, pixmap, circle, fill=True)  # already cut round
         painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(QRectF(circle))
@@ -168,7 +182,7 @@ class FaceDelegate(QStyledItemDelegate):
         painter.setClipPath(path)
         painter.fillRect(square, option.palette.color(QPalette.ColorRole.AlternateBase))
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-            painter.drawPixmap(_fit(pixmap, square, fill=True), pixmap, QRectF(pixmap.rect()))
+            draw_thumbnail(painter, pixmap, square, fill=True)
         painter.setClipping(False)
         caption = index.data(Qt.ItemDataRole.DisplayRole)
         if caption:
@@ -178,8 +192,3 @@ class FaceDelegate(QStyledItemDelegate):
                              caption)
         painter.restore()
 
-
-def circle_badge(painter: QPainter, center: QPointF, radius: float, colour: QColor) -> None:
-    painter.setBrush(QBrush(colour))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawEllipse(center, radius, radius)

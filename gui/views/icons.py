@@ -22,6 +22,23 @@ def _svg(name: str) -> str:
     return (ICONS / f"{name}.svg").read_text()
 
 
+@lru_cache(maxsize=256)
+def _renderer(name: str, colour: str) -> QSvgRenderer:
+    return QSvgRenderer(QByteArray(_svg(name).replace("currentColor", colour).encode()))
+
+
+@lru_cache(maxsize=512)
+def _pixmap(name: str, colour: str, width: int, height: int, scale: float) -> QPixmap:
+    """Rendered once per name, colour (palette) and size: painting an icon is then a blit."""
+    pixmap = QPixmap(QSize(width, height) * scale)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    _renderer(name, colour).render(painter)
+    painter.end()
+    pixmap.setDevicePixelRatio(scale)
+    return pixmap
+
+
 class _SvgEngine(QIconEngine):
     """Renders on demand, so the icon follows palette changes (system light/dark switch)."""
 
@@ -30,30 +47,27 @@ class _SvgEngine(QIconEngine):
         self.name = name
         self.role = role
 
-    def _renderer(self, mode: QIcon.Mode) -> QSvgRenderer:
+    def _colour(self, mode: QIcon.Mode) -> str:
         palette = QApplication.palette()
         group = QPalette.ColorGroup.Disabled if mode == QIcon.Mode.Disabled else \
             QPalette.ColorGroup.Active
         role = QPalette.ColorRole.HighlightedText if mode == QIcon.Mode.Selected else self.role
         colour: QColor = palette.color(group, role)
-        return QSvgRenderer(QByteArray(_svg(self.name).replace("currentColor", colour.name())
-                                       .encode()))
+        return colour.name(QColor.NameFormat.HexRgb)  # SVG knows #rrggbb, not #aarrggbb
+
+    def _renderer(self, mode: QIcon.Mode) -> QSvgRenderer:
+        return _renderer(self.name, self._colour(mode))
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        self._renderer(mode).render(painter, rect)
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state,
+                                                   painter.device().devicePixelRatioF()))
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         return self.scaledPixmap(size, mode, state, 1.0)
 
     def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State,
                      scale: float) -> QPixmap:
-        pixmap = QPixmap(size * scale)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        self._renderer(mode).render(painter)
-        painter.end()
-        pixmap.setDevicePixelRatio(scale)
-        return pixmap
+        return _pixmap(self.name, self._colour(mode), size.width(), size.height(), scale)
 
     def clone(self) -> QIconEngine:
         return _SvgEngine(self.name, self.role)

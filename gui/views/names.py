@@ -67,3 +67,19 @@ def confirm(parent: QWidget, title: str, text: str) -> bool:
     answer = QMessageBox.question(parent, title, text,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
+
+
+def rename_person(parent: QWidget, actions, person_id: int, name: str) -> None:
+    """Name a person; when another person already has the name, ask whether they are the same
+    person and merge them if so (the people core refuses silent duplicates)."""
+    def failed(error) -> None:
+        from core.people import NameInUse
+
+        if isinstance(error.error, NameInUse):
+            if confirm(parent, "Same name", f"{name} is already someone else. Is this the same "
+                       "person? Their photos will be merged."):
+                actions.rename(person_id, name, merge_if_taken=True)
+        else:
+            actions.ctx.workers.failed.emit("renaming", error)
+
+    actions.rename(person_id, name, on_error=failed)

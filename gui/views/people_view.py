@@ -159,7 +159,8 @@ class PeoplePage(Page):
 
     # -- loading ------------------------------------------------------------------------------
     def load(self) -> None:
-        self.ctx.read(queries.people, self._apply, self.load_failed, what="loading people")
+        self.ctx.read_catalog(queries.people, self._apply, self.load_failed,
+                              what="loading people")
 
     def _apply(self, rows) -> None:
         self.model.set_rows(rows)
@@ -180,13 +181,7 @@ class PeoplePage(Page):
             self.grid.edit(index)
 
     def rename(self, person_id: int, name: str) -> None:
-        other = self.completer.person_named(name)
-        if other is not None and other != person_id:
-            if names.confirm(self, "Same name", f"{name} already exists. Is this the same "
-                             "person? Their photos will be merged."):
-                self.actions.merge([person_id], other)
-            return
-        self.actions.rename(person_id, name)
+        names.rename_person(self, self.actions, person_id, name)
 
     def merge(self, sources: list[int], target: int) -> None:
         label = {r.id: roles.person_label(r.name) for r in self.model.rows}
@@ -203,7 +198,7 @@ class PeoplePage(Page):
             return
         target = self.completer.person_named(name)
         if target is None:
-            self.actions.rename(person_id, name)
+            self.rename(person_id, name)
         elif target != person_id:
             self.merge([person_id], target)
 

@@ -25,10 +25,17 @@ from .photo_grid import PhotoGrid
 
 
 def _load_person(person_id: int):
-    def load(conn):
-        person = next((p for p in queries.people(conn) if p.id == person_id), None)
-        return person, queries.person_faces(conn, person_id), queries.person_photos(
-            conn, person_id)
+    def load(catalog):
+        from core.people import PersonNotFound, get_person
+
+        try:
+            p = get_person(catalog, person_id)
+        except PersonNotFound:  # merged away or forgotten meanwhile
+            return None, [], []
+        person = queries.PersonRow(p.id, p.name, p.face_count, p.photo_count, p.hidden,
+                                   p.cover_face_id)
+        return (person, queries.person_faces(catalog.conn, person_id),
+                queries.person_photos(catalog.conn, person_id))
     return load
 
 
@@ -161,8 +168,8 @@ class PersonPage(Page):
         if self.person_id is None:
             self.loaded()
             return
-        self.ctx.read(_load_person(self.person_id), self._apply, self.load_failed,
-                      what="loading a person")
+        self.ctx.read_catalog(_load_person(self.person_id), self._apply, self.load_failed,
+                              what="loading a person")
         self._load_duplicates()
 
     def _apply(self, result) -> None:
@@ -185,16 +192,18 @@ class PersonPage(Page):
         person = self.person
         if person is None or person.cover_face_id is None:
             return
-        pixmap = self.ctx.loader.pixmap(("face", person.cover_face_id))
+        pixmap = self.ctx.loader.pixmap(self.faces.face_key(person.cover_face_id))
         if pixmap is not None and not pixmap.isNull():
-            self.cover.setPixmap(pixmap.scaled(QSize(64, 64) * self.devicePixelRatioF(),
-                                               Qt.AspectRatioMode.KeepAspectRatio,
-                                               Qt.TransformationMode.SmoothTransformation))
+            scaled = pixmap.scaled(QSize(64, 64) * self.devicePixelRatioF(),
+                                   Qt.AspectRatioMode.KeepAspectRatio,
+                                   Qt.TransformationMode.SmoothTransformation)
+            scaled.setDevicePixelRatio(self.devicePixelRatioF())
+            self.cover.setPixmap(scaled)
         else:
             self.ctx.loader.ready.connect(self._cover_arrived, Qt.ConnectionType.UniqueConnection)
 
-    def _cover_arrived(self, key) -> None:
-        if self.person and key == ("face", self.person.cover_face_id):
+    def _cover_arrived(self, keys) -> None:
+        if self.person and self.faces.face_key(self.person.cover_face_id) in keys:
             self._update_cover()
 
     def _load_duplicates(self) -> None:
@@ -204,16 +213,21 @@ class PersonPage(Page):
         except Exception:  # noqa: BLE001 - optional until the people core offers it
             self.duplicates.hide()
             return
-        self.ctx.read_catalog(lambda catalog: likely(catalog, person_id), self._show_duplicates,
-                              what="finding likely duplicates")
+        def find(catalog):
+            from core.people import get_person
+
+            others = []
+            for pair in likely(catalog):
+                if person_id in (pair.person_a, pair.person_b):
+                    other = pair.person_b if pair.person_a == person_id else pair.person_a
+                    others.append((other, get_person(catalog, other).name, pair.similarity))
+            return others
+
+        self.ctx.read_catalog(find, self._show_duplicates, what="finding likely duplicates")
 
     def _show_duplicates(self, result) -> None:
-        links = []
-        for item in (result or [])[:5]:
-            other = getattr(item, "person_id", None) or getattr(item, "other_id", None)
-            name = getattr(item, "name", None)
-            if other is not None:
-                links.append(f'<a href="{other}">{person_label(name)}</a>')
+        links = [f'<a href="{other}">{person_label(name)}</a> ({similarity:.0%})'
+                 for other, name, similarity in (result or [])[:5]]
         self.duplicates.setText("Might be the same person: " + ", ".join(links) +
                                 " (click to merge)")
         self.duplicates.setVisible(bool(links))
@@ -227,13 +241,7 @@ class PersonPage(Page):
         text = self.name.text().strip()
         if self.person is None or not text or text == (self.person.name or ""):
             return
-        other = self.completer.person_named(text)
-        if other is not None and other != self.person_id:
-            if names.confirm(self, "Same name", f"{text} already exists. Is this the same "
-                             "person? Their photos will be merged."):
-                self.actions.merge([self.person_id], other)
-            return
-        self.actions.rename(self.person_id, text)
+        names.rename_person(self, self.actions, self.person_id, text)
         self.name.clearFocus()
 
     def _merge(self) -> None:
@@ -243,7 +251,7 @@ class PersonPage(Page):
             return
         target = self.completer.person_named(name)
         if target is None:
-            self.actions.rename(self.person_id, name)
+            names.rename_person(self, self.actions, self.person_id, name)
         elif target != self.person_id:
             self.actions.merge([self.person_id], target)
 
@@ -255,8 +263,13 @@ class PersonPage(Page):
         if self.person is not None:
             self.actions.hide(self.person.id, not self.person.hidden)
 
-    def _action_done(self, action: str, _result) -> None:
-        if action == "merge" and self.isVisible():
+    def _action_done(self, action: str, result) -> None:
+        if not self.isVisible() or action not in ("rename", "merge"):
+            return
+        survivor = result[0] if result else None
+        if isinstance(survivor, int) and survivor != self.person_id:
+            self.show_person(survivor)  # this person was merged into that one: follow them
+        else:
             self.refresh()
 
     # -- face actions -------------------------------------------------------------------------
@@ -287,10 +300,8 @@ class PersonPage(Page):
         if not name:
             return
         target = self.completer.person_named(name)
-        if target is None:
-            # A new person: move to nobody-yet, then name the new group.
-            self.actions.move_faces(ids, None, on_success=lambda new_id: (
-                self.actions.rename(new_id, name) if isinstance(new_id, int) else None))
+        if target is None:  # a new person with that name
+            self.actions.move_faces(ids, None, name=name)
         elif target != self.person_id:
             self.actions.move_faces(ids, target)
 

@@ -46,6 +46,8 @@ class PhotoGrid(QListView):
     def __init__(self, model: PhotoListModel, cell: int = 176, parent=None) -> None:
         super().__init__(parent)
         self.setModel(model)
+        # The delegate draws inside the cell less 7 px a side; thumbnails are made that size.
+        model.thumb_px = round((cell - 14) * model.loader.device_pixel_ratio)
         self.setItemDelegate(PhotoDelegate(cell, self))
         configure_grid(self, QSize(cell, cell))
         self.activated.connect(lambda index: self.photo_activated.emit(index.data(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QDateEdit, QHBoxLayout, QLabel, QListWidget,
@@ -60,6 +59,8 @@ def run_search(catalog_dir: Path, spec: SearchSpec):
 
 def query_faces(path: str) -> list[tuple[int, QImage]]:
     """Worker (inference pool): the faces of an outside photo, as (index, crop) pairs."""
+    import numpy as np
+
     try:
         from core.search import detect_query_faces
     except ImportError:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QToolButton, QToolTip, QVBoxLayout,
@@ -16,6 +15,7 @@ from ..actions import PeopleActions
 from ..context import AppContext
 from ..models import queries
 from ..models.people import person_label
+from ..models.photos import format_taken
 from . import icons, names
 from .page import Page
 
@@ -25,6 +25,8 @@ VIEW_LONG_SIDE = 2048
 def load_photo(photo_id: int, long_side: int = VIEW_LONG_SIDE):
     """Worker: the photo's record, its faces and an upright QImage at screen resolution."""
     def load(conn):
+        import numpy as np
+
         from core.scan.decode import decode
 
         record = queries.photo_record(conn, photo_id)
@@ -63,7 +65,9 @@ class PhotoCanvas(QWidget):
         if self.image is None or self.image.isNull():
             return QRectF()
         w, h = self.image.width(), self.image.height()
-        scale = min(self.width() / w, self.height() / h)
+        # Fit the window, but blow a small photo up at most 2x: beyond that it is only blur.
+        ratio = self.devicePixelRatioF()
+        scale = min(self.width() / w, self.height() / h, 2.0 / ratio)
         return QRectF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2,
                       w * scale, h * scale)
 
@@ -190,7 +194,8 @@ class ViewerPage(Page):
         self.canvas.set_photo(image, full_size, faces)
         self.caption.setText(Path(record["path"]).name)
         named = sorted({f.person_name for f in faces if f.person_name})
-        parts = [record["taken_at"] or "date unknown", f"{len(faces)} faces"]
+        parts = [format_taken(record["taken_at"]),
+                 f"{len(faces)} face" + ("" if len(faces) == 1 else "s")]
         if named:
             parts.append(", ".join(named))
         self.info.setText(" · ".join(parts))
@@ -231,6 +236,5 @@ class ViewerPage(Page):
         if target is not None:
             if target != face.person_id:
                 self.actions.move_faces([face.id], target)
-        else:
-            self.actions.move_faces([face.id], None, on_success=lambda new_id: (
-                self.actions.rename(new_id, name) if isinstance(new_id, int) else None))
+        else:  # a new person with that name
+            self.actions.move_faces([face.id], None, name=name)

@@ -118,4 +118,7 @@ class _JobRunnable(QRunnable):
         self.job = job
 
     def run(self) -> None:
-        self.job._run()
+        try:
+            self.job._run()
+        except RuntimeError as error:  # the window (and the Job) went away while it ran
+            log.debug("job ended after its window closed: %s", error)

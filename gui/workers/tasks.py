@@ -23,7 +23,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-POOL_SIZES = {"thumbnails": 2, "reads": 2, "inference": 1, "writes": 1, "jobs": 2}
+# The thumbnail pool is ThumbnailLoader's own (newest-first queue, batched results).
+POOL_SIZES = {"reads": 2, "inference": 1, "writes": 1, "jobs": 2}
 
 _local = threading.local()
 # Opening runs the catalog's migrations; two threads migrating at once would both try them.
@@ -75,11 +76,14 @@ class _Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn()
-        except BaseException as error:  # noqa: BLE001 - delivered to the UI, never swallowed
-            self.delivery.failed.emit(TaskError(error, traceback.format_exc()))
-        else:
-            self.delivery.succeeded.emit(result)
+            try:
+                result = self.fn()
+            except BaseException as error:  # noqa: BLE001 - delivered to the UI, never swallowed
+                self.delivery.failed.emit(TaskError(error, traceback.format_exc()))
+            else:
+                self.delivery.succeeded.emit(result)
+        except RuntimeError:  # the window closed while this ran: nobody is left to tell
+            log.debug("task finished after its receiver was deleted")
 
 
 class Workers(QObject):
@@ -96,6 +100,7 @@ class Workers(QObject):
             pool.setExpiryTimeout(-1)  # threads keep their catalog connections
             self.pools[name] = pool
         self._in_flight: set[_Delivery] = set()
+        self.closed = False  # after shutdown, late results are dropped: their views are gone
 
     def run(self, pool: str, fn: Callable[[], Any],
             on_success: Callable[[Any], None] | None = None,
@@ -106,16 +111,22 @@ class Workers(QObject):
 
         def succeeded(result: Any) -> None:
             self._in_flight.discard(delivery)
+            if self.closed:
+                return
             if on_success is not None:
                 on_success(result)
 
         def failed(error: TaskError) -> None:
             self._in_flight.discard(delivery)
-            log.error("%s failed: %s\n%s", what or getattr(fn, "__name__", "task"), error,
-                      error.trace)
-            if on_error is not None:
+            if self.closed:
+                log.info("after shutdown: %s failed: %s", what, error)
+                return
+            if on_error is not None:  # the caller handles it (and may show it)
+                log.info("%s failed: %s", what or getattr(fn, "__name__", "task"), error)
                 on_error(error)
             else:
+                log.error("%s failed: %s\n%s", what or getattr(fn, "__name__", "task"), error,
+                          error.trace)
                 self.failed.emit(what or getattr(fn, "__name__", "task"), error)
 
         delivery.succeeded.connect(succeeded)
@@ -124,6 +135,7 @@ class Workers(QObject):
 
     @Slot()
     def shutdown(self, timeout_ms: int = 5000) -> None:
+        self.closed = True
         for pool in self.pools.values():
             pool.clear()
         for pool in self.pools.values():

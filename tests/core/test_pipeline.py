@@ -116,7 +116,8 @@ def test_boxes_sit_on_the_faces_in_every_orientation(indexed):
         ref_vectors = np.stack([np.frombuffer(f["embedding"], np.float32) for f in reference])
         for orientation in range(2, 9):
             name = f"t1_o{orientation}.jpg"
-            row = catalog.execute("SELECT * FROM photos WHERE path LIKE ?", (f"%{name}",)).fetchone()
+            row = catalog.execute("SELECT * FROM photos WHERE path LIKE ?",
+                                  (f"%{name}",)).fetchone()
             assert (row["width"], row["height"], row["orientation"]) == (1280, 886, orientation)
             found = faces[name]
             assert len(found) == 6, name
@@ -154,6 +155,21 @@ def test_thumbnails_are_written_on_the_way(indexed):
                 assert thumb.size == (160, 160)
 
 
+def test_missing_thumbnails_are_made_on_demand(indexed):
+    from core.thumbs import ensure_face_thumb, ensure_photo_thumb
+
+    with Catalog(indexed["dir"]) as catalog:
+        photo_id, face_id = catalog.execute("SELECT photo_id, id FROM faces LIMIT 1").fetchone()
+        photo_thumb_path(catalog.dir, photo_id).unlink()
+        face_thumb_path(catalog.dir, face_id).unlink()
+        made = ensure_photo_thumb(catalog, photo_id)
+        assert made == photo_thumb_path(catalog.dir, photo_id) and made.is_file()
+        made = ensure_face_thumb(catalog, face_id)
+        with Image.open(made) as thumb:
+            assert thumb.size == (160, 160)
+        assert ensure_face_thumb(catalog, 10**9) is None
+
+
 def test_photo_files_are_never_written(indexed, library):
     assert file_states(library) == indexed["before"]
 
@@ -188,6 +204,23 @@ def test_rerun_touches_nothing(indexed, face_analyzer):
         assert progress[-1].stage == "index" and progress[-1].total == 0
         assert catalog.revision() == revision
         assert catalog.execute("SELECT id, indexed_at FROM photos ORDER BY id").fetchall() == before
+
+
+def test_photos_of_another_model_are_indexed_again(tmp_path, insightface_images,
+                                                  face_analyzer):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(insightface_images / "t1.jpg", folder / "t1.jpg")
+    with Catalog(tmp_path / "catalog") as catalog:
+        run(catalog, [folder], analyzer=face_analyzer)
+        with catalog.transaction():
+            catalog.execute("UPDATE photos SET model_id='old/model'")
+            catalog.execute("UPDATE faces SET model_id='old/model'")
+        progress = run(catalog, analyzer=face_analyzer)
+        assert progress[-1].total == 1
+        models = catalog.execute("SELECT DISTINCT model_id FROM faces").fetchall()
+        assert [m[0] for m in models] == [face_analyzer.model_id]
+        assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 6
 
 
 def test_moved_photo_keeps_its_faces(tmp_path, insightface_images, face_analyzer):
@@ -335,7 +368,8 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, workload, face_analyzer):
     folder, guard = workload
     catalog_dir = tmp_path / "catalog"
     db = catalog_dir / "catalog.sqlite3"
-    process = subprocess.Popen(cli(catalog_dir, "index", str(folder), "--workers", "2"), cwd=PROJECT, env=cli_env(guard),
+    process = subprocess.Popen(cli(catalog_dir, "index", str(folder), "--workers", "2"),
+                               cwd=PROJECT, env=cli_env(guard),
                                start_new_session=True, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:

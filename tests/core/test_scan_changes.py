@@ -353,3 +353,79 @@ def test_file_name_that_is_not_text_is_counted_not_stored(catalog, tmp_path):
     counters = scan(catalog, [root])
     assert counters["new"] == 1 and counters["errors"] == 1
     assert list(photos(catalog)) == [str(root / "fine.jpg")]
+
+
+def test_a_copy_of_a_photo_on_an_unplugged_drive_is_not_a_move(catalog, library, tmp_path):
+    other = tmp_path / "Phone"
+    other.mkdir()
+    scan(catalog, [library, other])
+    original = library / "2019" / "img_0.jpg"
+    photo_id = photos(catalog)[str(original)]["id"]
+    shutil.copy2(original, other / "copy.jpg")
+    library.rename(tmp_path / "unplugged")                # the original's drive is away
+    counters = scan(catalog, [other])                     # only the phone folder is scanned
+    assert counters["new"] == 1 and counters["moved"] == 0
+    assert photos(catalog)[str(original)]["id"] == photo_id
+
+
+def test_cancel_before_any_photo_stops_the_walk_and_removes_nothing(catalog, library):
+    scan(catalog, [library])
+    (library / "2019" / "img_0.jpg").unlink()
+    token = CancelToken()
+    token.cancel()
+    counters = scan(catalog, cancel=token)
+    assert counters["cancelled"] == 1 and counters["removed"] == 0
+    assert counters["unchanged"] == 0 and len(photos(catalog)) == 6
+
+
+_SLOW_SCAN = """
+import sys, time
+from core.catalog import Catalog
+from core.scan import changes
+changes.BATCH = 20
+real_flush = changes._Scan._flush
+def slow_flush(self):
+    real_flush(self)
+    time.sleep(0.2)  # room for the kill between two commits
+changes._Scan._flush = slow_flush
+with Catalog(sys.argv[1]) as cat:
+    for _ in changes.scan_folders(cat, [sys.argv[2]]):
+        pass
+"""
+
+
+def test_kill_9_during_a_scan_leaves_whole_batches_and_a_rerun_completes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from core.catalog import Catalog
+
+    root = tmp_path / "lib"
+    source = make_photo(tmp_path / "src.jpg", 1, size=(8, 8))
+    for i in range(400):
+        folder = root / f"d{i // 50}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"p{i:03}.jpg").write_bytes(source.read_bytes() + i.to_bytes(2, "little"))
+    catalog_dir = tmp_path / "cat"
+    Catalog(catalog_dir).close()
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_SCAN, str(catalog_dir), str(root)],
+                            env=env)
+    try:
+        deadline = time.time() + 30
+        with Catalog(catalog_dir, readonly=True) as reader:
+            while time.time() < deadline and proc.poll() is None:
+                if reader.execute("SELECT COUNT(*) FROM photos").fetchone()[0] >= 60:
+                    break
+                time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    with Catalog(catalog_dir) as cat:
+        assert cat.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        written = cat.execute("SELECT COUNT(*) FROM photos").fetchone()[0]
+        assert 60 <= written < 400 and written % 20 == 0       # whole batches only
+        counters = scan(cat)
+        assert counters["new"] == 400 - written and counters["unchanged"] == written
+        assert cat.execute("SELECT COUNT(DISTINCT path) FROM photos").fetchone()[0] == 400

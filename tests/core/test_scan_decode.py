@@ -200,6 +200,17 @@ def test_missing_file_is_a_decode_error(tmp_path):
         decode(tmp_path / "gone.jpg")
 
 
+def test_fifo_and_folder_are_refused_without_blocking(tmp_path):
+    from core.scan.metadata import read_metadata
+
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    for path in (fifo, tmp_path):
+        with pytest.raises(DecodeError, match="not a regular file"):
+            decode(path)
+        assert read_metadata(path).orientation is None
+
+
 def test_unsupported_formats_say_so(tmp_path):
     path = tmp_path / "x.jxl"
     path.write_bytes(b"\xff\x0a" + b"\x00" * 100)

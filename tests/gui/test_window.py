@@ -49,8 +49,7 @@ def test_photos_grid_lists_indexed_photos(qtbot, tmp_path, insightface_images):
     qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
     assert [row.path for row in model.rows] == [str(folder / "a.jpg"), str(folder / "b.png")]
     # thumbnails arrive from the worker pool and replace the placeholder
-    qtbot.waitUntil(lambda: w.ctx.loader.pixmap(("photo", model.rows[0].id)) is not None,
-                    timeout=10000)
-    assert not w.ctx.loader.pixmap(("photo", model.rows[0].id)).isNull()
+    qtbot.waitUntil(lambda: model.cached_thumbnail(0) is not None, timeout=10000)
+    assert not model.cached_thumbnail(0).isNull()  # decoded, not the "broken" marker
     assert w.errors == []
     w.close()

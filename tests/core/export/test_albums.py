@@ -114,6 +114,38 @@ def test_renamed_person_refreshes_own_sidecars(lib, catalog, tmp_path):
     assert "Ben" in xmp and "Anna Smith" in xmp
 
 
+def test_album_follows_a_merge(lib, catalog, tmp_path):
+    from core.people.operations import merge_people
+
+    out = tmp_path / "out"
+    first(catalog, out)
+    twin = lib.photo_of("IMG_9.jpg", "Anna 2", taken_at="2019-01-09T10:00:00")
+    # the user merges her named group into a bigger group (whose id survives), then renames
+    target = lib.person("Anna 2")
+    catalog.execute("UPDATE people SET name = NULL WHERE id = ?", (target,))
+    merge_people(catalog, [lib.person("Anna")], target)
+    s = again(catalog)
+    assert (s.added, s.skipped) == (1, 2) and twin
+    assert find_album(catalog, "Anna").spec.people_all == [target]
+    catalog.execute("UPDATE people SET name = 'Anna B.' WHERE id = ?", (target,))
+    assert again(catalog).skipped == 3
+    catalog.execute("DELETE FROM people WHERE id = ?", (target,))
+    with pytest.raises(ExportError, match="no longer exists"):
+        again(catalog)
+
+
+def test_album_folder_gone_is_refused_not_recreated(lib, catalog, tmp_path):
+    import shutil
+
+    out = tmp_path / "usb" / "Anna"
+    out.parent.mkdir()
+    first(catalog, out)
+    shutil.rmtree(tmp_path / "usb")                    # the drive is unplugged
+    with pytest.raises(ExportError, match="not there"):
+        again(catalog)
+    assert not (tmp_path / "usb").exists()
+
+
 def test_prune_needs_an_album(lib, catalog, tmp_path):
     with pytest.raises(ExportError, match="only applies to a saved album"):
         export(catalog, ExportRequest(spec=SearchSpec(people_all=["Anna"]),

@@ -140,15 +140,35 @@ def test_destination_that_is_a_file(family, catalog, tmp_path):
         export(catalog, request(blocker / "sub", "Anna"))
 
 
+def test_missing_parent_folder_is_not_created(family, catalog, tmp_path):
+    with pytest.raises(ExportError, match="does not exist"):
+        export(catalog, request(tmp_path / "no" / "such" / "place", "Anna"))
+    assert not (tmp_path / "no").exists()
+
+
 def test_unknown_person_is_a_clear_error(family, catalog, tmp_path):
     with pytest.raises(ExportError, match="no person named 'Zed'"):
         export(catalog, request(tmp_path / "o", "Zed"))
 
 
-def test_missing_original_is_skipped_with_a_reason(family, catalog, tmp_path):
+def test_missing_original_is_skipped_with_a_reason(family, catalog, tmp_path, monkeypatch):
     (family.root / "2019" / "IMG_1.jpg").unlink()
     s = export(catalog, request(tmp_path / "o", "Anna"))
     assert s.added == 2 and [f.reason for f in s.failures] == ["source_missing"]
+    # vanishing between plan and copy: reported, and no sidecar without its photo
+    from core.export import run
+
+    real_plan = run.plan_export
+
+    def plan_then_vanish(catalog, req):
+        plan = real_plan(catalog, req)
+        (family.root / "2019" / "IMG_2.jpg").unlink()
+        return plan
+
+    monkeypatch.setattr(run, "plan_export", plan_then_vanish)
+    s = export(catalog, request(tmp_path / "p", "Anna", xmp=True))
+    assert s.added == 1 and [f.reason for f in s.failures] == ["source_missing"] * 2
+    assert files_under(tmp_path / "p") == ["2020-02-03_IMG_4.jpg", "2020-02-03_IMG_4.jpg.xmp"]
 
 
 def test_hardlink_across_devices_is_refused_per_file(family, catalog):

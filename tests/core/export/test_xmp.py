@@ -70,6 +70,27 @@ def mean_inside(image: Image.Image, region, inset: float = 0.15) -> float:
     return float(pixels.mean())
 
 
+def read_like_digikam(region, stored_size, orientation):
+    """A stored-frame region -> displayed pixels, the way digiKam's scanner reads one
+    (relative -> stored-size rect, then its TagRegion::adjustToOrientation)."""
+    cx, cy, w, h = region
+    W, H = stored_size
+    x, y, rw, rh = (cx - w / 2) * W, (cy - h / 2) * H, w * W, h * H
+    if orientation in (5, 6, 7):                     # ROT_90 (+ HFLIP / VFLIP)
+        x, y, rw, rh = H - y - rh, x, rh, rw
+        W, H = H, W
+    elif orientation == 3:
+        x, y = W - x - rw, H - y - rh
+    elif orientation == 8:                           # ROT_270
+        x, y, rw, rh = y, W - x - rw, rh, rw
+        W, H = H, W
+    if orientation in (2, 5):                        # HFLIP
+        x = W - x - rw
+    elif orientation in (4, 7):                      # VFLIP
+        y = H - y - rh
+    return x, y, x + rw, y + rh
+
+
 @pytest.fixture
 def oriented_album(photo_library, tmp_path):
     for o in range(1, 9):
@@ -104,9 +125,19 @@ def test_regions_for_every_orientation(oriented_album, catalog, tmp_path, frame)
                 image = ImageOps.exif_transpose(exported)
             else:
                 assert (w, h) == exported.size                    # the stored pixel size
+                for name, box in BOXES.items():                  # a digiKam-style reader
+                    got = read_like_digikam(regions[name], (w, h), o)   # lands on the box
+                    assert got == pytest.approx(box, abs=1e-3), (o, name)
                 image = exported.copy()
             for name, region in regions.items():                  # and it sits on the face
                 assert mean_inside(image, region) > 230, (frame, o, name)
+
+
+def test_default_frame_is_the_stored_image(oriented_album, catalog, tmp_path):
+    out = tmp_path / "out"
+    export(catalog, ExportRequest(spec=SearchSpec(people_all=["Anna"]), destination=str(out),
+                                  options=ExportOptions(xmp=True, template="{name}.{ext}")))
+    assert read_regions(out / "o6.jpg.xmp")[0] == (ORIENTED[1], ORIENTED[0])   # 160 x 240
 
 
 def test_sidecar_carries_names_as_keywords(oriented_album, catalog, tmp_path):

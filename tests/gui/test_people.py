@@ -1,0 +1,169 @@
+"""People through the real widgets on a real indexed catalog: name, merge, reject, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QLineEdit
+
+from core.catalog import Catalog
+from gui.models import people as roles
+from gui.views import names
+
+
+def _db(catalog_dir: Path, sql: str, params=()):
+    with Catalog(catalog_dir) as cat:
+        return [tuple(row) for row in cat.execute(sql, params)]
+
+
+def _person_of(catalog_dir: Path, file_name: str) -> int:
+    return _db(catalog_dir, "SELECT f.person_id FROM faces f JOIN photos p ON p.id = f.photo_id "
+               "WHERE p.path LIKE ? AND f.person_id IS NOT NULL ORDER BY f.id",
+               (f"%/{file_name}",))[0][0]
+
+
+@pytest.fixture
+def people_window(qtbot, indexed, window_for):
+    window = window_for(indexed)
+    page = window.people_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 7, timeout=10000)  # Tom + t1's six
+    return window
+
+
+def _card(window, person_id: int):
+    index = window.people_page.person_index(person_id)
+    assert index is not None and index.isValid()
+    return index
+
+
+def test_name_a_person_in_place(qtbot, indexed, people_window):
+    window = people_window
+    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    grid = window.people_page.grid
+    index = _card(window, tom)
+    grid.setCurrentIndex(index)
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_F2)  # rename in place
+    editor = grid.findChild(QLineEdit)
+    qtbot.waitUntil(lambda: grid.findChild(QLineEdit) is not None and
+                    grid.findChild(QLineEdit).isVisible(), timeout=3000)
+    editor = grid.findChild(QLineEdit)
+    editor.setText("Tom Hanks")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _db(indexed, "SELECT name FROM people WHERE id=?", (tom,))[0][0]
+                    == "Tom Hanks", timeout=5000)
+    # the card shows the name once the watcher reloads the grid
+    qtbot.waitUntil(lambda: _card(window, tom).data(roles.NameRole) == "Tom Hanks",
+                    timeout=5000)
+    assert window.errors == []
+
+
+def test_open_person_and_rename_with_an_existing_name_offers_merge(qtbot, indexed,
+                                                                   people_window, monkeypatch):
+    window = people_window
+    a = _person_of(indexed, "t1.jpg")
+    b = [pid for (pid,) in _db(indexed, "SELECT DISTINCT person_id FROM faces WHERE person_id "
+                               "IS NOT NULL ORDER BY person_id") if pid not in (a,)][0]
+    window.actions.rename(b, "Anna")
+    qtbot.waitUntil(lambda: window.completer.person_named("Anna") == b, timeout=5000)
+    asked = []
+    monkeypatch.setattr(names, "confirm", lambda *args: asked.append(args) or True)
+    window.people_page.grid.activated.emit(_card(window, a))  # double-click / Enter
+    page = window.person_page
+    qtbot.waitUntil(lambda: page.isVisible() and page.photos.rowCount() == 2, timeout=5000)
+    page.name.setText("Anna")
+    qtbot.keyClick(page.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    qtbot.waitUntil(lambda: not _db(indexed, "SELECT 1 FROM people WHERE id=?", (a,)) or
+                    _db(indexed, "SELECT COUNT(*) FROM faces WHERE person_id=?", (a,))[0][0]
+                    == 0, timeout=5000)
+    assert _db(indexed, "SELECT COUNT(*) FROM faces WHERE person_id=?", (b,))[0][0] == 4
+    qtbot.waitUntil(lambda: page.person_id == b, timeout=5000)  # follows the merged person
+    assert window.errors == []
+
+
+def test_merge_by_dragging_a_card_onto_another(qtbot, indexed, people_window, monkeypatch):
+    window = people_window
+    monkeypatch.setattr(names, "confirm", lambda *args: True)
+    people = [pid for (pid,) in _db(indexed, "SELECT DISTINCT person_id FROM faces "
+                                    "WHERE person_id IS NOT NULL ORDER BY person_id")]
+    source, target = people[1], people[2]
+    grid = window.people_page.grid
+    mime: QMimeData = window.people_page.proxy.mimeData([_card(window, source)])
+    drop_at = QPointF(grid.visualRect(_card(window, target)).center())
+    event = QDropEvent(drop_at, Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    grid.dropEvent(event)
+    qtbot.waitUntil(lambda: _db(indexed, "SELECT COUNT(*) FROM faces WHERE person_id=?",
+                                (target,))[0][0] == 4, timeout=5000)
+    qtbot.waitUntil(lambda: window.people_page.model.rowCount() == 6, timeout=5000)
+    assert window.errors == []
+
+
+def test_reject_a_face_from_the_person_strip(qtbot, indexed, people_window):
+    window = people_window
+    person = _person_of(indexed, "t1.jpg")
+    window.open_person(person)
+    page = window.person_page
+    qtbot.waitUntil(lambda: page.faces.rowCount() == 2, timeout=5000)
+    face_id = page.faces.rows[0].id
+    page.strip.setCurrentIndex(page.faces.index(0))
+    page.reject_selected()
+    qtbot.waitUntil(lambda: _db(indexed, "SELECT person_id FROM face_rejections WHERE "
+                                "face_id=?", (face_id,)) == [(person,)], timeout=5000)
+    assert _db(indexed, "SELECT person_id FROM faces WHERE id=?", (face_id,))[0][0] != person
+    qtbot.waitUntil(lambda: page.faces.rowCount() == 1, timeout=5000)
+    assert window.errors == []
+
+
+def test_viewer_shows_face_boxes_and_names(qtbot, indexed, people_window):
+    window = people_window
+    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    window.actions.rename(tom, "Tom Hanks")
+    photo = _db(indexed, "SELECT id FROM photos WHERE path LIKE '%/Tom_Hanks_54745.png'")[0][0]
+    qtbot.waitUntil(lambda: window.completer.person_named("Tom Hanks") == tom, timeout=5000)
+    window.open_photo(photo)
+    canvas = window.viewer.canvas
+    qtbot.waitUntil(lambda: canvas.image is not None and bool(canvas.faces), timeout=10000)
+    assert [f.person_name for f in canvas.faces] == ["Tom Hanks"]
+    rect = canvas.face_rect(canvas.faces[0])
+    assert canvas.face_at(rect.center()) == canvas.faces[0]
+    assert canvas.face_at(QPointF(1, 1)) is None
+    qtbot.mouseMove(canvas, rect.center().toPoint())
+    qtbot.waitUntil(lambda: canvas.hover == canvas.faces[0].id, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)  # back
+    assert window.pages.currentWidget() is not window.viewer
+    assert window.errors == []
+
+
+def test_export_an_album_and_update_it(qtbot, indexed, people_window, tmp_path):
+    window = people_window
+    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    window.actions.rename(tom, "Tom Hanks")
+    qtbot.waitUntil(lambda: window.completer.person_named("Tom Hanks") == tom, timeout=5000)
+    window.export_person(tom)
+    dialog = window.last_dialog
+    destination = tmp_path / "out"
+    dialog.destination.setText(str(destination))
+    dialog.save_album.setChecked(True)
+    dialog.album_name.setText("Tom")
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=10000)
+    assert not destination.exists()  # a dry run writes nothing
+    with qtbot.waitSignal(dialog.exported, timeout=20000) as exported:
+        dialog.export_button.click()
+    summary = exported.args[0]
+    assert summary.added == 2 and summary.failed == 0
+    assert len([p for p in destination.iterdir() if p.suffix != ".xmp"]) == 2
+    dialog.close()
+    window.show_section("albums")
+    albums = window.albums_page
+    qtbot.waitUntil(lambda: albums.table.rowCount() == 1, timeout=5000)
+    assert albums.table.item(0, 0).text() == "Tom"
+    with qtbot.waitSignal(window.job_ended, timeout=20000):
+        albums.update_button.click()
+    qtbot.waitUntil(lambda: "already there" in albums.status.text(), timeout=5000)
+    assert window.errors == []
