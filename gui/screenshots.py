@@ -31,6 +31,18 @@ SIZE = (1280, 820)
 
 # -- the demo library -----------------------------------------------------------------------------
 
+def _date_files(folder: Path, seed: int) -> None:
+    """Spread the copies' file times over years (these photos carry no EXIF date), so the
+    Photos view shows its month headers as a real library would."""
+    import random
+
+    rng = random.Random(seed)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            when = rng.uniform(1.30e9, 1.76e9)  # 2011 .. 2025
+            os.utime(path, (when, when))
+
+
 def build_library(library: Path) -> None:
     faces = SHARED / "faces"
     groups = SHARED / "groups"
@@ -46,6 +58,7 @@ def build_library(library: Path) -> None:
         target.mkdir(parents=True, exist_ok=True)
         for photo in sorted(person.iterdir())[:PHOTOS_PER_PERSON]:
             shutil.copy2(photo, target / photo.name)
+    _date_files(library, 1)
 
 
 def add_more_photos(library: Path, count: int = 3) -> None:
@@ -58,13 +71,20 @@ def add_more_photos(library: Path, count: int = 3) -> None:
     scans.mkdir(exist_ok=True)
     for target in sorted((library / "people").iterdir()):
         later = sorted((faces / target.name).iterdir())[PHOTOS_PER_PERSON + 1:]
-        for photo in later[:count]:
+        for i, photo in enumerate(later[:count]):
             shutil.copy2(photo, target / photo.name)
+            when = 1.765e9 + i * 86400.0  # this month: the newest photos
+            os.utime(target / photo.name, (when, when))
         for photo in later[count:count + 2]:
             with Image.open(photo) as im:
                 small = im.convert("L").resize((im.width * 2 // 5, im.height * 2 // 5))
                 small.filter(ImageFilter.GaussianBlur(1.2)).resize(im.size).save(
                     scans / f"scan_{photo.name}", quality=70)
+    import zlib
+
+    for path in scans.iterdir():  # old scans: late 1990s
+        when = 9.0e8 + zlib.crc32(path.name.encode()) % 10**8
+        os.utime(path, (when, when))
 
 
 def build_catalog(demo: Path) -> Path:
