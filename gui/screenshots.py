@@ -200,12 +200,20 @@ def take(out: Path, catalog_dir: Path) -> None:
     app = create_app()
     camera = Camera(app, out)
 
-    welcome = MainWindow(out / ".demo" / "empty_catalog")
+    welcome = MainWindow(out / ".demo" / "empty_catalog", index_options={"workers": 0})
     welcome.resize(*SIZE)
     welcome.show()
     camera.settle(welcome, until=lambda: welcome.pages.currentWidget() is welcome.welcome)
-    welcome.welcome.add_folder(str(Path.home() / "Pictures"))
+    welcome.welcome.add_folder(str(out / ".demo" / "library" / "people"))
     camera.shoot(welcome, "01_welcome", "first start: welcome page asking for photo folders")
+    welcome.welcome.start.click()
+    status = welcome.status
+    camera.settle(None, 0.5, until=lambda: "Finding faces" in status.label.text() and
+                  status.bar.value() >= 5, timeout=120)
+    camera.shoot(welcome, "01b_indexing", "first index running: progress, photos/s, time left, "
+                 "pause and cancel in the status bar; people appear meanwhile")
+    status.cancel()
+    camera.settle(None, 0.2, until=lambda: welcome.job is None, timeout=60)
     welcome.close()
 
     window = MainWindow(catalog_dir)
@@ -280,8 +288,35 @@ def take(out: Path, catalog_dir: Path) -> None:
     camera.settle(window, 0.2)
     camera.shoot(about, "11_about", "About: everything stays on this computer; model licence")
     about.close()
+
+    app.setPalette(dark_palette())  # what a system in dark mode hands the app
+    window.show_section("people")
+    camera.settle(window, 0.5)
+    camera.shoot(window, "12_people_dark", "People with a dark system palette (colours and "
+                 "icons follow it)")
+    window.show_section("photos")
+    camera.settle(window, 0.5)
+    camera.shoot(window, "13_photos_dark", "Photos with a dark system palette")
     window.close()
     (out / "INDEX.txt").write_text("".join(f"{n}\t{w}\n" for n, w in camera.taken))
+
+
+def dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#333333",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#353535",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d7bc4",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.Mid: "#555555",
+        QPalette.ColorRole.PlaceholderText: "#9a9a9a", QPalette.ColorRole.Dark: "#151515",
+        QPalette.ColorRole.ToolTipBase: "#3a3a3a", QPalette.ColorRole.ToolTipText: "#e6e6e6",
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    return palette
 
 
 def _photo_with_most_faces(catalog_dir: Path) -> int | None:
