@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
     def _first_look(self, folder_count: int) -> None:
         if folder_count == 0 and self.job is None:
             self.pages.setCurrentWidget(self.welcome)
+            self.sidebar.hide()  # nothing to browse yet: the welcome page has the stage
         elif self.rescan_on_start:
             self.rescan()
 
@@ -232,6 +233,8 @@ class MainWindow(QMainWindow):
                 self._queued_roots = list(roots)
             return
         if self.pages.currentWidget() is self.welcome:
+            self.sidebar.show()
+            self.pages.setCurrentWidget(self.people_page)
             self.show_section("people")
         job = Job("index", index_job(self.catalog_dir, roots, self.ctx.settings,
                                      self.index_options), self)

@@ -48,6 +48,25 @@ def build_library(library: Path) -> None:
             shutil.copy2(photo, target / photo.name)
 
 
+def add_more_photos(library: Path, count: int = 3) -> None:
+    """Later photos of the same people, some as poor old scans (small, soft, grey): after
+    naming, clear ones are assigned and doubtful ones land in the review queue."""
+    from PIL import Image, ImageFilter
+
+    faces = SHARED / "faces"
+    scans = library / "old scans"
+    scans.mkdir(exist_ok=True)
+    for target in sorted((library / "people").iterdir()):
+        later = sorted((faces / target.name).iterdir())[PHOTOS_PER_PERSON + 1:]
+        for photo in later[:count]:
+            shutil.copy2(photo, target / photo.name)
+        for photo in later[count:count + 2]:
+            with Image.open(photo) as im:
+                small = im.convert("L").resize((im.width * 2 // 5, im.height * 2 // 5))
+                small.filter(ImageFilter.GaussianBlur(1.2)).resize(im.size).save(
+                    scans / f"scan_{photo.name}", quality=70)
+
+
 def build_catalog(demo: Path) -> Path:
     from core import pipeline
     from core.catalog import Catalog
@@ -65,6 +84,13 @@ def build_catalog(demo: Path) -> Path:
               f"{(last.counters or {}).get('faces', 0) if last else 0} faces in "
               f"{time.perf_counter() - started:.0f} s")
         _people(catalog)
+        add_more_photos(library)  # the review queue needs newer photos of named people
+        for last in pipeline.index(catalog, [str(library)], workers=0):
+            pass
+        from core import people
+
+        for _ in people.update_people(catalog, None):
+            pass
         _album(catalog, demo)
     return catalog_dir
 
@@ -108,6 +134,7 @@ def _album(catalog, demo: Path) -> None:
                             "LIMIT 1").fetchone()
     if named is None:
         return
+    (demo / "export").mkdir(parents=True, exist_ok=True)
     try:
         export(catalog, ExportRequest(spec=SearchSpec(people_all=[named[0]]),
                                       destination=str(demo / "export" / named[0]),

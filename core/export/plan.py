@@ -162,6 +162,21 @@ def plan_export(catalog, req: ExportRequest) -> ExportPlan:
         spec.validate()
     except ValueError as error:
         raise ExportError(str(error)) from None
+    dest = _checked_destination(catalog, destination, album)
+    try:
+        items = select_items(catalog, spec, options.by)
+    except ValueError as error:   # unknown person, bad date, ...
+        raise ExportError(str(error)) from None
+    except NotImplementedError as error:
+        raise ExportError(f"this kind of search is not available yet ({error})") from None
+    planned = _plan_files(catalog, items, dest, options, album, req.prune)
+    stale = [str(p) for p in fs.stale_temp_files(dest)]
+    return ExportPlan(destination=str(dest), options=options, spec=spec, album=album,
+                      save_as=req.save_as.strip() if req.save_as else None, prune=req.prune,
+                      photos_matched=len(items), files=planned, stale_temp=stale)
+
+
+def _checked_destination(catalog, destination: str, album: Album | None) -> Path:
     dest = resolve_destination(destination)
     if album is not None and not dest.is_dir():
         # An unplugged drive must not turn into a fresh copy of the album on the system disk.
@@ -170,45 +185,29 @@ def plan_export(catalog, req: ExportRequest) -> ExportPlan:
     if not dest.parent.is_dir():
         raise ExportError(f"cannot export to {dest}: the folder {dest.parent} does not exist")
     check_outside_library(catalog, dest)
-    roots_below = [r for r in library_roots(catalog) if dest in r.parents]
-    try:
-        items = select_items(catalog, spec, options.by)
-    except ValueError as error:   # unknown person, bad date, ...
-        raise ExportError(str(error)) from None
-    except NotImplementedError as error:
-        raise ExportError(f"this kind of search is not available yet ({error})") from None
+    return dest
 
+
+def _plan_files(catalog, items: list[ExportItem], dest: Path, options: ExportOptions,
+                album: Album | None, prune: bool) -> list[PlannedFile]:
     owned = album_files(catalog, album.id) if album else []
     owned_by_key = {(f.photo_id, f.slot, f.kind): f for f in owned}
     names = _Names()
     for f in owned:
         names.reserve(Path(f.dest_path))
     dest_dev = os.stat(fs.existing_ancestor(dest)).st_dev
+    roots_below = [r for r in library_roots(catalog) if dest in r.parents]
     planned: list[PlannedFile] = []
-    matched: set[str] = set()
-
     for item in items:
         for slot in item.slots:
             photo = _plan_photo(item, slot, dest, options, owned_by_key, names, dest_dev,
                                 roots_below)
             planned.append(photo)
-            if photo.owned:
-                matched.add(photo.dest)
             if options.xmp and photo.action in ("add", "skip"):
-                sidecar = _plan_sidecar(item, slot, photo, options, owned_by_key)
-                planned.append(sidecar)
-                if sidecar.owned:
-                    matched.add(sidecar.dest)
-
-    for f in owned:
-        if f.dest_path in matched:
-            continue
-        planned.append(_plan_unmatched(f, prune=req.prune))
-
-    stale = [str(p) for p in fs.stale_temp_files(dest)]
-    return ExportPlan(destination=str(dest), options=options, spec=spec, album=album,
-                      save_as=req.save_as.strip() if req.save_as else None, prune=req.prune,
-                      photos_matched=len(items), files=planned, stale_temp=stale)
+                planned.append(_plan_sidecar(item, slot, photo, options, owned_by_key))
+    matched = {f.dest for f in planned if f.owned is not None}
+    planned += [_plan_unmatched(f, prune=prune) for f in owned if f.dest_path not in matched]
+    return planned
 
 
 def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,

@@ -33,6 +33,19 @@ def month_title(month: str) -> str:
         return month
 
 
+def format_taken(taken_at: str | None) -> str:
+    """"26 November 2026, 06:48" from the catalog's ISO text (as the camera wrote it)."""
+    if not taken_at:
+        return "date unknown"
+    try:
+        day = int(taken_at[8:10])
+        text = f"{day} {_MONTHS[int(taken_at[5:7]) - 1]} {taken_at[:4]}"
+    except (ValueError, IndexError):
+        return taken_at
+    time_part = taken_at[11:16]
+    return f"{text}, {time_part}" if len(time_part) == 5 else text
+
+
 class PhotoListModel(QAbstractListModel):
     loaded = Signal()
 
@@ -100,7 +113,7 @@ class PhotoListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self.thumbnail(row)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{Path(row.path).name}\n{row.taken_at or 'date unknown'}"
+            return f"{Path(row.path).name}\n{format_taken(row.taken_at)}"
         if role == RecordRole:
             return row
         if role == IdRole:

@@ -53,7 +53,7 @@ class _SvgEngine(QIconEngine):
             QPalette.ColorGroup.Active
         role = QPalette.ColorRole.HighlightedText if mode == QIcon.Mode.Selected else self.role
         colour: QColor = palette.color(group, role)
-        return colour.name(QColor.NameFormat.HexArgb)
+        return colour.name(QColor.NameFormat.HexRgb)  # SVG knows #rrggbb, not #aarrggbb
 
     def _renderer(self, mode: QIcon.Mode) -> QSvgRenderer:
         return _renderer(self.name, self._colour(mode))

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget,
-                               QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QListWidgetItem, QPushButton, QSplitter, QStackedLayout,
+                               QVBoxLayout, QWidget)
 
 from ..actions import PeopleActions
 from ..context import AppContext
 from ..models import people as roles
 from ..models import queries
 from ..models.people import FacesModel, person_label
+from ..workers.thumbnails import face_thumb_loader
 from . import icons
 from .delegates import FaceDelegate
 from .page import Page
 from .photo_grid import configure_grid
 
 FACE_PX = 160
+COVER_PX = 56
 
 
 class ReviewPage(Page):
@@ -33,6 +36,12 @@ class ReviewPage(Page):
         self.person_id: int | None = None
         self.people = QListWidget()
         self.people.setMinimumWidth(200)
+        self.people.setSpacing(3)
+        self.cover = QLabel()
+        self.cover.setFixedSize(COVER_PX, COVER_PX)
+        self.cover.setToolTip("Their cover photo, to compare with")
+        self._cover_key = None
+        ctx.loader.ready.connect(self._cover_arrived)
         self.people.currentItemChanged.connect(self._person_chosen)
         self.title_label = QLabel()
         font = self.title_label.font()
@@ -68,6 +77,7 @@ class ReviewPage(Page):
         buttons.addWidget(self.confirm_selected)
         buttons.addWidget(self.confirm_all)
         head = QHBoxLayout()
+        head.addWidget(self.cover)
         head.addWidget(self.title_label)
         head.addStretch(1)
         head.addWidget(self.remaining)
@@ -77,20 +87,23 @@ class ReviewPage(Page):
         right_layout.addWidget(hint)
         right_layout.addWidget(self.grid, 1)
         right_layout.addLayout(buttons)
-        self.empty = QLabel("Nothing to review. Suggestions appear here when Faceshelf is "
-                            "unsure whether a face belongs to someone.")
-        self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setEnabled(False)
-        right_layout.addWidget(self.empty)
         splitter = QSplitter()
         splitter.addWidget(self.people)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 900])
+        self.empty = QLabel("Nothing to review.\n\nWhen Faceshelf is unsure whether a face "
+                            "belongs to someone, it asks here: Y yes, N no, S skip.")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setEnabled(False)
+        self.stack = QStackedLayout()
+        self.stack.addWidget(splitter)
+        self.stack.addWidget(self.empty)
+        self.content = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addLayout(self.stack)
 
     # -- loading ------------------------------------------------------------------------------
     def load(self) -> None:
@@ -109,10 +122,7 @@ class ReviewPage(Page):
                 current = item
         self.people.blockSignals(False)
         has_any = bool(rows)
-        for widget in (self.grid, self.yes, self.no, self.skip, self.confirm_all,
-                       self.confirm_selected):
-            widget.setVisible(has_any)
-        self.empty.setVisible(not has_any)
+        self.stack.setCurrentWidget(self.content if has_any else self.empty)
         if not has_any:
             self.title_label.setText("Review")
             self.remaining.setText("")
@@ -133,10 +143,39 @@ class ReviewPage(Page):
 
     def _load_faces(self) -> None:
         person_id = self.person_id
-        self.ctx.read(lambda conn: queries.review_faces(conn, person_id), self._apply_faces,
-                      self.load_failed, what="loading suggestions")
 
-    def _apply_faces(self, rows) -> None:
+        def load(catalog):
+            from core.people import get_person
+
+            return (get_person(catalog, person_id).cover_face_id,
+                    queries.review_faces(catalog.conn, person_id))
+
+        self.ctx.read_catalog(load, self._apply_faces, self.load_failed,
+                              what="loading suggestions")
+
+    def _show_cover(self, face_id: int | None) -> None:
+        self.cover.clear()
+        if face_id is None:
+            self._cover_key = None
+            return
+        px = round(COVER_PX * self.ctx.loader.device_pixel_ratio)
+        self._cover_key = ("face", face_id, px, True)
+        pixmap = self.ctx.loader.pixmap(self._cover_key)
+        if pixmap is None:
+            self.ctx.loader.request(self._cover_key, face_thumb_loader(
+                self.ctx.catalog_dir, face_id, px, disc=True))
+        else:
+            self.cover.setPixmap(pixmap)
+
+    def _cover_arrived(self, keys) -> None:
+        if self._cover_key in keys:
+            pixmap = self.ctx.loader.pixmap(self._cover_key)
+            if pixmap is not None:
+                self.cover.setPixmap(pixmap)
+
+    def _apply_faces(self, result) -> None:
+        cover, rows = result
+        self._show_cover(cover)
         self.faces.set_rows(rows)
         self._update_remaining()
         if rows and not self.grid.currentIndex().isValid():

@@ -15,6 +15,7 @@ from ..actions import PeopleActions
 from ..context import AppContext
 from ..models import queries
 from ..models.people import person_label
+from ..models.photos import format_taken
 from . import icons, names
 from .page import Page
 
@@ -64,7 +65,9 @@ class PhotoCanvas(QWidget):
         if self.image is None or self.image.isNull():
             return QRectF()
         w, h = self.image.width(), self.image.height()
-        scale = min(self.width() / w, self.height() / h)
+        # Fit the window, but blow a small photo up at most 2x: beyond that it is only blur.
+        ratio = self.devicePixelRatioF()
+        scale = min(self.width() / w, self.height() / h, 2.0 / ratio)
         return QRectF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2,
                       w * scale, h * scale)
 
@@ -191,7 +194,8 @@ class ViewerPage(Page):
         self.canvas.set_photo(image, full_size, faces)
         self.caption.setText(Path(record["path"]).name)
         named = sorted({f.person_name for f in faces if f.person_name})
-        parts = [record["taken_at"] or "date unknown", f"{len(faces)} faces"]
+        parts = [format_taken(record["taken_at"]),
+                 f"{len(faces)} face" + ("" if len(faces) == 1 else "s")]
         if named:
             parts.append(", ".join(named))
         self.info.setText(" · ".join(parts))

@@ -1,0 +1,73 @@
+"""Search through the window: drop an outside photo, right-click a face → Find this person."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+from core.catalog import Catalog
+
+
+def _photo_names(model) -> set[str]:
+    return {Path(row.path).name for row in model.rows}
+
+
+def test_drop_an_outside_photo_to_search(qtbot, tmp_path, indexed, window_for,
+                                         insightface_images):
+    window = window_for(indexed)
+    outside = tmp_path / "outside" / "tom.png"  # not in the library
+    outside.parent.mkdir()
+    shutil.copy(insightface_images / "Tom_Hanks_54745.png", outside)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(outside))])
+    enter = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    page = window.search_page
+    assert window.pages.currentWidget() is page
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=30000)
+    assert _photo_names(page.model) == {"Tom_Hanks_54745.png", "tom_framed.jpg"}
+    assert all(row.badge.endswith("%") for row in page.model.rows)  # similarity shown
+    assert page.export.isEnabled()
+    # a stricter threshold never adds photos
+    before = page.model.rowCount()
+    page.slider.setValue(90)
+    qtbot.waitUntil(lambda: page.count.text() != "Searching…", timeout=10000)
+    qtbot.wait(600)
+    assert page.model.rowCount() <= before
+    assert window.errors == []
+
+
+def test_find_this_person_from_a_face_in_the_viewer(qtbot, indexed, window_for):
+    window = window_for(indexed)
+    with Catalog(indexed) as cat:
+        photo, face = cat.execute(
+            "SELECT p.id, f.id FROM photos p JOIN faces f ON f.photo_id = p.id "
+            "WHERE p.path LIKE '%/t1.jpg' ORDER BY f.x1 LIMIT 1").fetchone()
+    window.open_photo(photo)
+    canvas = window.viewer.canvas
+    qtbot.waitUntil(lambda: len(canvas.faces) == 6, timeout=10000)
+    target = next(f for f in canvas.faces if f.id == face)
+    menus = []
+    window.viewer.face_menu = lambda f, pos: menus.append(f)  # the menu itself is modal-free
+    canvas.contextMenuEvent(_context_event(canvas.face_rect(target).center().toPoint()))
+    assert menus == [target]
+    window.viewer.find_person_requested.emit(target)  # the menu's "Find this person"
+    page = window.search_page
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=30000)
+    # this person is in t1.jpg and its re-encoded copy, nowhere else
+    assert _photo_names(page.model) == {"t1.jpg", "t1_small.jpg"}
+    assert window.errors == []
+
+
+def _context_event(pos):
+    from PySide6.QtGui import QContextMenuEvent
+
+    return QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, pos)
