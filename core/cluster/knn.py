@@ -34,8 +34,8 @@ class KnnGraph:
     similarities: np.ndarray   # float32[n, k], exact cosine, descending per row (-inf = none)
 
 
-def knn_graph(vectors: np.ndarray, k: int = 20, *, candidates: int = 40, trees: int = 20,
-              search_k: int = 600, seed: int = 1,
+def knn_graph(vectors: np.ndarray, k: int = 20, *, candidates: int = 50, trees: int = 20,
+              search_k: int | None = None, seed: int = 1,
               cancel: CancelToken | None = None) -> KnnGraph:
     """The k nearest neighbours of every row of `vectors` (L2-normalised float32).
 
@@ -47,6 +47,11 @@ def knn_graph(vectors: np.ndarray, k: int = 20, *, candidates: int = 40, trees: 
     n = len(vectors)
     if n < 2:
         return KnnGraph(np.full((n, k), -1, np.int32), np.full((n, k), -np.inf, np.float32))
+    if search_k is None:
+        # A fixed budget of candidates looked at: small libraries get a wider search (measured
+        # on 9,000 real faces: BCubed recall 0.981 at 600, 0.985 at 2,000), 100,000 faces the
+        # 600 that keeps clustering them under a minute.
+        search_k = int(np.clip(2.0e7 / n, 600, 2000))
     projected = _project(vectors, PROJECTION_DIM)
     found = _annoy_candidates(projected, min(candidates, n - 1), trees, search_k, seed, cancel)
     rough = KnnGraph(found[:, :k], np.zeros((n, min(k, found.shape[1])), np.float32))

@@ -107,8 +107,8 @@ def restore(conn: sqlite3.Connection, entry_id: int) -> None:
     conn.executemany("DELETE FROM face_rejections WHERE face_id=? AND person_id=?",
                      payload["rejections_added"])
     conn.executemany(
-        "INSERT OR IGNORE INTO face_rejections(face_id, person_id, at) SELECT ?, ?, ? "
-        "WHERE EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
+        "INSERT OR IGNORE INTO face_rejections(face_id, person_id, at) SELECT ?, ?, ? WHERE "
+        "EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
         [(f, p, at, f, p) for f, p, at in payload["rejections_removed"]])
     for person_id in created:
         conn.execute("DELETE FROM people WHERE id=?", (person_id,))

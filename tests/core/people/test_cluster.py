@@ -3,7 +3,7 @@
 import numpy as np
 
 from core.cluster.assign import AUTO, NONE, SUGGEST, AssignParams, score_faces
-from core.cluster.graph import ClusterParams, cluster
+from core.cluster.graph import cluster
 from core.cluster.knn import knn_graph
 
 from .fake_faces import faces_of, identities
