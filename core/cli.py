@@ -617,6 +617,8 @@ def _add_search_commands(sub) -> None:
     p.set_defaults(func=cmd_search)
 
     r = sub.add_parser("reindex-search", help="rebuild the face search index now")
+    r.add_argument("--kind", choices=("scan", "annoy"),
+                   help="projected exact scan (default: measured best) or annoy trees")
     r.add_argument("--trees", type=int, metavar="N", help="annoy trees (default: measured)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument("--json", action="store_true", help="print the new index stamp as JSON")
@@ -708,7 +710,8 @@ def cmd_reindex_search(args) -> int:
     from dataclasses import asdict
 
     from .jobs import Cancelled
-    from .search.index import DEFAULT_TREES, build_index, current_model_id, read_stamp
+    from .search.index import (DEFAULT_KIND, DEFAULT_TREES, build_index, current_model_id,
+                               read_stamp)
 
     token = interruptible()
     with open_catalog(args, readonly=True) as catalog:
@@ -718,6 +721,7 @@ def cmd_reindex_search(args) -> int:
             return 0
         try:
             run_with_progress(build_index(catalog, model_id, cancel=token,
+                                          kind=args.kind or DEFAULT_KIND,
                                           n_trees=args.trees or DEFAULT_TREES),
                               quiet=args.quiet or args.json)
         except Cancelled:
@@ -727,7 +731,7 @@ def cmd_reindex_search(args) -> int:
     if args.json:
         print_json(asdict(stamp))
     else:
-        print(f"search index: {stamp.count} faces, {stamp.n_trees} trees, "
+        print(f"search index ({stamp.kind}, {stamp.dims} d): {stamp.count} faces, "
               f"{stamp.build_seconds:.1f} s")
     return 0
 

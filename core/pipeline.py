@@ -166,7 +166,11 @@ def requeue_other_models(catalog: Catalog, model_id: str) -> int:
 # -- the job --------------------------------------------------------------------------------
 
 def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
+    """One worker per core this process may run on (a container's CPU set, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def index(catalog: Catalog, roots=None, *, workers: int | None = None,
@@ -175,8 +179,11 @@ def index(catalog: Catalog, roots=None, *, workers: int | None = None,
           scan: bool = True) -> Iterator[Progress]:
     """Scan the roots (all of them when None), then index every pending photo.
 
-    The last Progress has stage "index" and, when the token stopped the run,
-    message "cancelled" (the photos not reached stay pending for the next run).
+    `workers`: processes (default one per core); 0 runs in this process, and so does passing
+    a loaded `analyzer` (tests, a GUI that already has one). `pack`: a pack name or folder
+    (remembered by the catalog), default the catalog's. The last Progress has stage "index"
+    and, when the token stopped the run, message "cancelled" (the photos not reached stay
+    pending for the next run).
     """
     cancel = cancel or CancelToken()
     if scan:

@@ -147,7 +147,11 @@ class FaceAnalyzer:
 
     # -- embedding ------------------------------------------------------------------------
     def embed_crops(self, crops: list[np.ndarray]) -> np.ndarray:
-        """L2-normalised embeddings [n, 512] of aligned 112x112 BGR crops, one batched call."""
+        """L2-normalised embeddings [n, 512] of aligned 112x112 BGR crops, one batched call.
+
+        One call per photo. Batching across photos was measured and does not pay with one
+        intra-op thread: 18.5 ms of CPU per face at batch 1, 18.9 at 4, 20.3 at 16.
+        """
         if not crops:
             return np.empty((0, 512), dtype=np.float32)
         vectors = np.asarray(self.models.recognizer.get_feat(crops), dtype=np.float32)

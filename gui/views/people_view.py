@@ -3,7 +3,7 @@ merge, click "Unnamed" to name a group in place."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel,
                                QLineEdit, QListView, QMenu, QStackedLayout, QVBoxLayout, QWidget)
@@ -118,6 +118,8 @@ class PeoplePage(Page):
         self.grid.merge_requested.connect(self.merge)
         self.grid.viewport().installEventFilter(self)
         self.delegate.rename_requested.connect(self.rename)
+        self._deferred_rows = None
+        self.delegate.closeEditor.connect(self._editor_closed)
 
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter people")
@@ -163,12 +165,24 @@ class PeoplePage(Page):
                               what="loading people")
 
     def _apply(self, rows) -> None:
+        if self.grid.state() == QAbstractItemView.State.EditingState:
+            # A reset would close the name editor under the user's fingers (people change
+            # all the time while indexing): apply when the editor closes.
+            self._deferred_rows = rows
+            self.loaded()
+            return
+        self._deferred_rows = None
         self.model.set_rows(rows)
         self.proxy.sort(0)
         named = sum(1 for r in rows if r.name)
         self.summary.setText(f"{named:,} named · {len(rows) - named:,} unnamed")
         self.stack.setCurrentWidget(self.grid if rows else self.empty)
         self.loaded()
+
+    def _editor_closed(self, *_args) -> None:
+        if self._deferred_rows is not None:
+            QTimer.singleShot(0, lambda: self._apply(self._deferred_rows)
+                              if self._deferred_rows is not None else None)
 
     # -- actions ------------------------------------------------------------------------------
     def person_index(self, person_id: int):

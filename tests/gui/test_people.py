@@ -47,9 +47,8 @@ def test_name_a_person_in_place(qtbot, indexed, people_window):
     grid.setCurrentIndex(index)
     grid.setFocus()
     qtbot.keyClick(grid, Qt.Key.Key_F2)  # rename in place
-    editor = grid.findChild(QLineEdit)
     qtbot.waitUntil(lambda: grid.findChild(QLineEdit) is not None and
-                    grid.findChild(QLineEdit).isVisible(), timeout=3000)
+                    grid.findChild(QLineEdit).isVisible(), timeout=10000)
     editor = grid.findChild(QLineEdit)
     editor.setText("Tom Hanks")
     qtbot.keyClick(editor, Qt.Key.Key_Return)

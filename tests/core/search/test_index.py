@@ -33,8 +33,8 @@ def clustered(catalog):
     return lib, labels, vectors, np.array(face_ids)
 
 
-def build(catalog, **options):
-    for _ in build_index(catalog, MODEL, n_trees=4, **options):
+def build(catalog, kind="scan", **options):
+    for _ in build_index(catalog, MODEL, kind=kind, n_trees=4, **options):
         pass
     return read_stamp(catalog.index_dir, MODEL)
 
@@ -45,9 +45,10 @@ def exact_hits(catalog, vector, threshold):
     return {int(i): float(s) for i, s in zip(ids, sims) if s >= threshold}
 
 
-def test_search_matches_exact_and_is_ranked(clustered):
+@pytest.mark.parametrize("kind", ["scan", "annoy"])
+def test_search_matches_exact_and_is_ranked(clustered, kind):
     lib, labels, vectors, face_ids = clustered
-    build(lib.cat)
+    build(lib.cat, kind)
     for row in (0, 17, 600, 1799):
         hits = search_photos(lib.cat, SearchSpec(face_id=int(face_ids[row]), min_similarity=0.3))
         truth = exact_hits(lib.cat, vectors[row], 0.3)
@@ -59,10 +60,12 @@ def test_search_matches_exact_and_is_ranked(clustered):
         assert all(labels[list(face_ids).index(h.face_id)] == labels[row] for h in hits)
 
 
-def test_faces_added_after_build_are_found_without_rebuild(clustered):
+@pytest.mark.parametrize("kind", ["scan", "annoy"])
+def test_faces_added_after_build_are_found_without_rebuild(clustered, kind):
     lib, labels, vectors, face_ids = clustered
-    stamp = build(lib.cat)
-    assert stamp.count == len(face_ids) and stamp.max_face_id == face_ids[-1]
+    stamp = build(lib.cat, kind)
+    assert stamp.kind == kind and stamp.count == len(face_ids)
+    assert stamp.max_face_id == face_ids[-1]
     rng = np.random.default_rng(5)
     new_photo = lib.photo("new.jpg")
     new_face = lib.face(new_photo, vectors[42] + 0.3 * unit(rng.standard_normal(512)))
@@ -76,9 +79,10 @@ def test_faces_added_after_build_are_found_without_rebuild(clustered):
         "SELECT photo_id FROM faces WHERE id=?", (int(face_ids[42]),)).fetchone()[0]}
 
 
-def test_deleted_and_ignored_faces_are_never_returned(clustered):
+@pytest.mark.parametrize("kind", ["scan", "annoy"])
+def test_deleted_and_ignored_faces_are_never_returned(clustered, kind):
     lib, labels, vectors, face_ids = clustered
-    build(lib.cat)
+    build(lib.cat, kind)
     query = int(face_ids[60])
     before = search_photos(lib.cat, SearchSpec(face_id=query))
     assert len(before) >= 3
