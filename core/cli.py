@@ -825,12 +825,12 @@ def _export_spec(args):
         text = sys.stdin.read() if args.search_json == "-" else Path(
             args.search_json).read_text(encoding="utf-8")
         return SearchSpec.from_json(json.loads(text))
-    people = [int(p) if p.isdigit() else p for p in args.person]
+    people = list(args.person)   # names, or ids typed as digits: the search resolves both
     return SearchSpec(
         face_id=args.face, photo_path=args.photo, photo_face=args.photo_face,
         similar_to_person=args.similar_to,
         people_all=[] if args.any else people, people_any=people if args.any else [],
-        people_not=[int(p) if p.isdigit() else p for p in args.not_people],
+        people_not=list(args.not_people),
         date_from=args.date_from, date_to=args.date_to, folder=args.folder,
         min_similarity=args.min_similarity, top=args.top)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QStackedWidget, QWidget)
@@ -14,6 +14,7 @@ from core.jobs import Progress
 
 from .actions import PeopleActions
 from .context import AppContext, CatalogWatcher
+from .models import queries
 from .settings import Settings
 from .views import icons, names
 from .views.albums_view import AlbumsPage
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif",
                   ".avif"}
+RESCAN_DELAY_MS = 2000
 SECTIONS = [("people", "People"), ("photos", "Photos"), ("review", "Review"),
             ("albums", "Albums"), ("search", "Search")]
 
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
 
         self.ctx.read(lambda conn: len(conn.execute("SELECT id FROM folders").fetchall()),
                       self._first_look, what="opening the catalog")
+        self.ctx.watcher.changed.connect(self._update_review_count)
         self.ctx.watcher.start()
 
     # -- construction -------------------------------------------------------------------------
@@ -162,8 +165,7 @@ class MainWindow(QMainWindow):
         for number, (key, label) in enumerate(SECTIONS, start=1):
             self._action(go, label, lambda checked=False, k=key: self.show_section(k),
                          QKeySequence(f"Ctrl+{number}"), key)
-        self._action(go, "Find", lambda: self.show_section("search"),
-                     QKeySequence.StandardKey.Find)
+        self._action(go, "Find", self.find, QKeySequence.StandardKey.Find)
         self._action(go, "Back", self.back, QKeySequence(Qt.Key.Key_Escape), "back")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "About Faceshelf", self.about_dialog, None, "info")
@@ -185,7 +187,9 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentWidget(self.welcome)
             self.sidebar.hide()  # nothing to browse yet: the welcome page has the stage
         elif self.rescan_on_start:
-            self.rescan()
+            # After the first paint and the people grid: the scan imports the engine, which
+            # costs the UI thread a moment (the GIL) that the user should not see at start-up.
+            QTimer.singleShot(RESCAN_DELAY_MS, self.rescan)
 
     def _section_chosen(self, item: QListWidgetItem | None, _previous=None) -> None:
         if item is None:
@@ -193,6 +197,24 @@ class MainWindow(QMainWindow):
         page = self.section_pages.get(item.data(Qt.ItemDataRole.UserRole))
         if page is not None and self.pages.currentWidget() is not self.welcome:
             self.go_to(page, remember=False)
+
+    def _update_review_count(self, _stamp=None) -> None:
+        """The sidebar says how many faces wait for review."""
+        def count(conn):
+            return sum(n for _, _, n in queries.review_people(conn))
+
+        def show(n: int) -> None:
+            for row in range(self.sidebar.count()):
+                item = self.sidebar.item(row)
+                if item.data(Qt.ItemDataRole.UserRole) == "review":
+                    item.setText(f"Review  ({n:,})" if n else "Review")
+
+        self.ctx.read(count, show, what="counting suggestions")
+
+    def find(self) -> None:
+        """Ctrl+F: the search page, typing a name at once."""
+        self.show_section("search")
+        self.search_page.all_of.edit.setFocus()
 
     def show_section(self, key: str) -> None:
         for row in range(self.sidebar.count()):

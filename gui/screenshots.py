@@ -31,6 +31,18 @@ SIZE = (1280, 820)
 
 # -- the demo library -----------------------------------------------------------------------------
 
+def _date_files(folder: Path, seed: int) -> None:
+    """Spread the copies' file times over years (these photos carry no EXIF date), so the
+    Photos view shows its month headers as a real library would."""
+    import random
+
+    rng = random.Random(seed)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            when = rng.uniform(1.30e9, 1.76e9)  # 2011 .. 2025
+            os.utime(path, (when, when))
+
+
 def build_library(library: Path) -> None:
     faces = SHARED / "faces"
     groups = SHARED / "groups"
@@ -46,6 +58,7 @@ def build_library(library: Path) -> None:
         target.mkdir(parents=True, exist_ok=True)
         for photo in sorted(person.iterdir())[:PHOTOS_PER_PERSON]:
             shutil.copy2(photo, target / photo.name)
+    _date_files(library, 1)
 
 
 def add_more_photos(library: Path, count: int = 3) -> None:
@@ -58,13 +71,20 @@ def add_more_photos(library: Path, count: int = 3) -> None:
     scans.mkdir(exist_ok=True)
     for target in sorted((library / "people").iterdir()):
         later = sorted((faces / target.name).iterdir())[PHOTOS_PER_PERSON + 1:]
-        for photo in later[:count]:
+        for i, photo in enumerate(later[:count]):
             shutil.copy2(photo, target / photo.name)
+            when = 1.765e9 + i * 86400.0  # this month: the newest photos
+            os.utime(target / photo.name, (when, when))
         for photo in later[count:count + 2]:
             with Image.open(photo) as im:
                 small = im.convert("L").resize((im.width * 2 // 5, im.height * 2 // 5))
                 small.filter(ImageFilter.GaussianBlur(1.2)).resize(im.size).save(
                     scans / f"scan_{photo.name}", quality=70)
+    import zlib
+
+    for path in scans.iterdir():  # old scans: late 1990s
+        when = 9.0e8 + zlib.crc32(path.name.encode()) % 10**8
+        os.utime(path, (when, when))
 
 
 def build_catalog(demo: Path) -> Path:
@@ -180,12 +200,20 @@ def take(out: Path, catalog_dir: Path) -> None:
     app = create_app()
     camera = Camera(app, out)
 
-    welcome = MainWindow(out / ".demo" / "empty_catalog")
+    welcome = MainWindow(out / ".demo" / "empty_catalog", index_options={"workers": 0})
     welcome.resize(*SIZE)
     welcome.show()
     camera.settle(welcome, until=lambda: welcome.pages.currentWidget() is welcome.welcome)
-    welcome.welcome.add_folder(str(Path.home() / "Pictures"))
+    welcome.welcome.add_folder(str(out / ".demo" / "library" / "people"))
     camera.shoot(welcome, "01_welcome", "first start: welcome page asking for photo folders")
+    welcome.welcome.start.click()
+    status = welcome.status
+    camera.settle(None, 0.5, until=lambda: "Finding faces" in status.label.text() and
+                  status.bar.value() >= 5, timeout=120)
+    camera.shoot(welcome, "01b_indexing", "first index running: progress, photos/s, time left, "
+                 "pause and cancel in the status bar; people appear meanwhile")
+    status.cancel()
+    camera.settle(None, 0.2, until=lambda: welcome.job is None, timeout=60)
     welcome.close()
 
     window = MainWindow(catalog_dir)
@@ -260,8 +288,35 @@ def take(out: Path, catalog_dir: Path) -> None:
     camera.settle(window, 0.2)
     camera.shoot(about, "11_about", "About: everything stays on this computer; model licence")
     about.close()
+
+    app.setPalette(dark_palette())  # what a system in dark mode hands the app
+    window.show_section("people")
+    camera.settle(window, 0.5)
+    camera.shoot(window, "12_people_dark", "People with a dark system palette (colours and "
+                 "icons follow it)")
+    window.show_section("photos")
+    camera.settle(window, 0.5)
+    camera.shoot(window, "13_photos_dark", "Photos with a dark system palette")
     window.close()
     (out / "INDEX.txt").write_text("".join(f"{n}\t{w}\n" for n, w in camera.taken))
+
+
+def dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#333333",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#353535",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d7bc4",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.Mid: "#555555",
+        QPalette.ColorRole.PlaceholderText: "#9a9a9a", QPalette.ColorRole.Dark: "#151515",
+        QPalette.ColorRole.ToolTipBase: "#3a3a3a", QPalette.ColorRole.ToolTipText: "#e6e6e6",
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    return palette
 
 
 def _photo_with_most_faces(catalog_dir: Path) -> int | None:

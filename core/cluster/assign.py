@@ -23,7 +23,6 @@ class AssignParams:
     auto_threshold: float = 0.45    # score needed to assign without asking
     margin: float = 0.10            # ... and lead over the runner-up person
     suggest_threshold: float = 0.30  # plausible: offered in the review queue
-    shortlist: int = 64             # exemplars looked at per face before exact scoring
 
 
 @dataclass
@@ -56,28 +55,32 @@ def score_faces(vectors: np.ndarray, exemplars: np.ndarray, exemplar_person: np.
     exemplars, exemplar_person = exemplars[order], exemplar_person[order]
     people, starts = np.unique(exemplar_person, return_index=True)
     ends = np.append(starts[1:], len(exemplar_person))
-    slot = {int(p): (int(s), int(e)) for p, s, e in zip(people, starts, ends)}
-    shortlist = min(params.shortlist, len(exemplars))
     for b0 in range(0, m, batch):
         sims = vectors[b0:b0 + batch] @ exemplars.T
-        near = np.argpartition(-sims, shortlist - 1, axis=1)[:, :shortlist]
+        # A person's score (mean of their top similarities) is at most their best one, so
+        # only people whose best reaches the suggestion bar need the exact score.
+        best_of = np.maximum.reduceat(sims, starts, axis=1)
         for r in range(len(sims)):
-            row = sims[r]
             i = b0 + r
+            plausible = np.flatnonzero(best_of[r] >= params.suggest_threshold)
+            if plausible.size == 0:
+                continue
             ranked = []
-            for p in np.unique(exemplar_person[near[r]]):
-                p = int(p)
-                s, e = slot[p]
-                take = min(params.top, e - s)
-                top = np.partition(row[s:e], e - s - take)[e - s - take:]
-                ranked.append((float(top.mean()), p))
+            for c in plausible.tolist():
+                seg = sims[r, starts[c]:ends[c]]
+                take = min(params.top, len(seg))
+                ranked.append((float(np.partition(seg, len(seg) - take)[-take:].mean()),
+                               int(people[c])))
             ranked.sort(reverse=True)
             allowed = [(sc, p) for sc, p in ranked if (i, p) not in forbidden]
             if not allowed:
                 continue
             best, p = allowed[0]
-            second = next((sc for sc, q in ranked if q != p), 0.0)
-            person[i], score[i], runner[i] = p, best, max(second, 0.0)
+            # The runner-up: the best other plausible person, or an upper bound for the rest.
+            others = best_of[r].copy()
+            others[plausible] = -np.inf
+            second = max([sc for sc, q in ranked if q != p] + [float(others.max()), 0.0])
+            person[i], score[i], runner[i] = p, best, second
             if best < params.suggest_threshold:
                 continue
             kind[i] = SUGGEST

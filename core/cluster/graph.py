@@ -33,6 +33,7 @@ class ClusterParams:
     edge_threshold: float = 0.40   # cosine an edge needs to be considered at all
     link_threshold: float = 0.33   # average cosine between two groups to merge them
     min_size: int = 2              # smaller groups stay unknown
+    pair_threshold: float = 0.45   # a group of two needs this similarity (one edge is thin)
     passes: int = 3                # re-try refused edges after other merges
 
 
@@ -49,9 +50,16 @@ def cluster(vectors: np.ndarray, photo_ids: np.ndarray | None = None,
         return labels
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if graph is None:
-        graph = knn_graph(vectors, params.k, cancel=cancel)
+        graph = knn_graph(vectors, params.k, widen_below=params.edge_threshold, cancel=cancel)
     src, dst, sim = candidate_edges(graph, params.edge_threshold)
-    roots = _agglomerate(vectors, photo_ids, src, dst, sim, params, cancel)
+    roots, sums = _agglomerate(vectors, photo_ids, src, dst, sim, params, cancel)
+    roots = np.asarray(roots, dtype=np.int64)
+    counts = np.bincount(roots, minlength=n)
+    pairs = np.flatnonzero(counts == 2)
+    # For two unit vectors a, b: |a + b|^2 = 2 + 2 a.b
+    weak = pairs[(np.einsum("ij,ij->i", sums[pairs], sums[pairs]) - 2) / 2 <
+                 params.pair_threshold]
+    roots[np.isin(roots, weak)] = -1 - np.flatnonzero(np.isin(roots, weak))
     return _labels_from_roots(roots, params.min_size)
 
 
@@ -119,7 +127,7 @@ def _agglomerate(vectors, photo_ids, src, dst, sim, params: ClusterParams,
         if not merged or not refused:
             break
         pending = refused
-    return [find(i) for i in range(n)]
+    return [find(i) for i in range(n)], sums
 
 
 def _labels_from_roots(roots: list[int], min_size: int) -> np.ndarray:

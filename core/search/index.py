@@ -1,343 +1,38 @@
-"""The face search index: annoy trees over the usable faces of one model, plus an exact delta.
-
-On disk, per model id, in `catalog.index_dir`:
-
-    search-<key>.json          the pointer: which generation is current, and its stamp
-    search-<key>-<gen>/        one generation, never modified after it is published
-        tree.ann               annoy (angular) over the vectors, or their projection
-        vectors.npy            float32 [n, 512], row i = annoy item i (memory-mapped; re-ranking)
-        ids.npy                int64 [n], faces.id of each row
-        projection.npy         float32 [512, d] when the trees search a reduced space (optional)
-
-A build writes a new generation under a temporary name, renames it, then replaces the pointer
-with os.replace: readers see the old generation or the new one, never a half. Open readers keep
-their memory maps of an old generation after it is deleted (POSIX keeps the inode alive).
+"""The live search index of a catalog: the current generation plus an exact delta, rebuilt in
+the background; and building a generation from the catalog.
 
 Results are always complete: faces added since the build (faces.id is AUTOINCREMENT, so
 "id > stamp.max_face_id" is exactly "added since") are searched exactly with numpy and merged;
 deleted and ignored faces are filtered by the caller's join with the faces table. Ignored faces
-stay in the trees on purpose, so un-ignoring (undo) takes effect at once, without a rebuild.
+stay in the index on purpose, so un-ignoring (undo) takes effect at once, without a rebuild.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
-import os
 import shutil
 import threading
-import time
-import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from ..catalog import EMBEDDING_DIM
 from ..jobs import CancelToken, Progress
+from .generation import (DEFAULT_DIMS, DEFAULT_KIND, DEFAULT_TREES, EXPANSIONS,  # noqa: F401
+                         SCAN_CUT, SEARCH_K_PER_ITEM, Generation, IndexStamp, merge_best,
+                         build_generation, index_key, pointer_path, read_stamp,
+                         stale_temp_dirs)
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
-# Chosen by measurement (bench/search_scale.py, README search section).
-DEFAULT_KIND = "scan"
-DEFAULT_DIMS = {"annoy": 64, "scan": 128}
-SCAN_CUT = 0.55          # scan: candidates are the projected scores >= this x the threshold
-SCAN_ROWS = 262_144      # scan in blocks: bounded temporary memory for many queries
-DEFAULT_TREES = 32
-FIRST_K = 64             # candidates asked of annoy first; grows while most are matches
-SEARCH_K_PER_ITEM = 64   # annoy search_k = this x k (annoy's default is n_trees x k)
-EXPANSIONS = 2           # probes around the centre of the matches found so far
-MIN_INDEXED = 5_000      # below this many faces exact search is as fast: no trees are built
+MIN_INDEXED = 5_000      # below this many faces exact search is as fast: no index is built
 DELTA_LIMIT = 10_000     # rebuild when more faces than this were added since the build,
 DELTA_SHARE = 0.05       # and more than this share of the indexed ones (exact delta stays cheap)
 DEAD_FRACTION = 0.10     # ... or when this share of the indexed faces was deleted
 
 INDEXABLE = "model_id = ? AND usable = 1"
-
-
-@dataclass(frozen=True)
-class IndexStamp:
-    model_id: str
-    generation: str          # folder name of the generation
-    revision: int            # catalog revision the build read
-    max_face_id: int         # faces with a larger id were added since
-    count: int
-    n_trees: int             # annoy trees (0 for a projected scan)
-    dims: int                # dimension of the candidate search (512: no projection)
-    built_at: float
-    build_seconds: float
-    kind: str = "annoy"      # "annoy" trees, or "scan": exact scan of the projected vectors
-    format: int = FORMAT
-
-
-def index_key(model_id: str) -> str:
-    return hashlib.sha1(model_id.encode()).hexdigest()[:12]
-
-
-def pointer_path(index_dir: Path, model_id: str) -> Path:
-    return Path(index_dir) / f"search-{index_key(model_id)}.json"
-
-
-def read_stamp(index_dir: Path, model_id: str) -> IndexStamp | None:
-    try:
-        data = json.loads(pointer_path(index_dir, model_id).read_text())
-        stamp = IndexStamp(**data)
-    except (OSError, ValueError, TypeError):
-        return None
-    return stamp if stamp.format == FORMAT and stamp.model_id == model_id else None
-
-
-# -- building -----------------------------------------------------------------------------
-
-def _write_npy_stream(path: Path, rows: int, chunks: Iterable[np.ndarray]) -> None:
-    """Write a float32 [rows, 512] .npy from chunks with plain writes: no array of the whole
-    library in memory, and no dirty memory map counted against the process."""
-    header = {"descr": "<f4", "fortran_order": False, "shape": (rows, EMBEDDING_DIM)}
-    written = 0
-    with open(path, "wb") as stream:
-        np.lib.format.write_array_header_1_0(stream, header)
-        for chunk in chunks:
-            chunk = np.ascontiguousarray(chunk, dtype=np.float32)
-            stream.write(chunk.tobytes())
-            written += len(chunk)
-    if written != rows:
-        raise RuntimeError(f"index build: expected {rows} vectors, got {written}")
-
-
-def fit_projection(vectors: np.ndarray, dims: int) -> np.ndarray:
-    """PCA basis [512, dims] (no centring: cosine geometry is kept around the origin)."""
-    sample = np.asarray(vectors, dtype=np.float32)
-    # eigh of the 512x512 second-moment matrix: an SVD of the sample is ~100x slower
-    values, vecs = np.linalg.eigh((sample.T @ sample).astype(np.float64))
-    order = np.argsort(values)[::-1][:dims]
-    return np.ascontiguousarray(vecs[:, order], dtype=np.float32)
-
-
-def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
-                     chunks: Iterable[np.ndarray], *, revision: int, max_face_id: int,
-                     kind: str = DEFAULT_KIND, n_trees: int = DEFAULT_TREES,
-                     dims: int | None = None, n_jobs: int = 1,
-                     cancel: CancelToken | None = None) -> Iterator[Progress]:
-    """Build and publish a generation from `ids` and their vectors (in `chunks`, same order).
-    Yields Progress; `read_stamp` then tells what was published."""
-    if kind not in ("annoy", "scan"):
-        raise ValueError(f"unknown search index kind {kind!r}")
-    cancel = cancel or CancelToken()
-    dims = dims or DEFAULT_DIMS[kind]
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    generation = (f"search-{index_key(model_id)}-{time.strftime('%Y%m%d%H%M%S')}-"
-                  f"{uuid.uuid4().hex[:6]}")
-    tmp = index_dir / (generation + ".tmp")
-    tmp.mkdir()
-    n = len(ids)
-    try:
-        yield Progress("search index", 0, n, message="writing vectors")
-        np.save(tmp / "ids.npy", np.asarray(ids, dtype=np.int64))
-        _write_npy_stream(tmp / "vectors.npy", n, chunks)
-        vectors = np.load(tmp / "vectors.npy", mmap_mode="r")
-        projection = None
-        if dims < EMBEDDING_DIM and n:
-            projection = fit_projection(vectors[::max(1, n // 50_000)], dims)
-            np.save(tmp / "projection.npy", projection)
-        else:
-            dims = EMBEDDING_DIM
-        if kind == "annoy":
-            yield from _build_trees(tmp, vectors, projection, dims, n_trees, n_jobs, cancel)
-        else:
-            yield from _write_projected(tmp, vectors, projection, cancel)
-            n_trees = 0
-        del vectors
-        cancel.raise_if_cancelled()
-        stamp = IndexStamp(model_id=model_id, generation=generation, revision=revision,
-                           max_face_id=int(max_face_id), count=n, n_trees=n_trees, dims=dims,
-                           built_at=time.time(), build_seconds=time.monotonic() - started,
-                           kind=kind)
-        os.rename(tmp, index_dir / generation)
-        _publish(index_dir, stamp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _remove_old_generations(index_dir, model_id, keep=generation)
-    log.info("search index %s: %s, %d faces, %.1f s", generation, kind, n, stamp.build_seconds)
-    yield Progress("search index", n, n, message="done")
-
-
-def _blocks(vectors: np.ndarray, projection: np.ndarray | None, cancel: CancelToken,
-            size: int = 20_000) -> Iterator[tuple[int, np.ndarray]]:
-    for start in range(0, len(vectors), size):
-        cancel.raise_if_cancelled()
-        block = np.asarray(vectors[start:start + size])
-        yield start, (block @ projection if projection is not None else block)
-
-
-def _build_trees(folder: Path, vectors, projection, dims: int, n_trees: int, n_jobs: int,
-                 cancel: CancelToken) -> Iterator[Progress]:
-    from annoy import AnnoyIndex
-
-    n = len(vectors)
-    tree = AnnoyIndex(dims, "angular")
-    tree.set_seed(1)
-    tree.on_disk_build(str(folder / "tree.ann"))  # items go to the file, not to our heap
-    for start, block in _blocks(vectors, projection, cancel):
-        for offset, row in enumerate(block):
-            tree.add_item(start + offset, row)
-        yield Progress("search index", start + len(block), n, message="adding faces")
-    cancel.raise_if_cancelled()
-    yield Progress("search index", n, n, message=f"building {n_trees} trees")
-    tree.build(n_trees, n_jobs)
-    tree.unload()
-
-
-def _write_projected(folder: Path, vectors, projection, cancel: CancelToken,
-                     ) -> Iterator[Progress]:
-    n = len(vectors)
-    if projection is None:
-        return
-    header = {"descr": "<f4", "fortran_order": False, "shape": (n, projection.shape[1])}
-    with open(folder / "projected.npy", "wb") as stream:
-        np.lib.format.write_array_header_1_0(stream, header)
-        for start, block in _blocks(vectors, projection, cancel):
-            stream.write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
-            yield Progress("search index", start + len(block), n, message="projecting")
-
-
-def _publish(index_dir: Path, stamp: IndexStamp) -> None:
-    target = pointer_path(index_dir, stamp.model_id)
-    tmp = target.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
-    with open(tmp, "w") as stream:
-        json.dump(asdict(stamp), stream, indent=1)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(tmp, target)
-
-
-def _remove_old_generations(index_dir: Path, model_id: str, keep: str) -> None:
-    prefix = f"search-{index_key(model_id)}-"
-    for path in Path(index_dir).glob(prefix + "*"):
-        if path.is_dir() and path.name != keep and not path.name.endswith(".tmp"):
-            shutil.rmtree(path, ignore_errors=True)  # open readers keep their maps
-
-
-def stale_temp_dirs(index_dir: Path) -> list[Path]:
-    return sorted(Path(index_dir).glob("search-*.tmp"))
-
-
-# -- reading one generation ---------------------------------------------------------------
-
-class Generation:
-    """A published generation opened for queries: memory maps only, loads at no cost."""
-
-    def __init__(self, index_dir: Path, stamp: IndexStamp) -> None:
-        folder = Path(index_dir) / stamp.generation
-        self.stamp = stamp
-        self.ids = np.load(folder / "ids.npy")
-        self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-        self.projection = (np.load(folder / "projection.npy")
-                           if (folder / "projection.npy").exists() else None)
-        self.first_k = FIRST_K
-        self.search_k_per_item = SEARCH_K_PER_ITEM
-        self.expansions = EXPANSIONS
-        self.scan_cut = SCAN_CUT
-        self.tree = None
-        self.projected = None
-        if stamp.kind == "annoy":
-            from annoy import AnnoyIndex
-
-            self.tree = AnnoyIndex(stamp.dims, "angular")
-            self.tree.load(str(folder / "tree.ann"))
-            items = self.tree.get_n_items()
-        else:
-            self.projected = (np.load(folder / "projected.npy", mmap_mode="r")
-                              if self.projection is not None else self.vectors)
-            items = len(self.projected)
-        if items != len(self.ids) or len(self.vectors) != len(self.ids):
-            raise OSError(f"search index {folder} is inconsistent")
-
-    def close(self) -> None:
-        if self.tree is not None:
-            self.tree.unload()
-
-    def matches(self, query: np.ndarray, min_sim: float) -> tuple[np.ndarray, np.ndarray]:
-        """(face ids, exact cosines) of the indexed faces with cosine >= min_sim to `query`."""
-        return self.matches_many(query[None, :], min_sim)
-
-    def matches_many(self, queries: np.ndarray, min_sim: float,
-                     ) -> tuple[np.ndarray, np.ndarray]:
-        """(face ids, best exact cosine over `queries` [q, 512]) at or above min_sim."""
-        if self.tree is not None:
-            found: dict[int, float] = {}
-            for query in queries:
-                _merge(found, *self._annoy(query, min_sim))
-            return (np.fromiter(found, np.int64, len(found)),
-                    np.fromiter(found.values(), np.float32, len(found)))
-        return self._scan(queries, min_sim)
-
-    def _scan(self, queries: np.ndarray, min_sim: float) -> tuple[np.ndarray, np.ndarray]:
-        """Every projected vector is scored (a pass over dims/512 of the data: memory-bound,
-        so ~4x faster than exact at 128 d, and the same pass serves all of a person's
-        queries); those above a lowered bar are re-ranked with the exact cosine. The
-        projection keeps only part of each cosine (71% of the variance at 128 d on real
-        faces), hence the bar at scan_cut x the threshold (measured: bench/search_scale.py)."""
-        if self.projection is None:
-            probes, bar = queries.T, min_sim
-        else:
-            probes, bar = (queries @ self.projection).T, self.scan_cut * min_sim
-        candidates = []
-        for start in range(0, len(self.projected), SCAN_ROWS):
-            scores = self.projected[start:start + SCAN_ROWS] @ probes
-            candidates.append(start + np.nonzero((scores >= bar).any(axis=1))[0])
-        items = np.concatenate(candidates) if candidates else np.empty(0, np.int64)
-        sims = (np.asarray(self.vectors[items]) @ queries.T).max(axis=1) if len(items) \
-            else np.empty(0, np.float32)
-        keep = sims >= min_sim
-        return self.ids[items[keep]], sims[keep]
-
-    def _probe(self, vector: np.ndarray, k: int) -> np.ndarray:
-        probe = vector @ self.projection if self.projection is not None else vector
-        search_k = max(k * self.search_k_per_item, k * self.stamp.n_trees)
-        return np.asarray(self.tree.get_nns_by_vector(probe, k, search_k=search_k), np.int64)
-
-    def _annoy(self, query: np.ndarray, min_sim: float) -> tuple[np.ndarray, np.ndarray]:
-        """annoy proposes candidates, the stored vectors re-rank them exactly (cosine to the
-        query). Trees find strong neighbours easily but miss weak ones (a same-person face at
-        cosine 0.4 is 66 degrees away: most tree splits separate them), so the search widens
-        in two ways: while most candidates are matches, ask for 4x as many; then probe again
-        around the centre of the matches found, which is much closer to the person's other
-        faces than the query is (measured in bench/search_scale.py)."""
-        n = len(self.ids)
-        items = np.empty(0, np.int64)
-        sims = np.empty(0, np.float32)
-
-        def add(candidates: np.ndarray) -> None:
-            nonlocal items, sims
-            new = np.setdiff1d(candidates, items)  # sorted: memory-map locality
-            if len(new):
-                items = np.concatenate([items, new])
-                sims = np.concatenate([sims, np.asarray(self.vectors[new]) @ query])
-
-        k = min(self.first_k, n)
-        add(self._probe(query, k))
-        while (sims >= min_sim).sum() * 2 >= k and k < n:
-            k = min(n, k * 4)
-            add(self._probe(query, k))
-        for _ in range(self.expansions):
-            above = items[sims >= min_sim]
-            if len(above) < 2:
-                break
-            centre = np.asarray(self.vectors[np.sort(above)]).sum(axis=0)
-            centre /= np.linalg.norm(centre)
-            before = len(above)
-            add(self._probe(centre, min(n, max(self.first_k, 2 * before))))
-            if (sims >= min_sim).sum() == before:
-                break
-        keep = sims >= min_sim
-        return self.ids[items[keep]], sims[keep]
 
 
 # -- the live index of a catalog ----------------------------------------------------------
@@ -436,12 +131,12 @@ class SearchIndex:
             self.refresh(conn)
             found: dict[int, float] = {}
             if self.generation is not None:
-                _merge(found, *self.generation.matches_many(queries, min_sim))
+                merge_best(found, *self.generation.matches_many(queries, min_sim))
             if len(self._delta_ids):
                 sims = self._delta_vectors @ queries.T
                 best = sims.max(axis=1)
                 keep = best >= min_sim
-                _merge(found, self._delta_ids[keep], best[keep])
+                merge_best(found, self._delta_ids[keep], best[keep])
         return found
 
     # -- rebuilding ------------------------------------------------------------------------
@@ -489,12 +184,6 @@ class SearchIndex:
         thread = self._rebuild_thread
         if thread is not None:
             thread.join(timeout)
-
-
-def _merge(found: dict[int, float], ids: np.ndarray, sims: np.ndarray) -> None:
-    for face_id, sim in zip(ids.tolist(), sims.tolist()):
-        if sim > found.get(face_id, -2.0):
-            found[face_id] = sim
 
 
 # -- from a catalog -----------------------------------------------------------------------

@@ -63,6 +63,9 @@ class AlbumsPage(Page):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
@@ -107,7 +110,8 @@ class AlbumsPage(Page):
         self.albums = albums
         self.table.setRowCount(len(albums))
         for row, album in enumerate(albums):
-            values = (album.name, describe_spec(album.spec), album.destination,
+            shown = getattr(album, "display_spec", None) or album.spec  # ids as current names
+            values = (album.name, describe_spec(shown), album.destination,
                       f"{album.file_count:,}", _when(album.exported_at))
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)

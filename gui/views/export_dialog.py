@@ -47,6 +47,7 @@ class ExportDialog(QDialog):
 
         self.use_people = QRadioButton("Photos of")
         self.people = PeopleChips("", completer)
+        self.people.layout_.addStretch(1)
         for name in people or []:
             self.people.add(name)
         self.match = QComboBox()
@@ -101,9 +102,10 @@ class ExportDialog(QDialog):
                                       "touched until you press Export.")
         self.preview_summary.setWordWrap(True)
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Action", "File", "Why"])
+        self.table.setHorizontalHeaderLabels(["Action", "File (in the folder above)", "Why"])
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.progress = QProgressBar()
         self.progress.hide()
@@ -188,7 +190,10 @@ class ExportDialog(QDialog):
         files = plan.files[:PREVIEW_ROWS]
         self.table.setRowCount(len(files))
         for row, planned in enumerate(files):
-            for column, text in enumerate((planned.action, planned.dest, planned.reason)):
+            shown = planned.dest
+            if shown.startswith(plan.destination.rstrip("/") + "/"):
+                shown = shown[len(plan.destination.rstrip("/")) + 1:]  # inside the folder above
+            for column, text in enumerate((planned.action, shown, planned.reason)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(planned.source or "")
                 self.table.setItem(row, column, item)

@@ -207,7 +207,10 @@ class ViewerPage(Page):
                 self.show_photo(self.sequence[i])
 
     def keyPressEvent(self, event) -> None:
-        if event.key() in (Qt.Key.Key_Right, Qt.Key.Key_Space):
+        hovered = next((f for f in self.canvas.faces if f.id == self.canvas.hover), None)
+        if event.key() == Qt.Key.Key_Delete and hovered is not None:
+            self.actions.ignore([hovered.id])  # Del: ignore the face under the mouse
+        elif event.key() in (Qt.Key.Key_Right, Qt.Key.Key_Space):
             self.step(1)
         elif event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Backspace):
             self.step(-1)

@@ -209,3 +209,23 @@ def test_manifest(family, catalog, tmp_path):
     s = export(catalog, request(other, "Anna", manifest="json"))
     assert (other / "faceshelf-manifest.json").read_text() == "{}"
     assert [f.reason for f in s.failures] == ["exists"]
+
+
+def test_people_selection_agrees_with_search(family, catalog):
+    """The export's own people-only SQL means exactly what search_photos means."""
+    from core.export.selection import people_photo_ids
+    from core.search.spec import search_photos
+
+    family.photo_of("2021/IMG_5.jpg", "Anna", taken_at="2021-05-05T10:00:00")
+    ignored = family.photo_of("2021/IMG_6.jpg", "Ben", taken_at="2021-06-06T10:00:00")
+    catalog.execute("UPDATE faces SET ignored = 1 WHERE photo_id = ?", (ignored,))
+    specs = [SearchSpec(people_all=["Anna"]), SearchSpec(people_all=["anna", "Ben"]),
+             SearchSpec(people_any=["Ben", "Carl"]), SearchSpec(people_any=["Anna"],
+                                                               people_not=["Ben", "Carl"]),
+             SearchSpec(people_all=["Anna"], people_any=["Ben", "Carl"]),
+             SearchSpec(people_all=["Anna"], date_from="2019-08-01", date_to="2020-02-03"),
+             SearchSpec(people_any=["Anna", "Ben"], folder=str(family.root / "2020")),
+             SearchSpec(people_any=["Anna", "Ben"], top=2)]
+    for spec in specs:
+        assert people_photo_ids(catalog, spec) == [h.photo_id for h in
+                                                   search_photos(catalog, spec)], spec

@@ -122,3 +122,24 @@ def test_cli_search_json_and_reindex(indexed, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 4 and all(r["query_face"] == 0 for r in rows)
     assert main(["--catalog", str(catalog.dir), "search", "--face", "999999"]) == 2
+
+
+def test_photos_indexed_after_the_build_are_found_at_once(indexed, face_analyzer):
+    """`faceshelf index` adds a photo after the search index was built: found via the delta."""
+    import shutil
+
+    from core.pipeline import index
+    from core.search.index import build_index, read_stamp
+
+    catalog, library, _, _ = indexed
+    for _ in build_index(catalog):
+        pass
+    stamp = read_stamp(catalog.index_dir, current_model_id(catalog))
+    query = _faces(catalog, "t1.jpg")[2][0]
+    shutil.copy(library / "shifted.jpg", library / "later.jpg")
+    for _ in index(catalog, [library], workers=0, analyzer=face_analyzer):
+        pass
+    hits = {h.path.rsplit("/", 1)[1] for h in search_photos(catalog, SearchSpec(face_id=query))}
+    assert "later.jpg" in hits
+    assert read_stamp(catalog.index_dir, current_model_id(catalog)) == stamp  # no rebuild
+    assert SearchIndex.for_catalog(catalog, current_model_id(catalog)).delta_size == 6
