@@ -14,6 +14,7 @@ from core.jobs import Progress
 
 from .actions import PeopleActions
 from .context import AppContext, CatalogWatcher
+from .models import queries
 from .settings import Settings
 from .views import icons, names
 from .views.albums_view import AlbumsPage
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
 
         self.ctx.read(lambda conn: len(conn.execute("SELECT id FROM folders").fetchall()),
                       self._first_look, what="opening the catalog")
+        self.ctx.watcher.changed.connect(self._update_review_count)
         self.ctx.watcher.start()
 
     # -- construction -------------------------------------------------------------------------
@@ -195,6 +197,19 @@ class MainWindow(QMainWindow):
         page = self.section_pages.get(item.data(Qt.ItemDataRole.UserRole))
         if page is not None and self.pages.currentWidget() is not self.welcome:
             self.go_to(page, remember=False)
+
+    def _update_review_count(self, _stamp=None) -> None:
+        """The sidebar says how many faces wait for review."""
+        def count(conn):
+            return sum(n for _, _, n in queries.review_people(conn))
+
+        def show(n: int) -> None:
+            for row in range(self.sidebar.count()):
+                item = self.sidebar.item(row)
+                if item.data(Qt.ItemDataRole.UserRole) == "review":
+                    item.setText(f"Review  ({n:,})" if n else "Review")
+
+        self.ctx.read(count, show, what="counting suggestions")
 
     def find(self) -> None:
         """Ctrl+F: the search page, typing a name at once."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from core.catalog import Catalog
 
+WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true
+
 
 def _status(catalog_dir):
     with Catalog(catalog_dir) as cat:
@@ -12,7 +14,7 @@ def _status(catalog_dir):
 
 def test_add_folder_and_watch_progress_to_the_end(qtbot, tmp_path, library, window_for):
     window = window_for(tmp_path / "catalog")
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=5000)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=WAIT_MS)
     window.welcome.add_folder(str(library))
     seen = []
     with qtbot.waitSignal(window.job_ended, timeout=60000) as ended:
@@ -26,14 +28,14 @@ def test_add_folder_and_watch_progress_to_the_end(qtbot, tmp_path, library, wind
     assert not window.status.isVisible()
     assert window.pages.currentWidget() is not window.welcome
     window.show_section("photos")
-    qtbot.waitUntil(lambda: window.photos_page.model.rowCount() == 6, timeout=10000)
+    qtbot.waitUntil(lambda: window.photos_page.model.rowCount() == 6, timeout=WAIT_MS)
     assert _status(tmp_path / "catalog") == {"indexed": 6}
     assert window.errors == []
 
 
 def test_cancel_an_index(qtbot, tmp_path, library, window_for):
     window = window_for(tmp_path / "catalog")
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=5000)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=WAIT_MS)
     cancelled_at = []
 
     def cancel_early(job):

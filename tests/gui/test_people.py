@@ -13,6 +13,8 @@ from core.catalog import Catalog
 from gui.models import people as roles
 from gui.views import names
 
+WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true
+
 
 def _db(catalog_dir: Path, sql: str, params=()):
     with Catalog(catalog_dir) as cat:
@@ -29,7 +31,7 @@ def _person_of(catalog_dir: Path, file_name: str) -> int:
 def people_window(qtbot, indexed, window_for):
     window = window_for(indexed)
     page = window.people_page
-    qtbot.waitUntil(lambda: page.model.rowCount() == 7, timeout=10000)  # Tom + t1's six
+    qtbot.waitUntil(lambda: page.model.rowCount() == 7, timeout=WAIT_MS)  # Tom + t1's six
     return window
 
 
@@ -48,15 +50,15 @@ def test_name_a_person_in_place(qtbot, indexed, people_window):
     grid.setFocus()
     qtbot.keyClick(grid, Qt.Key.Key_F2)  # rename in place
     qtbot.waitUntil(lambda: grid.findChild(QLineEdit) is not None and
-                    grid.findChild(QLineEdit).isVisible(), timeout=10000)
+                    grid.findChild(QLineEdit).isVisible(), timeout=WAIT_MS)
     editor = grid.findChild(QLineEdit)
     editor.setText("Tom Hanks")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: _db(indexed, "SELECT name FROM people WHERE id=?", (tom,))[0][0]
-                    == "Tom Hanks", timeout=5000)
+                    == "Tom Hanks", timeout=WAIT_MS)
     # the card shows the name once the watcher reloads the grid
     qtbot.waitUntil(lambda: _card(window, tom).data(roles.NameRole) == "Tom Hanks",
-                    timeout=5000)
+                    timeout=WAIT_MS)
     assert window.errors == []
 
 
@@ -67,20 +69,20 @@ def test_open_person_and_rename_with_an_existing_name_offers_merge(qtbot, indexe
     b = [pid for (pid,) in _db(indexed, "SELECT DISTINCT person_id FROM faces WHERE person_id "
                                "IS NOT NULL ORDER BY person_id") if pid not in (a,)][0]
     window.actions.rename(b, "Anna")
-    qtbot.waitUntil(lambda: window.completer.person_named("Anna") == b, timeout=5000)
+    qtbot.waitUntil(lambda: window.completer.person_named("Anna") == b, timeout=WAIT_MS)
     asked = []
     monkeypatch.setattr(names, "confirm", lambda *args: asked.append(args) or True)
     window.people_page.grid.activated.emit(_card(window, a))  # double-click / Enter
     page = window.person_page
-    qtbot.waitUntil(lambda: page.isVisible() and page.photos.rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: page.isVisible() and page.photos.rowCount() == 2, timeout=WAIT_MS)
     page.name.setText("Anna")
     qtbot.keyClick(page.name, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not _db(indexed, "SELECT 1 FROM people WHERE id=?", (a,)) or
                     _db(indexed, "SELECT COUNT(*) FROM faces WHERE person_id=?", (a,))[0][0]
-                    == 0, timeout=5000)
+                    == 0, timeout=WAIT_MS)
     assert _db(indexed, "SELECT COUNT(*) FROM faces WHERE person_id=?", (b,))[0][0] == 4
-    qtbot.waitUntil(lambda: page.person_id == b, timeout=5000)  # follows the merged person
+    qtbot.waitUntil(lambda: page.person_id == b, timeout=WAIT_MS)  # follows the merged person
     assert window.errors == []
 
 
@@ -97,8 +99,8 @@ def test_merge_by_dragging_a_card_onto_another(qtbot, indexed, people_window, mo
                        Qt.KeyboardModifier.NoModifier)
     grid.dropEvent(event)
     qtbot.waitUntil(lambda: _db(indexed, "SELECT COUNT(*) FROM faces WHERE person_id=?",
-                                (target,))[0][0] == 4, timeout=5000)
-    qtbot.waitUntil(lambda: window.people_page.model.rowCount() == 6, timeout=5000)
+                                (target,))[0][0] == 4, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.people_page.model.rowCount() == 6, timeout=WAIT_MS)
     assert window.errors == []
 
 
@@ -107,14 +109,14 @@ def test_reject_a_face_from_the_person_strip(qtbot, indexed, people_window):
     person = _person_of(indexed, "t1.jpg")
     window.open_person(person)
     page = window.person_page
-    qtbot.waitUntil(lambda: page.faces.rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: page.faces.rowCount() == 2, timeout=WAIT_MS)
     face_id = page.faces.rows[0].id
     page.strip.setCurrentIndex(page.faces.index(0))
     page.reject_selected()
     qtbot.waitUntil(lambda: _db(indexed, "SELECT person_id FROM face_rejections WHERE "
-                                "face_id=?", (face_id,)) == [(person,)], timeout=5000)
+                                "face_id=?", (face_id,)) == [(person,)], timeout=WAIT_MS)
     assert _db(indexed, "SELECT person_id FROM faces WHERE id=?", (face_id,))[0][0] != person
-    qtbot.waitUntil(lambda: page.faces.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: page.faces.rowCount() == 1, timeout=WAIT_MS)
     assert window.errors == []
 
 
@@ -123,16 +125,16 @@ def test_viewer_shows_face_boxes_and_names(qtbot, indexed, people_window):
     tom = _person_of(indexed, "Tom_Hanks_54745.png")
     window.actions.rename(tom, "Tom Hanks")
     photo = _db(indexed, "SELECT id FROM photos WHERE path LIKE '%/Tom_Hanks_54745.png'")[0][0]
-    qtbot.waitUntil(lambda: window.completer.person_named("Tom Hanks") == tom, timeout=5000)
+    qtbot.waitUntil(lambda: window.completer.person_named("Tom Hanks") == tom, timeout=WAIT_MS)
     window.open_photo(photo)
     canvas = window.viewer.canvas
-    qtbot.waitUntil(lambda: canvas.image is not None and bool(canvas.faces), timeout=10000)
+    qtbot.waitUntil(lambda: canvas.image is not None and bool(canvas.faces), timeout=WAIT_MS)
     assert [f.person_name for f in canvas.faces] == ["Tom Hanks"]
     rect = canvas.face_rect(canvas.faces[0])
     assert canvas.face_at(rect.center()) == canvas.faces[0]
     assert canvas.face_at(QPointF(1, 1)) is None
     qtbot.mouseMove(canvas, rect.center().toPoint())
-    qtbot.waitUntil(lambda: canvas.hover == canvas.faces[0].id, timeout=2000)
+    qtbot.waitUntil(lambda: canvas.hover == canvas.faces[0].id, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # back
     assert window.pages.currentWidget() is not window.viewer
     assert window.errors == []
@@ -142,7 +144,7 @@ def test_export_an_album_and_update_it(qtbot, indexed, people_window, tmp_path):
     window = people_window
     tom = _person_of(indexed, "Tom_Hanks_54745.png")
     window.actions.rename(tom, "Tom Hanks")
-    qtbot.waitUntil(lambda: window.completer.person_named("Tom Hanks") == tom, timeout=5000)
+    qtbot.waitUntil(lambda: window.completer.person_named("Tom Hanks") == tom, timeout=WAIT_MS)
     window.export_person(tom)
     dialog = window.last_dialog
     destination = tmp_path / "out"
@@ -150,7 +152,7 @@ def test_export_an_album_and_update_it(qtbot, indexed, people_window, tmp_path):
     dialog.save_album.setChecked(True)
     dialog.album_name.setText("Tom")
     dialog.preview()
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=10000)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT_MS)
     assert not destination.exists()  # a dry run writes nothing
     with qtbot.waitSignal(dialog.exported, timeout=20000) as exported:
         dialog.export_button.click()
@@ -160,9 +162,9 @@ def test_export_an_album_and_update_it(qtbot, indexed, people_window, tmp_path):
     dialog.close()
     window.show_section("albums")
     albums = window.albums_page
-    qtbot.waitUntil(lambda: albums.table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: albums.table.rowCount() == 1, timeout=WAIT_MS)
     assert albums.table.item(0, 0).text() == "Tom"
     with qtbot.waitSignal(window.job_ended, timeout=20000):
         albums.update_button.click()
-    qtbot.waitUntil(lambda: "already there" in albums.status.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "already there" in albums.status.text(), timeout=WAIT_MS)
     assert window.errors == []

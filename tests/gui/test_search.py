@@ -10,6 +10,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from core.catalog import Catalog
 
+WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true
+
 
 def _photo_names(model) -> set[str]:
     return {Path(row.path).name for row in model.rows}
@@ -39,7 +41,7 @@ def test_drop_an_outside_photo_to_search(qtbot, tmp_path, indexed, window_for,
     # a stricter threshold never adds photos
     before = page.model.rowCount()
     page.slider.setValue(90)
-    qtbot.waitUntil(lambda: page.count.text() != "Searching…", timeout=10000)
+    qtbot.waitUntil(lambda: page.count.text() != "Searching…", timeout=WAIT_MS)
     qtbot.wait(600)
     assert page.model.rowCount() <= before
     assert window.errors == []
@@ -53,7 +55,7 @@ def test_find_this_person_from_a_face_in_the_viewer(qtbot, indexed, window_for):
             "WHERE p.path LIKE '%/t1.jpg' ORDER BY f.x1 LIMIT 1").fetchone()
     window.open_photo(photo)
     canvas = window.viewer.canvas
-    qtbot.waitUntil(lambda: len(canvas.faces) == 6, timeout=10000)
+    qtbot.waitUntil(lambda: len(canvas.faces) == 6, timeout=WAIT_MS)
     target = next(f for f in canvas.faces if f.id == face)
     menus = []
     window.viewer.face_menu = lambda f, pos: menus.append(f)  # the menu itself is modal-free

@@ -8,6 +8,8 @@ import pytest
 
 from gui.main_window import MainWindow
 
+WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true
+
 
 @pytest.fixture
 def window(qtbot, tmp_path):
@@ -19,7 +21,7 @@ def window(qtbot, tmp_path):
 
 
 def test_first_start_shows_welcome(qtbot, window, tmp_path):
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=5000)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=WAIT_MS)
     window.welcome.add_folder(str(tmp_path))
     assert window.welcome.paths() == [str(tmp_path.resolve())]
     assert window.welcome.start.isEnabled()
@@ -46,10 +48,10 @@ def test_photos_grid_lists_indexed_photos(qtbot, tmp_path, insightface_images):
     w.show()
     w.show_section("photos")
     model = w.photos_page.model
-    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=WAIT_MS)
     assert [row.path for row in model.rows] == [str(folder / "a.jpg"), str(folder / "b.png")]
     # thumbnails arrive from the worker pool and replace the placeholder
-    qtbot.waitUntil(lambda: model.cached_thumbnail(0) is not None, timeout=10000)
+    qtbot.waitUntil(lambda: model.cached_thumbnail(0) is not None, timeout=WAIT_MS)
     assert not model.cached_thumbnail(0).isNull()  # decoded, not the "broken" marker
     assert w.errors == []
     w.close()
