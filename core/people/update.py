@@ -18,7 +18,9 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -32,7 +34,6 @@ from ..cluster.graph import ClusterParams, cluster
 from ..jobs import CancelToken, Progress
 from .model import UpdateSummary
 from .queries import ANCHORED
-from .undo import bump_people_revision
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +156,8 @@ def _plan_assignments(catalog: Catalog, model_id: str, params: AssignParams, pla
     plan.scored += [r[0] for r in rows]
     if not rows:
         return
-    ex = conn.execute(
-        f"SELECT id, person_id, photo_id, embedding FROM (SELECT f.id, f.person_id, f.photo_id, "
-        f"f.embedding, ROW_NUMBER() OVER (PARTITION BY f.person_id ORDER BY "
-        f"(f.assigned_by = 'user') DESC, (f.assigned_by = 'auto'), f.quality DESC, f.id) AS r "
-        f"FROM faces f WHERE f.ignored = 0 AND f.usable = 1 AND f.model_id = ? AND f.person_id "
-        f"IN (SELECT p.id FROM people p WHERE {ANCHORED})) WHERE r <= ?",
-        (model_id, MAX_EXEMPLARS)).fetchall()
-    if not ex:
+    exemplar_person, exemplars = _exemplars(catalog, model_id, plan.stamp[1])
+    if len(exemplars) == 0:
         return
     face_ids = [r[0] for r in rows]
     row_of = {f: i for i, f in enumerate(face_ids)}
@@ -178,8 +173,7 @@ def _plan_assignments(catalog: Catalog, model_id: str, params: AssignParams, pla
     for i, photo_id in enumerate(photo_of):
         for person_id in in_photo.get(photo_id, ()):
             forbidden.add((i, person_id))
-    decisions = score_faces(_vectors(rows, 2), _vectors(ex, 3),
-                            np.array([r[1] for r in ex], dtype=np.int64), params,
+    decisions = score_faces(_vectors(rows, 2), exemplars, exemplar_person, params,
                             forbidden=forbidden, negatives=_negatives(conn, model_id))
     # Two new faces of one photo never both go to the same person: the stronger one wins.
     best_in_photo: dict[tuple[int, int], int] = {}
@@ -197,6 +191,48 @@ def _plan_assignments(catalog: Catalog, model_id: str, params: AssignParams, pla
             plan.auto.append((face_ids[i], int(decisions.person[i])))
         elif decisions.kind[i] == SUGGEST:
             plan.suggest.append((face_ids[i], int(decisions.person[i]), float(decisions.score[i])))
+
+
+def _exemplars(catalog: Catalog, model_id: str, people_revision: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(person ids, vectors) of the evidence for every anchored person.
+
+    Evidence is what the user stands behind: faces they assigned or confirmed first, then the
+    faces of the group they named, best quality first, up to MAX_EXEMPLARS per person. Faces
+    matched automatically are not evidence, so a wrong match cannot attract more. That set
+    changes only through people operations, so it is cached on disk keyed by people_revision
+    (reading 100,000 embeddings from SQLite would cost more than the matching itself).
+    """
+    digest = hashlib.sha1(model_id.encode()).hexdigest()[:12]
+    path = catalog.index_dir / f"people-evidence-{digest}.npz"
+    # The counter is bumped by every people operation; the fingerprint also catches a tool
+    # that named people by writing SQL directly.
+    named, touched = catalog.execute("SELECT COUNT(*), MAX(updated_at) FROM people WHERE "
+                                     "name IS NOT NULL OR hidden = 1").fetchone()
+    key = f"{people_revision}:{named}:{touched}:{MAX_EXEMPLARS}"
+    try:
+        with np.load(path) as cached:
+            if str(cached["key"]) == key:
+                return cached["person"], cached["vectors"]
+    except (OSError, ValueError, KeyError):
+        pass
+    rows = catalog.execute(
+        f"SELECT person_id, embedding FROM (SELECT f.person_id, f.embedding, ROW_NUMBER() OVER "
+        f"(PARTITION BY f.person_id ORDER BY (f.assigned_by = 'user') DESC, f.quality DESC, "
+        f"f.id) AS r FROM faces f WHERE f.ignored = 0 AND f.usable = 1 AND f.model_id = ? AND "
+        f"(f.assigned_by IS NULL OR f.assigned_by != 'auto') AND f.person_id IN "
+        f"(SELECT p.id FROM people p WHERE {ANCHORED})) WHERE r <= ?",
+        (model_id, MAX_EXEMPLARS)).fetchall()
+    person = np.array([r[0] for r in rows], dtype=np.int64)
+    vectors = _vectors(rows, 1)
+    try:
+        catalog.index_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, key=np.array(key), person=person, vectors=vectors)
+        os.replace(tmp, path)
+    except OSError as error:  # a cache: matching works without it
+        log.warning("could not cache people evidence in %s: %s", path, error)
+    return person, vectors
 
 
 def _rejections(conn, face_ids: list[int]):
@@ -305,10 +341,8 @@ def _apply(conn, plan: _Plan, recluster: bool) -> None:
                  f"f.ignored = 1 OR f.person_id IN (SELECT p.id FROM people p WHERE {ANCHORED}))")
     conn.executemany("INSERT OR REPLACE INTO suggestions(face_id, person_id, score) "
                      "VALUES (?, ?, ?)", plan.suggest)
-    bump_people_revision(conn)
     revision = conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]
-    people_revision = conn.execute(
-        "SELECT value FROM meta WHERE key = 'people_revision'").fetchone()[0]
+    people_revision = plan.stamp[1]
     for key, value in (("people_stamp", f"{revision}:{people_revision}"),
                        ("people_scored_revision", str(people_revision)),
                        ("people_scored_face", str(plan.max_face_id))):
