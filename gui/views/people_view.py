@@ -119,6 +119,7 @@ class PeoplePage(Page):
         self.grid.viewport().installEventFilter(self)
         self.delegate.rename_requested.connect(self.rename)
         self._deferred_rows = None
+        self._snapshot_tried = False
         self.delegate.closeEditor.connect(self._editor_closed)
 
         self.filter = QLineEdit()
@@ -162,8 +163,25 @@ class PeoplePage(Page):
     # -- loading ------------------------------------------------------------------------------
     def load(self) -> None:
         by_name = self.by_name
-        self.ctx.read_catalog(lambda catalog: sort_people(queries.people(catalog), by_name),
-                              self._apply, self.load_failed, what="loading people")
+        directory = self.ctx.catalog_dir
+        if not self.model.rows and not self._snapshot_tried:
+            # First paint from the list saved last time; the live query follows at once.
+            self._snapshot_tried = True
+            self.ctx.read(lambda conn: sort_people(queries.load_people_snapshot(directory),
+                                                   by_name), self._apply_snapshot,
+                          what="loading the saved people list")
+
+        def live(catalog):
+            rows = queries.people(catalog)
+            queries.save_people_snapshot(directory, rows)
+            return sort_people(rows, by_name)
+
+        self.ctx.read_catalog(live, self._apply, self.load_failed, what="loading people")
+
+    def _apply_snapshot(self, rows) -> None:
+        if rows and not self.model.rows and self._deferred_rows is None:
+            self.model.set_rows(rows)
+            self.stack.setCurrentWidget(self.grid)
 
     def _apply(self, rows) -> None:
         if self.grid.state() == QAbstractItemView.State.EditingState:
