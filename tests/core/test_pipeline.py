@@ -430,5 +430,6 @@ def test_stale_thumbnail_of_a_reused_photo_id_is_dropped(tmp_path, face_analyzer
         stale.parent.mkdir(parents=True)
         stale.write_bytes(b"old picture")
         run(catalog, [folder], analyzer=face_analyzer)
-        assert catalog.execute("SELECT id, status FROM photos").fetchall() == [(1, "error")]
+        assert [tuple(r) for r in catalog.execute("SELECT id, status FROM photos")] == [
+            (1, "error")]
         assert not stale.exists()
