@@ -47,7 +47,7 @@ def faces_of(centres: np.ndarray, labels: np.ndarray, rng: np.random.Generator) 
     return _unit(t * c + np.sqrt(1 - t ** 2) * noise)
 
 
-def generate(n_faces: int, seed: int = 0, chunk: int = 50_000,
+def generate(n_faces: int, seed: int = 0, chunk: int = 10_000,
              ) -> tuple[np.ndarray, Iterator[np.ndarray]]:
     """(labels int32[n], chunks of float32 vectors in label order). Deterministic per seed;
     the chunks are produced lazily so a million faces never sit in memory twice."""

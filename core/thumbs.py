@@ -62,16 +62,19 @@ def face_thumb(bgr: np.ndarray, scale: float, box) -> bytes:
     """A square crop around `box` (full-resolution pixels; `bgr` is the photo at `scale`),
     with a margin, padded with grey where it leaves the picture."""
     x1, y1, x2, y2 = (float(v) * scale for v in box)
-    side = max(x2 - x1, y2 - y1) * (1 + 2 * FACE_MARGIN)
-    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    # An affine warp crops, scales and pads in one step, sub-pixel exact.
-    factor = FACE_THUMB_PX / max(side, 1.0)
-    matrix = np.array([[factor, 0, FACE_THUMB_PX / 2 - cx * factor],
-                       [0, factor, FACE_THUMB_PX / 2 - cy * factor]], dtype=np.float64)
-    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-    crop = cv2.warpAffine(bgr, matrix, (FACE_THUMB_PX, FACE_THUMB_PX), flags=interpolation,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))
-    return encode_jpeg(crop)
+    side = max(2, round(max(x2 - x1, y2 - y1) * (1 + 2 * FACE_MARGIN)))
+    left, top = round((x1 + x2 - side) / 2), round((y1 + y2 - side) / 2)
+    height, width = bgr.shape[:2]
+    crop = bgr[max(0, top):max(0, top + side), max(0, left):max(0, left + side)]
+    pads = (max(0, -top), max(0, top + side - height), max(0, -left), max(0, left + side - width))
+    if any(pads) or crop.size == 0:
+        if crop.size == 0:
+            crop = np.full((side, side, 3), 128, np.uint8)
+        else:
+            crop = cv2.copyMakeBorder(crop, *pads, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    interpolation = cv2.INTER_AREA if side > FACE_THUMB_PX else cv2.INTER_CUBIC
+    return encode_jpeg(cv2.resize(crop, (FACE_THUMB_PX, FACE_THUMB_PX),
+                                  interpolation=interpolation))
 
 
 def write_file(path: Path, data: bytes) -> None:

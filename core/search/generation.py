@@ -82,19 +82,39 @@ def read_stamp(index_dir: Path, model_id: str) -> IndexStamp | None:
 
 # -- building -----------------------------------------------------------------------------
 
-def _write_npy_stream(path: Path, rows: int, chunks: Iterable[np.ndarray]) -> None:
-    """Write a float32 [rows, 512] .npy from chunks with plain writes: no array of the whole
-    library in memory, and no dirty memory map counted against the process."""
+def _write_npy_stream(path: Path, rows: int, chunks: Iterable[np.ndarray],
+                      sample_step: int) -> np.ndarray:
+    """Write a float32 [rows, 512] .npy from chunks with plain writes (no array of the whole
+    library in memory, no memory map counted against the process); return every
+    `sample_step`-th row, to fit the projection on."""
     header = {"descr": "<f4", "fortran_order": False, "shape": (rows, EMBEDDING_DIM)}
     written = 0
+    sample = []
     with open(path, "wb") as stream:
         np.lib.format.write_array_header_1_0(stream, header)
         for chunk in chunks:
             chunk = np.ascontiguousarray(chunk, dtype=np.float32)
             stream.write(chunk.tobytes())
+            sample.append(chunk[(-written) % sample_step::sample_step])
             written += len(chunk)
     if written != rows:
         raise RuntimeError(f"index build: expected {rows} vectors, got {written}")
+    return np.concatenate(sample) if sample else np.empty((0, EMBEDDING_DIM), np.float32)
+
+
+def _read_blocks(path: Path, projection: np.ndarray | None, cancel: CancelToken,
+                 size: int = 20_000) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, block [projected]) of a .npy written by _write_npy_stream, read with plain
+    reads: a million faces never sit in the process's memory."""
+    with open(path, "rb") as stream:
+        np.lib.format.read_magic(stream)
+        shape, _, _ = np.lib.format.read_array_header_1_0(stream)
+        for start in range(0, shape[0], size):
+            cancel.raise_if_cancelled()
+            count = min(size, shape[0] - start)
+            block = np.fromfile(stream, np.float32, count * EMBEDDING_DIM)
+            block = block.reshape(count, EMBEDDING_DIM)
+            yield start, (block @ projection if projection is not None else block)
 
 
 def fit_projection(vectors: np.ndarray, dims: int) -> np.ndarray:
@@ -128,20 +148,20 @@ def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
     try:
         yield Progress("search index", 0, n, message="writing vectors")
         np.save(tmp / "ids.npy", np.asarray(ids, dtype=np.int64))
-        _write_npy_stream(tmp / "vectors.npy", n, chunks)
-        vectors = np.load(tmp / "vectors.npy", mmap_mode="r")
+        sample = _write_npy_stream(tmp / "vectors.npy", n, chunks, max(1, n // 50_000))
         projection = None
         if dims < EMBEDDING_DIM and n:
-            projection = fit_projection(vectors[::max(1, n // 50_000)], dims)
+            projection = fit_projection(sample, dims)
             np.save(tmp / "projection.npy", projection)
         else:
             dims = EMBEDDING_DIM
+        del sample
+        vectors = tmp / "vectors.npy"
         if kind == "annoy":
-            yield from _build_trees(tmp, vectors, projection, dims, n_trees, n_jobs, cancel)
+            yield from _build_trees(tmp, vectors, n, projection, dims, n_trees, n_jobs, cancel)
         else:
-            yield from _write_projected(tmp, vectors, projection, cancel)
+            yield from _write_projected(tmp, vectors, n, projection, cancel)
             n_trees = 0
-        del vectors
         cancel.raise_if_cancelled()
         stamp = IndexStamp(model_id=model_id, generation=generation, revision=revision,
                            max_face_id=int(max_face_id), count=n, n_trees=n_trees, dims=dims,
@@ -157,23 +177,14 @@ def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
     yield Progress("search index", n, n, message="done")
 
 
-def _blocks(vectors: np.ndarray, projection: np.ndarray | None, cancel: CancelToken,
-            size: int = 20_000) -> Iterator[tuple[int, np.ndarray]]:
-    for start in range(0, len(vectors), size):
-        cancel.raise_if_cancelled()
-        block = np.asarray(vectors[start:start + size])
-        yield start, (block @ projection if projection is not None else block)
-
-
-def _build_trees(folder: Path, vectors, projection, dims: int, n_trees: int, n_jobs: int,
-                 cancel: CancelToken) -> Iterator[Progress]:
+def _build_trees(folder: Path, vectors: Path, n: int, projection, dims: int, n_trees: int,
+                 n_jobs: int, cancel: CancelToken) -> Iterator[Progress]:
     from annoy import AnnoyIndex
 
-    n = len(vectors)
     tree = AnnoyIndex(dims, "angular")
     tree.set_seed(1)
     tree.on_disk_build(str(folder / "tree.ann"))  # items go to the file, not to our heap
-    for start, block in _blocks(vectors, projection, cancel):
+    for start, block in _read_blocks(vectors, projection, cancel):
         for offset, row in enumerate(block):
             tree.add_item(start + offset, row)
         yield Progress("search index", start + len(block), n, message="adding faces")
@@ -183,15 +194,14 @@ def _build_trees(folder: Path, vectors, projection, dims: int, n_trees: int, n_j
     tree.unload()
 
 
-def _write_projected(folder: Path, vectors, projection, cancel: CancelToken,
+def _write_projected(folder: Path, vectors: Path, n: int, projection, cancel: CancelToken,
                      ) -> Iterator[Progress]:
-    n = len(vectors)
     if projection is None:
         return
     header = {"descr": "<f4", "fortran_order": False, "shape": (n, projection.shape[1])}
     with open(folder / "projected.npy", "wb") as stream:
         np.lib.format.write_array_header_1_0(stream, header)
-        for start, block in _blocks(vectors, projection, cancel):
+        for start, block in _read_blocks(vectors, projection, cancel):
             stream.write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
             yield Progress("search index", start + len(block), n, message="projecting")
 
