@@ -107,7 +107,9 @@ def test_rebuild_swaps_without_a_window(clustered, monkeypatch):
     expected = {h.face_id for h in search_photos(lib.cat, SearchSpec(face_id=int(face_ids[0])))}
     assert index.needs_rebuild(lib.cat.conn)
     old_generation = index.generation.stamp.generation
-    thread = index.maybe_rebuild(lib.cat, n_trees=4)
+    from core.search import keep_index_fresh
+
+    thread = keep_index_fresh(lib.cat)
     assert thread is not None
     searches = 0
     while thread.is_alive() or searches < 3:
