@@ -54,7 +54,8 @@ def quick_sample(source: Path, target: Path, people: int = 150, seed: int = 0) -
 def ensure_catalog(catalog: Path, photos: Path, workers: int | None) -> None:
     if (catalog / "catalog.sqlite3").exists():
         return
-    command = [sys.executable, "-m", "core.cli", "--catalog", str(catalog), "index", str(photos)]
+    command = [sys.executable, "-m", "core.cli", "--catalog", str(catalog), "index", str(photos),
+               "--no-cluster"]
     if workers is not None:
         command += ["--workers", str(workers)]
     print("indexing:", " ".join(command), flush=True)
