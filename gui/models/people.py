@@ -145,42 +145,38 @@ class PeopleModel(_ThumbModel):
         return Qt.DropAction.MoveAction
 
 
+def sort_people(rows: list[PersonRow], by_name: bool) -> list[PersonRow]:
+    """Most photos first (named before unnamed on ties), or named people alphabetically then
+    unnamed groups biggest first. A key sort: 10,000 people in a few ms, no Python lessThan."""
+    if by_name:
+        return sorted(rows, key=lambda p: (p.name is None, (p.name or "").casefold(), -p.photos,
+                                           p.id))
+    return sorted(rows, key=lambda p: (-p.photos, p.name is None, p.id))
+
+
 class PeopleProxy(QSortFilterProxyModel):
-    """Filter by name, hide hidden people unless asked, sort by photo count or name."""
+    """Filters by name and hides hidden people unless asked; the order is the model's own
+    (rows arrive sorted), so the proxy never calls back into Python to compare."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.show_hidden = False
-        self.by_name = False
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setDynamicSortFilter(True)
+        self.text = ""
+        self.setDynamicSortFilter(False)
 
     def set_show_hidden(self, show: bool) -> None:
         self.show_hidden = show
         self.invalidateFilter()
 
-    def set_sort_by_name(self, by_name: bool) -> None:
-        self.by_name = by_name
-        self.invalidate()
-        self.sort(0)
+    def set_text(self, text: str) -> None:
+        self.text = text.strip().casefold()
+        self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent) -> bool:
-        model = self.sourceModel()
-        person: PersonRow = model.rows[row]
+        person: PersonRow = self.sourceModel().rows[row]
         if person.hidden and not self.show_hidden:
             return False
-        text = self.filterRegularExpression().pattern()
-        return not text or text.lower() in person_label(person.name).lower()
-
-    def lessThan(self, left, right) -> bool:
-        a: PersonRow = self.sourceModel().rows[left.row()]
-        b: PersonRow = self.sourceModel().rows[right.row()]
-        if self.by_name:
-            # Named people first, alphabetically; then unnamed groups, biggest first.
-            return ((a.name is None, (a.name or "").lower(), -a.photos, a.id)
-                    < (b.name is None, (b.name or "").lower(), -b.photos, b.id))
-        return (-a.photos, a.name is None, a.id) < (-b.photos, b.name is None, b.id)
+        return not self.text or self.text in person_label(person.name).casefold()
 
 
 class FacesModel(_ThumbModel):

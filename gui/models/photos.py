@@ -46,6 +46,20 @@ def format_taken(taken_at: str | None) -> str:
     return f"{text}, {time_part}" if len(time_part) == 5 else text
 
 
+class PhotoList:
+    """Rows plus what the model needs to look things up, built in the worker that ran the
+    query: at 100,000 photos the UI thread then only swaps references (no 50 ms loops)."""
+
+    __slots__ = ("rows", "row_of", "month_start", "signature")
+
+    def __init__(self, rows: list[PhotoRow]) -> None:
+        self.rows = rows
+        self.row_of = {row.id: i for i, row in enumerate(rows)}
+        months = [(r.taken_at or "")[:7] for r in rows]
+        self.month_start = [i == 0 or months[i] != months[i - 1] for i in range(len(rows))]
+        self.signature = hash(tuple(rows))
+
+
 class PhotoListModel(QAbstractListModel):
     loaded = Signal()
 
@@ -58,20 +72,23 @@ class PhotoListModel(QAbstractListModel):
         self.rows: list[PhotoRow] = []
         self._row_of: dict[int, int] = {}
         self._month_start: list[bool] = []
+        self._signature = hash(())
         self.generation = 0
         self.thumb_px = 162  # device pixels of the longest thumbnail side; the grid sets it
         loader.ready.connect(self._thumbnail_ready)
 
     # -- contents -----------------------------------------------------------------------------
-    def set_rows(self, rows: list[PhotoRow]) -> None:
-        """A new query or a refresh: reset (views keep their scroll position by photo id)."""
-        if rows == self.rows:
+    def set_rows(self, rows: list[PhotoRow] | PhotoList) -> None:
+        """A new query or a refresh: reset (views keep their scroll position by photo id).
+        Big lists come as a PhotoList prepared in the worker."""
+        prepared = rows if isinstance(rows, PhotoList) else PhotoList(rows)
+        if prepared.signature == self._signature and len(prepared.rows) == len(self.rows):
             return
         self.beginResetModel()
-        self.rows = rows
-        self._row_of = {row.id: i for i, row in enumerate(rows)}
-        months = [(r.taken_at or "")[:7] for r in rows]
-        self._month_start = [i == 0 or months[i] != months[i - 1] for i in range(len(rows))]
+        self.rows = prepared.rows
+        self._row_of = prepared.row_of
+        self._month_start = prepared.month_start
+        self._signature = prepared.signature
         self.generation = self.loader.new_generation(self)
         self.endResetModel()
         self.loaded.emit()

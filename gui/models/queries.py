@@ -104,6 +104,40 @@ def people(catalog) -> list[PersonRow]:
             for p in list_people(catalog, include_hidden=True) if p.face_count]
 
 
+PEOPLE_SNAPSHOT = "gui_people.json"
+
+
+def save_people_snapshot(catalog_dir, rows: list[PersonRow]) -> None:
+    """The people list as last shown, beside the catalog: the next start paints it at once
+    and replaces it when the live query (about a second at 150,000 faces) is done."""
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(catalog_dir) / PEOPLE_SNAPSHOT
+    tmp = None
+    try:  # a cache: a read-only or full disk only costs the next start its head start
+        handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w") as stream:
+            json.dump([list(r) for r in rows], stream)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_people_snapshot(catalog_dir) -> list[PersonRow]:
+    import json
+    from pathlib import Path
+
+    try:
+        data = json.loads((Path(catalog_dir) / PEOPLE_SNAPSHOT).read_text())
+        return [PersonRow(*r) for r in data]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
 def person_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:
     rows = conn.execute(
         "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "

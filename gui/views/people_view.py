@@ -12,7 +12,7 @@ from ..actions import PeopleActions
 from ..context import AppContext
 from ..models import people as roles
 from ..models import queries
-from ..models.people import PERSON_MIME, PeopleModel, PeopleProxy
+from ..models.people import PERSON_MIME, PeopleModel, PeopleProxy, sort_people
 from . import names
 from .delegates import PersonDelegate
 from .page import Page
@@ -106,7 +106,7 @@ class PeoplePage(Page):
         self.model = PeopleModel(ctx.loader, ctx.catalog_dir, ctx.face_placeholder(120), self)
         self.proxy = PeopleProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.sort(0)
+        self.by_name = False
         self.grid = PeopleGrid(self)
         self.grid.setModel(self.proxy)
         self.delegate = NameEditDelegate(completer, 120, self.grid)
@@ -119,15 +119,16 @@ class PeoplePage(Page):
         self.grid.viewport().installEventFilter(self)
         self.delegate.rename_requested.connect(self.rename)
         self._deferred_rows = None
+        self._snapshot_tried = False
         self.delegate.closeEditor.connect(self._editor_closed)
 
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter people")
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self.proxy.set_text)
         self.sort = QComboBox()
         self.sort.addItems(["Most photos", "Name"])
-        self.sort.currentIndexChanged.connect(lambda i: self.proxy.set_sort_by_name(i == 1))
+        self.sort.currentIndexChanged.connect(self._sort_changed)
         self.show_hidden = QCheckBox("Show hidden")
         self.show_hidden.toggled.connect(self.proxy.set_show_hidden)
         self.summary = QLabel()
@@ -161,8 +162,26 @@ class PeoplePage(Page):
 
     # -- loading ------------------------------------------------------------------------------
     def load(self) -> None:
-        self.ctx.read_catalog(queries.people, self._apply, self.load_failed,
-                              what="loading people")
+        by_name = self.by_name
+        directory = self.ctx.catalog_dir
+        if not self.model.rows and not self._snapshot_tried:
+            # First paint from the list saved last time; the live query follows at once.
+            self._snapshot_tried = True
+            self.ctx.read(lambda conn: sort_people(queries.load_people_snapshot(directory),
+                                                   by_name), self._apply_snapshot,
+                          what="loading the saved people list")
+
+        def live(catalog):
+            rows = queries.people(catalog)
+            queries.save_people_snapshot(directory, rows)
+            return sort_people(rows, by_name)
+
+        self.ctx.read_catalog(live, self._apply, self.load_failed, what="loading people")
+
+    def _apply_snapshot(self, rows) -> None:
+        if rows and not self.model.rows and self._deferred_rows is None:
+            self.model.set_rows(rows)
+            self.stack.setCurrentWidget(self.grid)
 
     def _apply(self, rows) -> None:
         if self.grid.state() == QAbstractItemView.State.EditingState:
@@ -172,12 +191,15 @@ class PeoplePage(Page):
             self.loaded()
             return
         self._deferred_rows = None
-        self.model.set_rows(rows)
-        self.proxy.sort(0)
+        self.model.set_rows(sort_people(rows, self.by_name))
         named = sum(1 for r in rows if r.name)
         self.summary.setText(f"{named:,} named · {len(rows) - named:,} unnamed")
         self.stack.setCurrentWidget(self.grid if rows else self.empty)
         self.loaded()
+
+    def _sort_changed(self, index: int) -> None:
+        self.by_name = index == 1
+        self.model.set_rows(sort_people(self.model.rows, self.by_name))
 
     def _editor_closed(self, *_args) -> None:
         if self._deferred_rows is not None:

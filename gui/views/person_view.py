@@ -17,7 +17,7 @@ from ..context import AppContext
 from ..models import people as roles
 from ..models import queries
 from ..models.people import FacesModel, person_label
-from ..models.photos import PhotoListModel
+from ..models.photos import PhotoList, PhotoListModel
 from . import icons, names
 from .delegates import FaceDelegate
 from .page import Page
@@ -35,7 +35,7 @@ def _load_person(person_id: int):
         person = queries.PersonRow(p.id, p.name, p.face_count, p.photo_count, p.hidden,
                                    p.cover_face_id)
         return (person, queries.person_faces(catalog.conn, person_id),
-                queries.person_photos(catalog.conn, person_id))
+                PhotoList(queries.person_photos(catalog.conn, person_id)))
     return load
 
 

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from ..context import AppContext
 from ..models import queries
-from ..models.photos import PhotoListModel
+from ..models.photos import PhotoList, PhotoListModel
 from .page import Page
 from .photo_grid import PhotoGrid
 
@@ -33,9 +33,10 @@ class PhotosPage(Page):
         layout.addWidget(holder)
 
     def load(self) -> None:
-        self.ctx.read(queries.all_photos, self._apply, self.load_failed, what="loading photos")
+        self.ctx.read(lambda conn: PhotoList(queries.all_photos(conn)), self._apply,
+                      self.load_failed, what="loading photos")
 
-    def _apply(self, rows) -> None:
-        self.model.set_rows(rows)
-        self.stack.setCurrentWidget(self.grid if rows else self.empty)
+    def _apply(self, photos: PhotoList) -> None:
+        self.model.set_rows(photos)
+        self.stack.setCurrentWidget(self.grid if photos.rows else self.empty)
         self.loaded()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QDateEdit, QHBoxLayout, QLabel, QListW
 from core.search.spec import PhotoHit, SearchSpec
 
 from ..context import AppContext
-from ..models.photos import PhotoListModel
+from ..models.photos import PhotoList, PhotoListModel
 from ..models.queries import PhotoRow
 from ..workers.tasks import worker_catalog
 from . import icons
@@ -54,7 +54,7 @@ def run_search(catalog_dir: Path, spec: SearchSpec):
         taken, width, height = info.get(hit.photo_id, (None, 0, 0))
         badge = f"{hit.similarity:.0%}" if hit.similarity is not None else ""
         rows.append(PhotoRow(hit.photo_id, hit.path, taken, width, height, badge, hit.face_id))
-    return rows, hits
+    return PhotoList(rows), hits
 
 
 def query_faces(path: str) -> list[tuple[int, QImage]]:
@@ -269,14 +269,14 @@ class SearchPage(Page):
     def _apply(self, ticket: int, result) -> None:
         if ticket != self._ticket:
             return  # a newer search is on its way
-        rows, hits = result
+        photos, hits = result
         self.hits = hits
-        self.model.set_rows(rows)
+        self.model.set_rows(photos)
         self.grid.scrollToTop()
-        self.count.setText(f"{len(rows):,} photos")
-        self.export.setEnabled(bool(rows))
+        self.count.setText(f"{len(photos.rows):,} photos")
+        self.export.setEnabled(bool(photos.rows))
         self.empty.setText("No photos match.")
-        self.results.setCurrentWidget(self.grid if rows else self.empty)
+        self.results.setCurrentWidget(self.grid if photos.rows else self.empty)
 
     def _failed(self, ticket: int, error) -> None:
         if ticket == self._ticket:
