@@ -236,14 +236,15 @@ def quality(catalog: Path, work: Path) -> None:
 # -- 2. scale ----------------------------------------------------------------------------------
 
 SCALE_CHILD = """
-import resource, sys, time
+import sys, time
 from core.catalog import Catalog
 from core.people import run_update
 cat = Catalog(sys.argv[1])
 started = time.perf_counter()
 summary = run_update(cat, recluster=sys.argv[2] == "cluster")
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent through fork and exec.
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(f"{seconds} {peak} {summary.auto_assigned} {summary.suggested} {summary.groups}")
 """
 

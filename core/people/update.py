@@ -328,10 +328,9 @@ def _apply(conn, plan: _Plan, recluster: bool) -> None:
         changed = [(g, None if g is None else "cluster", f) for f, g in target.items()
                    if g != plan.pool[f]]
         conn.executemany("UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?", changed)
-        old_groups = {g for g in plan.pool.values() if g is not None}
-        conn.executemany("DELETE FROM people WHERE id = ? AND name IS NULL AND hidden = 0 AND "
-                         "NOT EXISTS (SELECT 1 FROM faces WHERE person_id = ?)",
-                         [(g, g) for g in old_groups])
+    # Unnamed groups left empty (regrouped, or every face matched a named person) disappear.
+    conn.execute("DELETE FROM people WHERE name IS NULL AND hidden = 0 AND NOT EXISTS "
+                 "(SELECT 1 FROM faces WHERE person_id = people.id)")
     # The review queue: re-evaluated faces get fresh suggestions; stale ones go.
     for start in range(0, len(plan.scored), 500):
         chunk = plan.scored[start:start + 500]

@@ -149,3 +149,16 @@ def test_unusable_and_ignored_faces_are_never_grouped(catalog):
     run_update(catalog)
     assert person_of(catalog, ok[0]) is not None
     assert all(person_of(catalog, f) is None for f in poor)
+
+
+def test_a_group_whose_faces_all_join_a_named_person_disappears(catalog):
+    from core.people import PersonNotFound
+
+    truth = populate(catalog, [8, 5])
+    run_update(catalog)
+    group = person_of(catalog, truth[0][0])
+    anna = move_faces(catalog, truth[0][:4], None, name="Anna")
+    run_update(catalog)
+    assert all(person_of(catalog, f) == anna for f in truth[0])
+    with pytest.raises(PersonNotFound):
+        get_person(catalog, group)
