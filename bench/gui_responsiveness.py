@@ -96,7 +96,8 @@ def generate(catalog_dir: Path, n_photos: int, n_faces: int, seed: int = 7) -> N
     for pid in range(1, n_photos + 1):
         taken = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(start + rng.random() * span))
         # Paths are unique and not read: the thumbnails below are what the grid shows.
-        photos.append((pid, 1, f"/synthetic/{taken[:4]}/IMG_{pid:06d}.jpg", 1000 + pid, pid, 640, 480, taken, "exif_original",
+        photos.append((pid, 1, f"/synthetic/{taken[:4]}/IMG_{pid:06d}.jpg", 1000 + pid, pid,
+                       640, 480, taken, "exif_original",
                        "indexed", now, "synthetic"))
     conn.executemany(
         "INSERT INTO photos(id, folder_id, path, size, mtime_ns, width, height, taken_at, "

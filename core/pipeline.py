@@ -203,6 +203,7 @@ def index(catalog: Catalog, roots=None, *, workers: int | None = None,
         log.info("%d photos indexed with another model go back to pending", requeued)
     pending = [(row[0], row[1]) for row in catalog.execute(
         "SELECT id, path FROM photos WHERE status='pending' ORDER BY id")]
+    _forget_photo_thumbs(catalog.dir, [photo_id for photo_id, _ in pending])
     workers = default_workers() if workers is None else max(0, workers)
     settings = {"det_size": det_size}
     if det_thresh is not None:
@@ -224,11 +225,22 @@ def index(catalog: Catalog, roots=None, *, workers: int | None = None,
         yield tracker.progress(message="cancelled")
 
 
+def _forget_photo_thumbs(catalog_dir: Path, photo_ids: list[int]) -> None:
+    """A pending photo is new or changed, and photo ids can be reused after a removal: its
+    cached thumbnail, if any, may show another picture. The worker writes a fresh one."""
+    for photo_id in photo_ids:
+        try:
+            photo_thumb_path(catalog_dir, photo_id).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("cannot remove stale thumbnail of photo %s: %s", photo_id, error)
+
+
 class _Tracker:
     def __init__(self, total: int) -> None:
         self.total = total
         self.done = self.faces = self.errors = 0
-        self.started: float | None = None
         self.first_done_at: float | None = None
 
     def count(self, result: PhotoResult, faces: int) -> None:

@@ -158,7 +158,8 @@ def person_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
 def review_people(conn: sqlite3.Connection) -> list[tuple[int, str | None, int]]:
     """(person id, name, open suggestions) for everyone with suggestions waiting."""
     return [tuple(r) for r in conn.execute(
-        "SELECT s.person_id, p.name, COUNT(*) FROM suggestions s JOIN people p ON p.id = s.person_id "
+        "SELECT s.person_id, p.name, COUNT(*) FROM suggestions s "
+        "JOIN people p ON p.id = s.person_id "
         "JOIN faces f ON f.id = s.face_id WHERE f.ignored = 0 AND "
         "(f.person_id IS NULL OR f.person_id != s.person_id) "
         "GROUP BY s.person_id ORDER BY p.name IS NULL, COUNT(*) DESC")]

@@ -142,7 +142,8 @@ class PersonDelegate(QStyledItemDelegate):
         font.setBold(bool(name))
         font.setItalic(not name)
         painter.setFont(font)
-        colour = palette.color(QPalette.ColorRole.Text if name else QPalette.ColorRole.PlaceholderText)
+        colour = palette.color(QPalette.ColorRole.Text if name
+                               else QPalette.ColorRole.PlaceholderText)
         painter.setPen(colour)
         label = name or people_roles.UNNAMED
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter,

@@ -85,7 +85,8 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        ctx.read(lambda conn: [r[0] for r in conn.execute("SELECT path FROM folders ORDER BY path")],
+        ctx.read(lambda conn: [r[0] for r in conn.execute(
+            "SELECT path FROM folders ORDER BY path")],
                  self._show_folders, what="loading folders")
 
     def _show_folders(self, paths: list[str]) -> None:

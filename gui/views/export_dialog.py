@@ -52,7 +52,8 @@ class ExportDialog(QDialog):
             self.people.add(name)
         self.match = QComboBox()
         self.match.addItems(["with all of them", "with any of them"])
-        self.use_search = QRadioButton(f"The current search{': ' + spec_label if spec_label else ''}")
+        self.use_search = QRadioButton("The current search" +
+                                       (f": {spec_label}" if spec_label else ""))
         self.use_search.setEnabled(spec is not None)
         (self.use_search if spec is not None and not people else self.use_people).setChecked(True)
         what = QVBoxLayout()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView,
-                               QMenu, QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
+                               QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget)
 
 from ..actions import PeopleActions, core_function
 from ..context import AppContext

@@ -8,7 +8,7 @@ the headers stay inside the virtualised list instead of breaking it into section
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Signal
 from PySide6.QtGui import QAction, QContextMenuEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu
 

@@ -419,3 +419,17 @@ def test_shared_data_sample(tmp_path, shared_data, face_analyzer):
             "SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
             "WHERE p.path LIKE '%/groups/%'").fetchone()[0]
         assert group_faces >= 2 * len(groups)
+
+
+def test_stale_thumbnail_of_a_reused_photo_id_is_dropped(tmp_path, face_analyzer):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "notes.jpg").write_text("not a photo\n")
+    with Catalog(tmp_path / "catalog") as catalog:
+        stale = photo_thumb_path(catalog.dir, 1)  # left by a removed photo that had id 1
+        stale.parent.mkdir(parents=True)
+        stale.write_bytes(b"old picture")
+        run(catalog, [folder], analyzer=face_analyzer)
+        assert [tuple(r) for r in catalog.execute("SELECT id, status FROM photos")] == [
+            (1, "error")]
+        assert not stale.exists()
