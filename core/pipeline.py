@@ -241,7 +241,6 @@ class _Tracker:
     def __init__(self, total: int) -> None:
         self.total = total
         self.done = self.faces = self.errors = 0
-        self.started: float | None = None
         self.first_done_at: float | None = None
 
     def count(self, result: PhotoResult, faces: int) -> None:
