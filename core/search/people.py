@@ -40,8 +40,10 @@ def resolve_people(conn, refs: Iterable[PersonRef]) -> list[set[int]]:
 
 
 def _has_any(ids: set[int]) -> tuple[str, list]:
+    """Photos with one of `ids`, as a set: not a correlated EXISTS, which SQLite may run once
+    per photo through the person index (quadratic: 17 s for 2,000 photos without ANALYZE)."""
     marks = ",".join("?" * len(ids))
-    return (f"EXISTS (SELECT 1 FROM faces pf WHERE pf.photo_id = p.id AND pf.ignored = 0 "
+    return (f"p.id IN (SELECT pf.photo_id FROM faces pf WHERE pf.ignored = 0 "
             f"AND pf.person_id IN ({marks}))", sorted(ids))
 
 

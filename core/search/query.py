@@ -131,24 +131,28 @@ def _similar(catalog, model_id: str, queries: np.ndarray, threshold: float, wher
 
 
 def _people_only(catalog, spec: SearchSpec, where: str, params: list) -> list[PhotoHit]:
-    """Photos chosen by assignments alone; the face shown is one of the first person's."""
+    """Photos chosen by assignments alone; the face shown is the best one of the first person."""
     first = spec.people_all[0] if spec.people_all else spec.people_any[0]
     shown = sorted(resolve_person(catalog.conn, first))
-    marks = ",".join("?" * len(shown))
-    sql = f"""
-        SELECT p.id, p.path,
-               (SELECT f.id FROM faces f WHERE f.photo_id = p.id AND f.ignored = 0
-                  AND f.person_id IN ({marks}) ORDER BY f.quality DESC, f.id LIMIT 1) AS face_id
-        FROM photos p
-        WHERE {where}
-        ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path
-    """
+    sql = (f"SELECT p.id, p.path FROM photos p WHERE {where} "
+           f"ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path")
     if spec.top:
         sql += f" LIMIT {int(spec.top)}"
-    rows = catalog.conn.execute(sql, shown + params).fetchall()
-    faces = _face_rows(catalog, [r[2] for r in rows if r[2] is not None])
+    rows = catalog.conn.execute(sql, params).fetchall()
+    marks = ",".join("?" * len(shown))
+    best_face: dict[int, int] = {}
+    # `+f.person_id`: look faces up by photo, not by person (that would be quadratic)
+    for photo_id, face_id in catalog.conn.execute(
+            f"""SELECT f.photo_id, f.id FROM faces f
+                WHERE f.photo_id IN (SELECT value FROM json_each(?)) AND f.ignored = 0
+                  AND +f.person_id IN ({marks})
+                ORDER BY f.photo_id, f.quality DESC, f.id""",
+            [json.dumps([r[0] for r in rows])] + shown):
+        best_face.setdefault(photo_id, face_id)
+    faces = _face_rows(catalog, list(best_face.values()))
     hits = []
-    for photo_id, path, face_id in rows:
+    for photo_id, path in rows:
+        face_id = best_face.get(photo_id)
         face = faces.get(face_id)
         hits.append(PhotoHit(photo_id=photo_id, path=path, similarity=None, face_id=face_id,
                              box=face[0] if face else None,
