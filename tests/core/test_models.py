@@ -37,7 +37,7 @@ def test_unknown_pack_is_a_clear_error():
 def test_batched_embedding_matches_single_and_has_symbolic_batch(insightface_images):
     import cv2
     import onnxruntime as ort
-    from insightface.utils import face_align
+    from core.faces.align import align_face
 
     loaded = models.load_models(threads=1)
     out = loaded.recognizer.session.get_outputs()[0]
@@ -45,7 +45,7 @@ def test_batched_embedding_matches_single_and_has_symbolic_batch(insightface_ima
     img = cv2.imread(str(insightface_images / "t1.jpg"))
     det, kps = loaded.detector.detect(img, input_size=(640, 640))
     assert len(det) == 6
-    crops = [face_align.norm_crop(img, landmark=k, image_size=112) for k in kps]
+    crops = [align_face(img, k) for k in kps]
     batch = loaded.recognizer.get_feat(crops)
     single = loaded.recognizer.get_feat(crops[:1])
     assert batch.shape == (6, 512)
