@@ -167,15 +167,16 @@ class FaceAnalyzer:
 
     def analyze_file(self, path) -> AnalyzedPhoto:
         """Metadata, the reduced decode and the faces of one file (raises DecodeError)."""
-        from core.scan.decode import decode
+        from core.scan.decode import decode_with_detail
         from core.scan.metadata import read_metadata
 
         metadata = read_metadata(path)
-        decoded = decode(path, min_long_side=self.det_size)
-        faces, detail = self._analyze(decoded, path)
+        # Big JPEGs come with their 2x decode, for one decode's cost (see decode_with_detail).
+        decoded, finer = decode_with_detail(path, min_long_side=self.det_size)
+        faces, detail = self._analyze(decoded, path, finer)
         return AnalyzedPhoto(metadata=metadata, image=decoded, detail=detail, faces=faces)
 
-    def _analyze(self, decoded, path) -> tuple[list[DetectedFace], object]:
+    def _analyze(self, decoded, path, finer=None) -> tuple[list[DetectedFace], object]:
         det, kps = self._detect(decoded.bgr)
         if len(det) == 0:
             return [], decoded
@@ -183,7 +184,7 @@ class FaceAnalyzer:
         boxes = det[:, :4] / scale                      # full-resolution oriented pixels
         landmarks = (kps / scale).astype(np.float32)
         sizes = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
-        detail = self._detail_image(decoded, path, float(sizes.min()))
+        detail = self._detail_image(decoded, path, float(sizes.min()), finer)
         crops = [align_face(detail.bgr, points, detail.scale) for points in landmarks]
         embeddings = self.embed_crops(crops)
         faces = []
@@ -197,11 +198,15 @@ class FaceAnalyzer:
                 embedding=vector))
         return faces, detail
 
-    def _detail_image(self, decoded, path, smallest_face: float):
-        """`decoded`, or the photo decoded again at 1/2 scale when its smallest face is under
-        ALIGN_SOURCE_MIN_PX there (1/2 is as good as full resolution, measured)."""
-        if decoded.scale >= 0.5 or smallest_face * decoded.scale >= ALIGN_SOURCE_MIN_PX \
-                or path is None:
+    def _detail_image(self, decoded, path, smallest_face: float, finer=None):
+        """`decoded`, or the photo at 1/2 scale when its smallest face is under
+        ALIGN_SOURCE_MIN_PX there (1/2 is as good as full resolution, measured): `finer`
+        when the decoder already made it at >= 1/2, else a second decode."""
+        if decoded.scale >= 0.5 or smallest_face * decoded.scale >= ALIGN_SOURCE_MIN_PX:
+            return decoded
+        if finer is not None and finer.scale >= 0.5 - 1e-6:
+            return finer
+        if path is None:
             return decoded
         from core.scan.decode import decode
 

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from core.scan.decode import MAX_DECODE_PIXELS, DecodedImage, DecodeError, decode
+from core.scan.decode import (MAX_DECODE_PIXELS, DecodedImage, DecodeError, decode,
+                               decode_with_detail)
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -310,3 +311,47 @@ def test_gif_without_extension_from_yale(shared_data):
     yale = next(p for p in (faces / "Yale_subject02").iterdir() if p.suffix == ".wink")
     decoded = decode(yale)
     assert decoded.full_size == (320, 243) and decoded.bgr.shape == (243, 320, 3)
+
+
+# -- decode_with_detail: one OpenCV decode at 1/2 for both the detector and small faces ----
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_decode_with_detail_matches_decode_in_every_orientation(tmp_path, orientation):
+    path = tmp_path / f"o{orientation}.jpg"
+    save_with_orientation(upright_card(), path, orientation, quality=95)
+    image, detail = decode_with_detail(path, min_long_side=100)
+    reference = decode(path, min_long_side=100)
+    assert image.bgr.shape == reference.bgr.shape == (60, 100, 3)
+    assert image.scale == pytest.approx(reference.scale)
+    assert (image.full_size, image.orientation) == (reference.full_size, orientation)
+    assert np.abs(image.bgr.astype(int) - reference.bgr).mean() < 4
+    assert detail.bgr.shape == (120, 200, 3) and detail.scale == pytest.approx(0.5)
+    assert detail.full_size == (400, 240) and detail.orientation == orientation
+    for decoded in (image, detail):
+        assert decoded.bgr.dtype == np.uint8 and decoded.bgr.flags.c_contiguous
+        assert_upright(decoded)
+
+
+def test_decode_with_detail_leaves_other_cases_to_decode(tmp_path):
+    path = tmp_path / "card.jpg"
+    upright_card().save(path, quality=90)
+    image, detail = decode_with_detail(path, min_long_side=200)  # 1/2 already: no detail
+    assert detail is None and image.bgr.shape[:2] == (120, 200)
+    png = tmp_path / "card.png"
+    upright_card().save(png)
+    image, detail = decode_with_detail(png, min_long_side=100)
+    assert detail is None and image.bgr.shape == decode(png, min_long_side=100).bgr.shape
+    cmyk = tmp_path / "cmyk.jpg"
+    upright_card().convert("CMYK").save(cmyk, quality=95)
+    image, detail = decode_with_detail(cmyk, min_long_side=100)
+    assert detail is None
+    assert_upright(image)
+
+
+def test_decode_with_detail_refuses_truncated_jpeg(tmp_path):
+    buf = io.BytesIO()
+    upright_card(800, 600).save(buf, format="JPEG", quality=90)
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) * 2 // 3])
+    with pytest.raises(DecodeError, match="truncated"):
+        decode_with_detail(path, min_long_side=100)
