@@ -58,8 +58,20 @@ def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
                 last_people = time.monotonic()
         if people and not token.cancelled:
             yield from _update_people(people, catalog, token)
+        if not token.cancelled:
+            _refresh_search_index(catalog)
 
     return run
+
+
+def _refresh_search_index(catalog) -> None:
+    """New faces are searchable at once (the search core's exact delta); a rebuild of the ANN
+    index when the delta has grown runs on the search core's own background thread."""
+    try:
+        from core.search import keep_index_fresh
+    except ImportError:
+        return
+    keep_index_fresh(catalog)
 
 
 def people_job(catalog_dir: Path):
