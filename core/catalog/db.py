@@ -64,6 +64,11 @@ def migrate(conn: sqlite3.Connection, db_path: Path) -> None:
         log.info("migrating catalog to schema %d", number)
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another connection (a second thread or the CLI beside the GUI) may have migrated
+            # while we waited for the write lock: re-read the version inside the transaction.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                conn.execute("COMMIT")
+                continue
             # executescript would COMMIT first; run statement by statement inside our transaction.
             for statement in _split_statements(MIGRATIONS[number - 1]):
                 conn.execute(statement)
