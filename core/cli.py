@@ -147,6 +147,16 @@ def _add_index_options(p) -> None:
                    help="don't update people afterwards (run `faceshelf cluster` later)")
 
 
+def _refresh_search_index(catalog) -> None:
+    """Rebuild the search index now if indexing left a large delta (searches would still be
+    complete without it, only slower). The CLI waits: a daemon thread dies with the process."""
+    from .search import keep_index_fresh
+
+    thread = keep_index_fresh(catalog)
+    if thread is not None:
+        thread.join()
+
+
 def cmd_index(args) -> int:
     from .pipeline import index
 
@@ -170,6 +180,8 @@ def cmd_index(args) -> int:
     with open_catalog(args) as catalog:
         last = run_with_progress(job(), quiet=args.quiet or args.json)
         people = None if args.no_cluster else _people_after_index(catalog, args, token)
+        if not token.cancelled:
+            _refresh_search_index(catalog)
     cancelled = token.cancelled
     summary = {
         "scan": scanned,

@@ -35,11 +35,26 @@ def connect(db_path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
     if not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         # NORMAL is durable against application crashes in WAL mode; only an OS crash can lose
         # the last commits, never corrupt the file.
         conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new catalog to WAL. The switch needs an exclusive lock and SQLite does not call
+    the busy handler for it, so two first opens at once must retry by hand."""
+    for attempt in range(200):
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            time.sleep(0.01 * min(attempt + 1, 10))
+    raise CatalogError("could not switch the catalog to WAL mode: it stays locked")
 
 
 def migrate(conn: sqlite3.Connection, db_path: Path) -> None:
@@ -64,6 +79,11 @@ def migrate(conn: sqlite3.Connection, db_path: Path) -> None:
         log.info("migrating catalog to schema %d", number)
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another connection (a second thread or the CLI beside the GUI) may have migrated
+            # while we waited for the write lock: re-read the version inside the transaction.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                conn.execute("COMMIT")
+                continue
             # executescript would COMMIT first; run statement by statement inside our transaction.
             for statement in _split_statements(MIGRATIONS[number - 1]):
                 conn.execute(statement)

@@ -58,3 +58,26 @@ def test_removing_folder_forgets_its_photos(catalog):
     _add_photo_with_face(catalog)
     assert catalog.remove_folder(catalog.dir) == 1
     assert catalog.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 0
+
+
+def test_concurrent_first_opens_migrate_once(tmp_path):
+    import threading
+
+    errors = []
+    barrier = threading.Barrier(6)
+
+    def open_it():
+        try:
+            barrier.wait()
+            Catalog(tmp_path / "shared").close()
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Catalog(tmp_path / "shared") as cat:
+        assert cat.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -56,3 +56,21 @@ def test_cancel_an_index(qtbot, tmp_path, library, window_for):
     assert ended.args == ["finished"]
     assert _status(tmp_path / "catalog") == {"indexed": 6}
     assert window.errors == []
+
+
+def test_pause_and_resume_an_index(qtbot, tmp_path, library, window_for):
+    window = window_for(tmp_path / "catalog")
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=WAIT_MS)
+    window.job_started.connect(lambda job: window.status.pause_button.click())
+    with qtbot.waitSignal(window.job_started, timeout=WAIT_MS) as started:
+        window.start_indexing([str(library)])
+    job = started.args[0]
+    assert job.paused
+    qtbot.waitUntil(lambda: "paused" in window.status.label.text(), timeout=WAIT_MS)
+    qtbot.wait(1500)  # paused: the job pulls nothing more, so nothing gets indexed
+    assert _status(tmp_path / "catalog").get("indexed", 0) == 0
+    with qtbot.waitSignal(window.job_ended, timeout=60000) as ended:
+        window.status.pause_button.click()  # resume
+    assert ended.args == ["finished"]
+    assert _status(tmp_path / "catalog") == {"indexed": 6}
+    assert window.errors == []
