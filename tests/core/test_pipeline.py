@@ -433,3 +433,20 @@ def test_stale_thumbnail_of_a_reused_photo_id_is_dropped(tmp_path, face_analyzer
         assert [tuple(r) for r in catalog.execute("SELECT id, status FROM photos")] == [
             (1, "error")]
         assert not stale.exists()
+
+
+def test_photo_thumb_halvings_look_like_one_area_resize():
+    import cv2
+
+    from core.thumbs import PHOTO_THUMB_PX, photo_thumb
+
+    ramp = np.linspace(0, 255, 1001, dtype=np.float32)
+    image = np.dstack([np.tile(ramp, (751, 1))] * 3).astype(np.uint8)
+    image[300:400, 200:500] = (20, 200, 90)
+    thumb = cv2.imdecode(np.frombuffer(photo_thumb(image), np.uint8), cv2.IMREAD_COLOR)
+    direct = cv2.resize(image, thumb.shape[1::-1], interpolation=cv2.INTER_AREA)
+    assert thumb.shape[1] == PHOTO_THUMB_PX and thumb.shape[0] == round(751 * 256 / 1001)
+    assert np.abs(thumb.astype(int) - direct).mean() < 3
+    strip = cv2.imdecode(np.frombuffer(photo_thumb(np.zeros((1, 3000, 3), np.uint8)), np.uint8),
+                         cv2.IMREAD_COLOR)
+    assert strip.shape[:2] == (1, PHOTO_THUMB_PX)
