@@ -7,6 +7,8 @@ into --photos (reused when already there), then measures in the same run:
 - `faceshelf index` end to end (a subprocess on a fresh catalog: start-up, scan, workers, writes),
   its steady rate, the peak memory of its whole process tree (sum of RSS, sampled every 0.1 s),
   and the faces found among the faces placed;
+- the CPU time of that run (all its processes; on a busy machine this is the figure to trust;
+  bench/cpu_per_photo.py splits the steady per-photo cost by stage);
 - a re-run on the unchanged library (`faceshelf rescan`);
 - the naive baseline, insightface FaceAnalysis-style, on a subset: one process with
   insightface's default ONNX sessions, full-resolution cv2.imread, detection at 640x640,
@@ -32,6 +34,15 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(PROJECT), str(PROJECT / "bench")]
 
 from synth import faces_found, make_library  # noqa: E402
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes (and the workers they
+    waited for): what `faceshelf index` cost, whatever else runs on the machine."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def tree_rss(process) -> int:
@@ -152,8 +163,10 @@ def main() -> None:
         catalog = Path(tmp) / "catalog"
         options = ["--workers", str(args.workers)] if args.workers is not None else []
         # --no-cluster: the grouping that `index` runs afterwards is the people area's to time.
+        cpu_before = children_cpu()
         summary, wall, peak = run_cli(["--catalog", str(catalog), "index", str(folder),
                                        "--json", "--no-cluster", *options])
+        index_cpu = children_cpu() - cpu_before
         found, placed = faces_found(manifest, boxes_by_name(catalog))
         rerun, rerun_wall, _ = run_cli(["--catalog", str(catalog), "rescan", "--json",
                                         "--no-cluster"])
@@ -165,6 +178,9 @@ def main() -> None:
     end_to_end = count / wall
     print(f"faceshelf index   {end_to_end:6.2f} photos/s end to end ({wall:.1f} s for {count}, "
           f"start-up and scan included); steady {summary['rate'] or 0:.2f} photos/s")
+    print(f"CPU time          {1000 * index_cpu / count:6.1f} ms/photo of `faceshelf index`, all "
+          f"its processes, start-up (~2 s of CPU) included; robust on a busy machine (per "
+          f"stage, steady: bench/cpu_per_photo.py)")
     print(f"naive loop        {naive:6.2f} photos/s on {len(files)} photos "
           f"({naive_faces} faces; full decode, det 640x640, one face per recognizer call)")
     print(f"naive, tuned      {tuned:6.2f} photos/s (same loop, our session options: no thread "
