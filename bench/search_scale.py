@@ -119,11 +119,17 @@ def run_one(job: dict) -> None:
             gen.search_k_per_item = config["sk"]
             gen.expansions = config["exp"]
             gen.scan_cut = config["cut"]
+            gen.bits_z = config.get("z", search_index.BITS_Z)
             q_rows = pick_queries(labels, queries)
             found = []
+            candidates = []
             for row in q_rows:  # recall pass (also warms the page cache)
                 ids, _ = gen.matches(np.asarray(gen.vectors[row]), threshold)
                 found.append(set((ids - 1).tolist()))
+                if gen.scanner is not None:  # bits: how many faces the exact re-rank reads
+                    code = search_index.sign_codes(np.asarray(gen.vectors[row])[None], gen.planes)
+                    bar = search_index.hamming_bar(stamp.dims, threshold, gen.bits_z)
+                    candidates.append(len(gen.scanner.within(code[0], bar)))
             hwm = vm_hwm_mb()  # before the exact baseline holds the whole matrix
             matrix = np.ascontiguousarray(gen.vectors)
             times, exact_times = [], []
@@ -147,6 +153,10 @@ def run_one(job: dict) -> None:
             del matrix
         if config["kind"] == "scan":
             label = f"scan  dims {stamp.dims:3d} cut {config['cut']:.2f}           "
+        elif config["kind"] == "bits":
+            bar = search_index.hamming_bar(stamp.dims, threshold, gen.bits_z)
+            label = (f"bits  B {stamp.dims:4d} z {gen.bits_z:.1f} bar {bar:4d} "
+                     f"cand/q {np.mean(candidates):7.0f}")
         else:
             label = (f"annoy dims {stamp.dims:3d} trees {config['trees']:2d} sk/k "
                      f"{config['sk']:3d} exp {config['exp']}")
@@ -316,7 +326,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k and 100k only")
     parser.add_argument("--sizes", help="comma-separated N (default 10k,100k,1M)")
     parser.add_argument("--kinds", default="scan,annoy",
-                        help="scan and/or annoy (comma-separated)")
+                        help="bits, scan and/or annoy (comma-separated)")
+    parser.add_argument("--z", default=str(search_index.BITS_Z),
+                        help="bits: Hamming bar, in std above the threshold's mean")
     parser.add_argument("--trees", default=str(search_index.DEFAULT_TREES))
     parser.add_argument("--dims", help="projection dims (default per kind)")
     parser.add_argument("--cut", default=str(search_index.SCAN_CUT),
@@ -346,6 +358,9 @@ def main() -> None:
             if kind == "scan":
                 configs += [dict(kind=kind, dims=int(d), cut=float(c), trees=0, sk=0, exp=0)
                             for c in args.cut.split(",")]
+            elif kind == "bits":
+                configs += [dict(kind=kind, dims=int(d), z=float(z), cut=0, trees=0, sk=0,
+                                 exp=0) for z in args.z.split(",")]
             else:
                 configs += [dict(kind=kind, dims=int(d), trees=int(t), sk=int(k), exp=int(e),
                                  cut=0) for t in args.trees.split(",")

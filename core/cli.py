@@ -629,8 +629,9 @@ def _add_search_commands(sub) -> None:
     p.set_defaults(func=cmd_search)
 
     r = sub.add_parser("reindex-search", help="rebuild the face search index now")
-    r.add_argument("--kind", choices=("scan", "annoy"),
-                   help="projected exact scan (default: measured best) or annoy trees")
+    r.add_argument("--kind", choices=("bits", "scan", "annoy"),
+                   help="Hamming scan of sign codes, projected exact scan, or annoy trees "
+                        "(default: the measured best, see README)")
     r.add_argument("--trees", type=int, metavar="N", help="annoy trees (default: measured)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument("--json", action="store_true", help="print the new index stamp as JSON")

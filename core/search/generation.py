@@ -10,6 +10,9 @@ On disk, per model id, in `catalog.index_dir`:
         projection.npy         float32 [512, d]: PCA basis fitted on the library
         projected.npy          float32 [n, d] (kind "scan"): what a query scans
         tree.ann               annoy trees over the projected vectors (kind "annoy")
+        planes.npy             float32 [512, B] (kind "bits"): seeded random hyperplanes
+        codes.npy              uint64 [B/64, n] (kind "bits"): sign bits, one word row per
+                               64 planes, so a query streams B/8 bytes per face
 
 A build writes a new generation under a temporary name, renames it, then replaces the pointer
 with os.replace: readers see the old generation or the new one, never a half. Open readers keep
@@ -24,6 +27,7 @@ import logging
 import os
 import shutil
 import time
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -38,8 +42,13 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 # Chosen by measurement (bench/search_scale.py, README search section).
-DEFAULT_KIND = "scan"
-DEFAULT_DIMS = {"annoy": 64, "scan": 128}
+DEFAULT_KIND = "bits"
+DEFAULT_DIMS = {"annoy": 64, "scan": 128, "bits": 768}   # "bits": code length B (x 64)
+KINDS = ("bits", "scan", "annoy")
+BITS_Z = 2.0             # bits: the Hamming bar sits this many std above the threshold's mean
+BITS_SEED = 20_240_611   # the hyperplanes are stored with the index; the seed only fixes them
+BITS_CHUNKS = 4          # row chunks per query, shared by
+BITS_THREADS = 2         # this many threads (numpy releases the GIL in the ufuncs)
 SCAN_CUT = 0.55          # scan: candidates are the projected scores >= this x the threshold
 SCAN_ROWS = 262_144      # scan in blocks: bounded temporary memory for many queries
 DEFAULT_TREES = 32
@@ -59,7 +68,8 @@ class IndexStamp:
     dims: int                # dimension of the candidate search (512: no projection)
     built_at: float
     build_seconds: float
-    kind: str = "annoy"      # "annoy" trees, or "scan": exact scan of the projected vectors
+    kind: str = "annoy"      # "annoy" trees, "scan" of the projected vectors, or "bits":
+                             # Hamming scan of sign codes (dims = code length B)
     format: int = FORMAT
 
 
@@ -133,10 +143,12 @@ def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
                      cancel: CancelToken | None = None) -> Iterator[Progress]:
     """Build and publish a generation from `ids` and their vectors (in `chunks`, same order).
     Yields Progress; `read_stamp` then tells what was published."""
-    if kind not in ("annoy", "scan"):
+    if kind not in KINDS:
         raise ValueError(f"unknown search index kind {kind!r}")
     cancel = cancel or CancelToken()
     dims = dims or DEFAULT_DIMS[kind]
+    if kind == "bits" and (dims % 64 or dims > 4096):
+        raise ValueError(f"bits index: code length {dims} is not a multiple of 64 (<= 4096)")
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -150,7 +162,9 @@ def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
         np.save(tmp / "ids.npy", np.asarray(ids, dtype=np.int64))
         sample = _write_npy_stream(tmp / "vectors.npy", n, chunks, max(1, n // 50_000))
         projection = None
-        if dims < EMBEDDING_DIM and n:
+        if kind == "bits":
+            pass  # no PCA: the codes are of the whole vector
+        elif dims < EMBEDDING_DIM and n:
             projection = fit_projection(sample, dims)
             np.save(tmp / "projection.npy", projection)
         else:
@@ -159,6 +173,9 @@ def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
         vectors = tmp / "vectors.npy"
         if kind == "annoy":
             yield from _build_trees(tmp, vectors, n, projection, dims, n_trees, n_jobs, cancel)
+        elif kind == "bits":
+            yield from _write_codes(tmp, vectors, n, dims, cancel)
+            n_trees = 0
         else:
             yield from _write_projected(tmp, vectors, n, projection, cancel)
             n_trees = 0
@@ -206,6 +223,100 @@ def _write_projected(folder: Path, vectors: Path, n: int, projection, cancel: Ca
             yield Progress("search index", start + len(block), n, message="projecting")
 
 
+def random_planes(bits: int, seed: int = BITS_SEED) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((EMBEDDING_DIM, bits)).astype(np.float32)
+
+
+def sign_codes(vectors: np.ndarray, planes: np.ndarray) -> np.ndarray:
+    """uint64 [n, B/64]: bit j of a face is "on the positive side of hyperplane j" (SimHash).
+    Two faces at angle theta differ in each bit with probability theta / pi."""
+    bits = np.packbits(np.asarray(vectors, np.float32) @ planes > 0, axis=1)
+    return np.ascontiguousarray(bits).view("<u8")
+
+
+def _write_codes(folder: Path, vectors: Path, n: int, bits: int, cancel: CancelToken,
+                 ) -> Iterator[Progress]:
+    planes = random_planes(bits)
+    np.save(folder / "planes.npy", planes)
+    if not n:
+        np.save(folder / "codes.npy", np.empty((bits // 64, 0), "<u8"))
+        return
+    codes = np.lib.format.open_memmap(folder / "codes.npy", mode="w+", dtype="<u8",
+                                      shape=(bits // 64, n))
+    for start, block in _read_blocks(vectors, None, cancel):
+        codes[:, start:start + len(block)] = sign_codes(block, planes).T
+        yield Progress("search index", start + len(block), n, message="hashing")
+    codes.flush()
+    del codes
+
+
+def hamming_bar(bits: int, min_sim: float, z: float = BITS_Z) -> int:
+    """Largest Hamming distance kept as a candidate: a pair at exactly `min_sim` differs in
+    Binomial(B, p) bits, p = arccos(min_sim) / pi; the bar is z std above its mean, so such a
+    pair is kept with probability ~Phi(z) (99.7% at z = 2.8), closer pairs more often."""
+    p = float(np.arccos(np.clip(min_sim, -1.0, 1.0)) / np.pi)
+    return int(np.floor(bits * p + z * np.sqrt(bits * p * (1 - p))))
+
+
+class _HammingScanner:
+    """Hamming distances of query codes to every stored code, over row chunks on a small
+    thread pool, with buffers allocated once. The scan is memory-bound (B/8 bytes per face),
+    so rows go in cache-sized blocks and every query of a person is scored on a block while
+    it is in cache: many query faces still cost about one pass over the codes."""
+
+    BLOCK = 32_768
+
+    def __init__(self, codes: np.ndarray, chunks: int, threads: int) -> None:
+        self.codes = codes
+        n = codes.shape[1]
+        step = -(-n // max(1, chunks)) if n else 1
+        self.spans = [(s, min(n, s + step)) for s in range(0, n, step)]
+        block = min(self.BLOCK, step)
+        self.buffers = [(np.empty(block, np.uint64), np.empty(block, np.uint8),
+                         np.empty(block, np.uint16)) for _ in self.spans]
+        self.pool = None
+        if threads > 1 and len(self.spans) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(threads, thread_name_prefix="search-bits")
+        self.lock = threading.Lock()
+
+    def _span(self, k: int, queries: np.ndarray, bar: int) -> list[np.ndarray]:
+        a, b = self.spans[k]
+        tmp_all, cnt_all, acc_all = self.buffers[k]
+        found = []
+        for start in range(a, b, len(tmp_all)):
+            end = min(b, start + len(tmp_all))
+            tmp, cnt, acc = tmp_all[:end - start], cnt_all[:end - start], acc_all[:end - start]
+            for query in queries:
+                acc.fill(0)
+                for word, q in zip(self.codes, query):
+                    np.bitwise_xor(word[start:end], q, out=tmp)
+                    np.bitwise_count(tmp, out=cnt)
+                    np.add(acc, cnt, out=acc)
+                found.append(start + np.flatnonzero(acc <= bar))
+        return found
+
+    def within(self, queries: np.ndarray, bar: int) -> np.ndarray:
+        """Rows within Hamming distance `bar` of any of `queries` (uint64 [q, W]), ascending."""
+        queries = np.atleast_2d(queries)
+        with self.lock:
+            if self.pool is None:
+                parts = [p for k in range(len(self.spans)) for p in self._span(k, queries, bar)]
+            else:
+                parts = [p for found in self.pool.map(lambda k: self._span(k, queries, bar),
+                                                      range(len(self.spans))) for p in found]
+        if not parts:
+            return np.empty(0, np.int64)
+        items = np.concatenate(parts)
+        return np.unique(items) if len(queries) > 1 else items
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False)
+            self.pool = None
+
+
 def _publish(index_dir: Path, stamp: IndexStamp) -> None:
     target = pointer_path(index_dir, stamp.model_id)
     tmp = target.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
@@ -245,7 +356,14 @@ class Generation:
         self.scan_cut = SCAN_CUT
         self.tree = None
         self.projected = None
-        if stamp.kind == "annoy":
+        self.scanner = None
+        self.bits_z = BITS_Z
+        if stamp.kind == "bits":
+            self.planes = np.load(folder / "planes.npy")
+            codes = np.load(folder / "codes.npy", mmap_mode="r")
+            self.scanner = _HammingScanner(codes, BITS_CHUNKS, BITS_THREADS)
+            items = codes.shape[1]
+        elif stamp.kind == "annoy":
             from annoy import AnnoyIndex
 
             self.tree = AnnoyIndex(stamp.dims, "angular")
@@ -261,6 +379,8 @@ class Generation:
     def close(self) -> None:
         if self.tree is not None:
             self.tree.unload()
+        if self.scanner is not None:
+            self.scanner.close()
 
     def matches(self, query: np.ndarray, min_sim: float) -> tuple[np.ndarray, np.ndarray]:
         """(face ids, exact cosines) of the indexed faces with cosine >= min_sim to `query`."""
@@ -275,7 +395,24 @@ class Generation:
                 merge_best(found, *self._annoy(query, min_sim))
             return (np.fromiter(found, np.int64, len(found)),
                     np.fromiter(found.values(), np.float32, len(found)))
+        if self.scanner is not None:
+            return self._bits(queries, min_sim)
         return self._scan(queries, min_sim)
+
+    def _bits(self, queries: np.ndarray, min_sim: float) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates are the faces within a Hamming bar of a query's code (a pass over B/8
+        bytes per face: 96 MB at 1M faces and B = 768, vs 2 GB for the exact vectors; one pass
+        for all of a person's faces); they are re-ranked on the stored vectors. Unlike trees, the bar keeps weak same-person
+        pairs (cosine 0.35-0.45, ~70 degrees apart) with a known probability; unrelated faces
+        (~90 degrees) pass it rarely (measured: bench/search_scale.py)."""
+        bar = hamming_bar(self.stamp.dims, min_sim, self.bits_z)
+        codes = sign_codes(queries, self.planes)
+        items = self.scanner.within(codes, bar)
+        if not len(items):
+            return self.ids[:0], np.empty(0, np.float32)
+        sims = (np.asarray(self.vectors[items]) @ queries.T).max(axis=1)
+        keep = sims >= min_sim
+        return self.ids[items[keep]], sims[keep]
 
     def _scan(self, queries: np.ndarray, min_sim: float) -> tuple[np.ndarray, np.ndarray]:
         """Every projected vector is scored (a pass over dims/512 of the data: memory-bound,

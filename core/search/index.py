@@ -20,7 +20,8 @@ import numpy as np
 
 from ..catalog import EMBEDDING_DIM
 from ..jobs import CancelToken, Progress
-from .generation import (DEFAULT_DIMS, DEFAULT_KIND, DEFAULT_TREES, EXPANSIONS,  # noqa: F401
+from .generation import (BITS_Z, DEFAULT_DIMS, DEFAULT_KIND, DEFAULT_TREES,  # noqa: F401
+                         EXPANSIONS, KINDS, hamming_bar, sign_codes,
                          SCAN_CUT, SEARCH_K_PER_ITEM, Generation, IndexStamp, merge_best,
                          build_generation, index_key, pointer_path, read_stamp,
                          stale_temp_dirs)

@@ -45,7 +45,7 @@ def exact_hits(catalog, vector, threshold):
     return {int(i): float(s) for i, s in zip(ids, sims) if s >= threshold}
 
 
-@pytest.mark.parametrize("kind", ["scan", "annoy"])
+@pytest.mark.parametrize("kind", ["bits", "scan", "annoy"])
 def test_search_matches_exact_and_is_ranked(clustered, kind):
     lib, labels, vectors, face_ids = clustered
     build(lib.cat, kind)
@@ -60,7 +60,7 @@ def test_search_matches_exact_and_is_ranked(clustered, kind):
         assert all(labels[list(face_ids).index(h.face_id)] == labels[row] for h in hits)
 
 
-@pytest.mark.parametrize("kind", ["scan", "annoy"])
+@pytest.mark.parametrize("kind", ["bits", "scan", "annoy"])
 def test_faces_added_after_build_are_found_without_rebuild(clustered, kind):
     lib, labels, vectors, face_ids = clustered
     stamp = build(lib.cat, kind)
@@ -79,7 +79,7 @@ def test_faces_added_after_build_are_found_without_rebuild(clustered, kind):
         "SELECT photo_id FROM faces WHERE id=?", (int(face_ids[42]),)).fetchone()[0]}
 
 
-@pytest.mark.parametrize("kind", ["scan", "annoy"])
+@pytest.mark.parametrize("kind", ["bits", "scan", "annoy"])
 def test_deleted_and_ignored_faces_are_never_returned(clustered, kind):
     lib, labels, vectors, face_ids = clustered
     build(lib.cat, kind)
@@ -214,3 +214,69 @@ def test_person_query_uses_all_their_faces(catalog):
     one_old_face = {h.photo_id for h in search_photos(catalog, SearchSpec(face_id=assigned[0]))}
     assert young_unknown not in one_old_face  # what searching with one face would miss
     assert all(h.person_id in (anna, None) for h in hits)
+
+
+def test_bits_index_recall_of_weak_matches(tmp_path):
+    """Sign codes keep the weak same-person pairs (cosine 0.35-0.5, ~70 degrees apart, what
+    annoy's trees lose) with the recall the Hamming bar is derived for."""
+    from core.search.generation import (Generation, build_generation, hamming_bar,
+                                        sign_codes)
+
+    rng = np.random.default_rng(11)
+    n_ids, per_id = 400, 5
+    centres = unit(rng.standard_normal((n_ids, 512)))
+    labels = np.repeat(np.arange(n_ids), per_id)
+    spread = rng.uniform(0.7, 1.3, len(labels))[:, None]  # same-id cosines ~0.35-0.7
+    vectors = unit(centres[labels] + spread * unit(rng.standard_normal((len(labels), 512))))
+    ids = np.arange(1, len(labels) + 1)
+    for _ in build_generation(tmp_path, MODEL, ids, [vectors[:900], vectors[900:]],
+                              revision=1, max_face_id=len(ids), kind="bits"):
+        pass
+    stamp = read_stamp(tmp_path, MODEL)
+    assert stamp.kind == "bits" and stamp.dims % 64 == 0
+    gen = Generation(tmp_path, stamp)
+    # the stored codes are the codes of the vectors, word rows of all faces
+    assert np.array_equal(gen.scanner.codes.T, sign_codes(vectors, gen.planes))
+    found = truth = weak = weak_found = 0
+    for row in range(0, len(ids), 7):
+        got_ids, sims = gen.matches(vectors[row], 0.35)
+        exact = vectors @ vectors[row]
+        above = set((np.nonzero(exact >= 0.35)[0] + 1).tolist())
+        got = dict(zip(got_ids.tolist(), sims.tolist()))
+        assert set(got) <= above  # exact re-rank: nothing below the threshold
+        for face_id, sim in got.items():
+            assert sim == pytest.approx(exact[face_id - 1], abs=1e-5)
+        found += len(above & set(got))
+        truth += len(above)
+        low = {i + 1 for i in np.nonzero((exact >= 0.35) & (exact < 0.45))[0]}
+        weak += len(low)
+        weak_found += len(low & set(got))
+    gen.close()
+    assert weak > 50 and truth > 500
+    assert found / truth >= 0.99 and weak_found / weak >= 0.95
+    # the bar: a pair at the threshold differs in arccos(t)/pi of the bits on average
+    assert hamming_bar(768, 0.35, 0) == int(768 * np.arccos(0.35) / np.pi)
+    assert hamming_bar(768, 0.35, 2) > hamming_bar(768, 0.35, 0) < hamming_bar(768, 0.5, 0) * 2
+
+
+def test_bits_index_with_several_queries_and_an_empty_library(tmp_path):
+    from core.search.generation import Generation, build_generation
+
+    for _ in build_generation(tmp_path / "empty", MODEL, np.empty(0, np.int64), [],
+                              revision=0, max_face_id=0, kind="bits"):
+        pass
+    gen = Generation(tmp_path / "empty", read_stamp(tmp_path / "empty", MODEL))
+    assert len(gen.matches(unit(np.ones(512)), 0.3)[0]) == 0
+    gen.close()
+    rng = np.random.default_rng(2)
+    labels, vectors = identity_vectors(rng, 50, 4)
+    ids = np.arange(10, 10 + len(labels))
+    for _ in build_generation(tmp_path, MODEL, ids, [vectors], revision=0,
+                              max_face_id=int(ids[-1]), kind="bits", dims=512):
+        pass
+    gen = Generation(tmp_path, read_stamp(tmp_path, MODEL))
+    got_ids, sims = gen.matches_many(vectors[[0, 4]], 0.3)  # a person with two faces
+    exact = (vectors @ vectors[[0, 4]].T).max(axis=1)
+    assert set(got_ids.tolist()) == set((ids[exact >= 0.3]).tolist())
+    assert np.allclose(np.sort(sims), np.sort(exact[exact >= 0.3]), atol=1e-5)
+    gen.close()
