@@ -744,7 +744,8 @@ def cmd_reindex_search(args) -> int:
     if args.json:
         print_json(asdict(stamp))
     else:
-        print(f"search index ({stamp.kind}, {stamp.dims} d): {stamp.count} faces, "
+        size = f"{stamp.dims} bits" if stamp.kind == "bits" else f"{stamp.dims} d"
+        print(f"search index ({stamp.kind}, {size}): {stamp.count} faces, "
               f"{stamp.build_seconds:.1f} s")
     return 0
 
