@@ -5,8 +5,10 @@
     python bench/search_scale.py --sizes 100000 --kinds annoy --trees 16,32 --dims 64,128 --sk 64
     python bench/search_scale.py --sizes 100000 --kinds scan --dims 96,128 --cut 0.5,0.55
 
-Both index kinds run by default: "scan" (the default index: exact scan of PCA-projected vectors,
-re-ranked exactly) and "annoy" (trees over the projection, with widening probes). Each
+Index kinds (--kinds): "bits" (the default index: Hamming scan of 768-bit sign codes, candidates
+within a bar re-ranked exactly; --dims is the code length, --z the bar), "scan" (exact scan of
+PCA-projected vectors, re-ranked exactly) and "annoy" (trees over the projection, with widening
+probes); scan and annoy run when --kinds is not given. Each
 configuration runs in its own process, so its peak memory is its own.
 
 Part 1, synthetic (bench/synthetic_faces.py: identities with several faces each, same-identity
