@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -227,9 +228,16 @@ def _exemplars(catalog: Catalog, model_id: str, people_revision: int
     vectors = _vectors(rows, 1)
     try:
         catalog.index_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, key=np.array(key), person=person, vectors=vectors)
-        os.replace(tmp, path)
+        # A private temporary name: two processes (GUI and CLI) may refresh the cache at once.
+        handle, tmp = tempfile.mkstemp(dir=catalog.index_dir, suffix=".npz")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                np.savez(stream, key=np.array(key), person=person, vectors=vectors)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     except OSError as error:  # a cache: matching works without it
         log.warning("could not cache people evidence in %s: %s", path, error)
     return person, vectors

@@ -99,3 +99,32 @@ def test_assignment_needs_a_clear_winner_and_respects_forbidden_pairs():
     negatives = {10: vectors[:1] * 1.0}
     d = score_faces(vectors[:1], exemplars, owner, AssignParams(), negatives=negatives)
     assert d.kind[0] != AUTO
+
+
+def test_shortlisted_scoring_agrees_with_exact_scoring(monkeypatch):
+    """Many people: faces are scored only against a shortlist of people by their mean face.
+    The decisions must be those of scoring everyone."""
+    from core.cluster import assign
+
+    rng = np.random.default_rng(7)
+    people, per = 1500, 4
+    centres = rng.standard_normal((people, 512)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    owner = np.repeat(np.arange(people), per)
+
+    def around(c):
+        x = 0.75 * c + 0.66 * rng.standard_normal(c.shape).astype(np.float32) / np.sqrt(512)
+        return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+    exemplars = around(centres[owner])
+    truth = rng.integers(0, people, 300)
+    faces = np.concatenate([around(centres[truth]),
+                            rng.standard_normal((50, 512)).astype(np.float32) / np.sqrt(512)])
+    shortlisted = score_faces(faces, exemplars, owner)
+    monkeypatch.setattr(assign, "SHORTLIST_FROM", 10**9)
+    exact = score_faces(faces, exemplars, owner)
+    assert (shortlisted.kind == AUTO).sum() >= 290
+    assert np.array_equal(shortlisted.kind, exact.kind)
+    auto = shortlisted.kind == AUTO
+    assert np.array_equal(shortlisted.person[auto], exact.person[auto])
+    assert np.array_equal(shortlisted.person[:300][auto[:300]], truth[auto[:300]])
