@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit
 
 from ..actions import PeopleActions, core_function
 from ..context import AppContext
+from ..gc_pauses import bulk_allocation
 from ..models import people as roles
 from ..models import queries
 from ..models.people import FacesModel, person_label
@@ -34,8 +35,9 @@ def _load_person(person_id: int):
             return None, [], []
         person = queries.PersonRow(p.id, p.name, p.face_count, p.photo_count, p.hidden,
                                    p.cover_face_id)
-        return (person, queries.person_faces(catalog.conn, person_id),
-                PhotoList(queries.person_photos(catalog.conn, person_id)))
+        with bulk_allocation():  # a big person's photos: see gui.gc_pauses
+            return (person, queries.person_faces(catalog.conn, person_id),
+                    PhotoList(queries.person_photos(catalog.conn, person_id)))
     return load
 
 

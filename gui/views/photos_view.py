@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from ..context import AppContext
+from ..gc_pauses import bulk_allocation
 from ..models import queries
 from ..models.photos import PhotoList, PhotoListModel
 from .page import Page
@@ -33,8 +34,11 @@ class PhotosPage(Page):
         layout.addWidget(holder)
 
     def load(self) -> None:
-        self.ctx.read(lambda conn: PhotoList(queries.all_photos(conn)), self._apply,
-                      self.load_failed, what="loading photos")
+        def query(conn) -> PhotoList:
+            with bulk_allocation():  # the whole library: no GC walk over it, now or later
+                return PhotoList(queries.all_photos(conn))
+
+        self.ctx.read(query, self._apply, self.load_failed, what="loading photos")
 
     def _apply(self, photos: PhotoList) -> None:
         self.model.set_rows(photos)
