@@ -32,12 +32,8 @@ class ExportItem:
 
 def select_items(catalog, spec: SearchSpec, by: str | None = None) -> list[ExportItem]:
     """The photos of `spec`, oldest first (stable names and collision numbers across runs)."""
-    if spec.is_similarity_query:
-        hits = search_photos(catalog, spec)
-        photo_ids = list(dict.fromkeys(h.photo_id for h in hits))  # one per photo (per face)
-    else:
-        spec.validate()
-        photo_ids = people_photo_ids(catalog, spec)
+    hits = search_photos(catalog, spec)
+    photo_ids = list(dict.fromkeys(h.photo_id for h in hits))  # one per photo (per face)
     items = load_items(catalog, photo_ids)
     if by == "person":
         wanted = _spec_person_names(catalog, spec)
@@ -46,38 +42,6 @@ def select_items(catalog, spec: SearchSpec, by: str | None = None) -> list[Expor
             item.slots = chosen or [""]
     items.sort(key=lambda i: (i.taken_at is None, i.taken_at or "", i.path))
     return items
-
-
-def people_photo_ids(catalog, spec: SearchSpec) -> list[int]:
-    """A people-only spec answered as set operations over faces.person_id: the same meaning as
-    `search_photos` (a photo "has Anna" when one of its faces, not ignored, is assigned to her;
-    the date and folder filters are the search's own SQL), but linear in the faces of the named
-    people whatever SQLite's planner guesses (a correlated EXISTS per photo that it runs through
-    the faces_person index is quadratic on a catalog without ANALYZE statistics)."""
-    from dataclasses import replace
-
-    from ..search.people import photo_filter_sql, resolve_people
-
-    def having(ids: set[int]) -> tuple[str, list]:
-        return ("SELECT photo_id FROM faces WHERE ignored = 0 AND person_id IN "
-                "(SELECT value FROM json_each(?))", [json.dumps(sorted(ids))])
-
-    parts: list[tuple[str, list]] = [having(ids) for ids in resolve_people(catalog.conn,
-                                                                          spec.people_all)]
-    if spec.people_any:
-        parts.append(having(set().union(*resolve_people(catalog.conn, spec.people_any))))
-    sql = " INTERSECT ".join(q for q, _ in parts)
-    params = [a for _, args in parts for a in args]
-    if spec.people_not:
-        q, args = having(set().union(*resolve_people(catalog.conn, spec.people_not)))
-        sql, params = f"{sql} EXCEPT {q}", params + args
-    where, where_params = photo_filter_sql(
-        catalog.conn, replace(spec, people_all=[], people_any=[], people_not=[]))
-    query = (f"SELECT p.id FROM photos p WHERE p.id IN ({sql}) AND {where} "
-             f"ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path")
-    if spec.top:
-        query += f" LIMIT {int(spec.top)}"
-    return [r[0] for r in catalog.conn.execute(query, params + where_params)]
 
 
 def load_items(catalog, photo_ids: list[int]) -> list[ExportItem]:

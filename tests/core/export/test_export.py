@@ -212,8 +212,8 @@ def test_manifest(family, catalog, tmp_path):
 
 
 def test_people_selection_agrees_with_search(family, catalog):
-    """The export's own people-only SQL means exactly what search_photos means."""
-    from core.export.selection import people_photo_ids
+    """An export selects exactly the photos search_photos finds."""
+    from core.export.selection import select_items
     from core.search.spec import search_photos
 
     family.photo_of("2021/IMG_5.jpg", "Anna", taken_at="2021-05-05T10:00:00")
@@ -227,5 +227,5 @@ def test_people_selection_agrees_with_search(family, catalog):
              SearchSpec(people_any=["Anna", "Ben"], folder=str(family.root / "2020")),
              SearchSpec(people_any=["Anna", "Ben"], top=2)]
     for spec in specs:
-        assert people_photo_ids(catalog, spec) == [h.photo_id for h in
-                                                   search_photos(catalog, spec)], spec
+        assert sorted(i.photo_id for i in select_items(catalog, spec)) == sorted(
+            h.photo_id for h in search_photos(catalog, spec)), spec
