@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 POOL_SIZES = {"reads": 2, "inference": 1, "writes": 1, "jobs": 2}
 
 _local = threading.local()
-# Opening runs the catalog's migrations; two threads migrating at once would both try them.
-_open_lock = threading.Lock()
 
 
 def worker_catalog(directory: Path | str):
@@ -39,9 +37,8 @@ def worker_catalog(directory: Path | str):
     _local.catalogs = cache
     key = str(directory)
     catalog = cache.get(key)
-    if catalog is None:
-        with _open_lock:
-            catalog = cache[key] = Catalog(directory)
+    if catalog is None:  # Catalog() copes with other threads opening (and migrating) at once
+        catalog = cache[key] = Catalog(directory)
     return catalog
 
 
