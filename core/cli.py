@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -1030,6 +1031,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("aborted\n")
         return 130
+    except BrokenPipeError:  # `faceshelf people | head`: the reader left, not an error
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as error:  # a clear message, not a traceback, for expected failures
         from .catalog import CatalogError
         from .faces.models import ModelError
