@@ -40,6 +40,11 @@ class NameEditDelegate(PersonDelegate):
         return editor
 
     def setEditorData(self, editor, index) -> None:
+        # Qt calls this again on every dataChanged of the row being edited, and a card's face
+        # thumbnail arriving is one: seed the text once, never wipe what the user is typing.
+        if editor.property("seeded"):
+            return
+        editor.setProperty("seeded", True)
         editor.setText(index.data(roles.NameRole) or "")
         editor.selectAll()
 

@@ -168,3 +168,20 @@ def test_export_an_album_and_update_it(qtbot, indexed, people_window, tmp_path):
         albums.update_button.click()
     qtbot.waitUntil(lambda: "already there" in albums.status.text(), timeout=WAIT_MS)
     assert window.errors == []
+
+
+def test_a_thumbnail_arriving_keeps_the_name_being_typed(qtbot, indexed, people_window):
+    # Qt re-seeds an open editor on every dataChanged of its row; a face thumbnail finishing
+    # loading is one, and it used to wipe the name the user was typing.
+    window = people_window
+    grid = window.people_page.grid
+    index = _card(window, _person_of(indexed, "Tom_Hanks_54745.png"))
+    grid.setCurrentIndex(index)
+    grid.edit(index)
+    qtbot.waitUntil(lambda: grid.findChild(QLineEdit) is not None, timeout=WAIT_MS)
+    editor = grid.findChild(QLineEdit)
+    editor.setText("Tom Ha")
+    model = window.people_page.model
+    source = window.people_page.proxy.mapToSource(index)
+    model.dataChanged.emit(source, source, [Qt.ItemDataRole.DecorationRole])
+    assert editor.text() == "Tom Ha"
