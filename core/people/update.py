@@ -18,10 +18,7 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import os
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -33,12 +30,12 @@ from ..catalog import Catalog
 from ..cluster.assign import AUTO, SUGGEST, AssignParams, score_faces
 from ..cluster.graph import ClusterParams, cluster
 from ..jobs import CancelToken, Progress
+from .evidence import load_evidence
 from .model import UpdateSummary
 from .queries import ANCHORED
 
 log = logging.getLogger(__name__)
 
-MAX_EXEMPLARS = 100    # faces per person used as evidence (user-confirmed first, then quality)
 MAX_NEGATIVES = 50     # rejected faces per person used as counter-evidence
 ATTEMPTS = 4           # re-reads when someone else changed the catalog meanwhile
 
@@ -79,14 +76,17 @@ def update_people(catalog: Catalog, cancel: CancelToken | None = None,
                 yield Progress("people", total, total, counters=_counters(summary))
                 return
             plan = _Plan(stamp=stamp)
-            models = [r[0] for r in catalog.execute(
-                "SELECT DISTINCT model_id FROM faces WHERE usable = 1 AND ignored = 0")]
-            for model_id in models:
-                _plan_assignments(catalog, model_id, params.assign, plan, force)
+            plan.max_face_id = catalog.execute("SELECT COALESCE(MAX(id), 0) FROM faces"
+                                               ).fetchone()[0]
+            # Only new faces are scored, unless people changed since the last update.
+            rescore = force or catalog.get_meta("people_scored_revision") != str(stamp[1])
+            since = 0 if rescore else int(catalog.get_meta("people_scored_face", "0"))
+            for model_id in _models(catalog, since):
+                _plan_assignments(catalog, model_id, params.assign, plan, since)
             yield Progress("people", 1, total, message="clustering",
                            counters={"auto_assigned": len(plan.auto)})
             if recluster:
-                for model_id in models:
+                for model_id in _models(catalog, 0):
                     _plan_clusters(catalog, model_id, params.cluster, plan, cancel)
             if cancel:
                 cancel.raise_if_cancelled()
@@ -145,20 +145,23 @@ _CANDIDATE = (f"f.usable = 1 AND f.ignored = 0 AND f.model_id = ? AND (f.person_
               f"f.person_id IN (SELECT p.id FROM people p WHERE NOT {ANCHORED}))")
 
 
+def _models(catalog: Catalog, since: int) -> list[str]:
+    """The embedding models of the usable faces after face id `since` (a key range: cheap when
+    only new faces are asked for, a scan of the table otherwise)."""
+    return [r[0] for r in catalog.execute("SELECT DISTINCT model_id FROM faces WHERE id > ? AND "
+                                          "usable = 1 AND ignored = 0", (since,))]
+
+
 def _plan_assignments(catalog: Catalog, model_id: str, params: AssignParams, plan: _Plan,
-                      force: bool) -> None:
+                      since: int) -> None:
     conn = catalog.conn
-    max_face = conn.execute("SELECT COALESCE(MAX(id), 0) FROM faces").fetchone()[0]
-    plan.max_face_id = max(plan.max_face_id, max_face)
-    everything = force or catalog.get_meta("people_scored_revision") != str(plan.stamp[1])
-    since = 0 if everything else int(catalog.get_meta("people_scored_face", "0"))
     rows = conn.execute(f"SELECT f.id, f.photo_id, f.embedding FROM faces f WHERE {_CANDIDATE} "
                         f"AND f.id > ? ORDER BY f.id", (model_id, since)).fetchall()
     plan.scored += [r[0] for r in rows]
     if not rows:
         return
-    exemplar_person, exemplars = _exemplars(catalog, model_id, plan.stamp[1])
-    if len(exemplars) == 0:
+    evidence = load_evidence(catalog, model_id, plan.stamp[1])
+    if len(evidence) == 0:
         return
     face_ids = [r[0] for r in rows]
     row_of = {f: i for i, f in enumerate(face_ids)}
@@ -174,7 +177,7 @@ def _plan_assignments(catalog: Catalog, model_id: str, params: AssignParams, pla
     for i, photo_id in enumerate(photo_of):
         for person_id in in_photo.get(photo_id, ()):
             forbidden.add((i, person_id))
-    decisions = score_faces(_vectors(rows, 2), exemplars, exemplar_person, params,
+    decisions = score_faces(_vectors(rows, 2), evidence, params,
                             forbidden=forbidden, negatives=_negatives(conn, model_id))
     # Two new faces of one photo never both go to the same person: the stronger one wins.
     best_in_photo: dict[tuple[int, int], int] = {}
@@ -192,55 +195,6 @@ def _plan_assignments(catalog: Catalog, model_id: str, params: AssignParams, pla
             plan.auto.append((face_ids[i], int(decisions.person[i])))
         elif decisions.kind[i] == SUGGEST:
             plan.suggest.append((face_ids[i], int(decisions.person[i]), float(decisions.score[i])))
-
-
-def _exemplars(catalog: Catalog, model_id: str, people_revision: int
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """(person ids, vectors) of the evidence for every anchored person.
-
-    Evidence is what the user stands behind: faces they assigned or confirmed first, then the
-    faces of the group they named, best quality first, up to MAX_EXEMPLARS per person. Faces
-    matched automatically are not evidence, so a wrong match cannot attract more. That set
-    changes only through people operations, so it is cached on disk keyed by people_revision
-    (reading 100,000 embeddings from SQLite would cost more than the matching itself).
-    """
-    digest = hashlib.sha1(model_id.encode()).hexdigest()[:12]
-    path = catalog.index_dir / f"people-evidence-{digest}.npz"
-    # The counter is bumped by every people operation; the fingerprint also catches a tool
-    # that named people by writing SQL directly.
-    named, touched = catalog.execute("SELECT COUNT(*), MAX(updated_at) FROM people WHERE "
-                                     "name IS NOT NULL OR hidden = 1").fetchone()
-    key = f"{people_revision}:{named}:{touched}:{MAX_EXEMPLARS}"
-    try:
-        with np.load(path) as cached:
-            if str(cached["key"]) == key:
-                return cached["person"], cached["vectors"]
-    except (OSError, ValueError, KeyError):
-        pass
-    rows = catalog.execute(
-        f"SELECT person_id, embedding FROM (SELECT f.person_id, f.embedding, ROW_NUMBER() OVER "
-        f"(PARTITION BY f.person_id ORDER BY (f.assigned_by = 'user') DESC, f.quality DESC, "
-        f"f.id) AS r FROM faces f WHERE f.ignored = 0 AND f.usable = 1 AND f.model_id = ? AND "
-        f"(f.assigned_by IS NULL OR f.assigned_by != 'auto') AND f.person_id IN "
-        f"(SELECT p.id FROM people p WHERE {ANCHORED})) WHERE r <= ?",
-        (model_id, MAX_EXEMPLARS)).fetchall()
-    person = np.array([r[0] for r in rows], dtype=np.int64)
-    vectors = _vectors(rows, 1)
-    try:
-        catalog.index_dir.mkdir(parents=True, exist_ok=True)
-        # A private temporary name: two processes (GUI and CLI) may refresh the cache at once.
-        handle, tmp = tempfile.mkstemp(dir=catalog.index_dir, suffix=".npz")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez(stream, key=np.array(key), person=person, vectors=vectors)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError as error:  # a cache: matching works without it
-        log.warning("could not cache people evidence in %s: %s", path, error)
-    return person, vectors
 
 
 def _rejections(conn, face_ids: list[int]):
@@ -344,8 +298,11 @@ def _apply(conn, plan: _Plan, recluster: bool) -> None:
         chunk = plan.scored[start:start + 500]
         conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({','.join('?' * len(chunk))})",
                      chunk)
-    conn.execute(f"DELETE FROM suggestions WHERE face_id IN (SELECT f.id FROM faces f WHERE "
-                 f"f.ignored = 1 OR f.person_id IN (SELECT p.id FROM people p WHERE {ANCHORED}))")
+    # Walks the (short) queue with key lookups; "face_id IN (SELECT ... FROM faces)" would
+    # scan every face of the library.
+    conn.execute(f"DELETE FROM suggestions WHERE EXISTS (SELECT 1 FROM faces f WHERE f.id = "
+                 f"suggestions.face_id AND (f.ignored = 1 OR f.person_id IN (SELECT p.id FROM "
+                 f"people p WHERE {ANCHORED})))")
     conn.executemany("INSERT OR REPLACE INTO suggestions(face_id, person_id, score) "
                      "VALUES (?, ?, ?)", plan.suggest)
     revision = conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from core.cluster.assign import AUTO, NONE, SUGGEST, AssignParams, score_faces
+from core.cluster.assign import AUTO, NONE, SUGGEST, AssignParams, Evidence, score_faces
 from core.cluster.graph import cluster
 from core.cluster.knn import knn_graph
 
@@ -89,7 +89,7 @@ def test_assignment_needs_a_clear_winner_and_respects_forbidden_pairs():
     twin = (centres[1] + centres[2]) / np.linalg.norm(centres[1] + centres[2])
     stranger = identities(1, seed=99)
     vectors = np.concatenate([new, twin[None], stranger]).astype(np.float32)
-    d = score_faces(vectors, exemplars, owner, forbidden={(1, 10)})
+    d = score_faces(vectors, Evidence.build(exemplars, owner), forbidden={(1, 10)})
     assert d.kind[0] == AUTO and d.person[0] == 10
     assert d.person[1] != 10 and d.kind[1] != AUTO          # rejected pair never proposed
     assert d.kind[2] == AUTO and d.person[2] == 20
@@ -97,7 +97,7 @@ def test_assignment_needs_a_clear_winner_and_respects_forbidden_pairs():
     assert d.kind[4] == NONE
     # Counter-evidence: a face closer to one the user rejected for person 10 is not auto.
     negatives = {10: vectors[:1] * 1.0}
-    d = score_faces(vectors[:1], exemplars, owner, AssignParams(), negatives=negatives)
+    d = score_faces(vectors[:1], Evidence.build(exemplars, owner), AssignParams(), negatives=negatives)
     assert d.kind[0] != AUTO
 
 
@@ -120,9 +120,9 @@ def test_shortlisted_scoring_agrees_with_exact_scoring(monkeypatch):
     truth = rng.integers(0, people, 300)
     faces = np.concatenate([around(centres[truth]),
                             rng.standard_normal((50, 512)).astype(np.float32) / np.sqrt(512)])
-    shortlisted = score_faces(faces, exemplars, owner)
+    shortlisted = score_faces(faces, Evidence.build(exemplars, owner))
     monkeypatch.setattr(assign, "SHORTLIST_FROM", 10**9)
-    exact = score_faces(faces, exemplars, owner)
+    exact = score_faces(faces, Evidence.build(exemplars, owner))
     assert (shortlisted.kind == AUTO).sum() >= 290
     assert np.array_equal(shortlisted.kind, exact.kind)
     auto = shortlisted.kind == AUTO
