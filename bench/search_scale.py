@@ -327,8 +327,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10k and 100k only")
     parser.add_argument("--sizes", help="comma-separated N (default 10k,100k,1M)")
-    parser.add_argument("--kinds", default="scan,annoy",
-                        help="bits, scan and/or annoy (comma-separated)")
+    parser.add_argument("--kinds", default=search_index.DEFAULT_KIND,
+                        help="bits, scan and/or annoy (comma-separated; default: the app's)")
     parser.add_argument("--z", default=str(search_index.BITS_Z),
                         help="bits: Hamming bar, in std above the threshold's mean")
     parser.add_argument("--trees", default=str(search_index.DEFAULT_TREES))

@@ -264,15 +264,15 @@ class _HammingScanner:
     so rows go in cache-sized blocks and every query of a person is scored on a block while
     it is in cache: many query faces still cost about one pass over the codes."""
 
-    BLOCK = 32_768
+    BLOCK = 16_384
 
     def __init__(self, codes: np.ndarray, chunks: int, threads: int) -> None:
         self.codes = codes
-        n = codes.shape[1]
+        words, n = codes.shape
         step = -(-n // max(1, chunks)) if n else 1
         self.spans = [(s, min(n, s + step)) for s in range(0, n, step)]
         block = min(self.BLOCK, step)
-        self.buffers = [(np.empty(block, np.uint64), np.empty(block, np.uint8),
+        self.buffers = [(np.empty((words, block), np.uint64), np.empty((words, block), np.uint8),
                          np.empty(block, np.uint16)) for _ in self.spans]
         self.pool = None
         if threads > 1 and len(self.spans) > 1:
@@ -283,18 +283,20 @@ class _HammingScanner:
 
     def _span(self, k: int, queries: np.ndarray, bar: int) -> list[np.ndarray]:
         a, b = self.spans[k]
-        tmp_all, cnt_all, acc_all = self.buffers[k]
+        xor_all, count_all, distance_all = self.buffers[k]
         found = []
-        for start in range(a, b, len(tmp_all)):
-            end = min(b, start + len(tmp_all))
-            tmp, cnt, acc = tmp_all[:end - start], cnt_all[:end - start], acc_all[:end - start]
+        for start in range(a, b, distance_all.shape[0]):
+            end = min(b, start + distance_all.shape[0])
+            xor, count = xor_all[:, :end - start], count_all[:, :end - start]
+            distance = distance_all[:end - start]
+            block = self.codes[:, start:end]
             for query in queries:
-                acc.fill(0)
-                for word, q in zip(self.codes, query):
-                    np.bitwise_xor(word[start:end], q, out=tmp)
-                    np.bitwise_count(tmp, out=cnt)
-                    np.add(acc, cnt, out=acc)
-                found.append(start + np.flatnonzero(acc <= bar))
+                # All words of the block at once: three calls instead of three per word
+                # (numpy's per-call cost was a third of the scan).
+                np.bitwise_xor(block, query[:, None], out=xor)
+                np.bitwise_count(xor, out=count)
+                np.add.reduce(count, axis=0, dtype=np.uint16, out=distance)
+                found.append(start + np.flatnonzero(distance <= bar))
         return found
 
     def within(self, queries: np.ndarray, bar: int) -> np.ndarray:
