@@ -34,6 +34,7 @@ class ReviewPage(Page):
         super().__init__(ctx, parent)
         self.actions = actions
         self.person_id: int | None = None
+        self._shown_person: int | None = None  # whose faces the grid holds
         self.people = QListWidget()
         self.people.setMinimumWidth(200)
         self.people.setSpacing(3)
@@ -147,7 +148,7 @@ class ReviewPage(Page):
         def load(catalog):
             from core.people import get_person
 
-            return (get_person(catalog, person_id).cover_face_id,
+            return (person_id, get_person(catalog, person_id).cover_face_id,
                     queries.review_faces(catalog.conn, person_id))
 
         self.ctx.read_catalog(load, self._apply_faces, self.load_failed,
@@ -174,12 +175,21 @@ class ReviewPage(Page):
                 self.cover.setPixmap(pixmap)
 
     def _apply_faces(self, result) -> None:
-        cover, rows = result
+        person_id, cover, rows = result
         self._show_cover(cover)
+        # The queue reloads after every answer (the catalog changed): keep the cursor on the
+        # face it was on, else a face the user just skipped would come back under it and the
+        # next N would reject the wrong face. Another person's queue starts at the top.
+        same_person = person_id == self._shown_person
+        self._shown_person = person_id
+        current = self._current() if same_person else None
+        row = self.grid.currentIndex().row() if same_person else 0
         self.faces.set_rows(rows)
         self._update_remaining()
-        if rows and not self.grid.currentIndex().isValid():
-            self.grid.setCurrentIndex(self.faces.index(0))
+        if rows:
+            kept = self.faces.row_of(current.id) if current is not None else None
+            self.grid.setCurrentIndex(self.faces.index(
+                kept if kept is not None else min(max(row, 0), len(rows) - 1)))
         self.loaded()
 
     def _update_remaining(self) -> None:
