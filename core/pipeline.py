@@ -299,11 +299,15 @@ def _worker_main(slot: int, pack, settings: dict, catalog_dir: str, inbox, outbo
     parent = multiprocessing.parent_process()
     directory = Path(catalog_dir)
     while True:
+        if parent is not None and not parent.is_alive():
+            # Nobody reads the results any more, and the other worker keeps the pipe open, so
+            # flushing them at exit would wait forever on a full pipe (each orphan held
+            # ~0.5 GB): drop them.
+            outbox.cancel_join_thread()
+            return
         try:
             task = inbox.get(timeout=1.0)
         except queue.Empty:
-            if parent is not None and not parent.is_alive():
-                return
             continue
         if task is None:
             return

@@ -363,6 +363,52 @@ def test_kill_9_in_the_middle_then_rerun(tmp_path, workload):
     assert file_states(folder) == before
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_do_not_outlive_a_killed_parent(tmp_path, workload):
+    """kill -9 of the indexer alone (a task manager, an OOM kill): its workers must go too,
+    not wait forever to hand their results to nobody."""
+    folder, guard = workload
+    catalog_dir = tmp_path / "catalog"
+    process = subprocess.Popen(cli(catalog_dir, "index", str(folder), "--workers", "2",
+                                   "--quiet"), cwd=PROJECT, env=cli_env(guard),
+                               start_new_session=True, stderr=subprocess.PIPE)
+    workers = []
+    try:
+        wait_for_indexed(catalog_dir / "catalog.sqlite3", 2, process, timeout=90)
+        workers = [pid for pid in _children(process.pid) if _alive(pid)]
+        process.kill()  # the parent only
+        process.wait()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+            time.sleep(0.1)
+        left = [pid for pid in workers if _alive(pid)]
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+    assert len(workers) >= 2
+    assert left == [], "worker processes outlived their parent"
+
+
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, workload, face_analyzer):
     folder, guard = workload
