@@ -47,19 +47,22 @@ def load_evidence(catalog: Catalog, model_id: str, people_revision: int) -> Evid
     if cached is not None:
         return cached
     shutil.rmtree(folder, ignore_errors=True)  # damaged, if there at all
-    evidence = _query(catalog, model_id)
+    person, blobs = _select(catalog, model_id)
+    if not blobs:  # nobody named yet: nothing worth caching (and nothing to map)
+        return _in_memory(person, blobs)
     try:
-        _write(folder, evidence)
+        return _write(folder, person, blobs)
     except OSError as error:  # a cache: matching works without it
         log.warning("could not cache people evidence in %s: %s", folder, error)
-    return evidence
+        return _in_memory(person, blobs)
 
 
 def _cache_root(catalog: Catalog, model_id: str) -> Path:
     return catalog.index_dir / f"people-evidence-{hashlib.sha1(model_id.encode()).hexdigest()[:12]}"
 
 
-def _query(catalog: Catalog, model_id: str) -> Evidence:
+def _select(catalog: Catalog, model_id: str) -> tuple[np.ndarray, list[bytes]]:
+    """(person of each exemplar, ascending; their embeddings as stored)."""
     # Ordered by person through the person index; each person's best MAX_EXEMPLARS are picked
     # here rather than by a window function, which made SQLite sort the embeddings (+60%).
     rows = catalog.execute(
@@ -67,18 +70,21 @@ def _query(catalog: Catalog, model_id: str) -> Evidence:
         f"WHERE f.ignored = 0 AND f.usable = 1 AND f.model_id = ? AND (f.assigned_by IS NULL OR "
         f"f.assigned_by != 'auto') AND f.person_id IN (SELECT p.id FROM people p WHERE "
         f"{ANCHORED}) ORDER BY f.person_id", (model_id,)).fetchall()
-    if not rows:
-        return Evidence.build(np.empty((0, 512), dtype=np.float32), np.empty(0, dtype=np.int64))
     person = np.array([r[0] for r in rows], dtype=np.int64)
     # user-confirmed first, then quality, then the oldest face
-    order = np.lexsort((np.array([r[3] for r in rows]),
+    order = np.lexsort((np.array([r[3] for r in rows], dtype=np.int64),
                         -np.array([r[2] or 0.0 for r in rows], dtype=np.float64),
-                        -np.array([r[1] or 0 for r in rows]), person))
+                        -np.array([r[1] or 0 for r in rows], dtype=np.int64), person))
     first = np.searchsorted(person[order], person[order], side="left")
     keep = np.sort(order[np.arange(len(order)) - first < MAX_EXEMPLARS])
-    vectors = np.frombuffer(b"".join(rows[i][4] for i in keep.tolist()),
-                            dtype=np.float32).reshape(len(keep), -1)
-    return Evidence.build(vectors, person[keep])
+    return person[keep], [rows[i][4] for i in keep.tolist()]
+
+
+def _in_memory(person: np.ndarray, blobs: list[bytes]) -> Evidence:
+    if not blobs:
+        return Evidence.build(np.empty((0, 512), dtype=np.float32), person)
+    return Evidence.build(np.frombuffer(b"".join(blobs), dtype=np.float32)
+                          .reshape(len(blobs), -1), person)
 
 
 def _read(folder: Path) -> Evidence | None:
@@ -91,14 +97,27 @@ def _read(folder: Path) -> Evidence | None:
     return Evidence(**arrays)
 
 
-def _write(folder: Path, evidence: Evidence) -> None:
-    """Write into a private folder, then rename it into place: readers see all or nothing, and
-    two processes (GUI and CLI) may refresh the cache at once."""
+def _write(folder: Path, person: np.ndarray, blobs: list[bytes]) -> Evidence:
+    """Write the cache into a private folder, then rename it into place: readers see all or
+    nothing, and two processes (GUI and CLI) may refresh it at once. The embeddings go straight
+    from SQLite's rows to the file and are read back through a map: joining 200 MB of them in
+    memory first cost more than the whole match."""
     root = folder.parent
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
     try:
-        for name in _ARRAYS:
+        dims = len(blobs[0]) // 4 if blobs else 512
+        with open(tmp / "vectors.npy", "wb") as stream:
+            np.lib.format.write_array_header_1_0(
+                stream, {"descr": "<f4", "fortran_order": False, "shape": (len(blobs), dims)})
+            start = stream.tell()
+            for first in range(0, len(blobs), 4096):  # 8 MB writes: syscalls are dear here
+                stream.write(b"".join(blobs[first:first + 4096]))
+            if stream.tell() - start != len(blobs) * dims * 4:
+                raise ValueError("embeddings of different lengths under one model id")
+        evidence = Evidence.build(np.load(tmp / "vectors.npy", mmap_mode="r").view(np.ndarray),
+                                  person)
+        for name in _ARRAYS[1:]:
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(evidence, name)))
         try:
             os.rename(tmp, folder)
@@ -112,3 +131,4 @@ def _write(folder: Path, evidence: Evidence) -> None:
             shutil.rmtree(old, ignore_errors=True)
     with contextlib.suppress(OSError):  # the single-file cache of earlier versions
         root.with_suffix(".npz").unlink()
+    return evidence

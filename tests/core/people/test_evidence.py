@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from core.people import name_person, run_update
-from core.people.evidence import _cache_root, _query, load_evidence
+from core.people.evidence import _cache_root, _in_memory, _select, load_evidence
 
 from .fake_faces import populate
 
@@ -25,6 +25,11 @@ def named(catalog):
     return catalog, groups
 
 
+def _query(cat):
+    """The evidence read from the catalog, never from the cache."""
+    return _in_memory(*_select(cat, "fake"))
+
+
 def _same(a, b) -> bool:
     return all(np.array_equal(getattr(a, n), getattr(b, n))
                for n in ("vectors", "people", "starts", "centroids", "projected"))
@@ -36,14 +41,14 @@ def _from_cache_only(monkeypatch):
     def no_query(*args):
         raise AssertionError("read from the catalog, not from the cache")
 
-    monkeypatch.setattr(evidence, "_query", no_query)
+    monkeypatch.setattr(evidence, "_select", no_query)
 
 
 def test_the_cached_evidence_is_what_the_catalog_says(named, monkeypatch):
     cat, groups = named
     first = load_evidence(cat, "fake", _revision(cat))
     assert sorted(first.people.tolist()) == sorted(groups[:2])
-    fresh = _query(cat, "fake")
+    fresh = _query(cat)
     _from_cache_only(monkeypatch)
     assert _same(load_evidence(cat, "fake", _revision(cat)), fresh)
 
@@ -65,7 +70,7 @@ def test_a_damaged_cache_is_rebuilt_from_the_catalog(named, monkeypatch):
     load_evidence(cat, "fake", _revision(cat))
     (folder,) = _cache_root(cat, "fake").iterdir()
     (folder / "vectors.npy").write_bytes(b"not an array")
-    fresh = _query(cat, "fake")
+    fresh = _query(cat)
     assert _same(load_evidence(cat, "fake", _revision(cat)), fresh)
     _from_cache_only(monkeypatch)  # and the cache is whole again
     assert _same(load_evidence(cat, "fake", _revision(cat)), fresh)
@@ -83,10 +88,17 @@ def test_each_person_keeps_what_the_user_confirmed_then_their_best_faces(named, 
             conn.execute("UPDATE faces SET quality = ? WHERE id = ?", (quality / 10, face))
         conn.execute("UPDATE faces SET assigned_by = 'user' WHERE id = ?", (faces[0],))
     monkeypatch.setattr(evidence, "MAX_EXEMPLARS", 2)
-    ev = _query(cat, "fake")
+    ev = _query(cat)
     column = ev.people.tolist().index(anna)
     rows = ev.vectors[ev.starts[column]:ev.ends[column]]
     wanted = [np.frombuffer(blob, dtype=np.float32) for (blob,) in cat.execute(
         f"SELECT embedding FROM faces WHERE id IN ({faces[0]}, {faces[-1]})")]
     assert len(rows) == 2
     assert all(any(np.array_equal(r, w) for r in rows) for w in wanted)
+
+
+def test_nobody_named_yet_means_no_evidence_and_no_cache(catalog):
+    populate(catalog, [4, 3], seed=5)
+    run_update(catalog)
+    assert len(load_evidence(catalog, "fake", _revision(catalog))) == 0
+    assert not _cache_root(catalog, "fake").exists()
