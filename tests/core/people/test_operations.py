@@ -63,6 +63,17 @@ def test_merge_and_undo_restore_everything(grouped):
     assert get_person(cat, b).name == "Bob" and get_person(cat, a).name is None
 
 
+def test_merged_unnamed_groups_stay_merged_when_regrouped(grouped):
+    # The user says two unnamed groups are one person; the next update must not split them
+    # again (it did: a second process's update between a merge and the naming undid it).
+    cat, truth = grouped
+    a, b = person_of(cat, truth[0][0]), person_of(cat, truth[1][0])
+    merge_people(cat, [b], a)
+    run_update(cat, force=True)
+    assert get_person(cat, a).name is None
+    assert set(person_face_ids(cat, a)) == set(truth[0]) | set(truth[1])
+
+
 def test_move_faces_to_new_person_and_undo(grouped):
     cat, truth = grouped
     a = person_of(cat, truth[0][0])
