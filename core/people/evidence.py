@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_EXEMPLARS = 100    # faces per person used as evidence (user-confirmed first, then quality)
 _ARRAYS = ("vectors", "people", "starts", "centroids", "projected")
 _FORMAT = 4            # bump when what is stored changes
+STALE_SECONDS = 3600   # a temporary folder this old belongs to a writer that died
 
 
 def load_evidence(catalog: Catalog, model_id: str, people_revision: int) -> Evidence:
@@ -63,21 +66,25 @@ def _cache_root(catalog: Catalog, model_id: str) -> Path:
 
 def _select(catalog: Catalog, model_id: str) -> tuple[np.ndarray, list[bytes]]:
     """(person of each exemplar, ascending; their embeddings as stored)."""
-    # Ordered by person through the person index; each person's best MAX_EXEMPLARS are picked
-    # here rather than by a window function, which made SQLite sort the embeddings (+60%).
-    rows = catalog.execute(
+    # Streamed in person order through the person index, keeping each person's best
+    # MAX_EXEMPLARS as they go by: memory stays at what is kept (a window function did the
+    # same in SQL but made SQLite sort the embeddings, +60%).
+    cursor = catalog.conn.execute(
         f"SELECT f.person_id, f.assigned_by = 'user', f.quality, f.id, f.embedding FROM faces f "
         f"WHERE f.ignored = 0 AND f.usable = 1 AND f.model_id = ? AND (f.assigned_by IS NULL OR "
         f"f.assigned_by != 'auto') AND f.person_id IN (SELECT p.id FROM people p WHERE "
-        f"{ANCHORED}) ORDER BY f.person_id", (model_id,)).fetchall()
-    person = np.array([r[0] for r in rows], dtype=np.int64)
-    # user-confirmed first, then quality, then the oldest face
-    order = np.lexsort((np.array([r[3] for r in rows], dtype=np.int64),
-                        -np.array([r[2] or 0.0 for r in rows], dtype=np.float64),
-                        -np.array([r[1] or 0 for r in rows], dtype=np.int64), person))
-    first = np.searchsorted(person[order], person[order], side="left")
-    keep = np.sort(order[np.arange(len(order)) - first < MAX_EXEMPLARS])
-    return person[keep], [rows[i][4] for i in keep.tolist()]
+        f"{ANCHORED}) ORDER BY f.person_id", (model_id,))
+    person: list[int] = []
+    blobs: list[bytes] = []
+    for person_id, rows in itertools.groupby(cursor, key=lambda r: r[0]):
+        rows = list(rows)
+        if len(rows) > MAX_EXEMPLARS:
+            # user-confirmed first, then quality (unknown last), then the oldest face
+            rows.sort(key=lambda r: (-(r[1] or 0), -(r[2] if r[2] is not None else -1e9), r[3]))
+            del rows[MAX_EXEMPLARS:]
+        person += [person_id] * len(rows)
+        blobs += [r[4] for r in rows]
+    return np.array(person, dtype=np.int64), blobs
 
 
 def _in_memory(person: np.ndarray, blobs: list[bytes]) -> Evidence:
@@ -100,13 +107,16 @@ def _read(folder: Path) -> Evidence | None:
 def _write(folder: Path, person: np.ndarray, blobs: list[bytes]) -> Evidence:
     """Write the cache into a private folder, then rename it into place: readers see all or
     nothing, and two processes (GUI and CLI) may refresh it at once. The embeddings go straight
-    from SQLite's rows to the file and are read back through a map: joining 200 MB of them in
-    memory first cost more than the whole match."""
+    from SQLite's rows to the file, and what is worked out from them is read through a map:
+    joining 200 MB of them in memory first cost more than the whole match."""
+    if len(person) and (np.diff(person) < 0).any():
+        raise ValueError("evidence rows must come grouped by person")  # the offsets assume it
     root = folder.parent
     root.mkdir(parents=True, exist_ok=True)
+    _remove_stale(root)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
     try:
-        dims = len(blobs[0]) // 4 if blobs else 512
+        dims = len(blobs[0]) // 4
         with open(tmp / "vectors.npy", "wb") as stream:
             np.lib.format.write_array_header_1_0(
                 stream, {"descr": "<f4", "fortran_order": False, "shape": (len(blobs), dims)})
@@ -115,10 +125,12 @@ def _write(folder: Path, person: np.ndarray, blobs: list[bytes]) -> Evidence:
                 stream.write(b"".join(blobs[first:first + 4096]))
             if stream.tell() - start != len(blobs) * dims * 4:
                 raise ValueError("embeddings of different lengths under one model id")
-        evidence = Evidence.build(np.load(tmp / "vectors.npy", mmap_mode="r").view(np.ndarray),
-                                  person)
+        mapped = np.load(tmp / "vectors.npy", mmap_mode="r")
+        built = Evidence.build(mapped.view(np.ndarray), person)
         for name in _ARRAYS[1:]:
-            np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(evidence, name)))
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(built, name)))
+        # Unmapped before the rename: Windows renames no folder with a file in use.
+        del built, mapped
         try:
             os.rename(tmp, folder)
         except OSError:
@@ -131,4 +143,15 @@ def _write(folder: Path, person: np.ndarray, blobs: list[bytes]) -> Evidence:
             shutil.rmtree(old, ignore_errors=True)
     with contextlib.suppress(OSError):  # the single-file cache of earlier versions
         root.with_suffix(".npz").unlink()
+    evidence = _read(folder)
+    if evidence is None:
+        raise OSError(f"the evidence cache just written to {folder} cannot be read")
     return evidence
+
+
+def _remove_stale(root: Path) -> None:
+    """Temporary folders of writers that were killed (a live writer's is minutes old at most)."""
+    for old in root.glob(".tmp-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - old.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)

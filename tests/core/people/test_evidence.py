@@ -102,3 +102,20 @@ def test_nobody_named_yet_means_no_evidence_and_no_cache(catalog):
     run_update(catalog)
     assert len(load_evidence(catalog, "fake", _revision(catalog))) == 0
     assert not _cache_root(catalog, "fake").exists()
+
+
+def test_a_killed_writers_leftovers_are_cleared_a_live_ones_are_not(named):
+    import os
+    import time
+
+    cat, groups = named
+    root = _cache_root(cat, "fake")
+    root.mkdir(parents=True)
+    (root / ".tmp-killed").mkdir()
+    (root / ".tmp-killed" / "vectors.npy").write_bytes(b"half")
+    hours_ago = time.time() - 7200
+    os.utime(root / ".tmp-killed", (hours_ago, hours_ago))
+    (root / ".tmp-writing").mkdir()  # another process, right now
+    load_evidence(cat, "fake", _revision(cat))
+    assert not (root / ".tmp-killed").exists()
+    assert (root / ".tmp-writing").exists()
