@@ -108,6 +108,9 @@ def score_faces(vectors: np.ndarray, evidence: Evidence,
                           np.zeros(m, dtype=np.float32), np.zeros(m, dtype=np.int8))
     if m == 0 or len(evidence) == 0:
         return decisions
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():  # a broken embedding matches nobody (a zero vector scores 0)
+        vectors = np.where(finite[:, None], vectors, 0).astype(np.float32)
     shortlisted = len(evidence.people) > SHORTLIST_FROM
     for b0 in range(0, m, batch):
         block = vectors[b0:b0 + batch]
@@ -118,8 +121,8 @@ def score_faces(vectors: np.ndarray, evidence: Evidence,
         # Only people whose best similarity reaches the suggestion bar are candidates (a
         # person's score, the mean of their top similarities, is at most their best one).
         keep = best >= params.suggest_threshold
-        # The others still bound the runner-up (every face has pairs, in face order).
-        row_first = np.unique(face, return_index=True)[1]
+        # The others still bound the runner-up (pairs are in face order, every face has some).
+        row_first = np.searchsorted(face, np.arange(len(block)))
         outside = np.maximum(outside, np.maximum.reduceat(np.where(keep, -np.inf, best),
                                                           row_first))
         face, column, score = face[keep], column[keep], score[keep]
@@ -139,9 +142,12 @@ def _all_pairs(block, ev: Evidence, params: AssignParams):
     sims = block @ ev.vectors.T
     n, p = len(block), len(ev.people)
     best = np.maximum.reduceat(sims, ev.starts, axis=1)
-    score = np.empty((n, p), dtype=np.float32)
+    score = best.copy()  # stands in where it can't matter: below the suggestion bar
+    plausible = best >= params.suggest_threshold
     for c, (a, b) in enumerate(zip(ev.starts.tolist(), ev.ends.tolist())):
-        score[:, c] = _top_mean(sims[:, a:b], params.top)
+        rows = np.flatnonzero(plausible[:, c])
+        if len(rows):
+            score[rows, c] = _top_mean(sims[rows, a:b], params.top)
     face = np.repeat(np.arange(n), p)
     column = np.tile(np.arange(p), n)
     return face, column, best.ravel(), score.ravel(), np.zeros(n, dtype=np.float32)

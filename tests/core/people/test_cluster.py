@@ -128,3 +128,16 @@ def test_shortlisted_scoring_agrees_with_exact_scoring(monkeypatch):
     auto = shortlisted.kind == AUTO
     assert np.array_equal(shortlisted.person[auto], exact.person[auto])
     assert np.array_equal(shortlisted.person[:300][auto[:300]], truth[auto[:300]])
+
+
+def test_a_broken_embedding_matches_nobody_and_breaks_nothing():
+    rng = np.random.default_rng(11)
+    for people in (20, 1200):  # exact scoring, and shortlists
+        centres = identities(people, seed=11)
+        owner = np.repeat(np.arange(people), 2)
+        exemplars = np.concatenate([faces_of(c, 2, rng) for c in centres])
+        faces = np.concatenate([faces_of(centres[0], 1, rng), faces_of(centres[1], 1, rng)])
+        faces[1] = np.nan
+        d = score_faces(faces.astype(np.float32), Evidence.build(exemplars, owner))
+        assert d.kind[0] == AUTO and d.person[0] == 0
+        assert d.kind[1] == NONE
