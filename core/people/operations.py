@@ -178,11 +178,16 @@ def _merge(conn, target: int, sources: list[int], action: str) -> None:
             conn.execute("INSERT INTO face_rejections(face_id, person_id, at) VALUES (?, ?, ?)",
                          (face_id, target, time.time()))
             rec.rejection_added(face_id, target)
-    # Merging unnamed groups is the user saying "one person": the faces count as assigned by
-    # them, which anchors the group, or the next re-clustering would split it up again.
-    moved_by = "'user'" if name is None else "COALESCE(assigned_by, 'cluster')"
-    conn.execute(f"UPDATE faces SET person_id = ?, assigned_by = {moved_by} "
+    conn.execute(f"UPDATE faces SET person_id = ?, assigned_by = COALESCE(assigned_by, 'cluster') "
                  f"WHERE person_id IN ({_marks(sources)})", [target, *sources])
+    if name is None:
+        # Merging unnamed groups is the user saying "one person": its faces count as assigned
+        # by them (as after "move to"), which anchors the group; else the next re-clustering
+        # would split it up again.
+        rec.faces([r[0] for r in conn.execute("SELECT id FROM faces WHERE person_id = ? AND "
+                                              "assigned_by = 'cluster'", (target,))])
+        conn.execute("UPDATE faces SET assigned_by = 'user' WHERE person_id = ? AND "
+                     "assigned_by = 'cluster'", (target,))
     # A face the user said is not this person stays out, whichever side it came from.
     conn.execute("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE person_id = ? AND "
                  "id IN (SELECT face_id FROM face_rejections WHERE person_id = ?)",

@@ -69,9 +69,20 @@ def test_merged_unnamed_groups_stay_merged_when_regrouped(grouped):
     cat, truth = grouped
     a, b = person_of(cat, truth[0][0]), person_of(cat, truth[1][0])
     merge_people(cat, [b], a)
+    assert {r[0] for r in cat.execute("SELECT DISTINCT assigned_by FROM faces WHERE "
+                                      "person_id = ?", (a,))} == {"user"}  # as after "move to"
     run_update(cat, force=True)
     assert get_person(cat, a).name is None
     assert set(person_face_ids(cat, a)) == set(truth[0]) | set(truth[1])
+
+
+def test_undoing_a_merge_of_unnamed_groups_restores_how_faces_were_assigned(grouped):
+    cat, truth = grouped
+    a, b = person_of(cat, truth[0][0]), person_of(cat, truth[1][0])
+    before = dict(cat.execute("SELECT id, assigned_by FROM faces"))
+    merge_people(cat, [b], a)
+    assert undo(cat).action == "merge"
+    assert dict(cat.execute("SELECT id, assigned_by FROM faces")) == before
 
 
 def test_move_faces_to_new_person_and_undo(grouped):
