@@ -136,7 +136,13 @@ class ReviewPage(Page):
     def _person_chosen(self, item, _previous=None) -> None:
         if item is None:
             return
-        self.person_id = item.data(Qt.ItemDataRole.UserRole)
+        person_id = item.data(Qt.ItemDataRole.UserRole)
+        if person_id != self._shown_person:
+            # Never leave one person's faces under another's name: Y and N answer for the
+            # person named above the grid.
+            self.faces.set_rows([])
+            self._update_remaining()
+        self.person_id = person_id
         self.title_label.setText(item.text().rsplit("  (", 1)[0])
         if not self._loading:
             self._loading = True
@@ -176,6 +182,9 @@ class ReviewPage(Page):
 
     def _apply_faces(self, result) -> None:
         person_id, cover, rows = result
+        if person_id != self.person_id:  # the user picked someone else meanwhile
+            self._load_faces()
+            return
         self._show_cover(cover)
         # The queue reloads after every answer (the catalog changed): keep the cursor on the
         # face it was on, else a face the user just skipped would come back under it and the

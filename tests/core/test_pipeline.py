@@ -396,7 +396,8 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path, workload):
     workers = []
     try:
         wait_for_indexed(catalog_dir / "catalog.sqlite3", 2, process, timeout=90)
-        workers = [pid for pid in _children(process.pid) if _alive(pid)]
+        workers = [pid for pid in _children(process.pid) if _alive(pid)
+                   and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
         process.kill()  # the parent only
         process.wait()
         deadline = time.monotonic() + 20

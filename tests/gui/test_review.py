@@ -46,6 +46,13 @@ def test_answer_the_review_queue_with_the_keyboard(qtbot, indexed, window_for):
     qtbot.waitUntil(lambda: _row(indexed, "SELECT person_id, assigned_by FROM faces WHERE id = ?",
                                  (first,)) == (tom, "user"), timeout=WAIT_MS)
     qtbot.keyClick(page.grid, Qt.Key.Key_S)   # the next: not sure, leave it
+    # The queue reloads whenever the catalog changes (here: another suggestion's score): the
+    # cursor must stay on the face it was on, not jump back to the skipped one.
+    with Catalog(indexed) as cat, cat.transaction() as conn:
+        conn.execute("UPDATE suggestions SET score = 0.5 WHERE face_id = ?", (second,))
+    page.refresh()
+    qtbot.waitUntil(lambda: [r.score for r in page.faces.rows if r.id == second] == [0.5],
+                    timeout=WAIT_MS)
     qtbot.keyClick(page.grid, Qt.Key.Key_N)   # the third: no
     qtbot.waitUntil(lambda: _row(indexed, "SELECT COUNT(*) FROM face_rejections WHERE "
                                  "face_id = ? AND person_id = ?", (third, tom)) == (1,),
@@ -57,3 +64,32 @@ def test_answer_the_review_queue_with_the_keyboard(qtbot, indexed, window_for):
     assert _row(indexed, "SELECT COUNT(*) FROM suggestions WHERE face_id = ? AND person_id = ?",
                 (second, tom)) == (1,)
     assert window.errors == []
+
+
+def test_switching_person_never_shows_one_persons_faces_under_anothers_name(qtbot, indexed,
+                                                                           window_for):
+    tom, faces = _suggest_t1_faces_for_tom(indexed)
+    with Catalog(indexed) as cat:
+        ann = cat.execute("SELECT person_id FROM faces WHERE person_id IS NOT NULL AND "
+                          "person_id != ? LIMIT 1", (tom,)).fetchone()[0]
+        name_person(cat, ann, "Ann")
+        spare = cat.execute(
+            "SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path LIKE "
+            f"'%/t1.jpg' AND f.usable = 1 AND f.id NOT IN ({','.join(map(str, faces))}) AND "
+            "(f.person_id IS NULL OR f.person_id != ?) LIMIT 1", (ann,)).fetchone()[0]
+        with cat.transaction() as conn:
+            conn.execute("INSERT INTO suggestions(face_id, person_id, score) VALUES (?, ?, 0.4)",
+                         (spare, ann))
+    queue = {tom: set(faces), ann: {spare}}
+    window = window_for(indexed)
+    window.show_section("review")
+    page = window.review_page
+    qtbot.waitUntil(lambda: page.people.count() == 2 and page.faces.rowCount() > 0,
+                    timeout=WAIT_MS)
+    for row in (1, 0, 1):  # quick clicks: each while the previous person's faces still load
+        page.people.setCurrentRow(row)
+        chosen = page.people.item(row).data(Qt.ItemDataRole.UserRole)
+        shown = {r.id for r in page.faces.rows}
+        assert not shown or shown == queue[chosen], "another person's faces under this name"
+    chosen = page.people.item(1).data(Qt.ItemDataRole.UserRole)
+    qtbot.waitUntil(lambda: {r.id for r in page.faces.rows} == queue[chosen], timeout=WAIT_MS)
