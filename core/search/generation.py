@@ -37,6 +37,7 @@ import numpy as np
 
 from ..catalog import EMBEDDING_DIM
 from ..jobs import CancelToken, Progress
+from . import hamming
 
 log = logging.getLogger(__name__)
 
@@ -259,15 +260,17 @@ def hamming_bar(bits: int, min_sim: float, z: float = BITS_Z) -> int:
 
 
 class _HammingScanner:
-    """Hamming distances of query codes to every stored code, over row chunks on a small
-    thread pool, with buffers allocated once. The scan is memory-bound (B/8 bytes per face),
-    so rows go in cache-sized blocks and every query of a person is scored on a block while
-    it is in cache: many query faces still cost about one pass over the codes."""
+    """Hamming distances of query codes to every stored code: one compiled pass when numba is
+    there (core/search/hamming.py), else numpy over row chunks on a small thread pool, with
+    buffers allocated once. The numpy scan goes in cache-sized blocks and every query of a
+    person is scored on a block while it is in cache: many query faces still cost about one
+    pass over the codes."""
 
     BLOCK = 16_384
 
-    def __init__(self, codes: np.ndarray, chunks: int, threads: int) -> None:
-        self.codes = codes
+    def __init__(self, codes: np.ndarray, chunks: int, threads: int,
+                 use_compiled: bool = True) -> None:
+        self.codes = np.asarray(codes)  # a plain view of the map: what the compiled scan takes
         words, n = codes.shape
         step = -(-n // max(1, chunks)) if n else 1
         self.spans = [(s, min(n, s + step)) for s in range(0, n, step)]
@@ -280,6 +283,8 @@ class _HammingScanner:
 
             self.pool = ThreadPoolExecutor(threads, thread_name_prefix="search-bits")
         self.lock = threading.Lock()
+        self.compiled = use_compiled and hamming.kernel() is not None
+        self.flags = None  # the compiled scan's scratch buffer, made on first use
 
     def _span(self, k: int, queries: np.ndarray, bar: int) -> list[np.ndarray]:
         a, b = self.spans[k]
@@ -302,6 +307,10 @@ class _HammingScanner:
     def within(self, queries: np.ndarray, bar: int) -> np.ndarray:
         """Rows within Hamming distance `bar` of any of `queries` (uint64 [q, W]), ascending."""
         queries = np.atleast_2d(queries)
+        if self.compiled and self.codes.shape[1]:
+            if self.flags is None:
+                self.flags = np.empty(self.codes.shape[1], np.bool_)
+            return hamming.within(self.codes, queries, bar, self.flags)
         with self.lock:
             if self.pool is None:
                 parts = [p for k in range(len(self.spans)) for p in self._span(k, queries, bar)]
