@@ -380,12 +380,17 @@ def _people_after_index(catalog, args, token) -> dict | None:
         return None
     if last is None:
         return None
-    summary = {k: last.counters[k] for k in ("auto_assigned", "suggested", "groups",
-                                             "grouped_faces", "unknown_faces")}
+    summary = _people_counts(last)
     if not args.json:
         print(f"people: {summary['auto_assigned']} faces joined known people, "
               f"{summary['suggested']} to review, {summary['groups']} unnamed groups")
     return summary
+
+
+def _people_counts(last) -> dict:
+    """What a people update reports, from its last Progress."""
+    return {k: last.counters[k] for k in ("auto_assigned", "suggested", "groups",
+                                          "grouped_faces", "unknown_faces")}
 
 
 def _label(person) -> str:
@@ -452,9 +457,7 @@ def cmd_cluster(args) -> int:
     if token.cancelled or last is None:
         sys.stderr.write("stopped; nothing was changed\n")
         return 130
-    summary = {k: last.counters[k] for k in ("auto_assigned", "suggested", "groups",
-                                             "grouped_faces", "unknown_faces")}
-    summary["skipped"] = bool(last.counters["skipped"])
+    summary = dict(_people_counts(last), skipped=bool(last.counters["skipped"]))
     if args.json:
         print_json(summary)
     elif summary["skipped"]:
@@ -995,7 +998,7 @@ def _cmd_albums(args) -> int:
     for a in albums:
         when = (time.strftime("%Y-%m-%d %H:%M", time.localtime(a.exported_at))
                 if a.exported_at else "never")
-        print(f"{a.name}: {_describe_query(a.display_spec or a.spec)} -> {a.destination} "
+        print(f"{a.name}: {_describe_query(a.shown_spec)} -> {a.destination} "
               f"({a.file_count} photo(s), {a.options.mode}, last exported {when})")
     return 0
 

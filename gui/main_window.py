@@ -200,16 +200,13 @@ class MainWindow(QMainWindow):
 
     def _update_review_count(self, _stamp=None) -> None:
         """The sidebar says how many faces wait for review."""
-        def count(conn):
-            return sum(n for _, _, n in queries.review_people(conn))
-
         def show(n: int) -> None:
             for row in range(self.sidebar.count()):
                 item = self.sidebar.item(row)
                 if item.data(Qt.ItemDataRole.UserRole) == "review":
                     item.setText(f"Review  ({n:,})" if n else "Review")
 
-        self.ctx.read(count, show, what="counting suggestions")
+        self.ctx.read(queries.review_count, show, what="counting suggestions")
 
     def find(self) -> None:
         """Ctrl+F: the search page, typing a name at once."""

@@ -20,7 +20,7 @@ import numpy as np
 from .db import DB_NAME, CatalogError, CatalogTooNew, connect, migrate
 
 __all__ = ["Catalog", "CatalogError", "CatalogTooNew", "EMBEDDING_DIM",
-           "embedding_to_blob", "blob_to_embedding"]
+           "embedding_to_blob", "blob_to_embedding", "embeddings_from_blobs"]
 
 EMBEDDING_DIM = 512
 
@@ -31,6 +31,14 @@ def embedding_to_blob(vector: np.ndarray) -> bytes:
 
 def blob_to_embedding(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float32)
+
+
+def embeddings_from_blobs(blobs) -> np.ndarray:
+    """float32 [n, d] from stored embeddings (read-only: a view of one joined buffer)."""
+    blobs = list(blobs)
+    if not blobs:
+        return np.empty((0, EMBEDDING_DIM), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
 
 
 class Catalog:
@@ -123,7 +131,4 @@ class Catalog:
         rows = self.conn.execute(
             f"SELECT id, embedding FROM faces WHERE {where} ORDER BY id", params).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        if not rows:
-            return ids, np.empty((0, EMBEDDING_DIM), dtype=np.float32)
-        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
-        return ids, vectors.reshape(len(rows), -1).copy()
+        return ids, embeddings_from_blobs(r[1] for r in rows).copy()

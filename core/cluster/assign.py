@@ -10,6 +10,7 @@ suggested for review.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,11 +76,6 @@ class Evidence:
     def ends(self) -> np.ndarray:
         return np.append(self.starts[1:], len(self.vectors))
 
-    @property
-    def person(self) -> np.ndarray:
-        """The person of each exemplar row."""
-        return np.repeat(self.people, self.ends - self.starts)
-
     def __len__(self) -> int:
         return len(self.vectors)
 
@@ -88,8 +84,16 @@ def _projection(dims: int) -> np.ndarray:
     """A fixed random projection to SHORTLIST_DIMS. The shortlist only ranks people, so 128
     dims are enough (noise ~0.09 on a cosine against a true person's ~0.5+), and the product
     is 4x cheaper."""
-    return (np.random.default_rng(0).standard_normal((dims, SHORTLIST_DIMS)).astype(np.float32)
-            / np.float32(np.sqrt(SHORTLIST_DIMS)))
+    return _seeded_projection(dims, SHORTLIST_DIMS)
+
+
+@functools.lru_cache(maxsize=4)
+def _seeded_projection(dims: int, width: int) -> np.ndarray:
+    # drawn once, not per batch; read-only, since every caller shares it
+    matrix = (np.random.default_rng(0).standard_normal((dims, width)).astype(np.float32)
+              / np.float32(np.sqrt(width)))
+    matrix.setflags(write=False)
+    return matrix
 
 
 def score_faces(vectors: np.ndarray, evidence: Evidence,

@@ -24,10 +24,14 @@ class Album:
     display_spec: SearchSpec | None = None   # the query with people ids shown as current names
     pinned_names: dict[int, str] | None = None   # id -> name when last saved/exported
 
+    @property
+    def shown_spec(self) -> SearchSpec:
+        """The query as a person reads it: people by their current names where known."""
+        return self.display_spec or self.spec
+
     def to_json(self) -> dict:
-        shown = self.display_spec or self.spec
         return {"id": self.id, "name": self.name, "query": self.spec.to_json(),
-                "query_names": shown.to_json(),
+                "query_names": self.shown_spec.to_json(),
                 "destination": self.destination, "options": self.options.to_json(),
                 "created_at": self.created_at, "exported_at": self.exported_at,
                 "file_count": self.file_count}

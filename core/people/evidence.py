@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..catalog import Catalog
+from ..catalog import Catalog, embeddings_from_blobs
 from ..cluster.assign import Evidence
 from .queries import ANCHORED
 
@@ -88,10 +88,7 @@ def _select(catalog: Catalog, model_id: str) -> tuple[np.ndarray, list[bytes]]:
 
 
 def _in_memory(person: np.ndarray, blobs: list[bytes]) -> Evidence:
-    if not blobs:
-        return Evidence.build(np.empty((0, 512), dtype=np.float32), person)
-    return Evidence.build(np.frombuffer(b"".join(blobs), dtype=np.float32)
-                          .reshape(len(blobs), -1), person)
+    return Evidence.build(embeddings_from_blobs(blobs), person)
 
 
 def _read(folder: Path) -> Evidence | None:

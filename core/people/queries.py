@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..catalog import Catalog
+from ..catalog import Catalog, embeddings_from_blobs
 from .model import DuplicatePair, FaceInfo, PersonNotFound, PersonSummary, PhotoInfo, Suggestion
 
 # A person the user has touched: named, hidden, or holding a face the user assigned/confirmed.
@@ -155,7 +155,7 @@ def likely_duplicates(catalog: Catalog, *, min_similarity: float = 0.45,
     if not rows:
         return []
     person = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+    vectors = embeddings_from_blobs(r[1] for r in rows)
     ids, inverse, counts = np.unique(person, return_inverse=True, return_counts=True)
     sums = np.zeros((len(ids), vectors.shape[1]), dtype=np.float64)
     np.add.at(sums, inverse, vectors)

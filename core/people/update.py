@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..catalog import Catalog
+from ..catalog import Catalog, embeddings_from_blobs
 from ..cluster.assign import AUTO, SUGGEST, AssignParams, score_faces
 from ..cluster.graph import ClusterParams, cluster
 from ..jobs import CancelToken, Progress
@@ -133,10 +133,7 @@ def _group_counts(catalog: Catalog) -> tuple[int, int, int]:
 
 
 def _vectors(rows, column: int) -> np.ndarray:
-    if not rows:
-        return np.empty((0, 512), dtype=np.float32)
-    return np.frombuffer(b"".join(r[column] for r in rows),
-                         dtype=np.float32).reshape(len(rows), -1)
+    return embeddings_from_blobs(r[column] for r in rows)
 
 
 # -- 1. assignment ---------------------------------------------------------------------------

@@ -258,13 +258,18 @@ def decode(path: Path | str, *, min_long_side: int | None = None) -> DecodedImag
     """
     im = open_image(path)
     try:
+        return _decode_or_explain(im, min_long_side)
+    finally:
+        im.close()
+
+
+def _decode_or_explain(im: Image.Image, min_long_side: int | None) -> DecodedImage:
+    try:
         return _decode_opened(im, min_long_side)
     except DecodeError:
         raise
     except Exception as exc:
         raise DecodeError(_reason(exc)) from None
-    finally:
-        im.close()
 
 
 def _decode_opened(im: Image.Image, min_long_side: int | None) -> DecodedImage:
@@ -322,15 +327,18 @@ def decode_with_detail(path: Path | str, *, min_long_side: int) -> tuple[Decoded
     """
     im = open_image(path)
     try:
-        fast = _decode_pair_with_opencv(path, im, min_long_side)
-    except DecodeError:
-        raise
-    except Exception:  # anything odd: Pillow's decode and its reasons decide
-        fast = None
+        try:
+            fast = _decode_pair_with_opencv(path, im, min_long_side)
+        except DecodeError:
+            raise
+        except Exception:  # anything odd: Pillow's decode, on a fresh open, and its reasons
+            fast = False
+        if fast:
+            return fast
+        if fast is None:  # not for OpenCV (it only read the header): decode this open file
+            return _decode_or_explain(im, min_long_side), None
     finally:
         im.close()
-    if fast is not None:
-        return fast
     return decode(path, min_long_side=min_long_side), None
 
 

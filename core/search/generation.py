@@ -94,10 +94,10 @@ def read_stamp(index_dir: Path, model_id: str) -> IndexStamp | None:
 # -- building -----------------------------------------------------------------------------
 
 def _write_npy_stream(path: Path, rows: int, chunks: Iterable[np.ndarray],
-                      sample_step: int) -> np.ndarray:
+                      sample_step: int | None) -> np.ndarray:
     """Write a float32 [rows, 512] .npy from chunks with plain writes (no array of the whole
     library in memory, no memory map counted against the process); return every
-    `sample_step`-th row, to fit the projection on."""
+    `sample_step`-th row, to fit the projection on (none when None)."""
     header = {"descr": "<f4", "fortran_order": False, "shape": (rows, EMBEDDING_DIM)}
     written = 0
     sample = []
@@ -106,7 +106,8 @@ def _write_npy_stream(path: Path, rows: int, chunks: Iterable[np.ndarray],
         for chunk in chunks:
             chunk = np.ascontiguousarray(chunk, dtype=np.float32)
             stream.write(chunk.tobytes())
-            sample.append(chunk[(-written) % sample_step::sample_step])
+            if sample_step:  # copies: a slice would keep its whole chunk alive
+                sample.append(chunk[(-written) % sample_step::sample_step].copy())
             written += len(chunk)
     if written != rows:
         raise RuntimeError(f"index build: expected {rows} vectors, got {written}")
@@ -161,11 +162,14 @@ def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
     try:
         yield Progress("search index", 0, n, message="writing vectors")
         np.save(tmp / "ids.npy", np.asarray(ids, dtype=np.int64))
-        sample = _write_npy_stream(tmp / "vectors.npy", n, chunks, max(1, n // 50_000))
+        # Bits need no PCA (the codes are of the whole vector), nor does a full-size scan.
+        fits = kind != "bits" and dims < EMBEDDING_DIM
+        sample = _write_npy_stream(tmp / "vectors.npy", n, chunks,
+                                   max(1, n // 50_000) if fits else None)
         projection = None
         if kind == "bits":
-            pass  # no PCA: the codes are of the whole vector
-        elif dims < EMBEDDING_DIM and n:
+            pass
+        elif fits and n:
             projection = fit_projection(sample, dims)
             np.save(tmp / "projection.npy", projection)
         else:
@@ -272,19 +276,21 @@ class _HammingScanner:
                  use_compiled: bool = True) -> None:
         self.codes = np.asarray(codes)  # a plain view of the map: what the compiled scan takes
         words, n = codes.shape
+        self.pool = None
+        self.compiled = use_compiled and hamming.kernel() is not None
+        if self.compiled:
+            self.flags = np.empty(n, np.bool_)  # the compiled scan's scratch buffer
+            return
         step = -(-n // max(1, chunks)) if n else 1
         self.spans = [(s, min(n, s + step)) for s in range(0, n, step)]
         block = min(self.BLOCK, step)
         self.buffers = [(np.empty((words, block), np.uint64), np.empty((words, block), np.uint8),
                          np.empty(block, np.uint16)) for _ in self.spans]
-        self.pool = None
         if threads > 1 and len(self.spans) > 1:
             from concurrent.futures import ThreadPoolExecutor
 
             self.pool = ThreadPoolExecutor(threads, thread_name_prefix="search-bits")
         self.lock = threading.Lock()
-        self.compiled = use_compiled and hamming.kernel() is not None
-        self.flags = None  # the compiled scan's scratch buffer, made on first use
 
     def _span(self, k: int, queries: np.ndarray, bar: int) -> list[np.ndarray]:
         a, b = self.spans[k]
@@ -307,9 +313,9 @@ class _HammingScanner:
     def within(self, queries: np.ndarray, bar: int) -> np.ndarray:
         """Rows within Hamming distance `bar` of any of `queries` (uint64 [q, W]), ascending."""
         queries = np.atleast_2d(queries)
-        if self.compiled and self.codes.shape[1]:
-            if self.flags is None:
-                self.flags = np.empty(self.codes.shape[1], np.bool_)
+        if not self.codes.shape[1]:
+            return np.empty(0, np.int64)
+        if self.compiled:
             return hamming.within(self.codes, queries, bar, self.flags)
         with self.lock:
             if self.pool is None:

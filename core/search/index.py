@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..catalog import EMBEDDING_DIM
+from ..catalog import EMBEDDING_DIM, embeddings_from_blobs
 from ..jobs import CancelToken, Progress
 from .generation import (BITS_Z, DEFAULT_DIMS, DEFAULT_KIND, DEFAULT_TREES,  # noqa: F401
                          EXPANSIONS, KINDS, hamming_bar, sign_codes,
@@ -108,7 +108,7 @@ class SearchIndex:
         if not rows:
             return
         ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        vectors = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+        vectors = embeddings_from_blobs(r[1] for r in rows)
         self._delta_ids = np.concatenate([self._delta_ids, ids])
         self._delta_vectors = np.concatenate([self._delta_vectors, vectors])
         self._delta_after = int(ids[-1])
@@ -208,7 +208,7 @@ def _catalog_chunks(conn, model_id: str, max_face_id: int, size: int = 20_000,
         if not rows:
             return
         after = rows[-1][0]
-        yield np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+        yield embeddings_from_blobs(r[1] for r in rows)
 
 
 @contextlib.contextmanager

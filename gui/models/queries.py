@@ -155,14 +155,23 @@ def person_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
 
 # -- review -------------------------------------------------------------------------------------
 
+# A suggestion still waiting for an answer: its face is not ignored, nor already theirs.
+_WAITING = "f.ignored = 0 AND (f.person_id IS NULL OR f.person_id != s.person_id)"
+
+
 def review_people(conn: sqlite3.Connection) -> list[tuple[int, str | None, int]]:
     """(person id, name, open suggestions) for everyone with suggestions waiting."""
     return [tuple(r) for r in conn.execute(
         "SELECT s.person_id, p.name, COUNT(*) FROM suggestions s "
         "JOIN people p ON p.id = s.person_id "
-        "JOIN faces f ON f.id = s.face_id WHERE f.ignored = 0 AND "
-        "(f.person_id IS NULL OR f.person_id != s.person_id) "
+        f"JOIN faces f ON f.id = s.face_id WHERE {_WAITING} "
         "GROUP BY s.person_id ORDER BY p.name IS NULL, COUNT(*) DESC")]
+
+
+def review_count(conn: sqlite3.Connection) -> int:
+    """How many suggestions wait, all people together (the sidebar's figure)."""
+    return conn.execute("SELECT COUNT(*) FROM suggestions s JOIN faces f ON f.id = s.face_id "
+                        f"WHERE {_WAITING}").fetchone()[0]
 
 
 def review_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:
@@ -170,8 +179,7 @@ def review_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:
         "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
         "f.person_id, p.name, s.score FROM suggestions s JOIN faces f ON f.id = s.face_id "
         "JOIN photos ph ON ph.id = f.photo_id JOIN people p ON p.id = s.person_id "
-        "WHERE s.person_id = ? AND f.ignored = 0 AND "
-        "(f.person_id IS NULL OR f.person_id != s.person_id) ORDER BY s.score DESC", (person_id,))
+        f"WHERE s.person_id = ? AND {_WAITING} ORDER BY s.score DESC", (person_id,))
     return [FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), (r[7] or 0, r[8] or 0), r[9],
                     r[10], r[11]) for r in rows]
 

@@ -110,7 +110,7 @@ class AlbumsPage(Page):
         self.albums = albums
         self.table.setRowCount(len(albums))
         for row, album in enumerate(albums):
-            shown = getattr(album, "display_spec", None) or album.spec  # ids as current names
+            shown = album.shown_spec
             values = (album.name, describe_spec(shown), album.destination,
                       f"{album.file_count:,}", _when(album.exported_at))
             for column, value in enumerate(values):

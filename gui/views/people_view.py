@@ -123,8 +123,9 @@ class PeoplePage(Page):
         self.grid.merge_requested.connect(self.merge)
         self.grid.viewport().installEventFilter(self)
         self.delegate.rename_requested.connect(self.rename)
-        self._deferred_rows = None
+        self._deferred_rows = None   # (sorted by name?, rows) held while a name is edited
         self._snapshot_tried = False
+        self._saved_rows = None      # the people list as last written for the next start
         self.delegate.closeEditor.connect(self._editor_closed)
 
         self.filter = QLineEdit()
@@ -178,8 +179,10 @@ class PeoplePage(Page):
 
         def live(catalog):
             rows = queries.people(catalog)
-            queries.save_people_snapshot(directory, rows)
-            return sort_people(rows, by_name)
+            if rows != self._saved_rows:  # reloads come with every change while indexing
+                queries.save_people_snapshot(directory, rows)
+                self._saved_rows = rows
+            return by_name, sort_people(rows, by_name)
 
         self.ctx.read_catalog(live, self._apply, self.load_failed, what="loading people")
 
@@ -188,15 +191,17 @@ class PeoplePage(Page):
             self.model.set_rows(rows)
             self.stack.setCurrentWidget(self.grid)
 
-    def _apply(self, rows) -> None:
+    def _apply(self, loaded) -> None:
         if self.grid.state() == QAbstractItemView.State.EditingState:
             # A reset would close the name editor under the user's fingers (people change
             # all the time while indexing): apply when the editor closes.
-            self._deferred_rows = rows
+            self._deferred_rows = loaded
             self.loaded()
             return
         self._deferred_rows = None
-        self.model.set_rows(sort_people(rows, self.by_name))
+        sorted_by_name, rows = loaded  # sorted in the worker; again only if the user re-sorted
+        self.model.set_rows(rows if sorted_by_name == self.by_name
+                            else sort_people(rows, self.by_name))
         named = sum(1 for r in rows if r.name)
         self.summary.setText(f"{named:,} named · {len(rows) - named:,} unnamed")
         self.stack.setCurrentWidget(self.grid if rows else self.empty)

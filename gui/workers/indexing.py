@@ -67,10 +67,8 @@ def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
 def _refresh_search_index(catalog) -> None:
     """New faces are searchable at once (the search core's exact delta); a rebuild of the ANN
     index when the delta has grown runs on the search core's own background thread."""
-    try:
-        from core.search import keep_index_fresh
-    except ImportError:
-        return
+    from core.search import keep_index_fresh
+
     keep_index_fresh(catalog)
 
 
