@@ -116,7 +116,8 @@ def main() -> None:
         catalog.execute("UPDATE photos SET status='pending'")
     redecoded = COUNTS["decode"] + COUNTS["2nd decode"] - photos
     print(f"{photos} photos, {faces / photos:.2f} faces/photo, "
-          f"{redecoded} second decodes ({100 * redecoded / photos:.0f}% of photos)")
+          f"{redecoded} second decodes ({100 * redecoded / photos:.0f}% of photos); "
+          f"models on {analyzer.models.backend} (FACESHELF_INFERENCE to choose)")
     found, placed = faces_found(manifest, boxes)
     print(f"faces found: {found} of {placed} placed ({100 * found / placed:.1f}%)")
     print(f"{'stage':14s} {'ms/photo':>9s}")

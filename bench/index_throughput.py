@@ -156,6 +156,10 @@ def main() -> None:
     folder = args.photos / f"n{count}"
     manifest = make_library(folder, count)
     placed_faces = sum(len(v) for v in manifest.values())
+    from core.faces.openvino_backend import chosen_backend
+
+    print(f"models on {chosen_backend()} in faceshelf (FACESHELF_INFERENCE to choose); "
+          f"the naive loop on onnxruntime, insightface's default sessions")
     print(f"photos: {count} x 4000x3000 JPEG q90 in {folder} ({placed_faces} faces placed, "
           f"{placed_faces / count:.1f}/photo; ready in {time.perf_counter() - started:.0f} s)")
 

@@ -232,6 +232,7 @@ class LoadedModels:
     pack: ModelPack
     detector: object      # insightface SCRFD
     recognizer: object    # insightface ArcFaceONNX
+    backend: str = "onnxruntime"  # or "openvino" (bf16; see openvino_backend)
 
     @property
     def model_id(self) -> str:
@@ -239,20 +240,36 @@ class LoadedModels:
 
 
 def load_models(pack: ModelPack | None = None, *, threads: int = 1,
-                providers: tuple[str, ...] = ("CPUExecutionProvider",)) -> LoadedModels:
-    """Create the detector and recognizer sessions (inside each worker process)."""
+                providers: tuple[str, ...] = ("CPUExecutionProvider",),
+                backend: str | None = None) -> LoadedModels:
+    """Create the detector and recognizer sessions (inside each worker process).
+
+    `backend`: "onnxruntime", "openvino" or "auto" (default: $FACESHELF_INFERENCE, else auto:
+    OpenVINO in bf16 where the CPU has bf16 instructions, ~1.5x faster; see openvino_backend).
+    """
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     from insightface.model_zoo import get_model
 
+    from . import openvino_backend
+
+    backend = openvino_backend.chosen_backend(backend)
     pack = pack or find_pack()
     recognizer_path = batch_symbolic_copy(pack.recognizer, pack.recognizer_sha256)
+    detector_options = {}
+    if backend == "openvino":
+        detector_options["resolution_session_factory"] = (
+            openvino_backend.detector_session_factory(threads))
     detector = get_model(str(pack.detector), providers=list(providers),
-                         sess_options=session_options(threads))
+                         sess_options=session_options(threads), **detector_options)
     recognizer = get_model(str(recognizer_path), providers=list(providers),
                            sess_options=session_options(threads))
     if detector is None or not hasattr(detector, "detect"):
         raise ModelError(f"not a face detector: {pack.detector}")
     if recognizer is None or not hasattr(recognizer, "get_feat"):
         raise ModelError(f"not a face recognition model: {pack.recognizer}")
+    if backend == "openvino":
+        recognizer.session = openvino_backend.recognizer_session(
+            recognizer_path, recognizer.session, threads=threads)
     detector.prepare(-1, det_thresh=0.5, input_size=(640, 640))
-    return LoadedModels(pack=pack, detector=detector, recognizer=recognizer)
+    log.debug("face models of %s run on %s", pack.name, backend)
+    return LoadedModels(pack=pack, detector=detector, recognizer=recognizer, backend=backend)

@@ -75,3 +75,44 @@ def test_recognizer_copy_gives_the_original_numbers_without_prelu(insightface_im
         outputs.append(np.concatenate([session.run(None, {name: blob[i:i + 1]})[0]
                                        for i in range(len(blob))]))
     np.testing.assert_array_equal(outputs[0], outputs[1])
+
+
+def test_inference_backend_comes_from_the_environment(monkeypatch):
+    from core.faces import openvino_backend
+
+    monkeypatch.setenv(openvino_backend.BACKEND_ENV, "onnxruntime")
+    assert openvino_backend.chosen_backend() == "onnxruntime"
+    assert openvino_backend.chosen_backend("OpenVINO") == "openvino"
+    monkeypatch.setenv(openvino_backend.BACKEND_ENV, "cuda")
+    with pytest.raises(ValueError, match="FACESHELF_INFERENCE"):
+        openvino_backend.chosen_backend()
+    monkeypatch.delenv(openvino_backend.BACKEND_ENV)
+    expected = "openvino" if openvino_backend.bf16_capable() else "onnxruntime"
+    assert openvino_backend.chosen_backend() == expected
+
+
+def test_openvino_finds_the_same_faces_and_embeddings_as_onnxruntime(insightface_images):
+    """OpenVINO (bf16 where the CPU has it) against onnxruntime's float32, on a real photo."""
+    import cv2
+    from core.faces.align import align_face
+
+    img = cv2.imread(str(insightface_images / "t1.jpg"))
+    found = {}
+    for backend in ("onnxruntime", "openvino"):
+        loaded = models.load_models(threads=1, backend=backend)
+        assert loaded.backend == backend
+        det, kps = loaded.detector.detect(img, input_size=(640, 480))
+        order = np.argsort(det[:, 0])
+        det, kps = det[order], kps[order]
+        vectors = loaded.recognizer.get_feat([align_face(img, k) for k in kps])
+        found[backend] = det, kps, vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    (det_o, kps_o, vec_o), (det_v, kps_v, vec_v) = found["onnxruntime"], found["openvino"]
+    assert len(det_o) == len(det_v) == 6
+    widths = (det_o[:, 2] - det_o[:, 0])[:, None]
+    assert np.abs(det_v[:, :4] - det_o[:, :4]).max(axis=1).max() < 0.05 * widths.min()
+    assert (np.abs(kps_v - kps_o).max(axis=(1, 2)) < 0.05 * widths[:, 0]).all()
+    assert np.abs(det_v[:, 4] - det_o[:, 4]).max() < 0.05
+    cosines = (vec_v * vec_o).sum(axis=1)
+    assert cosines.min() > 0.99, cosines
+    # and the people stay apart: each face is nearest to itself across the backends
+    assert (np.argmax(vec_v @ vec_o.T, axis=1) == np.arange(6)).all()
