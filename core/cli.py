@@ -958,27 +958,6 @@ def _print_export_summary(s) -> None:
                          f"command again to finish.\n")
 
 
-def _describe_query(spec) -> str:
-    parts = []
-    if spec.people_all:
-        parts.append(" and ".join(map(str, spec.people_all)))
-    if spec.people_any:
-        parts.append(" or ".join(map(str, spec.people_any)))
-    if spec.similar_to_person is not None:
-        parts.append(f"like {spec.similar_to_person}")
-    if spec.face_id is not None:
-        parts.append(f"like face {spec.face_id}")
-    if spec.photo_path:
-        parts.append(f"like {spec.photo_path}")
-    if spec.people_not:
-        parts.append("without " + ", ".join(map(str, spec.people_not)))
-    if spec.date_from or spec.date_to:
-        parts.append(f"{spec.date_from or '...'} to {spec.date_to or '...'}")
-    if spec.folder:
-        parts.append(f"in {spec.folder}")
-    return "; ".join(parts) or "search"
-
-
 def _cmd_albums(args) -> int:
     from .export import delete_album, list_albums
 
@@ -998,7 +977,7 @@ def _cmd_albums(args) -> int:
     for a in albums:
         when = (time.strftime("%Y-%m-%d %H:%M", time.localtime(a.exported_at))
                 if a.exported_at else "never")
-        print(f"{a.name}: {_describe_query(a.shown_spec)} -> {a.destination} "
+        print(f"{a.name}: {a.shown_spec.describe()} -> {a.destination} "
               f"({a.file_count} photo(s), {a.options.mode}, last exported {when})")
     return 0
 

@@ -75,6 +75,28 @@ class SearchSpec:
         if self.top is not None and self.top < 1:
             raise ValueError(f"top must be at least 1, not {self.top}")
 
+    def describe(self) -> str:
+        """One line for people: "Anna and Ben; without Carl; 2019-01-01 to ..."."""
+        parts = []
+        if self.people_all:
+            parts.append(" and ".join(map(str, self.people_all)))
+        if self.people_any:
+            parts.append(" or ".join(map(str, self.people_any)))
+        if self.similar_to_person is not None:
+            who = self.similar_to_person
+            parts.append(f"like person {who}" if isinstance(who, int) else f"like {who}")
+        if self.face_id is not None:
+            parts.append(f"like face {self.face_id}")
+        if self.photo_path:
+            parts.append(f"like {self.photo_path}")
+        if self.people_not:
+            parts.append("without " + ", ".join(map(str, self.people_not)))
+        if self.date_from or self.date_to:
+            parts.append(f"{self.date_from or '...'} to {self.date_to or '...'}")
+        if self.folder:
+            parts.append(f"in {self.folder}")
+        return "; ".join(parts) or "search"
+
     def to_json(self) -> dict:
         return asdict(self)
 

@@ -23,23 +23,6 @@ def _when(timestamp: float | None) -> str:
     return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
-def describe_spec(spec) -> str:
-    parts = []
-    if spec.people_all:
-        parts.append(" and ".join(map(str, spec.people_all)))
-    if spec.people_any:
-        parts.append(" or ".join(map(str, spec.people_any)))
-    if spec.similar_to_person is not None:
-        parts.append(f"like person {spec.similar_to_person}")
-    if spec.face_id is not None:
-        parts.append(f"like face {spec.face_id}")
-    if spec.people_not:
-        parts.append("without " + ", ".join(map(str, spec.people_not)))
-    if spec.date_from or spec.date_to:
-        parts.append(f"{spec.date_from or '…'} – {spec.date_to or '…'}")
-    return "; ".join(parts) or "search"
-
-
 class AlbumsPage(Page):
     title = "albums"
     new_album_requested = Signal()
@@ -111,7 +94,7 @@ class AlbumsPage(Page):
         self.table.setRowCount(len(albums))
         for row, album in enumerate(albums):
             shown = album.shown_spec
-            values = (album.name, describe_spec(shown), album.destination,
+            values = (album.name, shown.describe(), album.destination,
                       f"{album.file_count:,}", _when(album.exported_at))
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)

@@ -85,3 +85,12 @@ def test_people_only_date_and_folder_filters(people_library):
     spec = SearchSpec(people_any=["Anna", "Ben"], folder="/photol")  # a prefix is not a folder
     assert search_photos(cat, spec) == []
     assert len(search_photos(cat, SearchSpec(people_any=["Ben"], top=2))) == 2
+
+
+def test_a_saved_search_reads_as_one_line():
+    spec = SearchSpec(people_all=["Anna", "Ben"], people_not=["Carl"], date_from="2019-01-01",
+                      folder="/photos/trips")
+    assert spec.describe() == "Anna and Ben; without Carl; 2019-01-01 to ...; in /photos/trips"
+    assert SearchSpec(similar_to_person=4).describe() == "like person 4"
+    assert SearchSpec(similar_to_person="Anna").describe() == "like Anna"
+    assert SearchSpec(face_id=12).describe() == "like face 12"
