@@ -160,7 +160,9 @@ def raw_model_faces(paths: list[str]) -> dict[str, np.ndarray]:
     warnings.simplefilter("ignore")  # scikit-image's FutureWarning inside norm_crop
     from insightface.utils import face_align
 
-    models = load_models(threads=os.cpu_count() or 1)
+    # The reference is the models as published: float32 on onnxruntime, whatever the
+    # pipeline runs on (bf16 on OpenVINO where the CPU has it).
+    models = load_models(threads=os.cpu_count() or 1, backend="onnxruntime")
     result = {}
     for n, path in enumerate(paths):
         image = cv2.imread(path)
@@ -203,7 +205,10 @@ def main() -> None:
           f"{counts['indexed']} indexed, {counts['errors']} errors")
     started = time.perf_counter()
     raw = raw_model_faces(sorted(labelled.keys() | {str(p) for p in files}))
-    print(f"raw models ran in {time.perf_counter() - started:.0f} s")
+    from core.faces.openvino_backend import chosen_backend
+
+    print(f"raw models ran in {time.perf_counter() - started:.0f} s (onnxruntime, float32; "
+          f"faceshelf index runs on {chosen_backend()} here, FACESHELF_INFERENCE to choose)")
     print(f"labelled face found  pipeline {len(labelled)}/{counts['photos']} "
           f"({len(labelled) / max(counts['photos'], 1):.2%})   raw models (det 640 on the full "
           f"image) {len(raw)}/{len(files)} ({len(raw) / max(len(files), 1):.2%})")
