@@ -268,8 +268,12 @@ def load_models(pack: ModelPack | None = None, *, threads: int = 1,
     if recognizer is None or not hasattr(recognizer, "get_feat"):
         raise ModelError(f"not a face recognition model: {pack.recognizer}")
     if backend == "openvino":
-        recognizer.session = openvino_backend.recognizer_session(
-            recognizer_path, recognizer.session, threads=threads)
+        try:
+            recognizer.session = openvino_backend.recognizer_session(
+                recognizer_path, recognizer.session, threads=threads)
+        except Exception as error:  # a faster path, not a required one
+            log.warning("OpenVINO cannot run %s (%s); using onnxruntime", recognizer_path, error)
+            backend = "onnxruntime"
     detector.prepare(-1, det_thresh=0.5, input_size=(640, 640))
     log.debug("face models of %s run on %s", pack.name, backend)
     return LoadedModels(pack=pack, detector=detector, recognizer=recognizer, backend=backend)

@@ -101,12 +101,21 @@ class OpenVinoSession:
 
 def detector_session_factory(threads: int = 1, precision: str = "bf16"):
     """For get_model(..., resolution_session_factory=): insightface's SCRFD asks for one
-    fixed-shape session per detector input size (640x480, 480x640, ...)."""
+    fixed-shape session per detector input size (640x480, 480x640, ...). Where OpenVINO
+    cannot compile one, that size runs on onnxruntime as insightface would have it."""
 
     def make(model_file, input_size, reference_session):
         width, height = (int(value) for value in input_size)
-        return OpenVinoSession(model_file, [1, 3, height, width], reference_session,
-                               threads=threads, precision=precision)
+        try:
+            return OpenVinoSession(model_file, [1, 3, height, width], reference_session,
+                                   threads=threads, precision=precision)
+        except Exception as error:
+            log.warning("OpenVINO cannot run %s at %dx%d (%s); using onnxruntime",
+                        model_file, width, height, error)
+            from insightface.model_zoo.scrfd import _default_resolution_session_factory
+
+            return _default_resolution_session_factory(model_file, input_size,
+                                                       reference_session)
 
     return make
 

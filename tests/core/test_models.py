@@ -116,3 +116,20 @@ def test_openvino_finds_the_same_faces_and_embeddings_as_onnxruntime(insightface
     assert cosines.min() > 0.99, cosines
     # and the people stay apart: each face is nearest to itself across the backends
     assert (np.argmax(vec_v @ vec_o.T, axis=1) == np.arange(6)).all()
+
+
+def test_models_fall_back_to_onnxruntime_where_openvino_fails(insightface_images, monkeypatch,
+                                                              caplog):
+    import cv2
+    from core.faces import openvino_backend
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("no CPU plugin")
+
+    monkeypatch.setattr(openvino_backend, "OpenVinoSession", refuse)
+    loaded = models.load_models(threads=1, backend="openvino")
+    assert loaded.backend == "onnxruntime"
+    det, kps = loaded.detector.detect(cv2.imread(str(insightface_images / "t1.jpg")),
+                                      input_size=(640, 480))
+    assert len(det) == 6
+    assert "OpenVINO cannot run" in caplog.text
