@@ -143,7 +143,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="40 photos, naive on 8")
     parser.add_argument("--count", type=int, help="photos to index (default 200)")
-    parser.add_argument("--naive", type=int, help="photos for the naive loop (default 60: a short run of it varied 6.1-8.0 photos/s)")
+    parser.add_argument("--naive", type=int,
+                        help="photos for the naive loop (default 60; over 30 its rate varied "
+                             "6.1-8.0 photos/s from run to run)")
     parser.add_argument("--workers", type=int, help="faceshelf index --workers")
     parser.add_argument("--photos", type=Path,
                         default=Path(tempfile.gettempdir()) / "faceshelf-bench" / "photos12mp",
