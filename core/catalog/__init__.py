@@ -10,6 +10,7 @@ One writer, many readers: every thread opens its own `Catalog` (or calls `reader
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -109,20 +110,42 @@ class Catalog:
 
     # -- folders --------------------------------------------------------------------------
     def add_folder(self, path: Path | str) -> int:
+        """Add a root. Photos already in the catalog under it (through a parent root) move to
+        it: a photo belongs to the innermost root that holds it."""
         path = str(Path(path).expanduser().resolve())
         with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)",
                               (path, time.time()))
-            return self.conn.execute("SELECT id FROM folders WHERE path=?", (path,)).fetchone()[0]
+            folder_id = self.conn.execute("SELECT id FROM folders WHERE path=?",
+                                          (path,)).fetchone()[0]
+            prefix = _as_prefix(path)
+            parents = [row[0] for row in self.conn.execute("SELECT id, path FROM folders")
+                       if row[0] != folder_id and prefix.startswith(_as_prefix(row[1]))]
+            for parent in parents:
+                self.conn.execute("UPDATE photos SET folder_id=? WHERE folder_id=? AND "
+                                  "substr(path, 1, ?) = ?",
+                                  (folder_id, parent, len(prefix), prefix))
+            return folder_id
 
     def folders(self) -> list[sqlite3.Row]:
         return self.conn.execute("SELECT * FROM folders ORDER BY path").fetchall()
 
     def remove_folder(self, path: Path | str) -> int:
-        """Forget a root: its photos and faces leave the catalog (the files are untouched)."""
+        """Forget a root: its photos and faces leave the catalog (the files are untouched),
+        except those under another root (a subfolder or a parent added on its own), which
+        stay, names and all, with the innermost of those."""
         path = str(Path(path).expanduser().resolve())
         with self.transaction():
-            cur = self.conn.execute("DELETE FROM folders WHERE path=?", (path,))
+            row = self.conn.execute("SELECT id FROM folders WHERE path=?", (path,)).fetchone()
+            if row is None:
+                return 0
+            others = sorted(((_as_prefix(r[1]), r[0]) for r in self.conn.execute(
+                "SELECT id, path FROM folders WHERE id != ?", (row[0],))),
+                key=lambda root: -len(root[0]))
+            for prefix, other in others:  # innermost first: it takes its photos first
+                self.conn.execute("UPDATE photos SET folder_id=? WHERE folder_id=? AND "
+                                  "substr(path, 1, ?) = ?", (other, row[0], len(prefix), prefix))
+            cur = self.conn.execute("DELETE FROM folders WHERE id=?", (row[0],))
             return cur.rowcount
 
     # -- faces ----------------------------------------------------------------------------
@@ -132,3 +155,7 @@ class Catalog:
             f"SELECT id, embedding FROM faces WHERE {where} ORDER BY id", params).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids, embeddings_from_blobs(r[1] for r in rows).copy()
+
+
+def _as_prefix(directory: str) -> str:
+    return directory.rstrip(os.sep) + os.sep

@@ -11,8 +11,10 @@ Per file:
                Same size and fingerprint (a `touch`, a restore that lost mtimes): only mtime is
                updated and the faces are kept ("touched").
 - unchanged    nothing written.
-- removed      once a root has been walked to the end, rows under it that were not seen are
-               deleted (their faces cascade) - except under folders that could not be read.
+- removed      once every root has been walked to the end, rows under them that were not seen
+               are deleted (their faces cascade) - except under folders that could not be read.
+               Not before: a photo moved from one root to another is a move, found in the
+               second root while its old row still waits in the first.
 - unreadable   row with status 'error' and the reason; retried on every scan.
 A root that is missing, or empty while the catalog holds photos under it (an unplugged drive's
 mount point), is "offline": nothing under it is touched.
@@ -111,7 +113,11 @@ class _Scan:
             if not complete:
                 self.counters["cancelled"] = 1
                 break
-            self._remove_missing(folder_id, root)
+        else:
+            # Only once every root was walked: a photo moved from one root to another is
+            # found in the second one, as a move, before the first one's leftovers go.
+            for folder_id, root in online:
+                self._remove_missing(folder_id, root)
         self._flush()
         yield self._progress()
 
@@ -143,6 +149,18 @@ class _Scan:
         rows = self.catalog.execute(
             "SELECT id, folder_id, path, size, mtime_ns, fingerprint, status FROM photos")
         self.known = {r[2]: _Known(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows}
+        # deepest first, so a photo under nested roots belongs to the innermost one
+        self.roots = sorted(((_as_prefix(r[1]), r[0]) for r in self.catalog.execute(
+            "SELECT id, path FROM folders")), key=lambda root: -len(root[0]))
+
+    def _owner(self, folder_id: int, path: str) -> int:
+        """The folder a photo found while walking `folder_id` belongs to: the innermost root
+        that holds it (a subfolder added as a root of its own keeps its photos when its
+        parent is removed)."""
+        for prefix, owner in self.roots:
+            if path.startswith(prefix):
+                return owner
+        return folder_id
 
     def _folder_online(self, folder_id: int) -> bool:
         if folder_id not in self.folder_online:
@@ -181,6 +199,7 @@ class _Scan:
             self._changed_file(old, entry)
 
     def _new_file(self, folder_id: int, entry: FileEntry) -> None:
+        folder_id = self._owner(folder_id, entry.path)
         fp, error = _fingerprint_or_error(entry)
         if fp is not None:
             moved_from = self._vanished_twin(fp)

@@ -28,6 +28,8 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ..catalog.db import DB_NAME as CATALOG_FILE
+
 log = logging.getLogger(__name__)
 
 FINGERPRINT_CHUNK = 64 * 1024
@@ -140,6 +142,10 @@ def walk_photos(root: str, *, known: Callable[[str], bool] = lambda path: False,
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             _unreadable(problems, directory, exc)
+            continue
+        if any(entry.name == CATALOG_FILE for entry in entries):
+            # another Faceshelf catalog (its own is in skip_dirs): thumbnails, not photos
+            log.info("skipping %s: it holds a Faceshelf catalog", directory)
             continue
         subdirs = []
         directory_storable = _storable(directory)

@@ -429,3 +429,58 @@ def test_kill_9_during_a_scan_leaves_whole_batches_and_a_rerun_completes(tmp_pat
         counters = scan(cat)
         assert counters["new"] == 400 - written and counters["unchanged"] == written
         assert cat.execute("SELECT COUNT(DISTINCT path) FROM photos").fetchone()[0] == 400
+
+
+def test_a_photo_moved_into_a_root_walked_later_is_a_move(catalog, library, tmp_path):
+    first = tmp_path / "Archive"          # walked before "Pictures"
+    make_photo(first / "old.jpg", 42)
+    make_photo(first / "stays.jpg", 43)   # (an emptied root would look like an unplugged drive)
+    scan(catalog, [first, library])
+    before = photos(catalog)
+    face_id = add_face(catalog, before[str(first / "old.jpg")]["id"], "Ann")
+    target = library / "2020" / "old.jpg"
+    (first / "old.jpg").rename(target)
+    counters = scan(catalog)
+    assert (counters["moved"], counters["new"], counters["removed"]) == (1, 0, 0)
+    assert photos(catalog)[str(target)]["id"] == before[str(first / "old.jpg")]["id"]
+    face = catalog.execute("SELECT f.id, p.name FROM faces f JOIN people p ON p.id=f.person_id"
+                           ).fetchone()
+    assert tuple(face) == (face_id, "Ann")
+
+
+@pytest.mark.parametrize("parent_first", [True, False])
+def test_a_subfolder_root_keeps_its_photos_when_its_parent_is_removed(catalog, library,
+                                                                     parent_first):
+    sub = library / "2019"
+    scan(catalog, [library] if parent_first else [sub])
+    scan(catalog, [sub] if parent_first else [library])
+    folder_ids = {f["path"]: f["id"] for f in catalog.folders()}
+    owners = {os.path.relpath(p, library): row["folder_id"] for p, row in photos(catalog).items()}
+    assert {owners[f"2019/img_{i}.jpg"] for i in range(3)} == {folder_ids[str(sub)]}
+    assert {owners[f"2020/img_{i}.jpg"] for i in range(3, 6)} == {folder_ids[str(library)]}
+    face_id = add_face(catalog, photos(catalog)[str(sub / "img_0.jpg")]["id"], "Ann")
+
+    assert catalog.remove_folder(library) == 1
+    left = photos(catalog)
+    assert sorted(os.path.relpath(p, library) for p in left) == [
+        f"2019/img_{i}.jpg" for i in range(3)]
+    assert catalog.execute("SELECT id FROM faces").fetchone()[0] == face_id
+    assert scan(catalog)["unchanged"] == 3
+
+
+def test_a_parent_root_keeps_the_photos_of_a_removed_subfolder_root(catalog, library):
+    scan(catalog, [library, library / "2019"])
+    face_id = add_face(catalog, photos(catalog)[str(library / "2019" / "img_1.jpg")]["id"])
+    catalog.remove_folder(library / "2019")
+    assert len(photos(catalog)) == 6
+    assert catalog.execute("SELECT id FROM faces").fetchone()[0] == face_id
+
+
+def test_another_catalog_inside_a_root_is_not_indexed(catalog, library):
+    from core.catalog import Catalog
+
+    with Catalog(library / "old faceshelf") as other:
+        make_photo(other.thumbs_dir / "thumb.jpg", 7)
+    counters = scan(catalog, [library])
+    assert counters["new"] == 6
+    assert not any("old faceshelf" in p for p in photos(catalog))
