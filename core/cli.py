@@ -221,7 +221,12 @@ def cmd_status(args) -> int:
     print(f"catalog   {status['catalog']} (revision {status['revision']})")
     print(f"model     {status['model_id'] or '-'}")
     for folder in status["folders"]:
-        print(f"folder    {folder['path']}  ({folder['photos']} photos)")
+        print(f"folder    {folder['path']}  ({folder['photos']} photos)"
+              + ("" if folder["online"] else "  OFFLINE: missing or empty; its photos are kept"))
+    if not all(folder["online"] for folder in status["folders"]):
+        print("          (a drive to plug back in; or, if the folder moved or was renamed, "
+              "`faceshelf index NEW_PLACE` then `faceshelf remove-folder OLD_PLACE`: "
+              "photos found again keep their faces and names)")
     photos = status["photos"]
     print(f"photos    {photos['total']}: {photos['indexed']} indexed, {photos['pending']} "
           f"pending, {photos['error']} errors")
@@ -233,6 +238,8 @@ def cmd_status(args) -> int:
 
 
 def _catalog_status(catalog, *, with_errors: bool) -> dict:
+    from .scan.changes import root_offline
+
     q = catalog.execute
     by_status = dict(q("SELECT status, COUNT(*) FROM photos GROUP BY status").fetchall())
     faces, usable = q("SELECT COUNT(*), COALESCE(SUM(usable), 0) FROM faces").fetchone()
@@ -243,7 +250,8 @@ def _catalog_status(catalog, *, with_errors: bool) -> dict:
         "catalog": str(catalog.dir),
         "revision": catalog.revision(),
         "model_id": model[0] if model else None,
-        "folders": [{"path": row[0], "photos": row[1]} for row in q(
+        "folders": [{"path": row[0], "photos": row[1],
+                     "online": not root_offline(row[0], lambda n=row[1]: n > 0)} for row in q(
             "SELECT f.path, COUNT(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id = f.id "
             "GROUP BY f.id ORDER BY f.path")],
         "photos": {"total": sum(by_status.values()), "indexed": by_status.get("indexed", 0),
@@ -301,10 +309,15 @@ def cmd_faces(args) -> int:
 def cmd_remove_folder(args) -> int:
     with open_catalog(args) as catalog:
         removed = catalog.remove_folder(args.path)
-    if not removed:
-        sys.stderr.write(f"faceshelf: {args.path} is not one of the catalog's folders\n")
-        return 1
-    print(f"removed {Path(args.path).expanduser().resolve()} from the catalog (files untouched)")
+        if not removed:
+            sys.stderr.write(f"faceshelf: {args.path} is not one of the catalog's folders\n")
+            return 2
+        print(f"removed {Path(args.path).expanduser().resolve()} from the catalog "
+              f"(files untouched)")
+        # The people those photos made up go too (groups left empty or too small), as after
+        # `rescan`; a stopped update is finished by the next one.
+        args.quiet, args.json = False, False
+        _people_after_index(catalog, args, interruptible())
     return 0
 
 

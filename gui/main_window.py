@@ -259,6 +259,13 @@ class MainWindow(QMainWindow):
                                      self.index_options), self)
         self._run_job(job, "Starting…")
 
+    def _regroup_after_writes(self) -> None:
+        """Regroup once the writes asked for so far are done (a removed folder's groups go):
+        the writer pool runs one write at a time, in order, so an empty write queued now
+        finishes after them."""
+        self.ctx.write(lambda _catalog: None, on_success=lambda _result: self.update_people(),
+                       what="regrouping")
+
     def update_people(self) -> None:
         if self.job is None:
             self._run_job(Job("people", people_job(self.catalog_dir), self), "Grouping faces…")
@@ -372,6 +379,7 @@ class MainWindow(QMainWindow):
     def settings_dialog(self) -> SettingsDialog:
         dialog = SettingsDialog(self.ctx, self)
         dialog.folder_added.connect(lambda path: self.start_indexing([path]))
+        dialog.folder_removed.connect(lambda _path: self._regroup_after_writes())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.last_dialog = dialog

@@ -86,7 +86,30 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def library_roots(catalog) -> list[Path]:
-    return [Path(os.path.realpath(r["path"])) for r in catalog.folders()]
+    """The real folders the scan walks: the roots, and the folders that symlinks below them
+    lead to (the scan follows those, so a copy exported there would come back as new)."""
+    stored = [r["path"] for r in catalog.folders()]
+    roots = [Path(os.path.realpath(path)) for path in stored]
+    return roots + _symlinked_folders(catalog, stored, roots)
+
+
+def _symlinked_folders(catalog, stored: list[str], roots: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    stored_roots = {Path(path) for path in stored}
+    folders = {os.path.dirname(row[0]) for row in catalog.execute("SELECT path FROM photos")}
+    for folder in folders:
+        real = Path(os.path.realpath(folder))
+        if any(_inside(real, known) for known in roots + found):
+            continue
+        # the outermost symlink between the photo's folder and its root
+        top, here = None, Path(folder)
+        while here not in stored_roots and here.parent != here:
+            if here.is_symlink():
+                top = here
+            here = here.parent
+        if top is not None:
+            found.append(Path(os.path.realpath(top)))
+    return found
 
 
 def check_outside_library(catalog, dest: Path) -> None:

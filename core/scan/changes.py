@@ -171,18 +171,8 @@ class _Scan:
         return self.folder_online[folder_id]
 
     def _is_offline(self, folder_id: int, root: str) -> bool:
-        if not os.path.isdir(root):
-            return True
-        try:
-            with os.scandir(root) as it:
-                empty = next(it, None) is None
-        except OSError:
-            return False  # exists but unreadable: walked, reported as an unreadable folder
-        if not empty:
-            return False
-        has_photos = self.catalog.execute(
-            "SELECT 1 FROM photos WHERE folder_id=? LIMIT 1", (folder_id,)).fetchone()
-        return has_photos is not None  # an empty mount point: the drive is unplugged
+        return root_offline(root, lambda: self.catalog.execute(
+            "SELECT 1 FROM photos WHERE folder_id=? LIMIT 1", (folder_id,)).fetchone() is not None)
 
     # -- one file -------------------------------------------------------------------------
     def _one_file(self, folder_id: int, entry: FileEntry) -> None:
@@ -301,6 +291,20 @@ class _Scan:
         log.debug("wrote %d changes in %.1f ms", len(self.writes),
                   (time.perf_counter() - started) * 1000)
         self.writes.clear()
+
+
+def root_offline(root: str, has_photos) -> bool:
+    """Whether a root is missing, or is an empty folder while the catalog holds photos under
+    it (`has_photos()`, asked only then): an unplugged drive's mount point. Its photos are
+    kept, not removed."""
+    if not os.path.isdir(root):
+        return True
+    try:
+        with os.scandir(root) as it:
+            empty = next(it, None) is None
+    except OSError:
+        return False  # exists but unreadable: walked, reported as an unreadable folder
+    return empty and has_photos()
 
 
 def _fingerprint_or_error(entry: FileEntry) -> tuple[str | None, str | None]:

@@ -102,11 +102,49 @@ class SearchSpec:
 
     @classmethod
     def from_json(cls, d: dict) -> "SearchSpec":
+        """The spec of a JSON object; ValueError names the field that is not as `to_json`
+        writes it (a saved search, a script's query)."""
+        if not isinstance(d, dict):
+            raise ValueError(f"a search must be a JSON object, not {type(d).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown search fields: {', '.join(sorted(unknown))}")
+        for name, value in d.items():
+            if value is not None or name.startswith("people_"):
+                _check_field(name, value)
         return cls(**d)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_person(value) -> bool:
+    return _is_int(value) or (isinstance(value, str) and value.strip() != "")
+
+
+_FIELD_CHECKS = {  # field -> (accepts, what it must be)
+    "face_id": (_is_int, "a face id (an integer)"),
+    "photo_face": (_is_int, "a face number (an integer)"),
+    "top": (_is_int, "an integer"),
+    "photo_path": (lambda v: isinstance(v, str), "a path (a string)"),
+    "date_from": (lambda v: isinstance(v, str), "an ISO date string"),
+    "date_to": (lambda v: isinstance(v, str), "an ISO date string"),
+    "folder": (lambda v: isinstance(v, str), "a folder path (a string)"),
+    "min_similarity": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+                       "a number"),
+    "similar_to_person": (_is_person, "a person's name or id"),
+    "people_all": (lambda v: isinstance(v, list) and all(map(_is_person, v)),
+                   "a list of people's names or ids"),
+}
+_FIELD_CHECKS["people_any"] = _FIELD_CHECKS["people_not"] = _FIELD_CHECKS["people_all"]
+
+
+def _check_field(name: str, value) -> None:
+    accepts, expected = _FIELD_CHECKS[name]
+    if not accepts(value):
+        raise ValueError(f"search field {name!r} must be {expected}, not {value!r}")
 
 
 @dataclass

@@ -484,3 +484,20 @@ def test_another_catalog_inside_a_root_is_not_indexed(catalog, library):
     counters = scan(catalog, [library])
     assert counters["new"] == 6
     assert not any("old faceshelf" in p for p in photos(catalog))
+
+
+def test_status_says_which_folders_are_offline(catalog, library, capsys):
+    import json
+
+    from core.cli import main
+
+    scan(catalog, [library])
+    library.rename(library.with_name("Renamed"))
+    assert main(["--catalog", str(catalog.dir), "status", "--json"]) == 0
+    folders = json.loads(capsys.readouterr().out)["folders"]
+    assert folders == [{"path": str(library), "photos": 6, "online": False}]
+    assert main(["--catalog", str(catalog.dir), "status"]) == 0
+    assert "OFFLINE" in capsys.readouterr().out
+    library.with_name("Renamed").rename(library)
+    assert main(["--catalog", str(catalog.dir), "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["folders"][0]["online"] is True

@@ -185,3 +185,14 @@ def test_a_thumbnail_arriving_keeps_the_name_being_typed(qtbot, indexed, people_
     source = window.people_page.proxy.mapToSource(index)
     model.dataChanged.emit(source, source, [Qt.ItemDataRole.DecorationRole])
     assert editor.text() == "Tom Ha"
+
+
+def test_removing_the_folder_in_settings_takes_its_people_away(qtbot, indexed, people_window):
+    dialog = people_window.settings_dialog()
+    qtbot.waitUntil(lambda: dialog.folders.count() == 1, timeout=WAIT_MS)
+    dialog.folders.item(0).setSelected(True)
+    dialog._remove()
+    page = people_window.people_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=WAIT_MS)
+    assert _db(indexed, "SELECT COUNT(*) FROM people") == [(0,)]
+    assert _db(indexed, "SELECT COUNT(*) FROM photos") == [(0,)]

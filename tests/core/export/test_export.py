@@ -229,3 +229,18 @@ def test_people_selection_agrees_with_search(family, catalog):
     for spec in specs:
         assert sorted(i.photo_id for i in select_items(catalog, spec)) == sorted(
             h.photo_id for h in search_photos(catalog, spec)), spec
+
+
+def test_destination_reached_through_a_symlink_in_the_library_is_refused(family, catalog,
+                                                                         tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (family.root / "ext").symlink_to(outside, target_is_directory=True)
+    photo = family.photo_of("ext/IMG_9.jpg", "Anna", taken_at="2021-01-01T10:00:00")
+    with catalog.transaction() as conn:   # the scan stores the path it walked, link and all
+        conn.execute("UPDATE photos SET path=? WHERE id=?",
+                     (str(family.root.resolve() / "ext" / "IMG_9.jpg"), photo))
+    with pytest.raises(ExportError, match="inside the library folder"):
+        export(catalog, request(outside / "exported", "Anna"))
+    assert sorted(p.name for p in outside.iterdir()) == ["IMG_9.jpg"]
+    assert export(catalog, request(tmp_path / "fine", "Anna")).added == 4

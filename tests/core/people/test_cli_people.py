@@ -85,3 +85,19 @@ def test_review_interactive_and_json(catalog, cli, monkeypatch):
     assert queued[0] in anna_faces and queued[1] not in anna_faces
     code, out, _ = cli("review", "Anna", "--json")
     assert [s["face_id"] for s in json.loads(out)] == queued[2:]
+
+
+def test_remove_folder_takes_the_groups_of_its_photos_along(catalog, cli):
+    truth = populate(catalog, [6, 4])
+    cli("cluster", "--quiet")
+    assert len(_people(cli)) == 2
+    other = catalog.add_folder(catalog.dir / "other")
+    marks = ",".join("?" * len(truth[1]))
+    with catalog.transaction() as conn:
+        conn.execute(f"UPDATE photos SET folder_id=?, path=replace(path, '/photos/', '/other/') "
+                     f"WHERE id IN (SELECT photo_id FROM faces WHERE id IN ({marks}))",
+                     (other, *truth[1]))
+    code, out, _ = cli("remove-folder", catalog.dir / "other")
+    assert code == 0 and "people:" in out
+    assert [sorted(p["face_ids"]) for p in _people(cli)] == [sorted(truth[0])]
+    assert cli("remove-folder", catalog.dir / "other")[0] == 2   # not a folder any more

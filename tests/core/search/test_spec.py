@@ -94,3 +94,24 @@ def test_a_saved_search_reads_as_one_line():
     assert SearchSpec(similar_to_person=4).describe() == "like person 4"
     assert SearchSpec(similar_to_person="Anna").describe() == "like Anna"
     assert SearchSpec(face_id=12).describe() == "like face 12"
+
+
+@pytest.mark.parametrize("text, field", [
+    ("[]", "JSON object"), ("null", "JSON object"),
+    ('{"top": "x", "face_id": 1}', "'top'"), ('{"face_id": true}', "'face_id'"),
+    ('{"min_similarity": "0.5", "face_id": 1}', "'min_similarity'"),
+    ('{"date_from": 5, "face_id": 1}', "'date_from'"), ('{"photo_path": 5}', "'photo_path'"),
+    ('{"folder": 7, "face_id": 1}', "'folder'"), ('{"people_all": [1.5]}', "'people_all'"),
+    ('{"people_all": [null]}', "'people_all'"), ('{"people_all": "Tony Blair"}', "'people_all'"),
+    ('{"people_any": null}', "'people_any'"), ('{"similar_to_person": ""}', "'similar_to_person'"),
+])
+def test_a_malformed_search_json_names_the_field(text, field):
+    with pytest.raises(ValueError, match=field):
+        SearchSpec.from_json(json.loads(text))
+
+
+def test_every_saved_field_reads_back():
+    spec = SearchSpec(photo_path="/x.jpg", photo_face=0, people_not=["Carl", 4],
+                      date_from="2019-01-01", date_to="2019-12-31", folder="/p",
+                      min_similarity=0.4, top=5)
+    assert SearchSpec.from_json(spec.to_json()) == spec
