@@ -69,6 +69,8 @@ class MainWindow(QMainWindow):
         self.actions = PeopleActions(self.ctx, self)
         self.completer = names.NameCompleter(self.ctx, self)
         self.job: Job | None = None
+        self._queued_jobs: list[tuple[Job, str]] = []  # album updates waiting for the bar
+        self._queued_roots: list[str] | None = None    # an index asked for meanwhile ([]: all)
         self.history: list[QWidget] = []
 
         self._build_pages()
@@ -118,9 +120,9 @@ class MainWindow(QMainWindow):
         self.viewer.back_requested.connect(self.back)
         self.viewer.find_person_requested.connect(self.find_person)
         self.albums_page.new_album_requested.connect(lambda: self.export_dialog())
-        self.albums_page.run_job.connect(lambda job, title: self._run_job(job, title, False))
+        self.albums_page.run_job.connect(self._run_or_queue_job)
         self.search_page.export_requested.connect(
-            lambda spec: self.export_dialog(spec=spec, label=self.search_page.query.text()))
+            lambda spec: self.export_dialog(spec=spec, label=self.search_page.description()))
         for page in (self.person_page, self.search_page):
             page.photo_activated.connect(self.open_photo)
         self.photos_page.grid.photo_activated.connect(
@@ -246,10 +248,18 @@ class MainWindow(QMainWindow):
 
     def start_indexing(self, roots: list[str] | None) -> None:
         if self.job is not None:
+            # after the running job (a rescan asked for while grouping runs is not dropped)
             if roots:
-                self.statusBar().showMessage("Indexing is already running; the new folder "
-                                             "will be indexed after it.", 5000)
-                self._queued_roots = list(roots)
+                self._queued_roots = (self._queued_roots or []) + list(roots)
+                # in the catalog at once: a rescan indexes them even if this queue is dropped
+                self.ctx.write(lambda catalog, new=list(roots): [catalog.add_folder(r)
+                                                                 for r in new],
+                               what="adding a folder")
+            elif self._queued_roots is None:
+                self._queued_roots = []   # everything
+            what = "the new folder is" if roots else "everything is"
+            self.statusBar().showMessage(f"{self._doing(self.job).capitalize()} is running; "
+                                         f"{what} indexed after it.", 5000)
             return
         if self.pages.currentWidget() is self.welcome:
             self.sidebar.show()
@@ -270,31 +280,61 @@ class MainWindow(QMainWindow):
         if self.job is None:
             self._run_job(Job("people", people_job(self.catalog_dir), self), "Grouping faces…")
 
+    def _run_or_queue_job(self, job: Job, title: str) -> None:
+        """An album update: now, or after the job that holds the status bar (one job at a
+        time keeps its pause and cancel buttons meaning what they say)."""
+        if self.job is None:
+            self._run_job(job, title, False)
+            return
+        self._queued_jobs.append((job, title))
+        self.statusBar().showMessage(f"{title}: starts when {self._doing(self.job)} is done.",
+                                     8000)
+
+    @staticmethod
+    def _doing(job: Job) -> str:
+        return {"index": "indexing", "people": "grouping"}.get(job.name, job.name)
+
     def _run_job(self, job: Job, title: str, pausable: bool = True) -> None:
         self.job = job
         self.status.attach(job, title, pausable)
         job.progress.connect(self._job_progress)
-        job.finished.connect(lambda _last: self._job_ended("finished"))
-        job.cancelled.connect(lambda: self._job_ended("cancelled"))
+        job.finished.connect(lambda _last: self._job_ended("finished", job))
+        job.cancelled.connect(lambda: self._job_ended("cancelled", job))
         job.failed.connect(lambda error: (self.show_error(f"{job.name}", error),
-                                          self._job_ended("failed")))
+                                          self._job_ended("failed", job)))
         job.start(self.ctx.workers)
         self.job_started.emit(job)
 
     def _job_progress(self, _progress: Progress) -> None:
         self.ctx.watcher.poll()  # people and photos appear while the job goes on
 
-    def _job_ended(self, how: str) -> None:
+    _ENDED = {
+        "index": {"finished": "Indexing finished.", "failed": "Indexing failed.",
+                  "cancelled": "Indexing stopped; it continues where it left off next time."},
+        "people": {"finished": "People updated.", "failed": "Grouping faces failed.",
+                   "cancelled": "Grouping stopped; it is finished next time."},
+        "export": {"finished": "Export finished.", "failed": "Export failed.",
+                   "cancelled": "Export stopped; run it again to finish it."},
+    }
+
+    def _job_ended(self, how: str, job: Job | None = None) -> None:
         self.job = None
         self.ctx.watcher.poll()
-        messages = {"finished": "Indexing finished.", "cancelled": "Indexing stopped; it "
-                    "continues where it left off next time.", "failed": "Indexing failed."}
-        self.statusBar().showMessage(messages[how], 8000)
+        name = job.name if job is not None else "index"
+        self.statusBar().showMessage(self._ENDED.get(name, self._ENDED["index"])[how], 8000)
         self.job_ended.emit(how)
-        queued = getattr(self, "_queued_roots", None)
-        if queued and how == "finished":
+        stopped_indexing = how == "cancelled" and name == "index"
+        if self._queued_roots is not None and not stopped_indexing:
+            queued, self._queued_roots = self._queued_roots, None
+            self.start_indexing(queued or None)
+        elif self._queued_jobs:
+            self._run_job(*self._queued_jobs.pop(0), False)
+        elif stopped_indexing:
+            # Stopped means stopped: what was queued waits for the next rescan (its folders
+            # are in the catalog already). The faces found so far are grouped now, not at
+            # the next index (this job can be cancelled too; quick when nothing is new).
             self._queued_roots = None
-            self.start_indexing(queued)
+            self.update_people()
 
     def cancel_job(self) -> None:
         self.status.cancel()
@@ -333,8 +373,20 @@ class MainWindow(QMainWindow):
         self.go_to(self.search_page)
 
     # -- other commands -------------------------------------------------------------------------
+    _UNDONE = {"name": "the renaming", "merge": "the merge", "move": "the move of faces",
+               "reject": "the “not this person”", "confirm": "the confirmation",
+               "ignore": "the ignoring", "unignore": "the un-ignoring", "hide": "the hiding",
+               "unhide": "the showing", "cover": "the cover change", "forget": "the forgetting",
+               "ignore-groups": "the ignoring of small groups"}
+
     def undo(self) -> None:
-        self.actions.undo()
+        def said(result) -> None:
+            entry = result
+            text = ("Nothing to undo." if entry is None else
+                    f"Undid {self._UNDONE.get(entry.action, entry.action)}.")
+            self.statusBar().showMessage(text, 6000)
+
+        self.actions.undo(on_success=said)
 
     def search_by_photo_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -380,6 +432,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.ctx, self)
         dialog.folder_added.connect(lambda path: self.start_indexing([path]))
         dialog.folder_removed.connect(lambda _path: self._regroup_after_writes())
+        dialog.accepted.connect(self.search_page.apply_settings)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.last_dialog = dialog

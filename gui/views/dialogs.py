@@ -85,11 +85,14 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addStretch(1)
         layout.addWidget(buttons)
+        self._closed = False
         ctx.read(lambda conn: [r[0] for r in conn.execute(
             "SELECT path FROM folders ORDER BY path")],
                  self._show_folders, what="loading folders")
 
     def _show_folders(self, paths: list[str]) -> None:
+        if self._closed:  # closed before the list arrived (OK pressed at once)
+            return
         self.folders.clear()
         self.folders.addItems(paths)
         self.remove.setEnabled(bool(paths))
@@ -107,6 +110,10 @@ class SettingsDialog(QDialog):
             self.ctx.write(lambda catalog, p=path: catalog.remove_folder(p),
                            what="removing a folder")
             self.folder_removed.emit(path)
+
+    def done(self, result: int) -> None:
+        self._closed = True  # the dialog deletes itself on close; late answers are dropped
+        super().done(result)
 
     def accept(self) -> None:
         settings: Settings = self.ctx.settings

@@ -69,9 +69,12 @@ def confirm(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def rename_person(parent: QWidget, actions, person_id: int, name: str) -> None:
+def rename_person(parent: QWidget, actions, person_id: int, name: str,
+                  on_declined=None) -> None:
     """Name a person; when another person already has the name, ask whether they are the same
-    person and merge them if so (the people core refuses silent duplicates)."""
+    person and merge them if so (the people core refuses silent duplicates). `on_declined()`
+    runs when the name was not given after all (the user said no, or it failed): a field
+    showing the typed name goes back to the real one."""
     def failed(error) -> None:
         from core.people import NameInUse
 
@@ -79,7 +82,10 @@ def rename_person(parent: QWidget, actions, person_id: int, name: str) -> None:
             if confirm(parent, "Same name", f"{name} is already someone else. Is this the same "
                        "person? Their photos will be merged."):
                 actions.rename(person_id, name, merge_if_taken=True)
+                return
         else:
             actions.ctx.workers.failed.emit("renaming", error)
+        if on_declined is not None:
+            on_declined()
 
     actions.rename(person_id, name, on_error=failed)

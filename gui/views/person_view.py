@@ -243,8 +243,14 @@ class PersonPage(Page):
         text = self.name.text().strip()
         if self.person is None or not text or text == (self.person.name or ""):
             return
-        names.rename_person(self, self.actions, self.person_id, text)
+        person_id = self.person_id
+        names.rename_person(self, self.actions, person_id, text,
+                            on_declined=lambda: self._show_name_of(person_id))
         self.name.clearFocus()
+
+    def _show_name_of(self, person_id: int) -> None:
+        if person_id == self.person_id and self.person is not None:
+            self.name.setText(self.person.name or "")
 
     def _merge(self) -> None:
         name = names.ask_name(self, self.completer, "Merge",

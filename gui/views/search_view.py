@@ -33,6 +33,10 @@ from .photo_grid import PhotoGrid
 QUERY_FACE_PX = 72
 
 
+PROMPT = ("Drop a photo anywhere on the window to find the people in it, right-click a face "
+          "and choose Find this person, or pick people below.")
+
+
 def run_search(catalog_dir: Path, spec: SearchSpec):
     """Worker: the hits, as grid rows with a similarity badge, plus the hits themselves."""
     from core.search.spec import search_photos
@@ -104,9 +108,7 @@ class SearchPage(Page):
         self._debounce.setInterval(300)
         self._debounce.timeout.connect(self.run)
 
-        self.query = QLabel("Drop a photo anywhere on the window to find the people in it, "
-                            "right-click a face and choose Find this person, or pick people "
-                            "below.")
+        self.query = QLabel(PROMPT)
         self.query.setWordWrap(True)
         font = self.query.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
@@ -216,6 +218,9 @@ class SearchPage(Page):
                              what="finding faces in the photo")
 
     def _start(self, spec: SearchSpec, label: str) -> None:
+        """A new query starts clean: filters left from the last search would silently narrow
+        it (a person chip from before made a dropped photo find nothing)."""
+        self._reset_filters()
         self.spec = spec
         self.query.setText(label)
         self.query_faces.hide()
@@ -223,16 +228,41 @@ class SearchPage(Page):
 
     def clear(self) -> None:
         self.spec = None
-        self.query.setText("Pick people below, drop a photo, or right-click a face and choose "
-                           "Find this person.")
+        self.query.setText(PROMPT)
         self.query_faces.hide()
+        self._reset_filters()
+        self._show_results(None)
+
+    def _reset_filters(self) -> None:
+        for widget in (self.all_of, self.any_of, self.none_of, self.use_from, self.use_to):
+            widget.blockSignals(True)
         for chips in (self.all_of, self.any_of, self.none_of):
-            chips.blockSignals(True)
             chips.clear()
-            chips.blockSignals(False)
-        self.model.set_rows([])
-        self.count.setText("")
-        self.export.setEnabled(False)
+        self.use_from.setChecked(False)
+        self.use_to.setChecked(False)
+        for widget in (self.all_of, self.any_of, self.none_of, self.use_from, self.use_to):
+            widget.blockSignals(False)
+
+    def apply_settings(self) -> None:
+        """The default match threshold changed in Settings."""
+        self.slider.setValue(round(self.ctx.settings.min_similarity * 100))
+
+    def description(self) -> str:
+        """What the current search is, in words (for the export dialog)."""
+        if self.spec is not None:
+            return self.query.text()
+        spec = self.current_spec()
+        return spec.describe() if spec is not None else ""
+
+    def _show_results(self, photos, message: str = "") -> None:
+        """The grid (`photos`: rows, or None for nothing searched) or, when empty, `message`."""
+        self.model.set_rows(photos if photos is not None else [])
+        rows = len(photos.rows) if photos is not None else 0
+        self.count.setText("" if photos is None else
+                           f"{rows:,} photo{'' if rows == 1 else 's'}")
+        self.export.setEnabled(rows > 0)
+        self.empty.setText(message)
+        self.results.setCurrentWidget(self.grid if rows or not message else self.empty)
 
     def current_spec(self) -> SearchSpec | None:
         base = self.spec or SearchSpec()
@@ -253,9 +283,8 @@ class SearchPage(Page):
     def run(self) -> None:
         spec = self.current_spec()
         if spec is None:
-            self.model.set_rows([])
-            self.count.setText("")
-            self.export.setEnabled(False)
+            self._ticket += 1  # a search still on its way no longer applies
+            self._show_results(None)
             return
         self._ticket += 1
         ticket = self._ticket
@@ -271,19 +300,22 @@ class SearchPage(Page):
             return  # a newer search is on its way
         photos, hits = result
         self.hits = hits
-        self.model.set_rows(photos)
+        self._show_results(photos, "No photos match.")
         self.grid.scrollToTop()
-        self.count.setText(f"{len(photos.rows):,} photos")
-        self.export.setEnabled(bool(photos.rows))
-        self.empty.setText("No photos match.")
-        self.results.setCurrentWidget(self.grid if photos.rows else self.empty)
 
     def _failed(self, ticket: int, error) -> None:
-        if ticket == self._ticket:
-            self.count.setText("")
-            self.empty.setText(f"Search failed: {error}")
-            self.results.setCurrentWidget(self.empty)
-            self.ctx.workers.failed.emit("search", error)
+        if ticket != self._ticket:
+            return
+        from core.search.people import UnknownPerson
+
+        if isinstance(getattr(error, "error", error), UnknownPerson):
+            # a typo in a chip: said here, no dialog
+            text = str(error)
+            self._show_results(None, f"{text[:1].upper()}{text[1:]}: check the names in the "
+                                     f"boxes above.")
+            return
+        self._show_results(None, f"Search failed: {error}")
+        self.ctx.workers.failed.emit("search", error)
 
     # -- an outside photo with several faces: pick one ----------------------------------------
     def _show_query_faces(self, faces: list[tuple[int, QImage]]) -> None:

@@ -48,6 +48,8 @@ def test_cancel_an_index(qtbot, tmp_path, library, window_for):
         window.start_indexing([str(library)])
     assert ended.args == ["cancelled"]
     assert _status(tmp_path / "catalog") != {"indexed": 6}  # stopped before the end
+    # the grouping of what was found starts after a stop (cancelled here too, at once)
+    qtbot.waitUntil(lambda: window.job is None, timeout=WAIT_MS)
     assert not window.status.isVisible()
     # the next run picks up where it stopped
     window.job_started.disconnect(cancel_at_once)

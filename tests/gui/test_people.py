@@ -194,5 +194,72 @@ def test_removing_the_folder_in_settings_takes_its_people_away(qtbot, indexed, p
     dialog._remove()
     page = people_window.people_page
     qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=WAIT_MS)
-    assert _db(indexed, "SELECT COUNT(*) FROM people") == [(0,)]
+    # the regrouping after the removal takes the emptied groups away
+    qtbot.waitUntil(lambda: _db(indexed, "SELECT COUNT(*) FROM people") == [(0,)],
+                    timeout=WAIT_MS)
     assert _db(indexed, "SELECT COUNT(*) FROM photos") == [(0,)]
+
+
+def test_a_declined_same_name_puts_the_real_name_back(qtbot, indexed, people_window,
+                                                      monkeypatch):
+    window = people_window
+    a = _person_of(indexed, "t1.jpg")
+    b = [pid for (pid,) in _db(indexed, "SELECT DISTINCT person_id FROM faces WHERE person_id "
+                               "IS NOT NULL ORDER BY person_id") if pid != a][0]
+    window.actions.rename(a, "Bea")
+    window.actions.rename(b, "Anna")
+    qtbot.waitUntil(lambda: window.completer.person_named("Anna") == b
+                    and window.completer.person_named("Bea") == a, timeout=WAIT_MS)
+    asked = []
+    monkeypatch.setattr(names, "confirm", lambda *args: asked.append(args) or False)
+    window.open_person(a)
+    page = window.person_page
+    qtbot.waitUntil(lambda: page.name.text() == "Bea", timeout=WAIT_MS)
+    page.name.setText("Anna")
+    qtbot.keyClick(page.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.name.text() == "Bea", timeout=WAIT_MS)
+    assert _db(indexed, "SELECT name FROM people WHERE id=?", (a,)) == [("Bea",)]
+    assert window.errors == []
+
+
+def test_an_album_update_waits_for_the_running_job_and_undo_says_what_it_did(
+        qtbot, indexed, people_window):
+    from gui.workers.indexing import people_job
+    from gui.workers.jobs import Job
+
+    window = people_window
+    running = Job("index", people_job(indexed), window)   # stands for an index in progress
+    window.job = running
+    update = Job("export", people_job(indexed), window)
+    window.albums_page.run_job.emit(update, "Updating album Trip")
+    assert window.job is running                          # pause/cancel still mean indexing
+    assert "starts when indexing is done" in window.statusBar().currentMessage()
+    window._job_ended("finished", running)                # indexing ends: the update starts
+    assert window.job is update
+    qtbot.waitUntil(lambda: window.job is None, timeout=WAIT_MS)
+    assert window.statusBar().currentMessage() == "Export finished."
+
+    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    window.actions.rename(tom, "Tom")
+    qtbot.waitUntil(lambda: window.completer.person_named("Tom") == tom, timeout=WAIT_MS)
+    window.undo()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Undid the renaming.",
+                    timeout=WAIT_MS)
+    assert window.errors == []
+
+
+def test_faces_found_before_a_cancelled_index_are_grouped(qtbot, indexed, window_for):
+    from gui.workers.jobs import Job
+
+    with Catalog(indexed) as cat, cat.transaction() as conn:
+        conn.execute("UPDATE faces SET person_id=NULL, assigned_by=NULL")
+        conn.execute("DELETE FROM people")
+    window = window_for(indexed)
+    page = window.people_page
+    qtbot.wait(300)
+    assert page.model.rowCount() == 0
+    window._job_ended("cancelled", Job("index", lambda token: iter(()), window))
+    assert window.job is not None and window.job.name == "people"
+    qtbot.waitUntil(lambda: page.model.rowCount() == 7, timeout=WAIT_MS)
+    assert window.errors == []

@@ -73,3 +73,36 @@ def _context_event(pos):
     from PySide6.QtGui import QContextMenuEvent
 
     return QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, pos)
+
+
+def test_a_new_query_starts_clean_and_a_typo_is_said_in_place(qtbot, indexed, window_for):
+    window = window_for(indexed)
+    page = window.search_page
+    window.show_section("search")
+    page.all_of.add("Nobody Here")            # a name that is no one: said on the page
+    qtbot.waitUntil(lambda: "check the names" in page.empty.text(), timeout=WAIT_MS)
+    assert page.results.currentWidget() is page.empty
+    assert window.errors == []                 # no error dialog for a typo
+    page.clear()
+    assert page.empty.text() == "" and page.results.currentWidget() is page.grid
+    assert page.count.text() == ""
+
+    page.all_of.add("Nobody Here")
+    page.use_from.setChecked(True)
+    with Catalog(indexed) as cat:
+        face = cat.execute("SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id "
+                           "WHERE p.path LIKE '%/Tom_Hanks_54745.png'").fetchone()[0]
+    page.search_face(face, "Tom")              # "Find this person": the old chip goes
+    assert page.all_of.refs() == [] and not page.use_from.isChecked()
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=30000)
+    assert page.count.text() == f"{page.model.rowCount():,} photo" + (
+        "" if page.model.rowCount() == 1 else "s")
+    assert window.errors == []
+
+
+def test_the_threshold_set_in_settings_reaches_the_search(qtbot, indexed, window_for):
+    window = window_for(indexed)
+    dialog = window.settings_dialog()
+    dialog.threshold.setValue(0.55)
+    dialog.accept()
+    assert window.search_page.slider.value() == 55
