@@ -137,8 +137,15 @@ def _add_engine_commands(sub) -> None:
     p.set_defaults(func=cmd_remove_folder)
 
 
+def _worker_count(text: str) -> int:
+    count = int(text)
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {count}")
+    return count
+
+
 def _add_index_options(p) -> None:
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--workers", type=_worker_count, metavar="N",
                    help="worker processes (default: one per core; 0 = in this process)")
     p.add_argument("--model-pack", metavar="NAME|DIR",
                    help="face models to use (default: the catalog's, else buffalo_s)")
@@ -180,31 +187,32 @@ def cmd_index(args) -> int:
 
     with open_catalog(args) as catalog:
         last = run_with_progress(job(), quiet=args.quiet or args.json)
+        ended = last is not None and last.stage == "index"
+        summary = {
+            "scan": scanned,
+            "indexed": last.done if ended else 0,
+            "pending_before": last.total if ended else 0,
+            "faces": last.counters.get("faces", 0) if ended else 0,
+            "errors": last.counters.get("errors", 0) if ended else 0,
+            "seconds": round(time.monotonic() - started, 2),
+            "rate": round(last.rate, 2) if ended and last.rate else None,
+        }
+        if not args.json:  # before the people line: in the order things happened
+            counts = ", ".join(f"{v} {k}" for k, v in scanned.items() if v)
+            print(f"scan: {counts or 'nothing found'}")
+            done, errors = summary["indexed"], summary["errors"]
+            print(f"{done} of {summary['pending_before']} photos done: {done - errors} indexed "
+                  f"with {summary['faces']} faces, {errors} unreadable "
+                  f"({summary['seconds']:.1f} s)")
+            if errors:
+                print("see `faceshelf status --errors` for the reasons")
         people = None if args.no_cluster else _people_after_index(catalog, args, token)
         if not token.cancelled:
             _refresh_search_index(catalog)
     cancelled = token.cancelled
-    summary = {
-        "scan": scanned,
-        "indexed": last.done if last and last.stage == "index" else 0,
-        "pending_before": last.total if last and last.stage == "index" else 0,
-        "faces": (last.counters.get("faces", 0) if last and last.stage == "index" else 0),
-        "errors": (last.counters.get("errors", 0) if last and last.stage == "index" else 0),
-        "seconds": round(time.monotonic() - started, 2),
-        "rate": round(last.rate, 2) if last and last.stage == "index" and last.rate else None,
-        "cancelled": cancelled,
-        "people": people,
-    }
+    summary.update(cancelled=cancelled, people=people)
     if args.json:
         print_json(summary)
-    else:
-        counts = ", ".join(f"{v} {k}" for k, v in scanned.items() if v)
-        print(f"scan: {counts or 'nothing found'}")
-        print(f"indexed {summary['indexed']} of {summary['pending_before']} photos: "
-              f"{summary['faces']} faces, {summary['errors']} errors "
-              f"({summary['seconds']:.1f} s)")
-        if summary["errors"]:
-            print("see `faceshelf status --errors` for the reasons")
     if cancelled:
         sys.stderr.write("stopped; the rest stays queued: run `faceshelf rescan` (or the same "
                          "`faceshelf index` command) to resume\n")
@@ -495,8 +503,14 @@ def cmd_name(args) -> int:
                              f"{taken.name!r} --merge` (or `faceshelf merge "
                              f"{taken.person_id} {person}`)\n")
             return 3
-    print(f"person {kept} is now {args.name!r}" if kept == person else
-          f"merged into person {kept} ({args.name!r})")
+    from .people.operations import clean_name
+
+    name = clean_name(args.name)
+    if not name:
+        print(f"person {kept} has no name again")
+    else:
+        print(f"person {kept} is now {name!r}" if kept == person else
+              f"merged into person {kept} ({name!r})")
     return 0
 
 
@@ -707,8 +721,14 @@ def cmd_search(args) -> int:
                 for f in faces:
                     print(f"face {f.index}: box {', '.join(f'{v:.0f}' for v in f.box)}  "
                           f"score {f.det_score:.2f}")
+                if not faces:
+                    print(f"no face found in {spec.photo_path}")
             return 0
         hits = search_photos(catalog, spec)
+        if not hits and spec.photo_path and not args.json and not detect_query_faces(
+                spec.photo_path, current_model_id(catalog)):  # cached: no second detection
+            print(f"no face found in {spec.photo_path}")
+            return 0
         model_id = current_model_id(catalog)
         behind = (model_id is not None and spec.is_similarity_query
                   and SearchIndex.for_catalog(catalog, model_id).needs_rebuild(catalog.conn))
@@ -1034,9 +1054,14 @@ def main(argv: list[str] | None = None) -> int:
         from .catalog import CatalogError
         from .faces.models import ModelError
 
+        from .index_lock import IndexBusy
+
         if isinstance(error, (CatalogError, ModelError, FileNotFoundError, ValueError)):
             sys.stderr.write(f"faceshelf: {error}\n")
             return 2
+        if isinstance(error, IndexBusy):
+            sys.stderr.write(f"faceshelf: {error}\n")
+            return 4
         raise
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog, embedding_to_blob
+from .index_lock import exclusive_index
 from .jobs import CancelToken, Progress
 from .thumbs import face_thumb, face_thumb_path, photo_thumb, photo_thumb_path, write_file
 
@@ -185,7 +186,14 @@ def index(catalog: Catalog, roots=None, *, workers: int | None = None,
     and, when the token stopped the run, message "cancelled" (the photos not reached stay
     pending for the next run).
     """
-    cancel = cancel or CancelToken()
+    with exclusive_index(catalog.dir):  # IndexBusy when another process is indexing it
+        yield from _index(catalog, roots, workers=workers, cancel=cancel or CancelToken(),
+                          pack=pack, analyzer=analyzer, det_size=det_size,
+                          det_thresh=det_thresh, scan=scan)
+
+
+def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thresh,
+           scan) -> Iterator[Progress]:
     if scan:
         from .scan import scan_folders
 

@@ -3,6 +3,7 @@
     <catalog dir>/catalog.sqlite3   photos, faces, people, albums
     <catalog dir>/thumbs/           thumbnail cache (photos and face crops)
     <catalog dir>/index/            ANN search index, stamped with the revision it was built from
+    <catalog dir>/index.lock        held by the process indexing the catalog (core.index_lock)
 
 One writer, many readers: every thread opens its own `Catalog` (or calls `reader()`).
 """

@@ -38,7 +38,8 @@ def select_items(catalog, spec: SearchSpec, by: str | None = None) -> list[Expor
     if by == "person":
         wanted = _spec_person_names(catalog, spec)
         for item in items:
-            chosen = [n for n in item.people if n.casefold() in wanted] if wanted else item.people
+            chosen = item.people if wanted is None else [
+                n for n in item.people if n.casefold() in wanted]
             item.slots = chosen or [""]
     items.sort(key=lambda i: (i.taken_at is None, i.taken_at or "", i.path))
     return items
@@ -66,13 +67,18 @@ def load_items(catalog, photo_ids: list[int]) -> list[ExportItem]:
     return [items[i] for i in photo_ids if i in items]
 
 
-def _spec_person_names(catalog, spec: SearchSpec) -> set[str]:
-    """Casefolded names of the people the spec asks for (the per-person sub-folders)."""
+def _spec_person_names(catalog, spec: SearchSpec) -> set[str] | None:
+    """Casefolded names of the people the spec asks for (the per-person sub-folders); None
+    when it asks for no one (a face or a photo: every named person gets a sub-folder). An
+    unnamed person asked for has no name here: their photos go to "unknown", not to the
+    folder of someone else in the picture."""
     from ..search.people import resolve_person
 
     refs = list(spec.people_all) + list(spec.people_any)
     if spec.similar_to_person is not None:
         refs.append(spec.similar_to_person)
+    if not refs:
+        return None
     ids: set[int] = set()
     for ref in refs:
         ids |= resolve_person(catalog.conn, ref)

@@ -83,6 +83,21 @@ def _existing_faces(conn, face_ids: list[int]) -> list[int]:
 
 # -- naming ----------------------------------------------------------------------------------
 
+MAX_NAME_LENGTH = 200
+
+
+def clean_name(name: str | None) -> str:
+    """A name as stored: runs of white space (newlines, tabs) made one space; "" for none.
+    ValueError for a name no one could use: too long, or digits only (everywhere a person
+    is given by name or id, digits are read as the id)."""
+    name = " ".join(str(name).split()) if name is not None else ""
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"a name is at most {MAX_NAME_LENGTH} characters, not {len(name)}")
+    if name.isdigit():
+        raise ValueError(f"a name cannot be only digits ({name!r} reads as a person id)")
+    return name
+
+
 def name_person(catalog: Catalog, person_id: int, name: str | None, *,
                 merge_if_taken: bool = False) -> int:
     """Name or rename a person (None or blank: back to unnamed); returns the id that now
@@ -91,7 +106,7 @@ def name_person(catalog: Catalog, person_id: int, name: str | None, *,
     If another person already has this name, raises NameInUse (the caller offers the merge),
     or with merge_if_taken merges this person into the named one.
     """
-    name = " ".join(str(name).split()) if name is not None else ""
+    name = clean_name(name)
     with catalog.transaction() as conn:
         _require_person(conn, person_id)
         other = person_by_name(conn, name, exclude=person_id) if name else None

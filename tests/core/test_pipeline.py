@@ -497,3 +497,60 @@ def test_photo_thumb_halvings_look_like_one_area_resize():
     strip = cv2.imdecode(np.frombuffer(photo_thumb(np.zeros((1, 3000, 3), np.uint8)), np.uint8),
                          cv2.IMREAD_COLOR)
     assert strip.shape[:2] == (1, PHOTO_THUMB_PX)
+
+
+def test_a_second_index_of_the_same_catalog_is_refused_while_one_runs(tmp_path, capsys):
+    import multiprocessing as mp
+
+    from core.cli import main
+    from core.index_lock import IndexBusy, exclusive_index
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    with Catalog(tmp_path / "catalog") as catalog:
+        # the holder is another process, as a second `faceshelf index` would meet it
+        ready, release = mp.get_context("spawn").Event(), mp.get_context("spawn").Event()
+        holder = mp.get_context("spawn").Process(
+            target=_hold_index_lock, args=(str(catalog.dir), ready, release))
+        holder.start()
+        try:
+            assert ready.wait(30)
+            with pytest.raises(IndexBusy, match=f"process {holder.pid}"):
+                run(catalog, [folder], workers=0)
+            assert main(["--catalog", str(catalog.dir), "index", str(folder)]) == 4
+            assert f"being indexed by process {holder.pid}" in capsys.readouterr().err
+        finally:
+            release.set()
+            holder.join(30)
+        assert run(catalog, [folder], workers=0)[-1].stage == "index"   # free again
+
+
+def _hold_index_lock(catalog_dir, ready, release):
+    from core.index_lock import exclusive_index
+
+    with exclusive_index(catalog_dir):
+        ready.set()
+        release.wait(60)
+
+
+def test_index_summary_in_the_order_things_happen_and_workers_checked(tmp_path, capsys,
+                                                                      insightface_images):
+    from core.cli import main
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(insightface_images / "t1.jpg", folder / "t1.jpg")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    noise = np.random.default_rng(0).integers(0, 255, (240, 320, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(folder / "noise.png")
+    catalog = str(tmp_path / "catalog")
+    with pytest.raises(SystemExit):
+        main(["--catalog", catalog, "index", str(folder), "--workers", "-1"])
+    assert "must be 0 or more" in capsys.readouterr().err
+    assert main(["--catalog", catalog, "index", str(folder), "--workers", "0", "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("scan: 3 new")
+    assert lines[1].startswith("3 of 3 photos done: 2 indexed with 6 faces, 1 unreadable")
+    assert lines[-1].startswith("people: ")
+    assert main(["--catalog", catalog, "search", "--photo", str(folder / "noise.png")]) == 0
+    assert capsys.readouterr().out.strip() == f"no face found in {folder / 'noise.png'}"

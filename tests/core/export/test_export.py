@@ -244,3 +244,17 @@ def test_destination_reached_through_a_symlink_in_the_library_is_refused(family,
         export(catalog, request(outside / "exported", "Anna"))
     assert sorted(p.name for p in outside.iterdir()) == ["IMG_9.jpg"]
     assert export(catalog, request(tmp_path / "fine", "Anna")).added == 4
+
+
+def test_an_unnamed_person_by_person_goes_to_unknown_not_to_someone_else(family, catalog,
+                                                                         tmp_path):
+    photo = catalog.execute("SELECT id FROM photos WHERE path LIKE '%IMG_4.jpg'").fetchone()[0]
+    with catalog.transaction() as conn:
+        group = conn.execute("INSERT INTO people(name, created_at, updated_at) "
+                             "VALUES (NULL, 0, 0)").lastrowid
+    face = family.face(photo, box=(200.0, 20.0, 250.0, 80.0))
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE faces SET person_id=?, assigned_by='cluster' WHERE id=?",
+                     (group, face))
+    export(catalog, request(tmp_path / "p", group, by="person"))
+    assert files_under(tmp_path / "p") == ["unknown/2020-02-03_IMG_4.jpg"]

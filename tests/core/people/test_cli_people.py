@@ -101,3 +101,19 @@ def test_remove_folder_takes_the_groups_of_its_photos_along(catalog, cli):
     assert code == 0 and "people:" in out
     assert [sorted(p["face_ids"]) for p in _people(cli)] == [sorted(truth[0])]
     assert cli("remove-folder", catalog.dir / "other")[0] == 2   # not a folder any more
+
+
+def test_names_are_cleaned_and_unusable_ones_refused(catalog, cli):
+    populate(catalog, [3, 3])
+    cli("cluster", "--quiet")
+    a, b = (p["id"] for p in _people(cli))
+    code, out, _ = cli("name", a, "  Anna\n  Maria ")
+    assert code == 0 and "'Anna Maria'" in out
+    code, out, _ = cli("name", a, "   ")
+    assert code == 0 and "has no name again" in out
+    assert _people(cli)[0]["name"] is None
+    code, _, err = cli("name", b, "2")
+    assert code == 2 and "only digits" in err
+    code, _, err = cli("name", b, "x" * 201)
+    assert code == 2 and "at most 200" in err
+    assert all(p["name"] is None for p in _people(cli))
