@@ -165,12 +165,14 @@ class PeopleProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(False)
 
     def set_show_hidden(self, show: bool) -> None:
+        self.beginFilterChange()  # (invalidateFilter is deprecated since Qt 6.10)
         self.show_hidden = show
-        self.invalidateFilter()
+        self.endFilterChange()
 
     def set_text(self, text: str) -> None:
+        self.beginFilterChange()
         self.text = text.strip().casefold()
-        self.invalidateFilter()
+        self.endFilterChange()
 
     def filterAcceptsRow(self, row: int, parent) -> bool:
         person: PersonRow = self.sourceModel().rows[row]

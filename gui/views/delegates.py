@@ -155,8 +155,18 @@ class PersonDelegate(QStyledItemDelegate):
         painter.drawText(count_rect, Qt.AlignmentFlag.AlignHCenter,
                          f"{count} photo" + ("" if count == 1 else "s"))
         if index.data(people_roles.HiddenRole):
-            painter.drawText(circle.adjusted(0, 0, 0, 0), Qt.AlignmentFlag.AlignBottom |
-                             Qt.AlignmentFlag.AlignHCenter, "hidden")
+            # the face dimmed, and a dark pill with white text: readable on any photo
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(0, 0, 0, 90))
+            painter.drawPath(path)
+            text = "Hidden"
+            width, height = metrics.horizontalAdvance(text) + 14, metrics.height() + 4
+            pill = QRect(circle.center().x() - width // 2, circle.bottom() - height - 8,
+                         width, height)
+            painter.setBrush(QColor(0, 0, 0, 190))
+            painter.drawRoundedRect(QRectF(pill), height / 2, height / 2)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
 

@@ -18,6 +18,8 @@ from .delegates import PersonDelegate
 from .page import Page
 from .photo_grid import configure_grid
 
+NO_PEOPLE = "No people yet. They appear here while your photos are indexed."
+
 
 class NameEditDelegate(PersonDelegate):
     """Cards edit their name in place (F2, or one click on "Unnamed"), with autocomplete."""
@@ -132,11 +134,13 @@ class PeoplePage(Page):
         self.filter.setPlaceholderText("Filter people")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.set_text)
+        self.filter.textChanged.connect(self._show_grid_or_why_empty)
         self.sort = QComboBox()
         self.sort.addItems(["Most photos", "Name"])
         self.sort.currentIndexChanged.connect(self._sort_changed)
         self.show_hidden = QCheckBox("Show hidden")
         self.show_hidden.toggled.connect(self.proxy.set_show_hidden)
+        self.show_hidden.toggled.connect(self._show_grid_or_why_empty)
         self.summary = QLabel()
         self.summary.setEnabled(False)
         bar = QHBoxLayout()
@@ -147,7 +151,7 @@ class PeoplePage(Page):
         bar.addWidget(self.show_hidden)
         bar.addStretch(1)
         bar.addWidget(self.summary)
-        self.empty = QLabel("No people yet. They appear here while your photos are indexed.")
+        self.empty = QLabel(NO_PEOPLE)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setEnabled(False)
         self.stack = QStackedLayout()
@@ -202,10 +206,24 @@ class PeoplePage(Page):
         sorted_by_name, rows = loaded  # sorted in the worker; again only if the user re-sorted
         self.model.set_rows(rows if sorted_by_name == self.by_name
                             else sort_people(rows, self.by_name))
-        named = sum(1 for r in rows if r.name)
-        self.summary.setText(f"{named:,} named · {len(rows) - named:,} unnamed")
-        self.stack.setCurrentWidget(self.grid if rows else self.empty)
+        hidden = sum(1 for r in rows if r.hidden)
+        named = sum(1 for r in rows if r.name and not r.hidden)
+        self.summary.setText(f"{named:,} named · {len(rows) - named - hidden:,} unnamed"
+                             + (f" · {hidden:,} hidden" if hidden else ""))
+        self._show_grid_or_why_empty()
         self.loaded()
+
+    def _show_grid_or_why_empty(self, *_args) -> None:
+        if self.proxy.rowCount():
+            self.stack.setCurrentWidget(self.grid)
+            return
+        if not self.model.rows:
+            self.empty.setText(NO_PEOPLE)
+        elif self.filter.text().strip():
+            self.empty.setText(f"No one called “{self.filter.text().strip()}”.")
+        else:
+            self.empty.setText("Everyone here is hidden: tick “Show hidden” to see them.")
+        self.stack.setCurrentWidget(self.empty)
 
     def _sort_changed(self, index: int) -> None:
         self.by_name = index == 1

@@ -36,7 +36,7 @@ class ReviewPage(Page):
         self.person_id: int | None = None
         self._shown_person: int | None = None  # whose faces the grid holds
         self.people = QListWidget()
-        self.people.setMinimumWidth(200)
+        self.people.setMinimumWidth(140)  # with the buttons, the window still fits 800 px
         self.people.setSpacing(3)
         self.cover = QLabel()
         self.cover.setFixedSize(COVER_PX, COVER_PX)

@@ -263,3 +263,17 @@ def test_faces_found_before_a_cancelled_index_are_grouped(qtbot, indexed, window
     assert window.job is not None and window.job.name == "people"
     qtbot.waitUntil(lambda: page.model.rowCount() == 7, timeout=WAIT_MS)
     assert window.errors == []
+
+
+def test_filter_hidden_and_window_size(qtbot, indexed, people_window):
+    window = people_window
+    page = window.people_page
+    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    window.actions.hide(tom)
+    qtbot.waitUntil(lambda: page.summary.text().endswith("· 1 hidden"), timeout=WAIT_MS)
+    assert page.summary.text() == "0 named · 6 unnamed · 1 hidden"
+    page.filter.setText("zzz nobody")
+    assert page.stack.currentWidget() is page.empty and "zzz nobody" in page.empty.text()
+    page.filter.setText("")
+    assert page.stack.currentWidget() is page.grid
+    assert window.minimumSizeHint().width() <= 800   # fits a small laptop screen
