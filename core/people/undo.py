@@ -34,6 +34,7 @@ class Recorder:
         self._people: dict[int, dict | None] = {}
         self._rejections_added: list[tuple[int, int]] = []
         self._rejections_removed: list[tuple[int, int, float]] = []
+        self._suggestions: list[tuple[int, int, float]] = []  # of the recorded faces
 
     def faces(self, face_ids) -> None:
         ids = [int(f) for f in face_ids if int(f) not in self._faces]
@@ -44,6 +45,10 @@ class Recorder:
                     f"SELECT id, person_id, assigned_by, ignored FROM faces WHERE id IN ({marks})",
                     chunk):
                 self._faces[row[0]] = [row[1], row[2], row[3]]
+            # An answer in the review queue removes the question; undo asks it again.
+            self._suggestions += [tuple(row) for row in self.conn.execute(
+                f"SELECT face_id, person_id, score FROM suggestions WHERE face_id IN ({marks})",
+                chunk)]
 
     def person(self, person_id: int) -> None:
         """Record a person before it changes or is deleted."""
@@ -69,6 +74,7 @@ class Recorder:
             "people": [[p, state] for p, state in self._people.items()],
             "rejections_added": self._rejections_added,
             "rejections_removed": self._rejections_removed,
+            "suggestions": self._suggestions,
         }
         cur = self.conn.execute("INSERT INTO undo_log(action, payload, at) VALUES (?, ?, ?)",
                                 (self.action, json.dumps(payload), time.time()))
@@ -110,6 +116,15 @@ def restore(conn: sqlite3.Connection, entry_id: int) -> None:
         "INSERT OR IGNORE INTO face_rejections(face_id, person_id, at) SELECT ?, ?, ? WHERE "
         "EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
         [(f, p, at, f, p) for f, p, at in payload["rejections_removed"]])
+    faces = [face for face, *_ in payload["faces"]]
+    for start in range(0, len(faces), 500):
+        chunk = faces[start:start + 500]
+        conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({','.join('?' * len(chunk))})",
+                     chunk)
+    conn.executemany(  # (entries written before suggestions were recorded have none)
+        "INSERT OR IGNORE INTO suggestions(face_id, person_id, score) SELECT ?, ?, ? WHERE "
+        "EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
+        [(f, p, score, f, p) for f, p, score in payload.get("suggestions", [])])
     for person_id in created:
         conn.execute("DELETE FROM people WHERE id=?", (person_id,))
     conn.execute("DELETE FROM undo_log WHERE id=?", (entry_id,))

@@ -143,3 +143,23 @@ def test_likely_duplicates_finds_a_split_person(catalog):
     split = move_faces(catalog, truth[0][:3], None)
     pairs = likely_duplicates(catalog)
     assert pairs and {pairs[0].person_a, pairs[0].person_b} == {a, split}
+
+
+def test_undoing_an_answer_in_the_review_queue_asks_the_question_again(grouped):
+    from core.people import confirm_faces
+
+    cat, truth = grouped
+    anna = person_of(cat, truth[0][0])
+    name_person(cat, anna, "Anna")
+    face = truth[4][0]                       # a stranger's face, suggested to Anna here
+    with cat.transaction() as conn:
+        conn.execute("INSERT INTO suggestions(face_id, person_id, score) VALUES (?, ?, 0.41)",
+                     (face, anna))
+    for answer in (confirm_faces, reject_faces):
+        answer(cat, [face], anna)
+        assert cat.execute("SELECT COUNT(*) FROM suggestions WHERE face_id=?",
+                           (face,)).fetchone()[0] == 0
+        undo(cat)
+        assert [tuple(r) for r in cat.execute(
+            "SELECT person_id, score FROM suggestions WHERE face_id=?", (face,))] == [(anna, 0.41)]
+        assert person_of(cat, face) is None
