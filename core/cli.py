@@ -174,6 +174,10 @@ def cmd_index(args) -> int:
         for root in roots:
             if not root.is_dir():
                 raise FileNotFoundError(f"not a folder: {root}")
+    if args.model_pack:  # a wrong pack is said before the catalog or its folders change
+        from .faces.models import find_pack
+
+        find_pack(args.model_pack)
     token = interruptible()
     scanned: dict[str, int] = {}
     started = time.monotonic()
@@ -564,7 +568,9 @@ def cmd_ignore(args) -> int:
             count = ignore_faces(catalog, args.faces)
         else:
             count = ignore_small_groups(catalog, args.groups_smaller_than)
-    print(f"ignored {count} faces")
+    print(f"ignored {count} face{'' if count == 1 else 's'}"
+          + (" (the others were already ignored)" if args.faces and count < len(args.faces)
+             else ""))
     return 0
 
 

@@ -287,15 +287,19 @@ def reject_faces(catalog: Catalog, face_ids: Iterable[int], person_id: int) -> i
 # -- ignoring and forgetting -----------------------------------------------------------------
 
 def ignore_faces(catalog: Catalog, face_ids: Iterable[int], ignored: bool = True) -> int:
-    """Not a face, or a stranger: the faces leave their person and are never clustered."""
+    """Not a face, or a stranger: the faces leave their person and are never clustered.
+    Returns how many faces changed (those already so are left as they are)."""
     face_ids = _ids(face_ids)
     with catalog.transaction() as conn:
         _existing_faces(conn, face_ids)
         rec = Recorder(conn, "ignore" if ignored else "unignore")
         rec.faces(face_ids)
         owners = _owners(conn, face_ids)
+        changed = 0
         for start in range(0, len(face_ids), 500):
             chunk = face_ids[start:start + 500]
+            changed += conn.execute(f"SELECT COUNT(*) FROM faces WHERE ignored != ? AND id IN "
+                                    f"({_marks(chunk)})", [int(ignored), *chunk]).fetchone()[0]
             if ignored:
                 conn.execute(f"UPDATE faces SET ignored = 1, person_id = NULL, assigned_by = NULL "
                              f"WHERE id IN ({_marks(chunk)})", chunk)
@@ -304,7 +308,7 @@ def ignore_faces(catalog: Catalog, face_ids: Iterable[int], ignored: bool = True
                 conn.execute(f"UPDATE faces SET ignored = 0 WHERE id IN ({_marks(chunk)})", chunk)
         _drop_empty_unnamed(conn, rec, owners)
         rec.save()
-        return len(face_ids)
+        return changed
 
 
 def ignore_small_groups(catalog: Catalog, smaller_than: int) -> int:

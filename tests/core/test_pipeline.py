@@ -554,3 +554,14 @@ def test_index_summary_in_the_order_things_happen_and_workers_checked(tmp_path, 
     assert lines[-1].startswith("people: ")
     assert main(["--catalog", catalog, "search", "--photo", str(folder / "noise.png")]) == 0
     assert capsys.readouterr().out.strip() == f"no face found in {folder / 'noise.png'}"
+
+
+def test_an_unknown_model_pack_is_refused_before_anything_changes(tmp_path, capsys):
+    from core.cli import main
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    assert main(["--catalog", str(tmp_path / "catalog"), "index", str(folder),
+                 "--model-pack", "no_such_pack"]) == 2
+    assert "model pack not found" in capsys.readouterr().err
+    assert not (tmp_path / "catalog").exists()

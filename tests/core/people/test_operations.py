@@ -117,7 +117,8 @@ def test_reject_is_remembered_across_updates(grouped):
 def test_ignore_hide_cover_forget(grouped):
     cat, truth = grouped
     a, small = person_of(cat, truth[0][0]), person_of(cat, truth[3][0])
-    ignore_faces(cat, truth[0][:2])
+    assert ignore_faces(cat, truth[0][:2]) == 2
+    assert ignore_faces(cat, truth[0][:2]) == 0       # already ignored: nothing changed
     assert get_person(cat, a).face_count == 6
     run_update(cat)
     assert all(person_of(cat, f) is None for f in truth[0][:2])  # ignored: never clustered
