@@ -9,8 +9,11 @@ that holds it, so a killed index never leaves a stale lock behind.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 LOCK_NAME = "index.lock"
 
@@ -19,13 +22,24 @@ class IndexBusy(RuntimeError):
     """Another process is indexing this catalog."""
 
 
+# Windows locks are mandatory: the byte locked must not be one a waiting process reads (the
+# holder's pid at the start of the file), so the lock sits far past it.
+_LOCKED_BYTE = 1 << 20
+
+
 @contextlib.contextmanager
 def exclusive_index(catalog_dir: Path | str):
+    """Held while indexing or changing the catalog's folders. IndexBusy when another
+    process holds it; where the file system has no locks (some network shares), it is
+    carried on without one, as before."""
     path = Path(catalog_dir) / LOCK_NAME
     with open(path, "a+") as handle:
         if not _try_lock(handle):
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            try:
+                handle.seek(0)
+                holder = handle.read(100).strip() or "another process"
+            except OSError:
+                holder = "another process"
             raise IndexBusy(f"this catalog is being indexed by {holder}; wait for it to finish "
                             f"(it indexes the same folders) or stop it first")
         try:
@@ -48,7 +62,7 @@ def _try_lock(handle) -> bool:
         import msvcrt
 
         try:
-            handle.seek(0)
+            handle.seek(_LOCKED_BYTE)
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
             return True
         except OSError:
@@ -58,6 +72,9 @@ def _try_lock(handle) -> bool:
         return True
     except BlockingIOError:
         return False
+    except OSError as error:  # ENOLCK and friends: no locking here
+        log.warning("cannot lock %s (%s); going on without the lock", handle.name, error)
+        return True
 
 
 def _unlock(handle) -> None:
@@ -67,7 +84,8 @@ def _unlock(handle) -> None:
         import msvcrt
 
         with contextlib.suppress(OSError):
-            handle.seek(0)
+            handle.seek(_LOCKED_BYTE)
             msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
         return
-    fcntl.flock(handle, fcntl.LOCK_UN)
+    with contextlib.suppress(OSError):
+        fcntl.flock(handle, fcntl.LOCK_UN)

@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.job: Job | None = None
         self._queued_jobs: list[tuple[Job, str]] = []  # album updates waiting for the bar
         self._queued_roots: list[str] | None = None    # an index asked for meanwhile ([]: all)
+        self._queued_removals: list[str] = []          # folders to forget after the job
         self.history: list[QWidget] = []
 
         self._build_pages()
@@ -250,7 +251,8 @@ class MainWindow(QMainWindow):
         if self.job is not None:
             # after the running job (a rescan asked for while grouping runs is not dropped)
             if roots:
-                self._queued_roots = (self._queued_roots or []) + list(roots)
+                if self._queued_roots != []:   # [] is a rescan of everything: it covers them
+                    self._queued_roots = (self._queued_roots or []) + list(roots)
                 # in the catalog at once: a rescan indexes them even if this queue is dropped
                 self.ctx.write(lambda catalog, new=list(roots): [catalog.add_folder(r)
                                                                  for r in new],
@@ -269,6 +271,17 @@ class MainWindow(QMainWindow):
                                      self.index_options), self)
         self._run_job(job, "Starting…")
 
+    def remove_folder(self, path: str) -> None:
+        """Forget a folder (Settings): now, or after the running job (an index writing photos
+        of that folder would fail)."""
+        if self.job is not None:
+            self._queued_removals.append(path)
+            self.statusBar().showMessage(f"{path} is removed when {self._doing(self.job)} "
+                                         f"is done.", 8000)
+            return
+        self.ctx.write(lambda catalog: catalog.remove_folder(path), what="removing a folder")
+        self._regroup_after_writes()
+
     def _regroup_after_writes(self) -> None:
         """Regroup once the writes asked for so far are done (a removed folder's groups go):
         the writer pool runs one write at a time, in order, so an empty write queued now
@@ -279,6 +292,9 @@ class MainWindow(QMainWindow):
     def update_people(self) -> None:
         if self.job is None:
             self._run_job(Job("people", people_job(self.catalog_dir), self), "Grouping faces…")
+        elif self.job.name != "people":  # after the running job, not never
+            self._queued_jobs.insert(0, (Job("people", people_job(self.catalog_dir), self),
+                                         "Grouping faces…"))
 
     def _run_or_queue_job(self, job: Job, title: str) -> None:
         """An album update: now, or after the job that holds the status bar (one job at a
@@ -324,17 +340,24 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self._ENDED.get(name, self._ENDED["index"])[how], 8000)
         self.job_ended.emit(how)
         stopped_indexing = how == "cancelled" and name == "index"
-        if self._queued_roots is not None and not stopped_indexing:
+        if stopped_indexing:
+            # Stopped means stopped: a queued index waits for the next rescan (its folders
+            # are in the catalog already).
+            self._queued_roots = None
+        for path in self._queued_removals:  # folders removed in Settings while it ran
+            self.ctx.write(lambda catalog, p=path: catalog.remove_folder(p),
+                           what="removing a folder")
+        regroup = stopped_indexing or bool(self._queued_removals)
+        self._queued_removals = []
+        if self._queued_roots is not None:
             queued, self._queued_roots = self._queued_roots, None
-            self.start_indexing(queued or None)
+            self.start_indexing(queued or None)   # it groups people at its end
+        elif regroup:
+            # the faces found before a stop are grouped now, not at the next index; a
+            # removed folder's groups go (quick when nothing changed; can be cancelled)
+            self._regroup_after_writes()
         elif self._queued_jobs:
             self._run_job(*self._queued_jobs.pop(0), False)
-        elif stopped_indexing:
-            # Stopped means stopped: what was queued waits for the next rescan (its folders
-            # are in the catalog already). The faces found so far are grouped now, not at
-            # the next index (this job can be cancelled too; quick when nothing is new).
-            self._queued_roots = None
-            self.update_people()
 
     def cancel_job(self) -> None:
         self.status.cancel()
@@ -431,8 +454,8 @@ class MainWindow(QMainWindow):
     def settings_dialog(self) -> SettingsDialog:
         dialog = SettingsDialog(self.ctx, self)
         dialog.folder_added.connect(lambda path: self.start_indexing([path]))
-        dialog.folder_removed.connect(lambda _path: self._regroup_after_writes())
-        dialog.accepted.connect(self.search_page.apply_settings)
+        dialog.folder_remove_requested.connect(self.remove_folder)
+        dialog.threshold_changed.connect(self.search_page.apply_settings)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.last_dialog = dialog

@@ -134,9 +134,13 @@ class Catalog:
     def remove_folder(self, path: Path | str) -> int:
         """Forget a root: its photos and faces leave the catalog (the files are untouched),
         except those under another root (a subfolder or a parent added on its own), which
-        stay, names and all, with the innermost of those."""
+        stay, names and all, with the innermost of those. IndexBusy while the catalog is
+        being indexed."""
+        from ..index_lock import exclusive_index
+
         path = str(Path(path).expanduser().resolve())
-        with self.transaction():
+        # not under an index: its scan would write photos of a folder that is gone
+        with exclusive_index(self.dir), self.transaction():
             row = self.conn.execute("SELECT id FROM folders WHERE path=?", (path,)).fetchone()
             if row is None:
                 return 0

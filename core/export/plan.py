@@ -88,27 +88,33 @@ def _inside(path: Path, folder: Path) -> bool:
 def library_roots(catalog) -> list[Path]:
     """The real folders the scan walks: the roots, and the folders that symlinks below them
     lead to (the scan follows those, so a copy exported there would come back as new)."""
-    stored = [r["path"] for r in catalog.folders()]
-    roots = [Path(os.path.realpath(path)) for path in stored]
-    return roots + _symlinked_folders(catalog, stored, roots)
+    roots = [Path(os.path.realpath(r["path"])) for r in catalog.folders()]
+    return roots + _symlinked_folders(roots)
 
 
-def _symlinked_folders(catalog, stored: list[str], roots: list[Path]) -> list[Path]:
+def _symlinked_folders(roots: list[Path]) -> list[Path]:
+    """Targets of the folder symlinks the scan would follow, at any depth (those inside the
+    targets too), photos there or not. One scandir per folder of the library: an export's
+    cost, not a search's."""
     found: list[Path] = []
-    stored_roots = {Path(path) for path in stored}
-    folders = {os.path.dirname(row[0]) for row in catalog.execute("SELECT path FROM photos")}
-    for folder in folders:
-        real = Path(os.path.realpath(folder))
-        if any(_inside(real, known) for known in roots + found):
-            continue
-        # the outermost symlink between the photo's folder and its root
-        top, here = None, Path(folder)
-        while here not in stored_roots and here.parent != here:
-            if here.is_symlink():
-                top = here
-            here = here.parent
-        if top is not None:
-            found.append(Path(os.path.realpath(top)))
+    seen = {str(root) for root in roots}
+    pending = list(roots)
+    while pending:
+        for folder, subfolders, _files in os.walk(pending.pop()):  # does not follow links
+            kept = []
+            for name in subfolders:
+                if name.startswith("."):
+                    continue  # the scan skips hidden folders
+                path = os.path.join(folder, name)
+                if not os.path.islink(path):
+                    kept.append(name)
+                    continue
+                target = os.path.realpath(path)
+                if target not in seen and os.path.isdir(target):
+                    seen.add(target)
+                    found.append(Path(target))
+                    pending.append(Path(target))
+            subfolders[:] = kept
     return found
 
 

@@ -116,12 +116,12 @@ def restore(conn: sqlite3.Connection, entry_id: int) -> None:
         "INSERT OR IGNORE INTO face_rejections(face_id, person_id, at) SELECT ?, ?, ? WHERE "
         "EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
         [(f, p, at, f, p) for f, p, at in payload["rejections_removed"]])
-    faces = [face for face, *_ in payload["faces"]]
-    for start in range(0, len(faces), 500):
+    faces = [face for face, *_ in payload["faces"]] if "suggestions" in payload else []
+    for start in range(0, len(faces), 500):  # (entries from before this was recorded: none)
         chunk = faces[start:start + 500]
         conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({','.join('?' * len(chunk))})",
                      chunk)
-    conn.executemany(  # (entries written before suggestions were recorded have none)
+    conn.executemany(
         "INSERT OR IGNORE INTO suggestions(face_id, person_id, score) SELECT ?, ?, ? WHERE "
         "EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
         [(f, p, score, f, p) for f, p, score in payload.get("suggestions", [])])

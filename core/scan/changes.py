@@ -73,12 +73,18 @@ def scan_folders(catalog, roots: list[Path] | None = None,
         folders = [f for f in catalog.folders() if f["id"] in folder_ids]
     else:
         folders = catalog.folders()
-    yield from _Scan(catalog, cancel).run([(f["id"], f["path"]) for f in folders])
+    every_root = roots is None or {f["id"] for f in folders} == {
+        f["id"] for f in catalog.folders()}
+    yield from _Scan(catalog, cancel, every_root=every_root).run(
+        [(f["id"], f["path"]) for f in folders])
 
 
 class _Scan:
-    def __init__(self, catalog, cancel: CancelToken | None) -> None:
+    def __init__(self, catalog, cancel: CancelToken | None, *, every_root: bool = True) -> None:
         self.catalog = catalog
+        # Only some roots walked (`index PATH`): a photo gone from them may have moved to a
+        # root not walked now; one carrying the user's work waits for a full rescan.
+        self.every_root = every_root
         self.cancel = cancel
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.counters.update(touched=0, unreadable_dirs=0, cancelled=0)
@@ -122,7 +128,12 @@ class _Scan:
         yield self._progress()
 
     def _walk_root(self, folder_id: int, root: str, problems: WalkProblems):
-        files = walk_photos(root, known=self.known.__contains__, skip_dirs=self.skip_dirs,
+        # Other roots are walked as themselves, under their own paths, never through this
+        # one (a symlink to another root, or a root nested in this one): each photo has one
+        # path and belongs to the root it was found under.
+        own = _identity(root)
+        skip = self.skip_dirs | {ident for ident in self.root_identities if ident != own}
+        files = walk_photos(root, known=self.known.__contains__, skip_dirs=skip,
                             visited=self.visited, problems=problems, stop=self._cancelled)
         for entry in files:
             if entry.path in self.seen:
@@ -152,6 +163,8 @@ class _Scan:
         # deepest first, so a photo under nested roots belongs to the innermost one
         self.roots = sorted(((_as_prefix(r[1]), r[0]) for r in self.catalog.execute(
             "SELECT id, path FROM folders")), key=lambda root: -len(root[0]))
+        self.root_identities = {ident for ident in (_identity(prefix)
+                                                    for prefix, _ in self.roots) if ident}
 
     def _owner(self, folder_id: int, path: str) -> int:
         """The folder a photo found while walking `folder_id` belongs to: the innermost root
@@ -271,11 +284,20 @@ class _Scan:
         for path, row in gone:
             if os.path.lexists(path) and not _hidden_below(root, path):
                 continue  # still there (e.g. reached through another root); leave it
+            if not self.every_root and self._holds_user_work(row.id):
+                continue  # maybe moved to a root not walked now: the next rescan decides
             self._write("DELETE FROM photos WHERE id=?", (row.id,))
             del self.known[path]
             self.counters["removed"] += 1
             if len(self.writes) >= BATCH:
                 self._flush()
+
+    def _holds_user_work(self, photo_id: int) -> bool:
+        """A face of the photo is named, confirmed by hand or rejected from someone."""
+        return self.catalog.execute(
+            "SELECT 1 FROM faces f LEFT JOIN people p ON p.id = f.person_id WHERE f.photo_id=? "
+            "AND (f.assigned_by = 'user' OR p.name IS NOT NULL OR EXISTS (SELECT 1 FROM "
+            "face_rejections r WHERE r.face_id = f.id)) LIMIT 1", (photo_id,)).fetchone() is not None
 
     # -- writing --------------------------------------------------------------------------
     def _write(self, sql: str, params: tuple) -> None:
@@ -314,6 +336,14 @@ def _fingerprint_or_error(entry: FileEntry) -> tuple[str | None, str | None]:
         return fingerprint(entry.path, entry.size), None
     except OSError as exc:
         return None, f"cannot read file: {exc.strerror or exc}"
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _as_prefix(directory: str) -> str:

@@ -17,7 +17,8 @@ class SettingsDialog(QDialog):
     worker count. Changes apply on OK."""
 
     folder_added = Signal(str)
-    folder_removed = Signal(str)
+    folder_remove_requested = Signal(str)  # the window removes it (now, or after a job)
+    threshold_changed = Signal()
 
     def __init__(self, ctx: AppContext, parent=None) -> None:
         super().__init__(parent)
@@ -107,9 +108,7 @@ class SettingsDialog(QDialog):
         for item in self.folders.selectedItems():
             path = item.text()
             self.folders.takeItem(self.folders.row(item))
-            self.ctx.write(lambda catalog, p=path: catalog.remove_folder(p),
-                           what="removing a folder")
-            self.folder_removed.emit(path)
+            self.folder_remove_requested.emit(path)
 
     def done(self, result: int) -> None:
         self._closed = True  # the dialog deletes itself on close; late answers are dropped
@@ -118,10 +117,14 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         settings: Settings = self.ctx.settings
         settings.model_pack = self.pack.currentText()
-        settings.min_similarity = round(self.threshold.value(), 2)
+        threshold = round(self.threshold.value(), 2)
+        changed = threshold != settings.min_similarity
+        settings.min_similarity = threshold
         settings.workers = self.workers.value()
         settings.save(self.ctx.catalog_dir)
         super().accept()
+        if changed:  # (a slider the user moved stays where it is otherwise)
+            self.threshold_changed.emit()
 
 
 ABOUT = """<h2>Faceshelf</h2>

@@ -232,6 +232,7 @@ class SearchPage(Page):
         self.run()
 
     def clear(self) -> None:
+        self._ticket += 1  # a search still on its way must not fill the grid again
         self.spec = None
         self.query.setText(PROMPT)
         self.query_faces.hide()

@@ -501,3 +501,60 @@ def test_status_says_which_folders_are_offline(catalog, library, capsys):
     library.with_name("Renamed").rename(library)
     assert main(["--catalog", str(catalog.dir), "status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["folders"][0]["online"] is True
+
+
+def test_a_root_reached_through_a_symlink_in_another_root_is_walked_as_itself(catalog,
+                                                                             tmp_path):
+    lib = tmp_path / "a_lib"                 # sorts before "z_family": walked first
+    family = tmp_path / "z_family"
+    make_photo(lib / "own.jpg", 1)
+    make_photo(family / "ann.jpg", 2)
+    os.symlink(family, lib / "family")      # a shortcut to another root
+    scan(catalog, [lib, family])
+    rows = photos(catalog)
+    assert sorted(rows) == [str(lib / "own.jpg"), str(family / "ann.jpg")]   # once each
+    folder_ids = {f["path"]: f["id"] for f in catalog.folders()}
+    assert rows[str(family / "ann.jpg")]["folder_id"] == folder_ids[str(family)]
+    add_face(catalog, rows[str(family / "ann.jpg")]["id"], "Ann")
+    catalog.remove_folder(lib)
+    assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 1
+
+
+def test_indexing_only_the_old_root_keeps_a_named_photo_moved_elsewhere(catalog, library,
+                                                                        tmp_path):
+    other = tmp_path / "Other"
+    make_photo(other / "keep.jpg", 50)
+    scan(catalog, [library, other])
+    old = library / "2019" / "img_0.jpg"
+    face = add_face(catalog, photos(catalog)[str(old)]["id"], "Ann")
+    old.rename(other / "img_0.jpg")
+    scan(catalog, [library])                 # `faceshelf index ~/Pictures`: Other not walked
+    assert catalog.execute("SELECT COUNT(*) FROM faces WHERE id=?", (face,)).fetchone()[0] == 1
+    counters = scan(catalog)                 # the next full rescan finds the move
+    assert counters["moved"] == 1
+    assert photos(catalog)[str(other / "img_0.jpg")]["id"] == \
+        catalog.execute("SELECT photo_id FROM faces WHERE id=?", (face,)).fetchone()[0]
+
+
+def test_a_folder_is_not_removed_while_the_catalog_is_indexed(catalog, library):
+    import multiprocessing as mp
+
+    from core.index_lock import IndexBusy
+
+    scan(catalog, [library])
+
+    context = mp.get_context("spawn")
+    ready, release = context.Event(), context.Event()
+    from tests.core.test_pipeline import _hold_index_lock
+
+    holder = context.Process(target=_hold_index_lock, args=(str(catalog.dir), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        with pytest.raises(IndexBusy):
+            catalog.remove_folder(library)
+    finally:
+        release.set()
+        holder.join(30)
+    assert len(photos(catalog)) == 6
+    assert catalog.remove_folder(library) == 1

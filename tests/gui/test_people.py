@@ -260,7 +260,6 @@ def test_faces_found_before_a_cancelled_index_are_grouped(qtbot, indexed, window
     qtbot.wait(300)
     assert page.model.rowCount() == 0
     window._job_ended("cancelled", Job("index", lambda token: iter(()), window))
-    assert window.job is not None and window.job.name == "people"
     qtbot.waitUntil(lambda: page.model.rowCount() == 7, timeout=WAIT_MS)
     assert window.errors == []
 
@@ -277,3 +276,60 @@ def test_filter_hidden_and_window_size(qtbot, indexed, people_window):
     page.filter.setText("")
     assert page.stack.currentWidget() is page.grid
     assert window.minimumSizeHint().width() <= 800   # fits a small laptop screen
+
+
+def _stub_job(window, name):
+    from gui.workers.jobs import Job
+
+    return Job(name, lambda token: iter(()), window)
+
+
+def test_queued_work_after_a_job(qtbot, indexed, people_window, tmp_path, monkeypatch):
+    import gui.main_window as main_window
+
+    window = people_window
+    asked = []
+    monkeypatch.setattr(main_window, "index_job",
+                        lambda directory, roots, *args: asked.append(roots) or
+                        (lambda token: iter(())))
+    # a rescan asked for during a job, then a folder added: still a rescan of everything
+    running = _stub_job(window, "people")
+    window.job = running
+    window.start_indexing(None)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    window.start_indexing([str(extra)])
+    window._job_ended("finished", running)
+    assert asked == [None]
+    qtbot.waitUntil(lambda: window.job is None, timeout=WAIT_MS)
+
+    # indexing stopped with a rescan and an album update queued: the rescan is dropped,
+    # the faces found are grouped, then the album is updated
+    asked.clear()
+    index = _stub_job(window, "index")
+    window.job = index
+    window.start_indexing(None)
+    album = _stub_job(window, "export")
+    names_run = []
+    window.job_started.connect(lambda job: names_run.append(job.name))
+    window.albums_page.run_job.emit(album, "Updating album Trip")
+    window._job_ended("cancelled", index)
+    qtbot.waitUntil(lambda: names_run == ["people", "export"] and window.job is None,
+                    timeout=WAIT_MS)
+    assert asked == []
+    assert window.errors == []
+
+
+def test_a_folder_removed_during_a_job_goes_after_it(qtbot, indexed, people_window):
+    window = people_window
+    (folder,) = _db(indexed, "SELECT path FROM folders")
+    index = _stub_job(window, "index")
+    window.job = index
+    window.remove_folder(folder[0])
+    qtbot.wait(300)
+    assert _db(indexed, "SELECT COUNT(*) FROM folders") == [(1,)]     # not under the index
+    window._job_ended("finished", index)
+    qtbot.waitUntil(lambda: _db(indexed, "SELECT COUNT(*) FROM people") == [(0,)],
+                    timeout=WAIT_MS)
+    assert _db(indexed, "SELECT COUNT(*) FROM folders") == [(0,)]
+    assert window.errors == []

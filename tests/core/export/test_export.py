@@ -258,3 +258,12 @@ def test_an_unnamed_person_by_person_goes_to_unknown_not_to_someone_else(family,
                      (group, face))
     export(catalog, request(tmp_path / "p", group, by="person"))
     assert files_under(tmp_path / "p") == ["unknown/2020-02-03_IMG_4.jpg"]
+
+
+def test_destination_an_empty_library_shortcut_leads_to_is_refused(family, catalog, tmp_path):
+    exports = tmp_path / "Exports"
+    exports.mkdir()
+    (family.root / "2019" / "Exports").symlink_to(exports, target_is_directory=True)
+    with pytest.raises(ExportError, match="inside the library folder"):
+        export(catalog, request(exports / "Anna", "Anna"))
+    assert list(exports.iterdir()) == []
