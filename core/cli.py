@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -707,7 +708,23 @@ def _search_row(hit) -> dict:
     return row
 
 
+# The search core names a spec's fields; a person who typed flags reads the flags.
+_FLAG_OF_FIELD = {"date_from": "--from", "date_to": "--to", "min_similarity": "--min-similarity",
+                  "top": "--top"}
+_FIELD_NAMES = re.compile(r"\b(" + "|".join(_FLAG_OF_FIELD) + r")\b")
+
+
 def cmd_search(args) -> int:
+    try:
+        return _search(args)
+    except ValueError as error:
+        if args.spec:  # a JSON spec: its field names are the right words
+            raise
+        raise ValueError(_FIELD_NAMES.sub(lambda m: _FLAG_OF_FIELD[m.group(1)],
+                                          str(error))) from None
+
+
+def _search(args) -> int:
     from .search import detect_query_faces, search_photos
     from .search.index import SearchIndex, current_model_id
 

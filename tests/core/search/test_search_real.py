@@ -122,6 +122,14 @@ def test_cli_search_json_and_reindex(indexed, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 4 and all(r["query_face"] == 0 for r in rows)
     assert main(["--catalog", str(catalog.dir), "search", "--face", "999999"]) == 2
+    capsys.readouterr()
+    # mistakes in flags are told in the flags' words, in a JSON spec in its field names
+    assert main(["--catalog", str(catalog.dir), "search", "--face", str(face), "--from",
+                 "garbage"]) == 2
+    assert "--from is not an ISO date" in capsys.readouterr().err
+    assert main(["--catalog", str(catalog.dir), "search", "--face", str(face), "--top",
+                 "0"]) == 2
+    assert "--top must be at least 1" in capsys.readouterr().err
 
 
 def test_photos_indexed_after_the_build_are_found_at_once(indexed, face_analyzer):
