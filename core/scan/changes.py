@@ -294,10 +294,11 @@ class _Scan:
 
     def _holds_user_work(self, photo_id: int) -> bool:
         """A face of the photo is named, confirmed by hand or rejected from someone."""
-        return self.catalog.execute(
+        row = self.catalog.execute(
             "SELECT 1 FROM faces f LEFT JOIN people p ON p.id = f.person_id WHERE f.photo_id=? "
             "AND (f.assigned_by = 'user' OR p.name IS NOT NULL OR EXISTS (SELECT 1 FROM "
-            "face_rejections r WHERE r.face_id = f.id)) LIMIT 1", (photo_id,)).fetchone() is not None
+            "face_rejections r WHERE r.face_id = f.id)) LIMIT 1", (photo_id,)).fetchone()
+        return row is not None
 
     # -- writing --------------------------------------------------------------------------
     def _write(self, sql: str, params: tuple) -> None:
