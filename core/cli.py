@@ -812,13 +812,6 @@ def cmd_reindex_search(args) -> int:
 
 # == export ================================================================================
 
-_EXPORT_STOPS = {
-    "disk_full": "the destination disk is full",
-    "permission_denied": "writing to the destination was refused (permission denied)",
-    "read_only": "the destination is read-only",
-    "other_device": "hard links cannot cross disks; use --mode copy or --mode symlink",
-    "cancelled": "cancelled",
-}
 _EXPORT_REASONS = {
     "source_missing": "the original is missing",
     "source_unreadable": "the original cannot be read",
@@ -976,6 +969,8 @@ def _export_summary_json(s) -> dict:
 
 
 def _print_export_summary(s) -> None:
+    from .export import STOP_MESSAGES
+
     out = sys.stdout
     if s.dry_run:
         for f in s.plan.files:
@@ -993,7 +988,7 @@ def _print_export_summary(s) -> None:
                   f"{f', {s.failed} cannot be exported' if s.failed else ''}\n")
         return
     for f in s.failures:
-        why = _EXPORT_REASONS.get(f.reason) or _EXPORT_STOPS.get(f.reason) or f.reason
+        why = _EXPORT_REASONS.get(f.reason) or STOP_MESSAGES.get(f.reason) or f.reason
         detail = f" [{f.error}]" if f.error and f.error not in why else ""
         sys.stderr.write(f"not exported: {f.source or f.dest}: {why}{detail}\n")
     mb = s.bytes_written / 1e6
@@ -1009,7 +1004,7 @@ def _print_export_summary(s) -> None:
     if s.manifest:
         out.write(f"manifest: {s.manifest}\n")
     if s.stopped:
-        why = _EXPORT_STOPS.get(s.stopped, s.stopped)
+        why = STOP_MESSAGES.get(s.stopped, s.stopped)
         sys.stderr.write(f"export stopped: {why}. No partial file was left; run the same "
                          f"command again to finish.\n")
 

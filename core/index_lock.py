@@ -40,8 +40,8 @@ def exclusive_index(catalog_dir: Path | str):
                 holder = handle.read(100).strip() or "another process"
             except OSError:
                 holder = "another process"
-            raise IndexBusy(f"this catalog is being indexed by {holder}; wait for it to finish "
-                            f"(it indexes the same folders) or stop it first")
+            raise IndexBusy(f"this catalog is being indexed by {holder}; try again when it "
+                            f"has finished, or stop it first")
         try:
             handle.seek(0)
             handle.truncate()

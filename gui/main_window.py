@@ -43,7 +43,7 @@ SECTIONS = [("people", "People"), ("photos", "Photos"), ("review", "Review"),
 
 class MainWindow(QMainWindow):
     job_started = Signal(object)   # Job
-    job_ended = Signal(str)        # "finished" | "cancelled" | "failed"
+    job_ended = Signal(str)        # "finished" | "cancelled" | "failed" | "busy"
 
     def __init__(self, catalog_dir: Path, *, rescan_on_start: bool = False,
                  index_options: dict | None = None) -> None:
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self._queued_jobs: list[tuple[Job, str]] = []  # album updates waiting for the bar
         self._queued_roots: list[str] | None = None    # an index asked for meanwhile ([]: all)
         self._queued_removals: list[str] = []          # folders to forget after the job
+        self._busy_roots: list[str] | None = None      # an index refused by another process
         self.history: list[QWidget] = []
 
         self._build_pages()
@@ -269,25 +270,49 @@ class MainWindow(QMainWindow):
             self.show_section("people")
         job = Job("index", index_job(self.catalog_dir, roots, self.ctx.settings,
                                      self.index_options), self)
+        job.roots = roots  # asked for again if another process holds the catalog
         self._run_job(job, "Starting…")
 
     def remove_folder(self, path: str) -> None:
         """Forget a folder (Settings): now, or after the running job (an index writing photos
         of that folder would fail)."""
+        if self._queued_roots and path in self._queued_roots:  # added meanwhile: not any more
+            self._queued_roots.remove(path)
+            if not self._queued_roots:
+                self._queued_roots = None
         if self.job is not None:
             self._queued_removals.append(path)
             self.statusBar().showMessage(f"{path} is removed when {self._doing(self.job)} "
                                          f"is done.", 8000)
             return
-        self.ctx.write(lambda catalog: catalog.remove_folder(path), what="removing a folder")
-        self._regroup_after_writes()
+        self._remove_folders([path], then=self.update_people)
 
-    def _regroup_after_writes(self) -> None:
-        """Regroup once the writes asked for so far are done (a removed folder's groups go):
-        the writer pool runs one write at a time, in order, so an empty write queued now
-        finishes after them."""
-        self.ctx.write(lambda _catalog: None, on_success=lambda _result: self.update_people(),
-                       what="regrouping")
+    def _remove_folders(self, paths: list[str], then) -> None:
+        """Remove the folders, then call `then()` once those writes are done (the writer pool
+        runs one write at a time, in order). A folder another process's index holds is tried
+        again later."""
+        from core.index_lock import IndexBusy
+
+        def refused(error, path) -> None:
+            if not isinstance(getattr(error, "error", error), IndexBusy):
+                self.ctx.workers.failed.emit("removing a folder", error)
+                return
+            self._queued_removals.append(path)
+            self.statusBar().showMessage(f"Another Faceshelf process is indexing this catalog; "
+                                         f"{path} is removed when it has finished.", 8000)
+            QTimer.singleShot(self.BUSY_RETRY_MS, self._retry_removals)
+
+        for path in paths:
+            self.ctx.write(lambda catalog, p=path: catalog.remove_folder(p),
+                           on_error=lambda error, p=path: refused(error, p),
+                           what="removing a folder")
+        self.ctx.write(lambda _catalog: None, on_success=lambda _result: then(),
+                       what="removing a folder")
+
+    def _retry_removals(self) -> None:
+        if self.job is None and self._queued_removals:
+            paths, self._queued_removals = self._queued_removals, []
+            self._remove_folders(paths, then=self.update_people)
 
     def update_people(self) -> None:
         if self.job is None:
@@ -316,17 +341,40 @@ class MainWindow(QMainWindow):
         job.progress.connect(self._job_progress)
         job.finished.connect(lambda _last: self._job_ended("finished", job))
         job.cancelled.connect(lambda: self._job_ended("cancelled", job))
-        job.failed.connect(lambda error: (self.show_error(f"{job.name}", error),
-                                          self._job_ended("failed", job)))
+        job.failed.connect(lambda error: self._job_failed(job, error))
         job.start(self.ctx.workers)
         self.job_started.emit(job)
+
+    BUSY_RETRY_MS = 15000
+
+    def _job_failed(self, job: Job, error) -> None:
+        from core.index_lock import IndexBusy
+
+        if not isinstance(getattr(error, "error", error), IndexBusy):
+            self.show_error(job.name, error)
+            self._job_ended("failed", job)
+            return
+        # Another Faceshelf (a terminal, a scheduled run) is indexing this catalog: not a
+        # failure. An index of ours is asked for again until it may run.
+        self._job_ended("busy", job)
+        if job.name == "index" and self._queued_roots is None:
+            roots = getattr(job, "roots", None)
+            self._busy_roots = list(roots) if roots else []
+            QTimer.singleShot(self.BUSY_RETRY_MS, self._retry_busy_index)
+
+    def _retry_busy_index(self) -> None:
+        roots, self._busy_roots = self._busy_roots, None
+        if roots is not None:
+            self.start_indexing(roots or None)
 
     def _job_progress(self, _progress: Progress) -> None:
         self.ctx.watcher.poll()  # people and photos appear while the job goes on
 
     _ENDED = {
         "index": {"finished": "Indexing finished.", "failed": "Indexing failed.",
-                  "cancelled": "Indexing stopped; it continues where it left off next time."},
+                  "cancelled": "Indexing stopped; it continues where it left off next time.",
+                  "busy": "Another Faceshelf process is indexing this catalog; indexing "
+                          "here starts when it has finished."},
         "people": {"finished": "People updated.", "failed": "Grouping faces failed.",
                    "cancelled": "Grouping stopped; it is finished next time."},
         "export": {"finished": "Export finished.", "failed": "Export failed.",
@@ -337,27 +385,36 @@ class MainWindow(QMainWindow):
         self.job = None
         self.ctx.watcher.poll()
         name = job.name if job is not None else "index"
-        self.statusBar().showMessage(self._ENDED.get(name, self._ENDED["index"])[how], 8000)
+        messages = self._ENDED.get(name, self._ENDED["index"])
+        self.statusBar().showMessage(messages.get(how, messages["failed"]), 8000)
         self.job_ended.emit(how)
         stopped_indexing = how == "cancelled" and name == "index"
         if stopped_indexing:
             # Stopped means stopped: a queued index waits for the next rescan (its folders
             # are in the catalog already).
             self._queued_roots = None
-        for path in self._queued_removals:  # folders removed in Settings while it ran
-            self.ctx.write(lambda catalog, p=path: catalog.remove_folder(p),
-                           what="removing a folder")
-        regroup = stopped_indexing or bool(self._queued_removals)
-        self._queued_removals = []
-        if self._queued_roots is not None:
-            queued, self._queued_roots = self._queued_roots, None
-            self.start_indexing(queued or None)   # it groups people at its end
-        elif regroup:
-            # the faces found before a stop are grouped now, not at the next index; a
-            # removed folder's groups go (quick when nothing changed; can be cancelled)
-            self._regroup_after_writes()
-        elif self._queued_jobs:
-            self._run_job(*self._queued_jobs.pop(0), False)
+        removals, self._queued_removals = self._queued_removals, []
+        regroup = stopped_indexing or bool(removals)
+
+        def next_job() -> None:
+            if self.job is not None:  # the user started something meanwhile
+                return
+            if self._queued_roots is not None:
+                queued, self._queued_roots = self._queued_roots, None
+                self.start_indexing(queued or None)   # it groups people at its end
+            elif regroup:
+                # the faces found before a stop are grouped now, not at the next index; a
+                # removed folder's groups go (quick when nothing changed; can be cancelled)
+                self.update_people()
+            elif self._queued_jobs:
+                self._run_job(*self._queued_jobs.pop(0), False)
+
+        if removals or stopped_indexing:
+            # folders removed in Settings while it ran go first (and any write already asked
+            # for finishes): then the next job
+            self._remove_folders(removals, then=next_job)
+        else:
+            next_job()
 
     def cancel_job(self) -> None:
         self.status.cancel()

@@ -170,7 +170,8 @@ def discard(tmp: Path | None) -> None:
     except FileNotFoundError:
         pass
     except OSError as error:
-        log.warning("could not remove temporary file %s: %s", tmp, error)
+        if os.path.lexists(tmp):  # (a read-only disk says EROFS for a file never made)
+            log.warning("could not remove temporary file %s: %s", tmp, error)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -27,6 +27,15 @@ from .options import ExportError
 
 log = logging.getLogger(__name__)
 
+# Why an export stopped, in words (ExportSummary.stopped holds the code).
+STOP_MESSAGES = {
+    "disk_full": "the destination disk is full",
+    "permission_denied": "writing to the destination was refused (permission denied)",
+    "read_only": "the destination is read-only",
+    "other_device": "hard links cannot cross disks; use the copy or symlink mode",
+    "cancelled": "cancelled",
+}
+
 STOP_REASONS = {errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full",
                 errno.EACCES: "permission_denied", errno.EPERM: "permission_denied",
                 errno.EROFS: "read_only", errno.EXDEV: "other_device"}

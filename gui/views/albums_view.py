@@ -138,6 +138,9 @@ class AlbumsPage(Page):
 
         job = Job("export", run, self)
         job.finished.connect(lambda _last: self._updated(job))
+        job.cancelled.connect(lambda: self.status.setText(
+            f"{name}: update stopped; Update again to finish it."))
+        job.failed.connect(lambda error: self.status.setText(f"{name}: update failed: {error}"))
         self.status.setText(f"Updating {name}…")
         self.run_job.emit(job, f"Updating album {name}")
 

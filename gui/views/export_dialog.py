@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QProgressBar, QPushButton, QRadioButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from core.export import STOP_MESSAGES
 from core.search.spec import SearchSpec
 
 from ..context import AppContext
@@ -80,7 +81,7 @@ class ExportDialog(QDialog):
         for value, label in SUBFOLDERS:
             self.subfolders.addItem(label, value)
         self.xmp = QCheckBox("Write XMP sidecars with names and face regions "
-                             "(digiKam, Lightroom read them)")
+                             "(digiKam and other photo managers read them)")
         self.save_album = QCheckBox("Save as an album named")
         self.album_name = QLineEdit()
         self.album_name.setEnabled(False)
@@ -246,7 +247,8 @@ class ExportDialog(QDialog):
             return
         text = (f"{summary.added:,} photos written, {summary.skipped:,} already there"
                 + (f", {summary.failed:,} failed" if summary.failed else "")
-                + (f" (stopped: {summary.stopped})" if summary.stopped else "")
+                + (f"; stopped: {STOP_MESSAGES.get(summary.stopped, summary.stopped)}"
+                   if summary.stopped else "")
                 + f" → {summary.destination}")
         self.progress_label.setText(text)
         self.exported.emit(summary)

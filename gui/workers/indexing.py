@@ -38,9 +38,7 @@ def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
     def run(token: CancelToken) -> Iterator[Progress]:
         from core import pipeline  # the ML stack loads here, in the worker, never at start-up
 
-        catalog = worker_catalog(catalog_dir)
-        for root in roots or ():
-            catalog.add_folder(root)
+        catalog = worker_catalog(catalog_dir)  # (the index adds the roots once it may run)
         people = _people_core()
         kwargs = {"workers": settings.workers or None, "cancel": token}
         if settings.model_pack:

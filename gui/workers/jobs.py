@@ -96,7 +96,12 @@ class Job(QObject):
         except Cancelled:
             pass
         except BaseException as error:  # noqa: BLE001 - shown by the UI
-            log.error("job %s failed\n%s", self.name, traceback.format_exc())
+            from core.index_lock import IndexBusy
+
+            if isinstance(error, IndexBusy):  # another process indexes: said calmly, retried
+                log.info("job %s: %s", self.name, error)
+            else:
+                log.error("job %s failed\n%s", self.name, traceback.format_exc())
             self.failed.emit(TaskError(error, traceback.format_exc()))
             return
         finally:

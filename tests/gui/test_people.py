@@ -333,3 +333,57 @@ def test_a_folder_removed_during_a_job_goes_after_it(qtbot, indexed, people_wind
                     timeout=WAIT_MS)
     assert _db(indexed, "SELECT COUNT(*) FROM folders") == [(0,)]
     assert window.errors == []
+
+
+def test_an_index_held_by_another_process_waits_calmly(qtbot, indexed, people_window,
+                                                       tmp_path):
+    import multiprocessing as mp
+
+    from tests.core.test_pipeline import _hold_index_lock
+
+    window = people_window
+    folder = tmp_path / "more"
+    folder.mkdir()
+    context = mp.get_context("spawn")
+    ready, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_index_lock, args=(str(indexed), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        with qtbot.waitSignal(window.job_ended, timeout=WAIT_MS) as ended:
+            window.start_indexing([str(folder)])
+        assert ended.args == ["busy"]
+        assert "Another Faceshelf process" in window.statusBar().currentMessage()
+        assert window.errors == []                       # no error dialog
+        assert window._busy_roots == [str(folder)]       # asked for again later
+        assert str(folder) not in [p for (p,) in _db(indexed, "SELECT path FROM folders")]
+    finally:
+        release.set()
+        holder.join(30)
+    with qtbot.waitSignal(window.job_ended, timeout=60000) as ended:
+        window._retry_busy_index()                       # (what the timer does)
+    assert ended.args == ["finished"]
+    assert str(folder) in [p for (p,) in _db(indexed, "SELECT path FROM folders")]
+
+
+def test_a_folder_added_then_removed_during_a_job_is_neither_kept_nor_indexed(
+        qtbot, indexed, people_window, tmp_path, monkeypatch):
+    import gui.main_window as main_window
+
+    window = people_window
+    asked = []
+    monkeypatch.setattr(main_window, "index_job", lambda directory, roots, *args:
+                        asked.append(roots) or (lambda token: iter(())))
+    folder = tmp_path / "libC"
+    folder.mkdir()
+    running = _stub_job(window, "index")
+    window.job = running
+    window.start_indexing([str(folder)])
+    window.remove_folder(str(folder))
+    names_run = []
+    window.job_started.connect(lambda job: names_run.append(job.name))
+    window._job_ended("finished", running)
+    qtbot.waitUntil(lambda: names_run == ["people"] and window.job is None, timeout=WAIT_MS)
+    assert asked == []
+    assert str(folder) not in [p for (p,) in _db(indexed, "SELECT path FROM folders")]
+    assert window.errors == []
