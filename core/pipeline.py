@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 PREFETCH = 2            # photos queued per worker beyond the one it works on
 MAX_RESTARTS = 3        # crashed workers replaced per run, per worker slot
+ETA_AFTER_S = 8.0       # seconds of results before a time left is given
 
 
 @dataclass
@@ -266,7 +267,10 @@ class _Tracker:
             if elapsed > 0:
                 # From the first result on: model loading is not part of the steady rate.
                 rate = (self.done - 1) / elapsed
-                eta = (self.total - self.done) / rate if rate > 0 else None
+                # The first seconds say little (one worker may still be loading, a first
+                # group photo has 20 faces): a time left only once the rate has settled.
+                if rate > 0 and elapsed >= ETA_AFTER_S:
+                    eta = (self.total - self.done) / rate
         return Progress(stage="index", done=self.done, total=self.total, rate=rate, eta_s=eta,
                         counters={"faces": self.faces, "errors": self.errors}, message=message)
 

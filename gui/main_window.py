@@ -67,6 +67,14 @@ class MainWindow(QMainWindow):
                               CatalogWatcher(self.catalog_dir, workers, parent=self),
                               Settings.load(self.catalog_dir))
         self.actions = PeopleActions(self.ctx, self)
+        # Naming, merging or answering in Review changes what the people core can match:
+        # a regrouping a few seconds after the last such change fills the Review queue for
+        # the people just named (as `faceshelf cluster` does in a terminal).
+        self._regroup_timer = QTimer(self)
+        self._regroup_timer.setSingleShot(True)
+        self._regroup_timer.setInterval(self.REGROUP_AFTER_MS)
+        self._regroup_timer.timeout.connect(self.update_people)
+        self.actions.done.connect(self._people_changed)
         self.completer = names.NameCompleter(self.ctx, self)
         self.job: Job | None = None
         self._queued_jobs: list[tuple[Job, str]] = []  # album updates waiting for the bar
@@ -346,6 +354,13 @@ class MainWindow(QMainWindow):
         self.job_started.emit(job)
 
     BUSY_RETRY_MS = 15000
+    REGROUP_AFTER_MS = 4000
+    _REGROUPING_ACTIONS = {"rename", "merge", "move_faces", "confirm", "reject", "ignore",
+                           "undo"}
+
+    def _people_changed(self, action: str, _result) -> None:
+        if action in self._REGROUPING_ACTIONS:
+            self._regroup_timer.start()  # (again: a few seconds after the last one)
 
     def _job_failed(self, job: Job, error) -> None:
         from core.index_lock import IndexBusy

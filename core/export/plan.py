@@ -212,7 +212,9 @@ def _checked_destination(catalog, destination: str, album: Album | None) -> Path
         raise ExportError(f"the album's folder {dest} is not there (a drive not connected?); "
                           f"connect it, or create the folder to export the album afresh")
     if not dest.parent.is_dir():
-        raise ExportError(f"cannot export to {dest}: the folder {dest.parent} does not exist")
+        raise ExportError(f"cannot export to {dest}: the folder {dest.parent} does not exist "
+                          f"(only the last folder is created, so that a path on a drive that "
+                          f"is not connected is not made on this computer's disk)")
     check_outside_library(catalog, dest)
     return dest
 

@@ -48,6 +48,7 @@ class CatalogStamp(NamedTuple):
     people_updated: float
     people: int
     albums: int
+    suggestions: tuple[int, int]   # a grouping that only adds questions for Review
 
 
 def catalog_stamp(conn: sqlite3.Connection) -> CatalogStamp:
@@ -56,7 +57,9 @@ def catalog_stamp(conn: sqlite3.Connection) -> CatalogStamp:
     updated, people = conn.execute("SELECT MAX(updated_at), COUNT(*) FROM people").fetchone()
     albums = conn.execute("SELECT COUNT(*) + COALESCE(MAX(exported_at), 0) FROM albums"
                           ).fetchone()[0]
-    return CatalogStamp(revision, photos, updated or 0.0, people, albums)
+    suggestions = tuple(conn.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM suggestions"
+                                     ).fetchone())
+    return CatalogStamp(revision, photos, updated or 0.0, people, albums, suggestions)
 
 
 # -- photos -------------------------------------------------------------------------------------

@@ -79,8 +79,8 @@ def rename_person(parent: QWidget, actions, person_id: int, name: str,
         from core.people import NameInUse
 
         if isinstance(error.error, NameInUse):
-            if confirm(parent, "Same name", f"{name} is already someone else. Is this the same "
-                       "person? Their photos will be merged."):
+            if confirm(parent, "Same name", f"Someone is already called {name}. Is this the "
+                       "same person? If so, their photos are put together."):
                 actions.rename(person_id, name, merge_if_taken=True)
                 return
         else:

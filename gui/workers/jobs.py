@@ -96,9 +96,10 @@ class Job(QObject):
         except Cancelled:
             pass
         except BaseException as error:  # noqa: BLE001 - shown by the UI
+            from core.export import ExportError
             from core.index_lock import IndexBusy
 
-            if isinstance(error, IndexBusy):  # another process indexes: said calmly, retried
+            if isinstance(error, (IndexBusy, ExportError)):  # expected: said to the user
                 log.info("job %s: %s", self.name, error)
             else:
                 log.error("job %s failed\n%s", self.name, traceback.format_exc())

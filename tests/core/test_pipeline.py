@@ -565,3 +565,20 @@ def test_an_unknown_model_pack_is_refused_before_anything_changes(tmp_path, caps
                  "--model-pack", "no_such_pack"]) == 2
     assert "model pack not found" in capsys.readouterr().err
     assert not (tmp_path / "catalog").exists()
+
+
+def test_time_left_only_once_the_rate_has_settled(monkeypatch):
+    from core import pipeline
+
+    clock = [100.0]
+    monkeypatch.setattr(pipeline.time, "monotonic", lambda: clock[0])
+    tracker = pipeline._Tracker(total=1000)
+    result = pipeline.PhotoResult(photo_id=1)
+    for _ in range(12):                     # a fast first second
+        tracker.count(result, 1)
+        clock[0] += 0.1
+    early = tracker.progress()
+    assert early.rate is not None and early.eta_s is None
+    clock[0] += pipeline.ETA_AFTER_S
+    later = tracker.progress()
+    assert later.eta_s == pytest.approx((1000 - 12) / later.rate)

@@ -387,3 +387,29 @@ def test_a_folder_added_then_removed_during_a_job_is_neither_kept_nor_indexed(
     assert asked == []
     assert str(folder) not in [p for (p,) in _db(indexed, "SELECT path FROM folders")]
     assert window.errors == []
+
+
+def _sidebar_text(window, key):
+    for row in range(window.sidebar.count()):
+        item = window.sidebar.item(row)
+        if item.data(Qt.ItemDataRole.UserRole) == key:
+            return item.text()
+    return None
+
+
+def test_new_suggestions_reach_review_and_naming_regroups(qtbot, indexed, people_window):
+    window = people_window
+    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    other = _db(indexed, "SELECT id FROM faces WHERE person_id != ? ORDER BY id LIMIT 1",
+                (tom,))[0][0]
+    with Catalog(indexed) as cat, cat.transaction() as conn:   # a grouping that only asks
+        conn.execute("INSERT INTO suggestions(face_id, person_id, score) VALUES (?, ?, 0.4)",
+                     (other, tom))
+    qtbot.waitUntil(lambda: _sidebar_text(window, "review") == "Review  (1)", timeout=WAIT_MS)
+
+    started = []
+    window.job_started.connect(lambda job: started.append(job.name))
+    window.actions.rename(tom, "Tom")            # naming: a regrouping follows by itself
+    qtbot.waitUntil(lambda: "people" in started, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.job is None, timeout=WAIT_MS)
+    assert window.errors == []
