@@ -498,7 +498,7 @@ class MainWindow(QMainWindow):
         from .views.export_dialog import ExportDialog
 
         if spec is None and people is None and self.pages.currentWidget() is self.search_page:
-            spec, label = self.search_page.current_spec(), self.search_page.query.text()
+            spec, label = self.search_page.current_spec(), self.search_page.description()
         dialog = ExportDialog(self.ctx, self.completer, spec=spec, people=people,
                               spec_label=label, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -89,6 +89,15 @@ class ExportDialog(QDialog):
         album_row = QHBoxLayout()
         album_row.addWidget(self.save_album)
         album_row.addWidget(self.album_name, 1)
+        self._closed = False
+        if people:
+            # A person's photos are an album to keep up to date (Update adds new ones): offered
+            # ticked under their name, unless an album has that name already.
+            name = " + ".join(people)
+            self.album_name.setText(name)
+            ctx.read(lambda conn: conn.execute("SELECT 1 FROM albums WHERE name = ?",
+                                               (name,)).fetchone() is None,
+                     self._offer_album, what="looking for albums")
         form = QFormLayout()
         form.addRow("Export", _wrap(what))
         form.addRow("To folder", _wrap(dest_row))
@@ -269,7 +278,16 @@ class ExportDialog(QDialog):
         else:
             self.reject()
 
+    def _offer_album(self, name_is_free: bool) -> None:
+        if name_is_free and not self._closed:
+            self.save_album.setChecked(True)
+
+    def done(self, result: int) -> None:
+        self._closed = True  # deleted on close: a late answer must not touch it
+        super().done(result)
+
     def closeEvent(self, event) -> None:
+        self._closed = True
         if self.job is not None:
             self.job.cancel()
         super().closeEvent(event)

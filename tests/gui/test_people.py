@@ -147,9 +147,11 @@ def test_export_an_album_and_update_it(qtbot, indexed, people_window, tmp_path):
     qtbot.waitUntil(lambda: window.completer.person_named("Tom Hanks") == tom, timeout=WAIT_MS)
     window.export_person(tom)
     dialog = window.last_dialog
+    # a person's photos are offered as an album under their name
+    qtbot.waitUntil(dialog.save_album.isChecked, timeout=WAIT_MS)
+    assert dialog.album_name.text() == "Tom Hanks"
     destination = tmp_path / "out"
     dialog.destination.setText(str(destination))
-    dialog.save_album.setChecked(True)
     dialog.album_name.setText("Tom")
     dialog.preview()
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT_MS)
