@@ -245,7 +245,21 @@ class MainWindow(QMainWindow):
 
     def back(self) -> None:
         if self.history:
-            self.pages.setCurrentWidget(self.history.pop())
+            page = self.history.pop()
+            self.pages.setCurrentWidget(page)
+            self._highlight_section_of(page)
+
+    def _highlight_section_of(self, page: QWidget) -> None:
+        """The sidebar shows the section of the page on screen (a person's page or the viewer
+        leaves the highlight where it was), without going anywhere."""
+        key = next((k for k, p in self.section_pages.items() if p is page), None)
+        if key is None:
+            return
+        for row in range(self.sidebar.count()):
+            if self.sidebar.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.sidebar.blockSignals(True)
+                self.sidebar.setCurrentRow(row)
+                self.sidebar.blockSignals(False)
 
     # -- indexing -----------------------------------------------------------------------------
     def add_folder(self) -> None:
@@ -460,11 +474,7 @@ class MainWindow(QMainWindow):
             self.search_by_photo(model.rows[row].path)
 
     def _show_search(self) -> None:
-        self.sidebar.blockSignals(True)
-        for r in range(self.sidebar.count()):
-            if self.sidebar.item(r).data(Qt.ItemDataRole.UserRole) == "search":
-                self.sidebar.setCurrentRow(r)
-        self.sidebar.blockSignals(False)
+        self._highlight_section_of(self.search_page)
         self.go_to(self.search_page)
 
     # -- other commands -------------------------------------------------------------------------
@@ -507,13 +517,20 @@ class MainWindow(QMainWindow):
         return dialog
 
     def export_person(self, person_id: int) -> None:
+        """The export dialog for a person, under their name as it is now (read from the
+        catalog: a grid not on screen may still show an older one)."""
         from core.search.spec import SearchSpec
 
-        person = next((p for p in self.people_page.model.rows if p.id == person_id), None)
-        if person is not None and person.name:
-            return self.export_dialog(people=[person.name])
-        return self.export_dialog(spec=SearchSpec(people_all=[person_id]),
-                                  label="this unnamed person")
+        def open_with(name: str | None) -> None:
+            if name:
+                self.export_dialog(people=[name])
+            else:
+                self.export_dialog(spec=SearchSpec(people_all=[person_id]),
+                                   label="this unnamed person")
+
+        self.ctx.read(lambda conn: (conn.execute("SELECT name FROM people WHERE id=?",
+                                                 (person_id,)).fetchone() or [None])[0],
+                      open_with, what="reading a person's name")
 
     def export_photos(self, source, photo_ids: list[int]) -> None:
         if source is self.search_page.grid:

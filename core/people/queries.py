@@ -170,5 +170,11 @@ def likely_duplicates(catalog: Catalog, *, min_similarity: float = 0.45,
         keep = a < b
         pairs += [(float(block[i - start, j]), int(ids[i]), int(ids[j]))
                   for i, j in zip(a[keep], b[keep])]
+    # A group holding faces the user said are not the other person is not a duplicate of
+    # them (a merge would only set those faces aside again).
+    refused = {tuple(sorted(r)) for r in catalog.execute(
+        "SELECT DISTINCT f.person_id, r.person_id FROM face_rejections r JOIN faces f "
+        "ON f.id = r.face_id WHERE f.person_id IS NOT NULL")}
+    pairs = [p for p in pairs if (min(p[1], p[2]), max(p[1], p[2])) not in refused]
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     return [DuplicatePair(a, b, s) for s, a, b in pairs[:limit]]

@@ -127,5 +127,10 @@ def restore(conn: sqlite3.Connection, entry_id: int) -> None:
         [(f, p, score, f, p) for f, p, score in payload.get("suggestions", [])])
     for person_id in created:
         conn.execute("DELETE FROM people WHERE id=?", (person_id,))
+    # A group a regrouping made since, out of faces this undo takes back, is left empty.
+    faces_back = [face for face, *_ in payload["faces"]]
+    if faces_back:
+        conn.execute("DELETE FROM people WHERE name IS NULL AND hidden = 0 AND NOT EXISTS "
+                     "(SELECT 1 FROM faces WHERE person_id = people.id)")
     conn.execute("DELETE FROM undo_log WHERE id=?", (entry_id,))
     bump_people_revision(conn)

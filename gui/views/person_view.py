@@ -7,7 +7,7 @@ offers likely duplicates.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView,
                                QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget)
@@ -94,6 +94,7 @@ class PersonPage(Page):
         self.name.setFrame(False)
         self.name.setToolTip("Type a name and press Enter (F2)")
         self.name.returnPressed.connect(self._commit_name)
+        self.name.installEventFilter(self)  # Esc while typing a name cancels it
         self.counts = QLabel()
         self.counts.setEnabled(False)
         title = QVBoxLayout()
@@ -235,6 +236,19 @@ class PersonPage(Page):
         self.duplicates.setVisible(bool(links))
 
     # -- person actions -----------------------------------------------------------------------
+    def eventFilter(self, watched, event) -> bool:
+        """Esc in the name field puts the name back and stays on the page (the window's Esc
+        would go back to People, dropping what was typed)."""
+        if watched is self.name and event.type() in (QEvent.Type.ShortcutOverride,
+                                                     QEvent.Type.KeyPress):
+            if event.key() == Qt.Key.Key_Escape and self.name.hasFocus():
+                if event.type() == QEvent.Type.KeyPress:
+                    self.name.setText((self.person and self.person.name) or "")
+                    self.name.clearFocus()
+                event.accept()
+                return event.type() == QEvent.Type.KeyPress
+        return super().eventFilter(watched, event)
+
     def focus_name(self) -> None:
         self.name.setFocus()
         self.name.selectAll()
@@ -259,7 +273,11 @@ class PersonPage(Page):
             return
         target = self.completer.person_named(name)
         if target is None:
-            names.rename_person(self, self.actions, self.person_id, name)
+            # a typo must not rename someone silently
+            if names.confirm(self, "Merge", f"No one is called {name}. Give "
+                             f"{person_label(self.person and self.person.name)} that name "
+                             f"instead?"):
+                names.rename_person(self, self.actions, self.person_id, name)
         elif target != self.person_id:
             self.actions.merge([self.person_id], target)
 

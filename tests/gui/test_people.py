@@ -145,7 +145,9 @@ def test_export_an_album_and_update_it(qtbot, indexed, people_window, tmp_path):
     tom = _person_of(indexed, "Tom_Hanks_54745.png")
     window.actions.rename(tom, "Tom Hanks")
     qtbot.waitUntil(lambda: window.completer.person_named("Tom Hanks") == tom, timeout=WAIT_MS)
-    window.export_person(tom)
+    window.last_dialog = None
+    window.export_person(tom)   # (the name is read from the catalog, not from a grid)
+    qtbot.waitUntil(lambda: window.last_dialog is not None, timeout=WAIT_MS)
     dialog = window.last_dialog
     # a person's photos are offered as an album under their name
     qtbot.waitUntil(dialog.save_album.isChecked, timeout=WAIT_MS)
@@ -415,3 +417,35 @@ def test_new_suggestions_reach_review_and_naming_regroups(qtbot, indexed, people
     qtbot.waitUntil(lambda: "people" in started, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.job is None, timeout=WAIT_MS)
     assert window.errors == []
+
+
+def test_person_page_keys_and_the_sidebar_after_back(qtbot, indexed, people_window,
+                                                      monkeypatch):
+    window = people_window
+    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    window.actions.rename(tom, "Tom")
+    qtbot.waitUntil(lambda: window.completer.person_named("Tom") == tom, timeout=WAIT_MS)
+    window.open_person(tom)
+    page = window.person_page
+    qtbot.waitUntil(lambda: page.name.text() == "Tom", timeout=WAIT_MS)
+    window.activateWindow()
+    page.focus_name()
+    qtbot.waitUntil(page.name.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClicks(page.name, "Thomas")
+    qtbot.keyClick(page.name, Qt.Key.Key_Escape)       # cancels the edit, stays on the page
+    assert window.pages.currentWidget() is page and page.name.text() == "Tom"
+
+    asked = []
+    monkeypatch.setattr(names, "confirm", lambda *args: asked.append(args) or False)
+    monkeypatch.setattr(names, "ask_name", lambda *args: "Nobody Like This")
+    page._merge()                                       # a name no one has: asked, not renamed
+    assert asked and "No one is called Nobody Like This" in asked[0][2]
+    qtbot.wait(300)
+    assert _db(indexed, "SELECT name FROM people WHERE id=?", (tom,)) == [("Tom",)]
+
+    window.show_section("photos")
+    window._show_search()                               # (Find people in this photo)
+    assert window.sidebar.currentItem().data(Qt.ItemDataRole.UserRole) == "search"
+    window.back()                                       # back to Photos: the sidebar follows
+    assert window.pages.currentWidget() is window.photos_page
+    assert window.sidebar.currentItem().data(Qt.ItemDataRole.UserRole) == "photos"

@@ -144,6 +144,11 @@ def test_likely_duplicates_finds_a_split_person(catalog):
     split = move_faces(catalog, truth[0][:3], None)
     pairs = likely_duplicates(catalog)
     assert pairs and {pairs[0].person_a, pairs[0].person_b} == {a, split}
+    # faces the user said are not `a` make a group that is no duplicate of `a`
+    with catalog.transaction() as conn:
+        conn.execute("INSERT INTO face_rejections(face_id, person_id, at) VALUES (?, ?, 0)",
+                     (truth[0][0], a))
+    assert all({p.person_a, p.person_b} != {a, split} for p in likely_duplicates(catalog))
 
 
 def test_undoing_an_answer_in_the_review_queue_asks_the_question_again(grouped):
@@ -164,3 +169,16 @@ def test_undoing_an_answer_in_the_review_queue_asks_the_question_again(grouped):
         assert [tuple(r) for r in cat.execute(
             "SELECT person_id, score FROM suggestions WHERE face_id=?", (face,))] == [(anna, 0.41)]
         assert person_of(cat, face) is None
+
+
+def test_undo_after_a_regrouping_leaves_no_empty_group(grouped):
+    cat, truth = grouped
+    anna = person_of(cat, truth[0][0])
+    name_person(cat, anna, "Anna")
+    reject_faces(cat, truth[0][:3], anna)
+    run_update(cat, force=True)            # the rejected faces may form a group of their own
+    undo(cat)                              # (of the rejection)
+    assert all(person_of(cat, f) == anna for f in truth[0][:3])
+    empty = cat.execute("SELECT COUNT(*) FROM people p WHERE NOT EXISTS (SELECT 1 FROM faces f "
+                        "WHERE f.person_id = p.id)").fetchone()[0]
+    assert empty == 0
