@@ -211,7 +211,8 @@ def cmd_index(args) -> int:
                   f"({summary['seconds']:.1f} s)")
             if errors:
                 print("see `faceshelf status --errors` for the reasons")
-        people = None if args.no_cluster else _people_after_index(catalog, args, token)
+        people = None if args.no_cluster else _people_after_index(
+            catalog, token, quiet=args.quiet, as_json=args.json)
         if not token.cancelled:
             _refresh_search_index(catalog)
     cancelled = token.cancelled
@@ -329,8 +330,7 @@ def cmd_remove_folder(args) -> int:
               f"(files untouched)")
         # The people those photos made up go too (groups left empty or too small), as after
         # `rescan`; a stopped update is finished by the next one.
-        args.quiet, args.json = False, False
-        _people_after_index(catalog, args, interruptible())
+        _people_after_index(catalog, interruptible())
     return 0
 
 
@@ -393,21 +393,23 @@ def _add_people_commands(sub) -> None:
     p.set_defaults(func=cmd_undo)
 
 
-def _people_after_index(catalog, args, token) -> dict | None:
-    """`faceshelf index` ends by assigning new faces and regrouping (unless --no-cluster)."""
+def _people_after_index(catalog, token, *, quiet: bool = False,
+                        as_json: bool = False) -> dict | None:
+    """`faceshelf index` ends by assigning new faces and regrouping (unless --no-cluster);
+    so does `remove-folder`. Prints its line unless `as_json`."""
     from .jobs import Cancelled
     from .people import update_people
 
     if token.cancelled:
         return None
     try:
-        last = run_with_progress(update_people(catalog, token), quiet=args.quiet or args.json)
+        last = run_with_progress(update_people(catalog, token), quiet=quiet or as_json)
     except Cancelled:
         return None
     if last is None:
         return None
     summary = _people_counts(last)
-    if not args.json:
+    if not as_json:
         print(f"people: {summary['auto_assigned']} faces joined known people, "
               f"{summary['suggested']} to review, {summary['groups']} unnamed groups")
     return summary

@@ -13,6 +13,12 @@ import logging
 import os
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+    import msvcrt
+
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "index.lock"
@@ -56,11 +62,7 @@ def exclusive_index(catalog_dir: Path | str):
 
 
 def _try_lock(handle) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
+    if fcntl is None:  # Windows
         try:
             handle.seek(_LOCKED_BYTE)
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
@@ -78,14 +80,9 @@ def _try_lock(handle) -> bool:
 
 
 def _unlock(handle) -> None:
-    try:
-        import fcntl
-    except ImportError:
-        import msvcrt
-
-        with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError):
+        if fcntl is None:
             handle.seek(_LOCKED_BYTE)
             msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        return
-    with contextlib.suppress(OSError):
-        fcntl.flock(handle, fcntl.LOCK_UN)
+        else:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -41,6 +41,13 @@ SECTIONS = [("people", "People"), ("photos", "Photos"), ("review", "Review"),
             ("albums", "Albums"), ("search", "Search")]
 
 
+
+def _is_busy(error) -> bool:
+    """A worker's error (a TaskError) that is another process indexing the catalog."""
+    from core.index_lock import IndexBusy
+
+    return isinstance(getattr(error, "error", error), IndexBusy)
+
 class MainWindow(QMainWindow):
     job_started = Signal(object)   # Job
     job_ended = Signal(str)        # "finished" | "cancelled" | "failed" | "busy"
@@ -213,10 +220,9 @@ class MainWindow(QMainWindow):
     def _update_review_count(self, _stamp=None) -> None:
         """The sidebar says how many faces wait for review."""
         def show(n: int) -> None:
-            for row in range(self.sidebar.count()):
-                item = self.sidebar.item(row)
-                if item.data(Qt.ItemDataRole.UserRole) == "review":
-                    item.setText(f"Review  ({n:,})" if n else "Review")
+            row = self._sidebar_row("review")
+            if row is not None:
+                self.sidebar.item(row).setText(f"Review  ({n:,})" if n else "Review")
 
         self.ctx.read(queries.review_count, show, what="counting suggestions")
 
@@ -225,10 +231,14 @@ class MainWindow(QMainWindow):
         self.show_section("search")
         self.search_page.all_of.edit.setFocus()
 
+    def _sidebar_row(self, key: str) -> int | None:
+        return next((row for row in range(self.sidebar.count())
+                     if self.sidebar.item(row).data(Qt.ItemDataRole.UserRole) == key), None)
+
     def show_section(self, key: str) -> None:
-        for row in range(self.sidebar.count()):
-            if self.sidebar.item(row).data(Qt.ItemDataRole.UserRole) == key:
-                self.sidebar.setCurrentRow(row)
+        row = self._sidebar_row(key)
+        if row is not None:
+            self.sidebar.setCurrentRow(row)
         page = self.section_pages.get(key)
         if page is not None:
             self.go_to(page, remember=False)
@@ -253,13 +263,11 @@ class MainWindow(QMainWindow):
         """The sidebar shows the section of the page on screen (a person's page or the viewer
         leaves the highlight where it was), without going anywhere."""
         key = next((k for k, p in self.section_pages.items() if p is page), None)
-        if key is None:
-            return
-        for row in range(self.sidebar.count()):
-            if self.sidebar.item(row).data(Qt.ItemDataRole.UserRole) == key:
-                self.sidebar.blockSignals(True)
-                self.sidebar.setCurrentRow(row)
-                self.sidebar.blockSignals(False)
+        row = self._sidebar_row(key) if key is not None else None
+        if row is not None:
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(row)
+            self.sidebar.blockSignals(False)
 
     # -- indexing -----------------------------------------------------------------------------
     def add_folder(self) -> None:
@@ -313,10 +321,8 @@ class MainWindow(QMainWindow):
         """Remove the folders, then call `then()` once those writes are done (the writer pool
         runs one write at a time, in order). A folder another process's index holds is tried
         again later."""
-        from core.index_lock import IndexBusy
-
         def refused(error, path) -> None:
-            if not isinstance(getattr(error, "error", error), IndexBusy):
+            if not _is_busy(error):
                 self.ctx.workers.failed.emit("removing a folder", error)
                 return
             self._queued_removals.append(path)
@@ -339,7 +345,9 @@ class MainWindow(QMainWindow):
     def update_people(self) -> None:
         if self.job is None:
             self._run_job(Job("people", people_job(self.catalog_dir), self), "Grouping faces…")
-        elif self.job.name != "people":  # after the running job, not never
+        elif self.job.name != "people" and all(job.name != "people"
+                                               for job, _title in self._queued_jobs):
+            # after the running job, not never (and once, however often it is asked for)
             self._queued_jobs.insert(0, (Job("people", people_job(self.catalog_dir), self),
                                          "Grouping faces…"))
 
@@ -377,9 +385,7 @@ class MainWindow(QMainWindow):
             self._regroup_timer.start()  # (again: a few seconds after the last one)
 
     def _job_failed(self, job: Job, error) -> None:
-        from core.index_lock import IndexBusy
-
-        if not isinstance(getattr(error, "error", error), IndexBusy):
+        if not _is_busy(error):
             self.show_error(job.name, error)
             self._job_ended("failed", job)
             return
@@ -410,10 +416,10 @@ class MainWindow(QMainWindow):
                    "cancelled": "Export stopped; run it again to finish it."},
     }
 
-    def _job_ended(self, how: str, job: Job | None = None) -> None:
+    def _job_ended(self, how: str, job: Job) -> None:
         self.job = None
         self.ctx.watcher.poll()
-        name = job.name if job is not None else "index"
+        name = job.name
         messages = self._ENDED.get(name, self._ENDED["index"])
         self.statusBar().showMessage(messages.get(how, messages["failed"]), 8000)
         self.job_ended.emit(how)
@@ -528,9 +534,8 @@ class MainWindow(QMainWindow):
                 self.export_dialog(spec=SearchSpec(people_all=[person_id]),
                                    label="this unnamed person")
 
-        self.ctx.read(lambda conn: (conn.execute("SELECT name FROM people WHERE id=?",
-                                                 (person_id,)).fetchone() or [None])[0],
-                      open_with, what="reading a person's name")
+        self.ctx.read(lambda conn: queries.person_name(conn, person_id), open_with,
+                      what="reading a person's name")
 
     def export_photos(self, source, photo_ids: list[int]) -> None:
         if source is self.search_page.grid:

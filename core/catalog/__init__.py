@@ -119,14 +119,17 @@ class Catalog:
                               (path, time.time()))
             folder_id = self.conn.execute("SELECT id FROM folders WHERE path=?",
                                           (path,)).fetchone()[0]
-            prefix = _as_prefix(path)
+            prefix = folder_prefix(path)
             parents = [row[0] for row in self.conn.execute("SELECT id, path FROM folders")
-                       if row[0] != folder_id and prefix.startswith(_as_prefix(row[1]))]
+                       if row[0] != folder_id and prefix.startswith(folder_prefix(row[1]))]
             for parent in parents:
-                self.conn.execute("UPDATE photos SET folder_id=? WHERE folder_id=? AND "
-                                  "substr(path, 1, ?) = ?",
-                                  (folder_id, parent, len(prefix), prefix))
+                self._hand_over_photos(parent, folder_id, prefix)
             return folder_id
+
+    def _hand_over_photos(self, from_folder: int, to_folder: int, prefix: str) -> None:
+        """The photos of `from_folder` under `prefix` (a folder_prefix) go to `to_folder`."""
+        self.conn.execute("UPDATE photos SET folder_id=? WHERE folder_id=? AND "
+                          "substr(path, 1, ?) = ?", (to_folder, from_folder, len(prefix), prefix))
 
     def folders(self) -> list[sqlite3.Row]:
         return self.conn.execute("SELECT * FROM folders ORDER BY path").fetchall()
@@ -144,12 +147,11 @@ class Catalog:
             row = self.conn.execute("SELECT id FROM folders WHERE path=?", (path,)).fetchone()
             if row is None:
                 return 0
-            others = sorted(((_as_prefix(r[1]), r[0]) for r in self.conn.execute(
+            others = sorted(((folder_prefix(r[1]), r[0]) for r in self.conn.execute(
                 "SELECT id, path FROM folders WHERE id != ?", (row[0],))),
                 key=lambda root: -len(root[0]))
             for prefix, other in others:  # innermost first: it takes its photos first
-                self.conn.execute("UPDATE photos SET folder_id=? WHERE folder_id=? AND "
-                                  "substr(path, 1, ?) = ?", (other, row[0], len(prefix), prefix))
+                self._hand_over_photos(row[0], other, prefix)
             cur = self.conn.execute("DELETE FROM folders WHERE id=?", (row[0],))
             return cur.rowcount
 
@@ -162,5 +164,6 @@ class Catalog:
         return ids, embeddings_from_blobs(r[1] for r in rows).copy()
 
 
-def _as_prefix(directory: str) -> str:
+def folder_prefix(directory: str) -> str:
+    """The path with one trailing separator: `path.startswith(prefix)` means "inside"."""
     return directory.rstrip(os.sep) + os.sep

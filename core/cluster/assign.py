@@ -80,18 +80,14 @@ class Evidence:
         return len(self.vectors)
 
 
+@functools.lru_cache(maxsize=4)
 def _projection(dims: int) -> np.ndarray:
     """A fixed random projection to SHORTLIST_DIMS. The shortlist only ranks people, so 128
     dims are enough (noise ~0.09 on a cosine against a true person's ~0.5+), and the product
     is 4x cheaper."""
-    return _seeded_projection(dims, SHORTLIST_DIMS)
-
-
-@functools.lru_cache(maxsize=4)
-def _seeded_projection(dims: int, width: int) -> np.ndarray:
     # drawn once, not per batch; read-only, since every caller shares it
-    matrix = (np.random.default_rng(0).standard_normal((dims, width)).astype(np.float32)
-              / np.float32(np.sqrt(width)))
+    matrix = (np.random.default_rng(0).standard_normal((dims, SHORTLIST_DIMS))
+              .astype(np.float32) / np.float32(np.sqrt(SHORTLIST_DIMS)))
     matrix.setflags(write=False)
     return matrix
 
@@ -130,11 +126,11 @@ def score_faces(vectors: np.ndarray, evidence: Evidence,
         outside = np.maximum(outside, np.maximum.reduceat(np.where(keep, -np.inf, best),
                                                           row_first))
         face, column, score = face[keep], column[keep], score[keep]
+        who = evidence.people[column]  # once per block, not per face
         rows, first = np.unique(face, return_index=True)
         last = np.append(first[1:], len(face))
         for r, a, b in zip(rows.tolist(), first.tolist(), last.tolist()):
-            ranked = sorted(zip(score[a:b].tolist(), evidence.people[column[a:b]].tolist()),
-                            reverse=True)
+            ranked = sorted(zip(score[a:b].tolist(), who[a:b].tolist()), reverse=True)
             _decide(b0 + r, block[r], ranked, float(outside[r]), params, forbidden, negatives,
                     decisions)
     return decisions

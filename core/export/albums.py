@@ -126,6 +126,10 @@ def list_albums(catalog) -> list[Album]:
     return [_album(catalog, r, r["n"]) for r in rows]
 
 
+def album_exists(conn, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM albums WHERE name = ?", (name,)).fetchone() is not None
+
+
 def find_album(catalog, name: str) -> Album | None:
     row = catalog.conn.execute(
         """SELECT a.*, (SELECT COUNT(*) FROM album_files af
@@ -164,7 +168,7 @@ def create_album(catalog, name: str, spec: SearchSpec, destination: str,
     if not name:
         raise ExportError("an album needs a name")
     with catalog.transaction() as conn:
-        if conn.execute("SELECT 1 FROM albums WHERE name = ?", (name,)).fetchone():
+        if album_exists(conn, name):
             raise ExportError(f"an album named {name!r} already exists; update it with "
                               f"--album {name!r}")
         raw_options = {**options.to_json(), "pinned_names": _names_of(catalog, spec)}

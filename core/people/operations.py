@@ -27,8 +27,13 @@ def _require_person(conn, person_id: int) -> None:
         raise PersonNotFound(person_id)
 
 
+def _spaces_collapsed(name) -> str:
+    """Runs of white space (newlines, tabs) made one space, none at the ends."""
+    return " ".join(str(name).split())
+
+
 def _clean_name(name: str) -> str:
-    cleaned = " ".join(str(name).split())
+    cleaned = _spaces_collapsed(name)
     if not cleaned:
         raise ValueError("a name cannot be empty")
     return cleaned
@@ -90,7 +95,7 @@ def clean_name(name: str | None) -> str:
     """A name as stored: runs of white space (newlines, tabs) made one space; "" for none.
     ValueError for a name no one could use: too long, or digits only (everywhere a person
     is given by name or id, digits are read as the id)."""
-    name = " ".join(str(name).split()) if name is not None else ""
+    name = _spaces_collapsed(name) if name is not None else ""
     if len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"a name is at most {MAX_NAME_LENGTH} characters, not {len(name)}")
     if name.isdigit():
@@ -295,11 +300,9 @@ def ignore_faces(catalog: Catalog, face_ids: Iterable[int], ignored: bool = True
         rec = Recorder(conn, "ignore" if ignored else "unignore")
         rec.faces(face_ids)
         owners = _owners(conn, face_ids)
-        changed = 0
+        changed = sum(1 for f in face_ids if bool(rec.state(f)[2]) != ignored)
         for start in range(0, len(face_ids), 500):
             chunk = face_ids[start:start + 500]
-            changed += conn.execute(f"SELECT COUNT(*) FROM faces WHERE ignored != ? AND id IN "
-                                    f"({_marks(chunk)})", [int(ignored), *chunk]).fetchone()[0]
             if ignored:
                 conn.execute(f"UPDATE faces SET ignored = 1, person_id = NULL, assigned_by = NULL "
                              f"WHERE id IN ({_marks(chunk)})", chunk)

@@ -16,6 +16,20 @@ from .model import UndoEntry
 KEEP_ENTRIES = 100  # older undo entries are dropped
 
 
+def drop_empty_groups(conn: sqlite3.Connection) -> None:
+    """Unnamed, shown groups left without a face disappear."""
+    conn.execute("DELETE FROM people WHERE name IS NULL AND hidden = 0 AND NOT EXISTS "
+                 "(SELECT 1 FROM faces WHERE person_id = people.id)")
+
+
+def delete_suggestions(conn: sqlite3.Connection, face_ids: list[int]) -> None:
+    """The review questions about these faces, in chunks SQLite takes."""
+    for start in range(0, len(face_ids), 500):
+        chunk = face_ids[start:start + 500]
+        conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({','.join('?' * len(chunk))})",
+                     chunk)
+
+
 def bump_people_revision(conn: sqlite3.Connection) -> None:
     """A counter of changes to people (names, hidden, merges...), for the GUI and for updates.
 
@@ -49,6 +63,10 @@ class Recorder:
             self._suggestions += [tuple(row) for row in self.conn.execute(
                 f"SELECT face_id, person_id, score FROM suggestions WHERE face_id IN ({marks})",
                 chunk)]
+
+    def state(self, face_id: int) -> list:
+        """[person_id, assigned_by, ignored] of a recorded face, as it was."""
+        return self._faces[int(face_id)]
 
     def person(self, person_id: int) -> None:
         """Record a person before it changes or is deleted."""
@@ -116,21 +134,15 @@ def restore(conn: sqlite3.Connection, entry_id: int) -> None:
         "INSERT OR IGNORE INTO face_rejections(face_id, person_id, at) SELECT ?, ?, ? WHERE "
         "EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
         [(f, p, at, f, p) for f, p, at in payload["rejections_removed"]])
-    faces = [face for face, *_ in payload["faces"]] if "suggestions" in payload else []
-    for start in range(0, len(faces), 500):  # (entries from before this was recorded: none)
-        chunk = faces[start:start + 500]
-        conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({','.join('?' * len(chunk))})",
-                     chunk)
+    if "suggestions" in payload:  # (entries from before they were recorded have none)
+        delete_suggestions(conn, [face for face, *_ in payload["faces"]])
     conn.executemany(
         "INSERT OR IGNORE INTO suggestions(face_id, person_id, score) SELECT ?, ?, ? WHERE "
         "EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
         [(f, p, score, f, p) for f, p, score in payload.get("suggestions", [])])
     for person_id in created:
         conn.execute("DELETE FROM people WHERE id=?", (person_id,))
-    # A group a regrouping made since, out of faces this undo takes back, is left empty.
-    faces_back = [face for face, *_ in payload["faces"]]
-    if faces_back:
-        conn.execute("DELETE FROM people WHERE name IS NULL AND hidden = 0 AND NOT EXISTS "
-                     "(SELECT 1 FROM faces WHERE person_id = people.id)")
+    if payload["faces"]:  # a group a regrouping made since out of them is left empty
+        drop_empty_groups(conn)
     conn.execute("DELETE FROM undo_log WHERE id=?", (entry_id,))
     bump_people_revision(conn)

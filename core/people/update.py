@@ -33,6 +33,7 @@ from ..jobs import CancelToken, Progress
 from .evidence import load_evidence
 from .model import UpdateSummary
 from .queries import ANCHORED
+from .undo import delete_suggestions, drop_empty_groups
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,13 @@ def update_people(catalog: Catalog, cancel: CancelToken | None = None,
             # Only new faces are scored, unless people changed since the last update.
             rescore = force or catalog.get_meta("people_scored_revision") != str(stamp[1])
             since = 0 if rescore else int(catalog.get_meta("people_scored_face", "0"))
-            for model_id in _models(catalog, since):
+            models = _models(catalog, since)
+            for model_id in models:
                 _plan_assignments(catalog, model_id, params.assign, plan, since)
             yield Progress("people", 1, total, message="clustering",
                            counters={"auto_assigned": len(plan.auto)})
             if recluster:
-                for model_id in _models(catalog, 0):
+                for model_id in (models if since == 0 else _models(catalog, 0)):
                     _plan_clusters(catalog, model_id, params.cluster, plan, cancel)
             if cancel:
                 cancel.raise_if_cancelled()
@@ -288,13 +290,9 @@ def _apply(conn, plan: _Plan, recluster: bool) -> None:
                    if g != plan.pool[f]]
         conn.executemany("UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?", changed)
     # Unnamed groups left empty (regrouped, or every face matched a named person) disappear.
-    conn.execute("DELETE FROM people WHERE name IS NULL AND hidden = 0 AND NOT EXISTS "
-                 "(SELECT 1 FROM faces WHERE person_id = people.id)")
+    drop_empty_groups(conn)
     # The review queue: re-evaluated faces get fresh suggestions; stale ones go.
-    for start in range(0, len(plan.scored), 500):
-        chunk = plan.scored[start:start + 500]
-        conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({','.join('?' * len(chunk))})",
-                     chunk)
+    delete_suggestions(conn, plan.scored)
     # Walks the (short) queue with key lookups; "face_id IN (SELECT ... FROM faces)" would
     # scan every face of the library.
     conn.execute(f"DELETE FROM suggestions WHERE EXISTS (SELECT 1 FROM faces f WHERE f.id = "

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..catalog import folder_prefix
 from ..jobs import CancelToken, Progress
 from .walk import FileEntry, WalkProblems, fingerprint, walk_photos
 
@@ -97,7 +98,8 @@ class _Scan:
         self.folder_online: dict[int, bool] = {}  # any catalog folder, asked lazily
         self.visited: set[tuple[int, int]] = set()
         self.unreadable: list[str] = []  # folders that could not be listed, in any root
-        self.skip_dirs = _catalog_dir_identity(catalog)
+        own = _identity(getattr(catalog, "dir", None))  # the catalog's own folder
+        self.skip_dirs = frozenset({own} if own else ())
 
     # -- driver ---------------------------------------------------------------------------
     def run(self, roots: list[tuple[int, str]]) -> Iterator[Progress]:
@@ -113,7 +115,7 @@ class _Scan:
         for folder_id, root in online:
             problems = WalkProblems()
             complete = yield from self._walk_root(folder_id, root, problems)
-            self.unreadable += [_as_prefix(d) for d in problems.unreadable_dirs]
+            self.unreadable += [folder_prefix(d) for d in problems.unreadable_dirs]
             self.counters["unreadable_dirs"] += len(problems.unreadable_dirs)
             self.counters["errors"] += problems.bad_names
             if not complete:
@@ -160,20 +162,9 @@ class _Scan:
         rows = self.catalog.execute(
             "SELECT id, folder_id, path, size, mtime_ns, fingerprint, status FROM photos")
         self.known = {r[2]: _Known(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows}
-        # deepest first, so a photo under nested roots belongs to the innermost one
-        self.roots = sorted(((_as_prefix(r[1]), r[0]) for r in self.catalog.execute(
-            "SELECT id, path FROM folders")), key=lambda root: -len(root[0]))
-        self.root_identities = {ident for ident in (_identity(prefix)
-                                                    for prefix, _ in self.roots) if ident}
-
-    def _owner(self, folder_id: int, path: str) -> int:
-        """The folder a photo found while walking `folder_id` belongs to: the innermost root
-        that holds it (a subfolder added as a root of its own keeps its photos when its
-        parent is removed)."""
-        for prefix, owner in self.roots:
-            if path.startswith(prefix):
-                return owner
-        return folder_id
+        self.root_identities = {ident for ident in (
+            _identity(row[0]) for row in self.catalog.execute("SELECT path FROM folders"))
+            if ident}
 
     def _folder_online(self, folder_id: int) -> bool:
         if folder_id not in self.folder_online:
@@ -202,7 +193,6 @@ class _Scan:
             self._changed_file(old, entry)
 
     def _new_file(self, folder_id: int, entry: FileEntry) -> None:
-        folder_id = self._owner(folder_id, entry.path)
         fp, error = _fingerprint_or_error(entry)
         if fp is not None:
             moved_from = self._vanished_twin(fp)
@@ -339,27 +329,15 @@ def _fingerprint_or_error(entry: FileEntry) -> tuple[str | None, str | None]:
         return None, f"cannot read file: {exc.strerror or exc}"
 
 
-def _identity(path: str) -> tuple[int, int] | None:
+def _identity(path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, TypeError):
         return None
     return st.st_dev, st.st_ino
-
-
-def _as_prefix(directory: str) -> str:
-    return directory.rstrip(os.sep) + os.sep
 
 
 def _hidden_below(root: str, path: str) -> bool:
     """A path the walk deliberately skips (a hidden name below the root): it has left."""
     relative = os.path.relpath(path, root)
     return any(part.startswith(".") for part in Path(relative).parts)
-
-
-def _catalog_dir_identity(catalog) -> frozenset[tuple[int, int]]:
-    try:
-        st = os.stat(catalog.dir)
-    except (OSError, AttributeError):
-        return frozenset()
-    return frozenset({(st.st_dev, st.st_ino)})

@@ -193,3 +193,9 @@ def albums(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT a.*, (SELECT COUNT(*) FROM album_files af WHERE af.album_id = a.id) AS files "
         "FROM albums a ORDER BY a.name COLLATE NOCASE").fetchall()
+
+
+def person_name(conn: sqlite3.Connection, person_id: int) -> str | None:
+    """The name as it is now (None: unnamed, or no such person)."""
+    row = conn.execute("SELECT name FROM people WHERE id = ?", (person_id,)).fetchone()
+    return row[0] if row else None

@@ -12,7 +12,22 @@ from ..settings import Settings, default_workers
 from . import icons
 
 
-class SettingsDialog(QDialog):
+class LateAnswerSafeDialog(QDialog):
+    """A dialog that deletes itself on close while its background reads may still answer:
+    `self.closed` tells a late answer to leave it alone."""
+
+    closed = False
+
+    def done(self, result: int) -> None:
+        self.closed = True
+        super().done(result)
+
+    def closeEvent(self, event) -> None:
+        self.closed = True
+        super().closeEvent(event)
+
+
+class SettingsDialog(LateAnswerSafeDialog):
     """Folders (add starts indexing, remove forgets their photos), model pack, thresholds,
     worker count. Changes apply on OK."""
 
@@ -86,13 +101,12 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self._closed = False
         ctx.read(lambda conn: [r[0] for r in conn.execute(
             "SELECT path FROM folders ORDER BY path")],
                  self._show_folders, what="loading folders")
 
     def _show_folders(self, paths: list[str]) -> None:
-        if self._closed:  # closed before the list arrived (OK pressed at once)
+        if self.closed:  # closed before the list arrived (OK pressed at once)
             return
         self.folders.clear()
         self.folders.addItems(paths)
@@ -109,10 +123,6 @@ class SettingsDialog(QDialog):
             path = item.text()
             self.folders.takeItem(self.folders.row(item))
             self.folder_remove_requested.emit(path)
-
-    def done(self, result: int) -> None:
-        self._closed = True  # the dialog deletes itself on close; late answers are dropped
-        super().done(result)
 
     def accept(self) -> None:
         settings: Settings = self.ctx.settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QProgressBar, QPushButton, QRadioButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -22,6 +22,7 @@ from ..context import AppContext
 from ..workers.jobs import Job
 from ..workers.tasks import worker_catalog
 from .chips import PeopleChips
+from .dialogs import LateAnswerSafeDialog
 from .names import NameCompleter
 from .status import describe
 
@@ -30,7 +31,7 @@ MODES = [("copy", "Copy (default)"), ("hardlink", "Hard link"), ("symlink", "Sym
 SUBFOLDERS = [(None, "None"), ("year", "One per year"), ("person", "One per person")]
 
 
-class ExportDialog(QDialog):
+class ExportDialog(LateAnswerSafeDialog):
     exported = Signal(object)  # the ExportSummary
 
     def __init__(self, ctx: AppContext, completer: NameCompleter, *,
@@ -89,15 +90,15 @@ class ExportDialog(QDialog):
         album_row = QHBoxLayout()
         album_row.addWidget(self.save_album)
         album_row.addWidget(self.album_name, 1)
-        self._closed = False
         if people:
             # A person's photos are an album to keep up to date (Update adds new ones): offered
             # ticked under their name, unless an album has that name already.
             name = " + ".join(people)
             self.album_name.setText(name)
-            ctx.read(lambda conn: conn.execute("SELECT 1 FROM albums WHERE name = ?",
-                                               (name,)).fetchone() is None,
-                     self._offer_album, what="looking for albums")
+            from core.export.albums import album_exists
+
+            ctx.read(lambda conn: not album_exists(conn, name), self._offer_album,
+                     what="looking for albums")
         form = QFormLayout()
         form.addRow("Export", _wrap(what))
         form.addRow("To folder", _wrap(dest_row))
@@ -279,15 +280,10 @@ class ExportDialog(QDialog):
             self.reject()
 
     def _offer_album(self, name_is_free: bool) -> None:
-        if name_is_free and not self._closed:
+        if name_is_free and not self.closed:
             self.save_album.setChecked(True)
 
-    def done(self, result: int) -> None:
-        self._closed = True  # deleted on close: a late answer must not touch it
-        super().done(result)
-
     def closeEvent(self, event) -> None:
-        self._closed = True
         if self.job is not None:
             self.job.cancel()
         super().closeEvent(event)

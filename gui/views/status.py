@@ -59,7 +59,6 @@ class JobStatus(QWidget):
         self.pause_button = QToolButton()
         self.pause_button.setIcon(icons.icon("pause"))
         self.pause_button.setToolTip("Pause")
-        self.pause_button.setToolTip("Pause")
         self.pause_button.setIconSize(QSize(16, 16))
         self.pause_button.setAutoRaise(True)
         self.pause_button.clicked.connect(self._toggle_pause)
