@@ -546,9 +546,26 @@ def cmd_move_faces(args) -> int:
                 if args.to.strip().isdigit():
                     raise
                 target, name = None, args.to
+        near = _near_names(catalog, name) if name else []
         person = move_faces(catalog, args.faces, target, name=name)
-    print(f"moved {len(args.faces)} faces to person {person}")
+    if name:
+        where = f"a new person {name!r} (id {person})"
+    else:
+        where = f"a new person (id {person})" if target is None else f"person {person}"
+    count = len(args.faces)
+    print(f"moved {count} face{'' if count == 1 else 's'} to {where}")
+    if near:
+        print(f"note: no one was named {name!r}; did you mean {' or '.join(map(repr, near))}? "
+              f"`faceshelf undo` takes the move back", file=sys.stderr)
     return 0
+
+
+def _near_names(catalog, name: str) -> list[str]:
+    """Names of people close to `name` (a typo would otherwise make a new person silently)."""
+    import difflib
+
+    names = [r[0] for r in catalog.execute("SELECT name FROM people WHERE name IS NOT NULL")]
+    return difflib.get_close_matches(name, names, n=2, cutoff=0.75)
 
 
 def cmd_reject(args) -> int:
@@ -592,7 +609,8 @@ def cmd_review(args) -> int:
             print(f"nothing to review for {_label(person)}")
             return 0
         print(f"{len(queue)} faces may be {_label(person)}: y = yes, n = no, s = skip, q = quit")
-        answers = {"y": 0, "n": 0}
+        answers = {"y": 0, "n": 0, "s": 0}
+        answered = 0
         for number, s in enumerate(queue, 1):
             answer = _ask(f"[{number}/{len(queue)}] face {s.face_id} in {s.path} "
                           f"(score {s.score:.2f}) [y/n/s/q] ")
@@ -602,11 +620,13 @@ def cmd_review(args) -> int:
                 confirm_faces(catalog, [s.face_id], person.id)
             elif answer == "n":
                 reject_faces(catalog, [s.face_id], person.id)
-            if answer in answers:
-                answers[answer] += 1
+            answers[answer] += 1
+            answered = number
         if answers["y"] or answers["n"]:
             run_update(catalog)  # confirmations are new evidence: re-rank what is left
-    print(f"{answers['y']} confirmed, {answers['n']} rejected")
+    left = len(queue) - answered
+    print(f"{answers['y']} confirmed, {answers['n']} rejected, {answers['s']} skipped"
+          + (f", {left} not seen (quit)" if left else ""))
     return 0
 
 
@@ -627,7 +647,8 @@ def cmd_undo(args) -> int:
 
     with open_catalog(args) as catalog:
         entry = undo(catalog)
-    print("nothing to undo" if entry is None else f"undid {entry.action}")
+    print("nothing to undo" if entry is None else
+          f"undid {entry.action}" + (f" ({entry.about})" if entry.about else ""))
     return 0 if entry is not None else 1
 
 

@@ -89,5 +89,5 @@ class PeopleActions(QObject):
     def confirm(self, face_ids: list[int], person_id: int, **kw) -> None:
         self._call("confirm", ("confirm_faces",), list(face_ids), person_id, **kw)
 
-    def undo(self, **kw) -> None:
-        self._call("undo", ("undo",), **kw)
+    def undo(self, since: float | None = None, **kw) -> None:
+        self._call("undo", ("undo",), since, **kw)

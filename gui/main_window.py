@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
@@ -41,12 +42,12 @@ SECTIONS = [("people", "People"), ("photos", "Photos"), ("review", "Review"),
             ("albums", "Albums"), ("search", "Search")]
 
 
-
 def _is_busy(error) -> bool:
     """A worker's error (a TaskError) that is another process indexing the catalog."""
     from core.index_lock import IndexBusy
 
     return isinstance(getattr(error, "error", error), IndexBusy)
+
 
 class MainWindow(QMainWindow):
     job_started = Signal(object)   # Job
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.errors: list[tuple[str, TaskError]] = []
         self.rescan_on_start = rescan_on_start
+        self.started_at = time.time()  # Ctrl+Z undoes this session's operations only
 
         workers = Workers(self)
         workers.failed.connect(self.show_error)
@@ -493,11 +495,12 @@ class MainWindow(QMainWindow):
     def undo(self) -> None:
         def said(result) -> None:
             entry = result
-            text = ("Nothing to undo." if entry is None else
-                    f"Undid {self._UNDONE.get(entry.action, entry.action)}.")
+            text = ("Nothing to undo in this session." if entry is None else
+                    f"Undid {self._UNDONE.get(entry.action, entry.action)}"
+                    + (f" ({entry.about})." if entry.about else "."))
             self.statusBar().showMessage(text, 6000)
 
-        self.actions.undo(on_success=said)
+        self.actions.undo(self.started_at, on_success=said)
 
     def search_by_photo_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

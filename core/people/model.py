@@ -56,6 +56,7 @@ class UndoEntry:
     id: int
     action: str                             # "merge", "move", "name", ...
     at: float
+    about: str = ""                         # who, in words: "Bob into Anna", "Anna"
 
 
 @dataclass(frozen=True)

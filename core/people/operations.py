@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from ..catalog import Catalog
 from .model import NameInUse, PersonNotFound, UndoEntry
 from .queries import ANCHORED, person_by_name
-from .undo import Recorder, last_entry, restore
+from .undo import Recorder, faces_phrase, last_entry, person_label, restore
 
 
 def _ids(values: Iterable) -> list[int]:
@@ -122,6 +122,7 @@ def name_person(catalog: Catalog, person_id: int, name: str | None, *,
             return other
         rec = Recorder(conn, "name")
         rec.person(person_id)
+        rec.about = f"{person_label(conn, person_id)} → {name or 'unnamed'}"
         conn.execute("UPDATE people SET name = ?, updated_at = ? WHERE id = ?",
                      (name or None, time.time(), person_id))
         rec.save()
@@ -133,6 +134,7 @@ def set_hidden(catalog: Catalog, person_id: int, hidden: bool = True) -> None:
         _require_person(conn, person_id)
         rec = Recorder(conn, "hide" if hidden else "unhide")
         rec.person(person_id)
+        rec.about = person_label(conn, person_id)
         conn.execute("UPDATE people SET hidden = ?, updated_at = ? WHERE id = ?",
                      (int(hidden), time.time(), person_id))
         rec.save()
@@ -148,6 +150,7 @@ def set_cover(catalog: Catalog, person_id: int, face_id: int | None) -> None:
             raise ValueError(f"face {face_id} is not a face of person {person_id}")
         rec = Recorder(conn, "cover")
         rec.person(person_id)
+        rec.about = person_label(conn, person_id)
         conn.execute("UPDATE people SET cover_face_id = ?, updated_at = ? WHERE id = ?",
                      (face_id, time.time(), person_id))
         rec.save()
@@ -178,6 +181,8 @@ def _merge(conn, target: int, sources: list[int], action: str) -> None:
         _require_person(conn, source)
     rec = Recorder(conn, action)
     rec.person(target)
+    rec.about = (", ".join(person_label(conn, s) for s in sources)
+                 + f" into {person_label(conn, target)}")
     face_ids = [r[0] for r in conn.execute(
         f"SELECT id FROM faces WHERE person_id IN ({_marks(sources)})", sources)]
     rec.faces(face_ids)
@@ -250,6 +255,7 @@ def move_faces(catalog: Catalog, face_ids: Iterable[int], to: int | None, *,
                          f"WHERE id IN ({_marks(chunk)})", [to, *chunk])
             conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({_marks(chunk)})", chunk)
         _touch(conn, to)
+        rec.about = f"{faces_phrase(len(face_ids))} to {person_label(conn, to)}"
         _drop_empty_unnamed(conn, rec, old_owners - {to})
         rec.save()
         return to
@@ -271,6 +277,7 @@ def reject_faces(catalog: Catalog, face_ids: Iterable[int], person_id: int) -> i
         _existing_faces(conn, face_ids)
         rec = Recorder(conn, "reject")
         rec.person(person_id)
+        rec.about = f"{faces_phrase(len(face_ids))}, not {person_label(conn, person_id)}"
         rec.faces(face_ids)
         now = time.time()
         for face_id in face_ids:
@@ -301,6 +308,7 @@ def ignore_faces(catalog: Catalog, face_ids: Iterable[int], ignored: bool = True
         rec.faces(face_ids)
         owners = _owners(conn, face_ids)
         changed = sum(1 for f in face_ids if bool(rec.state(f)[2]) != ignored)
+        rec.about = faces_phrase(changed)
         for start in range(0, len(face_ids), 500):
             chunk = face_ids[start:start + 500]
             if ignored:
@@ -340,6 +348,7 @@ def ignore_small_groups(catalog: Catalog, smaller_than: int) -> int:
             conn.execute(f"UPDATE faces SET ignored = 1, person_id = NULL, assigned_by = NULL "
                          f"WHERE person_id IN ({_marks(chunk)})", chunk)
             conn.execute(f"DELETE FROM people WHERE id IN ({_marks(chunk)})", chunk)
+        rec.about = f"{faces_phrase(len(face_ids))} of {len(groups)} groups"
         rec.save()
         return len(face_ids)
 
@@ -351,6 +360,7 @@ def forget_person(catalog: Catalog, person_id: int, *, ignore: bool = False) -> 
         _require_person(conn, person_id)
         rec = Recorder(conn, "forget")
         rec.person(person_id)
+        rec.about = person_label(conn, person_id)
         face_ids = [r[0] for r in conn.execute("SELECT id FROM faces WHERE person_id = ?",
                                                (person_id,))]
         rec.faces(face_ids)
@@ -370,10 +380,14 @@ def last_undo(catalog: Catalog) -> UndoEntry | None:
     return last_entry(catalog.conn)
 
 
-def undo(catalog: Catalog) -> UndoEntry | None:
-    """Undo the latest people operation; returns what was undone (None: nothing to undo)."""
+def undo(catalog: Catalog, since: float | None = None) -> UndoEntry | None:
+    """Undo the latest people operation; returns what was undone (None: nothing to undo).
+
+    With `since` (a time.time()), only an operation made since then: the app passes its start,
+    so Ctrl+Z never reaches back into last week's work.
+    """
     with catalog.transaction() as conn:
-        entry = last_entry(conn)
+        entry = last_entry(conn, since)
         if entry is None:
             return None
         restore(conn, entry.id)

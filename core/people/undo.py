@@ -40,10 +40,21 @@ def bump_people_revision(conn: sqlite3.Connection) -> None:
                  "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
 
+def person_label(conn: sqlite3.Connection, person_id: int | None) -> str:
+    """How an undo message names a person: their name, or "unnamed"."""
+    row = conn.execute("SELECT name FROM people WHERE id = ?", (person_id,)).fetchone()
+    return row[0] if row and row[0] else "unnamed"
+
+
+def faces_phrase(count: int) -> str:
+    return f"{count} face{'' if count == 1 else 's'}"
+
+
 class Recorder:
     def __init__(self, conn: sqlite3.Connection, action: str) -> None:
         self.conn = conn
         self.action = action
+        self.about = ""  # who or what, in words, for "Undid the merge (Bob into Anna)"
         self._faces: dict[int, list] = {}
         self._people: dict[int, dict | None] = {}
         self._rejections_added: list[tuple[int, int]] = []
@@ -93,6 +104,7 @@ class Recorder:
             "rejections_added": self._rejections_added,
             "rejections_removed": self._rejections_removed,
             "suggestions": self._suggestions,
+            "about": self.about,
         }
         cur = self.conn.execute("INSERT INTO undo_log(action, payload, at) VALUES (?, ?, ?)",
                                 (self.action, json.dumps(payload), time.time()))
@@ -101,9 +113,13 @@ class Recorder:
         return cur.lastrowid
 
 
-def last_entry(conn: sqlite3.Connection) -> UndoEntry | None:
-    row = conn.execute("SELECT id, action, at FROM undo_log ORDER BY id DESC LIMIT 1").fetchone()
-    return UndoEntry(row[0], row[1], row[2]) if row else None
+def last_entry(conn: sqlite3.Connection, since: float | None = None) -> UndoEntry | None:
+    """The latest operation (made at or after `since`, a time.time(), when given)."""
+    row = conn.execute("SELECT id, action, at, payload FROM undo_log WHERE at >= ? "
+                       "ORDER BY id DESC LIMIT 1", (since or 0,)).fetchone()
+    if row is None:
+        return None
+    return UndoEntry(row[0], row[1], row[2], json.loads(row[3]).get("about", ""))
 
 
 def restore(conn: sqlite3.Connection, entry_id: int) -> None:

@@ -61,18 +61,19 @@ def run_search(catalog_dir: Path, spec: SearchSpec):
     return PhotoList(rows), hits
 
 
+def library_dates(catalog) -> tuple[str | None, str | None]:
+    """Worker: the first and last day a photo of the library was taken (ISO), from the index."""
+    first, last = catalog.conn.execute(
+        "SELECT MIN(taken_at), MAX(taken_at) FROM photos WHERE taken_at IS NOT NULL").fetchone()
+    return (first[:10] if first else None), (last[:10] if last else None)
+
+
 def query_faces(path: str) -> list[tuple[int, QImage]]:
     """Worker (inference pool): the faces of an outside photo, as (index, crop) pairs."""
     import numpy as np
 
-    try:
-        from core.search import detect_query_faces
-    except ImportError:
-        try:
-            from core.search.query import detect_query_faces
-        except ImportError:
-            return []
     from core.scan.decode import decode
+    from core.search import detect_query_faces
 
     faces = detect_query_faces(path)
     image = decode(path, min_long_side=1024)
@@ -346,4 +347,17 @@ class SearchPage(Page):
         self.run()
 
     def load(self) -> None:
+        """The date boxes offer the library's own span (not "the last year"), as long as the
+        user has not picked a date."""
+        self.ctx.read_catalog(library_dates, self._library_dates_loaded, self.load_failed,
+                              what="library dates")
+
+    def _library_dates_loaded(self, span) -> None:
+        for box, edit, day in zip((self.use_from, self.use_to), (self.date_from, self.date_to),
+                                  span):
+            date = QDate.fromString(day or "", "yyyy-MM-dd")
+            if date.isValid() and not box.isChecked():
+                edit.blockSignals(True)
+                edit.setDate(date)
+                edit.blockSignals(False)
         self.loaded()

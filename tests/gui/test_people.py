@@ -245,11 +245,25 @@ def test_an_album_update_waits_for_the_running_job_and_undo_says_what_it_did(
     assert window.statusBar().currentMessage() == "Export finished."
 
     tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    with Catalog(indexed) as cat:  # a naming from yesterday's session
+        from core.people import name_person
+
+        other = cat.execute("SELECT id FROM people WHERE id != ? AND name IS NULL LIMIT 1",
+                            (tom,)).fetchone()[0]
+        name_person(cat, other, "Yesterday")
+        with cat.transaction() as conn:
+            conn.execute("UPDATE undo_log SET at = at - 86400")
     window.actions.rename(tom, "Tom")
     qtbot.waitUntil(lambda: window.completer.person_named("Tom") == tom, timeout=WAIT_MS)
     window.undo()
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Undid the renaming.",
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
+                    == "Undid the renaming (unnamed → Tom).", timeout=WAIT_MS)
+    window.undo()  # Ctrl+Z does not reach into an earlier session
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
+                    == "Nothing to undo in this session.", timeout=WAIT_MS)
+    with Catalog(indexed) as cat:
+        assert cat.execute("SELECT name FROM people WHERE id = ?", (other,)).fetchone()[0] \
+            == "Yesterday"
     assert window.errors == []
 
 

@@ -38,6 +38,12 @@ def test_drop_an_outside_photo_to_search(qtbot, tmp_path, indexed, window_for,
     assert _photo_names(page.model) == {"Tom_Hanks_54745.png", "tom_framed.jpg"}
     assert all(row.badge.endswith("%") for row in page.model.rows)  # similarity shown
     assert page.export.isEnabled()
+    # the date boxes offer the library's own span, not "the last year"
+    with Catalog(indexed) as cat:
+        first, last = cat.execute("SELECT MIN(taken_at), MAX(taken_at) FROM photos").fetchone()
+    qtbot.waitUntil(lambda: page.date_to.date().toString("yyyy-MM-dd") == last[:10],
+                    timeout=WAIT_MS)
+    assert page.date_from.date().toString("yyyy-MM-dd") == first[:10]
     # a stricter threshold never adds photos
     before = page.model.rowCount()
     page.slider.setValue(90)

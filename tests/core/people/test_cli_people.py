@@ -53,11 +53,15 @@ def test_name_merge_undo_move_reject_ignore(catalog, cli):
     assert cli("merge", "Anna", b, c)[0] == 0
     assert _people(cli)[0]["faces"] == 15
     code, out, _ = cli("undo")
-    assert code == 0 and "merge" in out
+    assert code == 0 and "undid merge (unnamed, unnamed into Anna)" in out
     assert [p["faces"] for p in _people(cli)] == [6, 5, 4, 2]
-    assert cli("move-faces", truth[0][0], truth[0][1], "--to", "Bruno")[0] == 0
+    code, out, err = cli("move-faces", truth[0][0], truth[0][1], "--to", "Bruno")
+    assert code == 0 and "to a new person 'Bruno'" in out and "did you mean" not in err
     bruno = next(p for p in _people(cli) if p["name"] == "Bruno")
     assert sorted(bruno["face_ids"]) == sorted(truth[0][:2])
+    code, out, err = cli("move-faces", truth[0][2], "--to", "Bruna")  # a typo of Bruno
+    assert code == 0 and "did you mean 'Bruno'?" in err
+    assert cli("undo")[1].startswith("undid move (1 face to Bruna)")
     assert cli("reject", truth[1][0], "--from", b)[0] == 0
     cli("cluster", "--quiet", "--force")
     assert truth[1][0] not in next(p for p in _people(cli) if p["id"] == b)["face_ids"]
@@ -80,7 +84,8 @@ def test_review_interactive_and_json(catalog, cli, monkeypatch):
     queued = [s["face_id"] for s in json.loads(out)]
     assert code == 0 and len(queued) >= 2 and set(queued) <= set(faint)
     code, out, _ = cli("review", "Anna", stdin="y\nn\nq\n", monkeypatch=monkeypatch)
-    assert code == 0 and "1 confirmed, 1 rejected" in out
+    assert code == 0 and "1 confirmed, 1 rejected, 0 skipped" in out
+    assert (f"{len(queued) - 2} not seen" in out) == (len(queued) > 2)
     anna_faces = next(p for p in _people(cli) if p["id"] == anna)["face_ids"]
     assert queued[0] in anna_faces and queued[1] not in anna_faces
     code, out, _ = cli("review", "Anna", "--json")
