@@ -48,10 +48,10 @@ def montage(faces: list[Path], size: tuple[int, int], offset: int, path: Path) -
     canvas.save(path, quality=90)
 
 
-def make_library(root: Path, n: int) -> list[Path]:
-    faces = sorted(FACES.glob("*/*.jpg"))[:4000:7]
+def make_library(root: Path, n: int, face_dir: Path = FACES) -> list[Path]:
+    faces = sorted(face_dir.glob("*/*.jpg"))[:4000:7]
     if not faces:
-        sys.exit(f"no face photos under {FACES}")
+        sys.exit(f"no face photos under {face_dir} (give --faces DIR: folders of JPEGs)")
     bases = []
     for i, size in enumerate(SIZES):
         base = root / f"base_{i}.jpg"
@@ -117,6 +117,8 @@ def main() -> int:
     ap.add_argument("-n", type=int, help="number of photos")
     ap.add_argument("--dir", help="work folder (default: a temporary folder)")
     ap.add_argument("--repeat", type=int, help="rounds, median reported (default 3; 2 full)")
+    ap.add_argument("--faces", type=Path, default=FACES,
+                    help="folders of face JPEGs to tile into the photos (default: %(default)s)")
     args = ap.parse_args()
     n = args.n or (500 if args.quick else 5000)
     args.repeat = args.repeat or (3 if args.quick or n <= 1000 else 2)
@@ -127,7 +129,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="faceshelf-export-bench-", dir=args.dir))
     try:
         t = time.perf_counter()
-        paths = make_library(work, n)
+        paths = make_library(work, n, args.faces)
         lib = work / "library"
         total = sum(p.stat().st_size for p in paths)
         cat = make_catalog(work / "catalog", lib, paths)

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import signal
 import sys
 import time
@@ -912,9 +913,23 @@ def _export_spec(args):
             from .export import ExportError
 
             raise ExportError("--search-json is the whole query; drop the other query options")
-        text = sys.stdin.read() if args.search_json == "-" else Path(
-            args.search_json).read_text(encoding="utf-8")
-        return SearchSpec.from_json(json.loads(text))
+        from .export import ExportError
+
+        source = "standard input" if args.search_json == "-" else args.search_json
+        try:
+            text = sys.stdin.read() if args.search_json == "-" else Path(
+                args.search_json).read_text(encoding="utf-8")
+            return SearchSpec.from_json(json.loads(text))
+        except OSError as error:
+            raise ExportError(f"cannot read --search-json {source}: "
+                              f"{error.strerror or error}") from None
+        except (ValueError, TypeError, AttributeError) as error:
+            raise ExportError(f"--search-json {source} is not a search (SearchSpec JSON): "
+                              f"{error}") from None
+    if args.photo and not os.path.isfile(args.photo):
+        from .export import ExportError
+
+        raise ExportError(f"--photo {args.photo}: no such file")
     people = list(args.person)   # names, or ids typed as digits: the search resolves both
     return SearchSpec(
         face_id=args.face, photo_path=args.photo, photo_face=args.photo_face,
@@ -963,7 +978,8 @@ def _cmd_export(args) -> int:
                               quiet=args.json or args.dry_run)
             summary = result[0]
     except ExportError as error:
-        sys.stderr.write(f"faceshelf export: {error}\n")
+        text = str(error) if args.search_json else _EXPORT_FIELDS.sub(_export_flag, str(error))
+        sys.stderr.write(f"faceshelf export: {text}\n")
         return 2
     finally:
         signal.signal(signal.SIGINT, previous_handler)
@@ -976,10 +992,21 @@ def _cmd_export(args) -> int:
     return 0 if summary.ok else 1
 
 
+# As for search: errors name the spec's fields, the person typed export's flags.
+_EXPORT_FLAG_OF_FIELD = {"date_from": "--since", "date_to": "--until",
+                         "min_similarity": "--min-similarity", "top": "--top"}
+_EXPORT_FIELDS = re.compile(r"\b(" + "|".join(_EXPORT_FLAG_OF_FIELD) + r")\b")
+
+
+def _export_flag(match) -> str:
+    return _EXPORT_FLAG_OF_FIELD[match.group(1)]
+
+
 def _export_summary_json(s) -> dict:
     return {
         "destination": s.destination, "album": s.album, "dry_run": s.dry_run,
-        "photos_matched": s.photos_matched, "added": s.added, "skipped": s.skipped,
+        "photos_matched": s.photos_matched, "added": s.added, "updated": s.updated,
+        "moved": s.moved, "skipped": s.skipped,
         "removed": s.removed, "kept": s.kept, "failed": s.failed,
         "sidecars_written": s.sidecars_written, "bytes_written": s.bytes_written,
         "seconds": round(s.seconds, 3), "stale_temp_removed": s.stale_temp_removed,
@@ -1000,6 +1027,8 @@ def _print_export_summary(s) -> None:
             what = f"{f.action:<7}{f.dest}"
             if f.action == "add" and f.kind == "photo":
                 what += f"  <- {f.source}"
+            if f.action == "move":
+                what += f"  <- {f.moved_from}"
             if f.reason not in ("new", "unmatched") or f.action == "keep":
                 what += f"  ({f.reason})"
             out.write(what + "\n")
@@ -1007,7 +1036,7 @@ def _print_export_summary(s) -> None:
             out.write(f"would clean {len(s.plan.stale_temp)} temporary file(s) of an "
                       f"interrupted export\n")
         out.write(f"dry run, nothing written: {s.photos_matched} photo(s) match; would add "
-                  f"{s.added}, skip {s.skipped}, remove {s.removed}, keep {s.kept}"
+                  f"{s.added}{_changes(s)}, skip {s.skipped}, remove {s.removed}, keep {s.kept}"
                   f"{f', {s.failed} cannot be exported' if s.failed else ''}\n")
         return
     for f in s.failures:
@@ -1017,8 +1046,8 @@ def _print_export_summary(s) -> None:
     mb = s.bytes_written / 1e6
     speed = f", {mb / s.seconds:.1f} MB/s" if s.seconds > 0 and mb > 1 else ""
     album = f" (album {s.album})" if s.album else ""
-    out.write(f"{s.destination}{album}: {s.photos_matched} photo(s) match; added {s.added}, "
-              f"skipped {s.skipped} already there, removed {s.removed}, kept {s.kept}, "
+    out.write(f"{s.destination}{album}: {s.photos_matched} photo(s) match; added {s.added}"
+              f"{_changes(s)}, skipped {s.skipped} already there, removed {s.removed}, kept {s.kept}, "
               f"failed {s.failed}; {mb:.1f} MB in {s.seconds:.1f} s{speed}\n")
     if s.sidecars_written:
         out.write(f"{s.sidecars_written} XMP sidecar(s) written\n")
@@ -1028,8 +1057,16 @@ def _print_export_summary(s) -> None:
         out.write(f"manifest: {s.manifest}\n")
     if s.stopped:
         why = STOP_MESSAGES.get(s.stopped, s.stopped)
-        sys.stderr.write(f"export stopped: {why}. No partial file was left; run the same "
-                         f"command again to finish.\n")
+        again = (f"`faceshelf export --album {shlex.quote(s.album)}`" if s.album
+                 else "the same command again")
+        sys.stderr.write(f"export stopped: {why}. No partial file was left; run {again} "
+                         f"to finish.\n")
+
+
+def _changes(s) -> str:
+    """", updated 2 (originals edited), moved 5 (people renamed)" when there were any."""
+    return ((f", updated {s.updated} (originals edited)" if s.updated else "")
+            + (f", moved {s.moved} (people renamed)" if s.moved else ""))
 
 
 def _cmd_albums(args) -> int:

@@ -40,9 +40,17 @@ def check_template(template: str) -> None:
     if template.startswith("/") or template.startswith("\\"):
         raise ExportError(f"the template must be a relative name, not {template!r}")
     try:
-        names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+        parsed = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(template)
+                  if f is not None]
     except ValueError as error:
         raise ExportError(f"bad template {template!r}: {error}") from None
+    names = [f for f, _, _ in parsed]
+    # Every field is text already cleaned for a file name: a format spec ({photo_id:05d})
+    # or a conversion ({name!r}) would fail or put quotes into the names.
+    decorated = [f for f, spec, conv in parsed if spec or conv]
+    if decorated:
+        raise ExportError(f"template fields take no format or conversion: write "
+                          f"{', '.join('{' + f + '}' for f in decorated)} as they are")
     unknown = [n for n in names if n not in FIELDS]
     if unknown:
         raise ExportError(f"unknown template field(s) {', '.join('{' + n + '}' for n in unknown)}"

@@ -4,7 +4,10 @@ The plan is also the dry run and the GUI's preview. Each planned file has an act
     add     write it (reason: new | missing — an album file that disappeared is restored)
     skip    nothing to do (exported — the album wrote it; present — an identical file is
             already there; modified — the album wrote it, someone changed it since: left alone)
-    update  rewrite an XMP sidecar the album wrote and nobody changed (names changed since)
+    update  rewrite a file the album wrote and nobody changed (sidecar_changed — names changed
+            since; original_changed — the original was edited since it was copied)
+    move    an album file under a person's folder whose name is gone (renamed — the person was
+            renamed or merged): moved to the folder of the name they have now
     remove  with prune: an album file whose photo no longer matches, unchanged since written
     keep    an album file no longer matching, left alone (unmatched — no prune asked;
             modified — changed since written, so it is not ours to delete any more)
@@ -51,6 +54,7 @@ class PlannedFile:
     source: str | None = None
     slot: str = ""
     owned: AlbumFile | None = None    # the album_files row when the album wrote it
+    moved_from: str | None = None     # for a move: where the album's file is now
     item: ExportItem | None = field(default=None, repr=False)
     content: bytes | None = field(default=None, repr=False)   # sidecar bytes
 
@@ -228,17 +232,45 @@ def _plan_files(catalog, items: list[ExportItem], dest: Path, options: ExportOpt
         names.reserve(Path(f.dest_path))
     dest_dev = os.stat(fs.existing_ancestor(dest)).st_dev
     roots_below = [r for r in library_roots(catalog) if dest in r.parents]
+    photos = [_plan_photo(item, slot, dest, options, owned_by_key, names, dest_dev, roots_below)
+              for item in items for slot in item.slots]
+    if options.by == "person" and owned:
+        _follow_renamed_people(catalog, photos, owned)
     planned: list[PlannedFile] = []
-    for item in items:
-        for slot in item.slots:
-            photo = _plan_photo(item, slot, dest, options, owned_by_key, names, dest_dev,
-                                roots_below)
-            planned.append(photo)
-            if options.xmp and photo.action in ("add", "skip"):
-                planned.append(_plan_sidecar(item, slot, photo, options, owned_by_key))
-    matched = {f.dest for f in planned if f.owned is not None}
-    planned += [_plan_unmatched(f, prune=prune) for f in owned if f.dest_path not in matched]
-    return planned
+    for photo in photos:
+        planned.append(photo)
+        if options.xmp and photo.action in ("add", "skip", "update", "move"):
+            planned.append(_plan_sidecar(photo.item, photo.slot, photo, options, owned_by_key))
+    matched = {f.owned.dest_path for f in planned if f.owned is not None}
+    unmatched = [_plan_unmatched(f, prune=prune) for f in owned
+                 if f.kind == "photo" and f.dest_path not in matched]
+    moved = {f.moved_from for f in photos if f.moved_from}
+    # An unchanged sidecar of the album's no longer describes the photo (or the photo moved
+    # on): it goes with prune, or with its photo. A changed one is someone's (Lightroom keeps
+    # its edits there) and stays.
+    unmatched += [_plan_unmatched(f, prune=prune or f.dest_path[:-len(".xmp")] in moved)
+                  for f in owned if f.kind != "photo" and f.dest_path not in matched]
+    return planned + unmatched
+
+
+def _follow_renamed_people(catalog, photos: list[PlannedFile], owned: list[AlbumFile]) -> None:
+    """In a per-person album, a person renamed (or merged into someone) leaves the album's
+    files in a folder of a name nobody has any more, while the plan wants them in the folder
+    of the name they have now: move them there instead of copying them again."""
+    names = {r[0].casefold() for r in catalog.conn.execute(
+        "SELECT name FROM people WHERE name IS NOT NULL")}
+    claimed = {f.owned.dest_path for f in photos if f.owned is not None}
+    spare: dict[int, list[AlbumFile]] = {}
+    for f in owned:
+        if (f.kind == "photo" and f.slot and f.slot.casefold() not in names
+                and f.dest_path not in claimed):
+            state = fs.file_state(Path(f.dest_path))
+            if state is not None and (state.size, state.mtime_ns) == (f.size, f.mtime_ns):
+                spare.setdefault(f.photo_id, []).append(f)
+    for pf in photos:
+        if pf.action == "add" and pf.reason == "new" and spare.get(pf.photo_id):
+            own = spare[pf.photo_id].pop(0)
+            pf.action, pf.reason, pf.owned, pf.moved_from = "move", "renamed", own, own.dest_path
 
 
 def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,
@@ -251,9 +283,14 @@ def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,
         if state is None:
             return _checked_source(PlannedFile("add", "missing", dest=own.dest_path, owned=own,
                                                **base), options, dest_dev)
-        unchanged = (state.size, state.mtime_ns) == (own.size, own.mtime_ns)
-        return PlannedFile("skip", "exported" if unchanged else "modified", dest=own.dest_path,
-                           owned=own, **base)
+        if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+            return PlannedFile("skip", "modified", dest=own.dest_path, owned=own, **base)
+        if os.path.exists(item.path) and not same_photo(item.path, Path(own.dest_path),
+                                                        options.mode):
+            # the original was edited (or replaced) since: the album gets the new version
+            return _checked_source(PlannedFile("update", "original_changed", dest=own.dest_path,
+                                               owned=own, **base), options, dest_dev)
+        return PlannedFile("skip", "exported", dest=own.dest_path, owned=own, **base)
 
     rel = Path(render(options.template, item, slot, options.by))
     folder = dest / rel.parent

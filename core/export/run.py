@@ -57,6 +57,8 @@ class ExportSummary:
     dry_run: bool
     photos_matched: int = 0
     added: int = 0             # photo files written (sidecars counted apart)
+    updated: int = 0           # album copies rewritten because their original was edited
+    moved: int = 0             # album files moved to the folder of a renamed person
     skipped: int = 0
     removed: int = 0
     kept: int = 0              # album files no longer matching, left in place
@@ -87,6 +89,8 @@ def _summary_of_plan(plan: ExportPlan, dry_run: bool) -> ExportSummary:
     s.failed = len(s.failures)
     if dry_run:
         s.added = plan.count("add")
+        s.updated = plan.count("update")
+        s.moved = plan.count("move")
         s.removed = plan.count("remove")
         s.sidecars_written = plan.count("add", "xmp") + plan.count("update", "xmp")
     return s
@@ -113,8 +117,12 @@ def run_export(catalog, request: ExportRequest, cancel: CancelToken | None = Non
 def _prepare(catalog, plan: ExportPlan, summary: ExportSummary) -> int | None:
     """Create the folder, save or refresh the album, clean up after a killed run."""
     dest = Path(plan.destination)
+    # an export that matches nothing (and saves no album) leaves no empty folder behind
+    needs_folder = plan.save_as or plan.options.manifest or any(
+        f.action in ("add", "update", "move") for f in plan.files)
     try:
-        dest.mkdir(exist_ok=True)    # only the last level: its parent was checked to exist
+        if needs_folder:
+            dest.mkdir(exist_ok=True)  # only the last level: its parent was checked to exist
     except OSError as error:
         raise ExportError(f"cannot create the destination folder {dest}: "
                           f"{error.strerror or error}") from None
@@ -131,7 +139,7 @@ def _prepare(catalog, plan: ExportPlan, summary: ExportSummary) -> int | None:
 
 def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportSummary,
                fsync: bool, cancel: CancelToken | None, started: float):
-    work = [f for f in plan.files if f.action in ("add", "update", "remove")]
+    work = [f for f in plan.files if f.action in ("add", "update", "move", "remove")]
     total = len(work)
     if total:
         yield Progress("export", done=0, total=total)
@@ -155,7 +163,8 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
         rate = done / elapsed if elapsed > 0 else None
         yield Progress("export", done=done, total=total, rate=rate,
                        eta_s=(total - done) / rate if rate else None,
-                       counters={"added": summary.added, "removed": summary.removed,
+                       counters={"added": summary.added, "updated": summary.updated,
+                                 "moved": summary.moved, "removed": summary.removed,
                                  "failed": summary.failed})
     return touched
 
@@ -168,7 +177,7 @@ def _failed(summary: ExportSummary, pf: PlannedFile, error: OSError) -> bool:
     summary.failed += 1
     if fs.is_fatal(error) or error.errno == errno.EXDEV:
         summary.stopped = reason
-        log.warning("export stopped: %s (%s)", reason, error)
+        log.info("export stopped: %s (%s)", reason, error)  # the summary says it to the user
         return True
     log.warning("export of %s failed: %s", pf.source or pf.dest, error)
     return False
@@ -206,6 +215,9 @@ def _execute(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSumm
         _remove(catalog, album_id, pf, summary, root)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
+    if pf.action == "move":
+        _move(catalog, album_id, pf, summary, root)
+        return
     tmp: Path | None = fs.temp_path(target.parent)
     try:
         written = _write_temp(pf, tmp, fsync, mode)
@@ -230,7 +242,10 @@ def _execute(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSumm
     finally:
         fs.discard(tmp)   # any failure: no partial file stays behind
     if pf.kind == "photo":
-        summary.added += 1
+        if pf.action == "update":
+            summary.updated += 1
+        else:
+            summary.added += 1
         if mode == "copy":
             summary.bytes_written += written.size
     else:
@@ -269,6 +284,29 @@ def _remove(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSumma
             summary.removed += 1
     if album_id is not None:
         forget_file(catalog, album_id, pf.dest)
+
+
+def _move(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSummary,
+          root: Path) -> None:
+    """The album's file goes to its new folder under the same rules as a new file: recorded
+    first, then linked under the new name (never replacing anything), then the old name goes."""
+    own, old, target = pf.owned, Path(pf.moved_from), Path(pf.dest)
+    state = fs.file_state(old)
+    if own is None or state is None or (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+        raise FileExistsError(errno.EEXIST, "changed since it was exported", str(old))
+    if album_id is not None:
+        record_file(catalog, album_id, AlbumFile(pf.photo_id, pf.dest, state.size,
+                                                 state.mtime_ns, pf.kind, pf.slot))
+    try:
+        fs.publish(old, target)   # a link under the new name, then the old name is unlinked
+    except FileExistsError:
+        if album_id is not None:
+            forget_file(catalog, album_id, pf.dest)
+        raise
+    if album_id is not None:
+        forget_file(catalog, album_id, pf.moved_from)
+    fs.remove_empty_parents(old, root)
+    summary.moved += 1
 
 
 def _fsync_dir(folder: Path) -> None:

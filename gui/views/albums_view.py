@@ -149,5 +149,9 @@ class AlbumsPage(Page):
         if summary is not None:
             self.status.setText(f"{summary.album or ''}: {summary.added:,} new, "
                                 f"{summary.skipped:,} already there"
+                                + (f", {summary.updated:,} updated (originals edited)"
+                                   if summary.updated else "")
+                                + (f", {summary.moved:,} moved (people renamed)"
+                                   if summary.moved else "")
                                 + (f", {summary.failed:,} failed" if summary.failed else ""))
         self.refresh()

@@ -192,11 +192,13 @@ class ExportDialog(LateAnswerSafeDialog):
 
     def _show_plan(self, plan) -> None:
         self.last_plan = plan
-        counts = {a: plan.count(a) for a in ("add", "skip", "update", "remove", "keep", "error")}
+        counts = {a: plan.count(a) for a in ("add", "skip", "update", "move", "remove", "keep",
+                                             "error")}
         parts = [f"{plan.photos_matched:,} photos match", f"{counts['add']:,} to write"]
         parts += [f"{counts[a]:,} {label}" for a, label in
-                  (("skip", "already there"), ("remove", "to remove"), ("error", "cannot be "
-                                                                         "written"))
+                  (("skip", "already there"), ("update", "to update (originals edited)"),
+                   ("move", "to move (people renamed)"), ("remove", "to remove"),
+                   ("error", "cannot be written"))
                   if counts[a]]
         self.preview_summary.setText(" · ".join(parts) + f" → {plan.destination}")
         files = plan.files[:PREVIEW_ROWS]

@@ -159,3 +159,58 @@ def test_originals_untouched_through_album_life(lib, catalog, tmp_path):
     again(catalog, prune=True)
     assert files_under(tmp_path / "out") == ["faceshelf-manifest.csv"]
     assert snapshot(lib.root) == before
+
+
+def test_renamed_person_moves_their_folder_instead_of_copying_again(lib, catalog, tmp_path):
+    from core.people.operations import name_person
+
+    out = tmp_path / "out"
+    lib.photo_of("IMG_5.jpg", "Anna", "Ben", taken_at="2019-01-05T10:00:00")
+    export(catalog, ExportRequest(spec=SearchSpec(people_any=["Anna", "Ben"]),
+                                  destination=str(out), save_as="Family",
+                                  options=ExportOptions(by="person", xmp=True)))
+    (out / "Anna" / "notes.txt").write_text("mine")   # a foreign file in her folder
+    name_person(catalog, lib.person("Anna"), "Anna Smith")
+    dry = export(catalog, ExportRequest(album="Family", dry_run=True))
+    assert (dry.added, dry.moved, dry.kept) == (0, 3, 0)
+    s = export(catalog, ExportRequest(album="Family"))
+    assert (s.added, s.moved, s.skipped, s.kept, s.removed) == (0, 3, 1, 0, 0)
+    assert files_under(out) == [
+        "Anna Smith/2019-01-01_IMG_1.jpg", "Anna Smith/2019-01-01_IMG_1.jpg.xmp",
+        "Anna Smith/2019-01-02_IMG_2.jpg", "Anna Smith/2019-01-02_IMG_2.jpg.xmp",
+        "Anna Smith/2019-01-05_IMG_5.jpg", "Anna Smith/2019-01-05_IMG_5.jpg.xmp",
+        "Anna/notes.txt",                                 # not ours: stays, so does its folder
+        "Ben/2019-01-05_IMG_5.jpg", "Ben/2019-01-05_IMG_5.jpg.xmp"]
+    assert "Anna Smith" in (out / "Anna Smith" / "2019-01-01_IMG_1.jpg.xmp").read_text()
+    s = export(catalog, ExportRequest(album="Family"))   # settled: nothing more to do
+    assert (s.added, s.moved, s.skipped, s.removed) == (0, 0, 4, 0)
+    # the album owns the moved files: a prune after Ben leaves IMG_5 removes them
+    catalog.execute("UPDATE faces SET person_id = NULL WHERE person_id = ?", (lib.person("Ben"),))
+    s = export(catalog, ExportRequest(album="Family", prune=True))
+    assert s.removed == 1 and not (out / "Ben").exists()
+
+
+def test_an_edited_original_reaches_the_album_and_a_moved_copy_is_left(lib, catalog, tmp_path):
+    out = tmp_path / "out"
+    first(catalog, out)
+    original = lib.root / "IMG_2.jpg"
+    with open(original, "ab") as fh:                     # the user edits the original
+        fh.write(b"retouched")
+    with catalog.transaction() as conn:                   # as a rescan records it
+        st = original.stat()
+        conn.execute("UPDATE photos SET size = ?, mtime_ns = ? WHERE path = ?",
+                     (st.st_size, st.st_mtime_ns, str(original.resolve())))
+    dry = again(catalog, dry_run=True)
+    assert (dry.added, dry.updated, dry.skipped) == (0, 1, 1)
+    s = again(catalog)
+    assert (s.added, s.updated, s.skipped) == (0, 1, 1)
+    assert (out / "2019-01-02_IMG_2.jpg").read_bytes() == original.read_bytes()
+    assert files_under(out) == ["2019-01-01_IMG_1.jpg", "2019-01-02_IMG_2.jpg"]
+    assert again(catalog).updated == 0
+    # a copy the user changed is theirs: an edited original does not overwrite it
+    with open(out / "2019-01-01_IMG_1.jpg", "ab") as fh:
+        fh.write(b"mine")
+    with open(lib.root / "IMG_1.jpg", "ab") as fh:
+        fh.write(b"retouched")
+    s = again(catalog)
+    assert s.updated == 0 and (out / "2019-01-01_IMG_1.jpg").read_bytes().endswith(b"mine")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from core.cli import main
 
@@ -52,6 +53,22 @@ def test_clear_errors(photo_library, catalog, tmp_path, capsys):
     assert code == 2 and "--album re-exports the saved query" in err
     code, _, err = run(capsys, catalog, "export", "--person", "Anna")
     assert code == 2 and "--to" in err
+    out = str(tmp_path / "out")
+    # a person typed flags: the errors speak of flags and files, not of Python's internals
+    cases = {("--person", "Anna", "--since", "2020-13-45"): "--since is not an ISO date",
+             ("--photo", str(tmp_path / "nope.jpg")): "nope.jpg: no such file",
+             ("--search-json", str(tmp_path / "nope.json")): "cannot read --search-json",
+             ("--search-json", str(tmp_path / "bad.json")): "bad.json is not a search",
+             ("--person", "Anna", "--template", "{photo_id:05d}"): "take no format",
+             ("--person", "Anna", "--template", "{name!r}.{ext}"): "take no format"}
+    (tmp_path / "bad.json").write_text("{bad")
+    for flags, said in cases.items():
+        code, _, err = run(capsys, catalog, "export", *flags, "--to", out)
+        assert code == 2 and said in err and "Errno" not in err, (flags, err)
+    code, text, _ = run(capsys, catalog, "export", "--person", "Anna", "--since", "2030-01-01",
+                        "--to", out)
+    assert code == 0 and "0 photo(s) match" in text
+    assert not os.path.exists(out)  # matching nothing leaves no empty folder behind
 
 
 def test_search_json(photo_library, catalog, tmp_path, capsys):
@@ -62,3 +79,15 @@ def test_search_json(photo_library, catalog, tmp_path, capsys):
     code, text, _ = run(capsys, catalog, "export", "--search-json", str(spec),
                         "--to", str(tmp_path / "o"), "--json")
     assert code == 0 and json.loads(text)["added"] == 1
+
+
+def test_a_stopped_export_says_how_to_finish(capsys):
+    from core.cli import _print_export_summary
+    from core.export.run import ExportSummary
+
+    # saved with --save-as: running the same command again would be refused (the album
+    # exists), so the message names the album
+    _print_export_summary(ExportSummary("/out", "Trip 2019", False, stopped="disk_full"))
+    assert "run `faceshelf export --album 'Trip 2019'` to finish" in capsys.readouterr().err
+    _print_export_summary(ExportSummary("/out", None, False, stopped="disk_full"))
+    assert "run the same command again to finish" in capsys.readouterr().err
