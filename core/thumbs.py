@@ -66,11 +66,14 @@ def photo_thumb(bgr: np.ndarray) -> bytes:
 
 def face_thumb(bgr: np.ndarray, scale: float, box) -> bytes:
     """A square crop around `box` (full-resolution pixels; `bgr` is the photo at `scale`),
-    with a margin, padded with grey where it leaves the picture."""
+    with a margin. Near an edge the square slides back into the picture (the face a little
+    off centre) rather than showing grey bands; only a face wider than the picture is padded."""
     x1, y1, x2, y2 = (float(v) * scale for v in box)
-    side = max(2, round(max(x2 - x1, y2 - y1) * (1 + 2 * FACE_MARGIN)))
-    left, top = round((x1 + x2 - side) / 2), round((y1 + y2 - side) / 2)
     height, width = bgr.shape[:2]
+    face = max(x2 - x1, y2 - y1)
+    side = max(2, round(max(min(face * (1 + 2 * FACE_MARGIN), width, height), face)))
+    left = _slide_inside(round((x1 + x2 - side) / 2), side, width)
+    top = _slide_inside(round((y1 + y2 - side) / 2), side, height)
     crop = bgr[max(0, top):max(0, top + side), max(0, left):max(0, left + side)]
     pads = (max(0, -top), max(0, top + side - height), max(0, -left), max(0, left + side - width))
     if any(pads) or crop.size == 0:
@@ -81,6 +84,13 @@ def face_thumb(bgr: np.ndarray, scale: float, box) -> bytes:
     interpolation = cv2.INTER_AREA if side > FACE_THUMB_PX else cv2.INTER_CUBIC
     return encode_jpeg(cv2.resize(crop, (FACE_THUMB_PX, FACE_THUMB_PX),
                                   interpolation=interpolation))
+
+
+def _slide_inside(start: int, side: int, extent: int) -> int:
+    """`start` moved so that [start, start + side) lies within [0, extent) where it can."""
+    if side >= extent:  # cannot fit: cover the whole extent, padded evenly as it falls
+        return min(max(start, extent - side), 0)
+    return min(max(start, 0), extent - side)
 
 
 def write_file(path: Path, data: bytes) -> None:

@@ -541,12 +541,16 @@ class MainWindow(QMainWindow):
                       what="reading a person's name")
 
     def export_photos(self, source, photo_ids: list[int]) -> None:
-        if source is self.search_page.grid:
-            return self.export_dialog(spec=self.search_page.current_spec(),
-                                      label=self.search_page.query.text())
-        if source is self.person_page.grid and self.person_page.person_id is not None:
-            return self.export_person(self.person_page.person_id)
-        return self.export_dialog()
+        """Right-click → Export… in a grid: the photos selected there (the whole search or
+        person has its own button)."""
+        from core.search.spec import SearchSpec
+
+        if not photo_ids:
+            return self.export_dialog()
+        count = len(photo_ids)
+        return self.export_dialog(
+            spec=SearchSpec(photo_ids=list(photo_ids)),
+            label=f"the {count:,} selected photo{'' if count == 1 else 's'}")
 
     def settings_dialog(self) -> SettingsDialog:
         dialog = SettingsDialog(self.ctx, self)

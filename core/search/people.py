@@ -7,6 +7,7 @@ is assigned to Anna. Names match case-insensitively and may name several people.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -90,6 +91,9 @@ def photo_filter_sql(conn, spec: SearchSpec) -> tuple[str, list]:
         else:
             clauses.append("p.taken_at <= ?")
             params.append(end)
+    if spec.photo_ids:
+        clauses.append("p.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps([int(i) for i in spec.photo_ids]))
     if spec.folder:
         prefix = str(Path(spec.folder).expanduser().resolve()).rstrip("/") + "/"
         clauses.append("substr(p.path, 1, ?) = ?")

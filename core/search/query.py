@@ -131,9 +131,10 @@ def _similar(catalog, model_id: str, queries: np.ndarray, threshold: float, wher
 
 
 def _people_only(catalog, spec: SearchSpec, where: str, params: list) -> list[PhotoHit]:
-    """Photos chosen by assignments alone; the face shown is the best one of the first person."""
-    first = spec.people_all[0] if spec.people_all else spec.people_any[0]
-    shown = sorted(resolve_person(catalog.conn, first))
+    """Photos chosen by assignments (or a selection) alone; the face shown is the best one of
+    the first person."""
+    first = (spec.people_all or spec.people_any or [None])[0]
+    shown = sorted(resolve_person(catalog.conn, first)) if first is not None else []
     sql = (f"SELECT p.id, p.path FROM photos p WHERE {where} "
            f"ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path")
     if spec.top:

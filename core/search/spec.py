@@ -14,6 +14,8 @@ Kinds of query (at most one of face_id / photo_path / similar_to_person):
   with an unassigned face similar to any of theirs. Faces assigned to someone else or rejected
   for this person ("not this person") are never returned.
 - none of the three: a people-only search, answered from assignments alone.
+- `photo_ids`: these photos of the library (a selection in a grid); alone it is the whole
+  query, with the others it narrows them like a filter.
 
 People filters (`people_all` AND, `people_any` OR, `people_not` NOT) select by assignments
 (faces.person_id, not ignored): a photo "has Anna" when one of its faces is assigned to Anna.
@@ -47,9 +49,11 @@ class SearchSpec:
     folder: str | None = None                  # photos under this folder
     min_similarity: float | None = None        # None: the calibrated default
     top: int | None = None                     # at most this many photos (per query face)
+    photo_ids: list[int] = field(default_factory=list)  # only these photos (a selection)
 
     def __post_init__(self) -> None:
         # Callers may pass tuples; keep lists so JSON round-trips compare equal.
+        self.photo_ids = list(self.photo_ids)
         self.people_all = list(self.people_all)
         self.people_any = list(self.people_any)
         self.people_not = list(self.people_not)
@@ -65,7 +69,7 @@ class SearchSpec:
                  if getattr(self, k) is not None]
         if len(kinds) > 1:
             raise ValueError(f"one query at a time: {', '.join(kinds)} given")
-        if not kinds and not (self.people_all or self.people_any):
+        if not kinds and not (self.people_all or self.people_any or self.photo_ids):
             raise ValueError("nothing to search for: give a face, a photo, a person "
                              "or people to include")
         if self.photo_face is not None and self.photo_path is None:
@@ -78,6 +82,9 @@ class SearchSpec:
     def describe(self) -> str:
         """One line for people: "Anna and Ben; without Carl; 2019-01-01 to ..."."""
         parts = []
+        if self.photo_ids:
+            count = len(self.photo_ids)
+            parts.append(f"{count} chosen photo{'' if count == 1 else 's'}")
         if self.people_all:
             parts.append(" and ".join(map(str, self.people_all)))
         if self.people_any:
@@ -111,7 +118,7 @@ class SearchSpec:
         if unknown:
             raise ValueError(f"unknown search fields: {', '.join(sorted(unknown))}")
         for name, value in d.items():
-            if value is not None or name.startswith("people_"):
+            if value is not None or name.startswith("people_") or name == "photo_ids":
                 _check_field(name, value)
         return cls(**d)
 
@@ -137,6 +144,8 @@ _FIELD_CHECKS = {  # field -> (accepts, what it must be)
     "similar_to_person": (_is_person, "a person's name or id"),
     "people_all": (lambda v: isinstance(v, list) and all(map(_is_person, v)),
                    "a list of people's names or ids"),
+    "photo_ids": (lambda v: isinstance(v, list) and all(map(_is_int, v)),
+                  "a list of photo ids (integers)"),
 }
 _FIELD_CHECKS["people_any"] = _FIELD_CHECKS["people_not"] = _FIELD_CHECKS["people_all"]
 

@@ -50,14 +50,20 @@ class PhotoList:
     """Rows plus what the model needs to look things up, built in the worker that ran the
     query: at 100,000 photos the UI thread then only swaps references (no 50 ms loops)."""
 
-    __slots__ = ("rows", "row_of", "month_start", "signature")
+    __slots__ = ("rows", "row_of", "month_start", "by_date", "signature")
 
-    def __init__(self, rows: list[PhotoRow]) -> None:
+    def __init__(self, rows: list[PhotoRow], *, by_date: bool = True) -> None:
+        """`by_date`: rows in date order, so months make sections. Search results are ranked
+        by similarity: a month chip on nearly every cell would read as a grouping."""
         self.rows = rows
         self.row_of = {row.id: i for i, row in enumerate(rows)}
-        months = [(r.taken_at or "")[:7] for r in rows]
-        self.month_start = [i == 0 or months[i] != months[i - 1] for i in range(len(rows))]
-        self.signature = hash(tuple(rows))
+        self.by_date = by_date
+        if by_date:
+            months = [(r.taken_at or "")[:7] for r in rows]
+            self.month_start = [i == 0 or months[i] != months[i - 1] for i in range(len(rows))]
+        else:
+            self.month_start = [False] * len(rows)
+        self.signature = hash((by_date, tuple(rows)))
 
 
 class PhotoListModel(QAbstractListModel):
@@ -72,6 +78,7 @@ class PhotoListModel(QAbstractListModel):
         self.rows: list[PhotoRow] = []
         self._row_of: dict[int, int] = {}
         self._month_start: list[bool] = []
+        self.by_date = True
         self._signature = hash(())
         self.generation = 0
         self.thumb_px = 162  # device pixels of the longest thumbnail side; the grid sets it
@@ -88,6 +95,7 @@ class PhotoListModel(QAbstractListModel):
         self.rows = prepared.rows
         self._row_of = prepared.row_of
         self._month_start = prepared.month_start
+        self.by_date = prepared.by_date
         self._signature = prepared.signature
         self.generation = self.loader.new_generation(self)
         self.endResetModel()

@@ -136,7 +136,11 @@ class PersonDelegate(QStyledItemDelegate):
         name = index.data(people_roles.NameRole)
         count = index.data(people_roles.CountRole) or 0
         metrics = option.fontMetrics
-        text_rect = QRect(option.rect.left() + 4, circle.bottom() + 8, option.rect.width() - 8,
+        # a name may use the whole grid cell, which is wider than the card when the grid
+        # shares out a row's width (fewer names cut short)
+        grid = option.widget.gridSize().width() if hasattr(option.widget, "gridSize") else 0
+        width = max(option.rect.width(), grid) - 8
+        text_rect = QRect(option.rect.center().x() - width // 2, circle.bottom() + 8, width,
                           metrics.height())
         font = QFont(option.font)
         font.setBold(bool(name))

@@ -54,8 +54,11 @@ class ExportDialog(LateAnswerSafeDialog):
             self.people.add(name)
         self.match = QComboBox()
         self.match.addItems(["with all of them", "with any of them"])
-        self.use_search = QRadioButton("The current search" +
-                                       (f": {spec_label}" if spec_label else ""))
+        if spec is not None and spec.photo_ids and spec_label:
+            self.use_search = QRadioButton(spec_label[:1].upper() + spec_label[1:])
+        else:
+            self.use_search = QRadioButton("The current search" +
+                                           (f": {spec_label}" if spec_label else ""))
         self.use_search.setEnabled(spec is not None)
         (self.use_search if spec is not None and not people else self.use_people).setChecked(True)
         what = QVBoxLayout()

@@ -308,8 +308,9 @@ class PersonPage(Page):
         ids = self.strip.selected_ids()
         menu = QMenu(self)
         menu.addAction("Move to…", lambda: self.move_selected())
-        label = person_label(self.person.name if self.person else None)
-        menu.addAction(f"Not {label}", lambda: self.reject_selected())
+        name = self.person.name if self.person else None
+        menu.addAction(f"Not {name}" if name else "Not this person",
+                       lambda: self.reject_selected())
         menu.addAction("Ignore (not a face / a stranger)", lambda: self.ignore_selected())
         if len(ids) == 1:
             menu.addAction("Use as cover", lambda: self.actions.set_cover(self.person_id, ids[0]))

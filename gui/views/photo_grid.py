@@ -8,7 +8,7 @@ the headers stay inside the virtualised list instead of breaking it into section
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Signal
 from PySide6.QtGui import QAction, QContextMenuEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu
 
@@ -18,8 +18,29 @@ from ..models.queries import PhotoRow
 from .delegates import PhotoDelegate
 
 
+class _FillWidth(QObject):
+    """Cells share the row's width: as many columns of at least `cell` as fit, each a little
+    wider (Qt centres each item in its cell), instead of a ragged empty band on the right."""
+
+    def __init__(self, view: QListView, cell: QSize) -> None:
+        super().__init__(view)
+        self.view = view
+        self.cell = cell
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            width = event.size().width()
+            columns = max(1, width // self.cell.width())
+            size = QSize(max(self.cell.width(), width // columns), self.cell.height())
+            if size != self.view.gridSize():
+                self.view.setGridSize(size)
+        return False
+
+
 def configure_grid(view: QListView, cell: QSize) -> None:
-    """Settings every big grid shares: fixed cells, wrapping rows, layout in batches."""
+    """Settings every big grid shares: fixed cells (as wide as the row allows), wrapping rows,
+    layout in batches."""
     view.setViewMode(QListView.ViewMode.IconMode)
     view.setFlow(QListView.Flow.LeftToRight)
     view.setWrapping(True)
@@ -29,6 +50,7 @@ def configure_grid(view: QListView, cell: QSize) -> None:
     view.setLayoutMode(QListView.LayoutMode.Batched)
     view.setBatchSize(2000)
     view.setGridSize(cell)
+    _FillWidth(view, cell)
     view.setSpacing(0)
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.verticalScrollBar().setSingleStep(cell.height() // 3)
@@ -75,7 +97,8 @@ class PhotoGrid(QListView):
     # -- sticky month header ----------------------------------------------------------------
     def _update_header(self) -> None:
         index = self.indexAt(QPoint(8, 8))
-        if not index.isValid() or self.verticalScrollBar().value() == 0:
+        if (not index.isValid() or self.verticalScrollBar().value() == 0
+                or not self.photo_model().by_date):
             self._header.hide()
             return
         self._header.setText(month_title(index.data(photo_roles.MonthRole) or ""))
@@ -109,7 +132,9 @@ class PhotoGrid(QListView):
         find.triggered.connect(lambda: self.find_people_requested.emit(row.id))
         show = QAction("Show in folder", menu)
         show.triggered.connect(lambda: self.show_in_folder_requested.emit(row.path))
-        export = QAction("Export…", menu)
-        export.triggered.connect(lambda: self.export_requested.emit(self.selected_ids()))
+        chosen = self.selected_ids()
+        export = QAction("Export this photo…" if len(chosen) == 1 else
+                         f"Export {len(chosen):,} photos…", menu)
+        export.triggered.connect(lambda: self.export_requested.emit(chosen))
         menu.addActions([find, show, export])
         menu.popup(event.globalPos())

@@ -58,7 +58,8 @@ def run_search(catalog_dir: Path, spec: SearchSpec):
         taken, width, height = info.get(hit.photo_id, (None, 0, 0))
         badge = f"{hit.similarity:.0%}" if hit.similarity is not None else ""
         rows.append(PhotoRow(hit.photo_id, hit.path, taken, width, height, badge, hit.face_id))
-    return PhotoList(rows), hits
+    # ranked by similarity, or in date order for people alone
+    return PhotoList(rows, by_date=not spec.is_similarity_query), hits
 
 
 def library_dates(catalog) -> tuple[str | None, str | None]:
@@ -118,9 +119,17 @@ class SearchPage(Page):
         self.query_faces = QListWidget()
         self.query_faces.setViewMode(QListWidget.ViewMode.IconMode)
         self.query_faces.setIconSize(QSize(QUERY_FACE_PX, QUERY_FACE_PX))
-        self.query_faces.setFixedHeight(QUERY_FACE_PX + 30)
+        cell = QSize(QUERY_FACE_PX + 10, QUERY_FACE_PX + self.fontMetrics().height() + 8)
+        self.query_faces.setGridSize(cell)
+        self.query_faces.setMovement(QListWidget.Movement.Static)
         self.query_faces.setFlow(QListWidget.Flow.LeftToRight)
         self.query_faces.setWrapping(False)
+        # one row of faces: room for the horizontal scroll bar a group photo needs, never a
+        # vertical one (it used to show both and cut the labels)
+        self.query_faces.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = self.query_faces.horizontalScrollBar().sizeHint().height()
+        self.query_faces.setFixedHeight(cell.height() + bar + 2 * self.query_faces.frameWidth()
+                                        + 4)
         self.query_faces.setToolTip("Faces found in the photo: pick the one to search for")
         self.query_faces.currentItemChanged.connect(self._query_face_chosen)
         self.query_faces.hide()
@@ -335,6 +344,10 @@ class SearchPage(Page):
             item.setData(Qt.ItemDataRole.UserRole, index)
             self.query_faces.addItem(item)
         self.query_faces.blockSignals(False)
+        # as wide as its faces (a strip across the window for two faces looked broken)
+        grid = self.query_faces.gridSize().width()
+        self.query_faces.setMaximumWidth(len(faces) * grid + 2 * self.query_faces.frameWidth()
+                                         + 8)
         self.query_faces.setVisible(len(faces) > 1)
         if len(faces) == 0 and self.spec is not None and self.spec.photo_path:
             self.query.setText(f"No face found in {Path(self.spec.photo_path).name}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from core.jobs import Progress
@@ -44,6 +44,39 @@ def describe(progress: Progress) -> str:
     return " · ".join(parts)
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when the window is too narrow for it (the full text
+    is the tooltip), instead of being cut mid-word or squeezing the progress bar."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._full = ""
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+        self.updateGeometry()
+
+    def text(self) -> str:
+        return self._full
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 8, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(80, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                      self.width()))
+
+
 class JobStatus(QWidget):
     """Shows one running job; hidden when idle. Cancel always works, pause where allowed."""
 
@@ -52,9 +85,10 @@ class JobStatus(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.job: Job | None = None
-        self.label = QLabel()
+        self.label = ElidedLabel()
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(240)
+        self.bar.setMinimumWidth(120)
         self.bar.setTextVisible(False)
         self.pause_button = QToolButton()
         self.pause_button.setIcon(icons.icon("pause"))

@@ -499,6 +499,27 @@ def test_photo_thumb_halvings_look_like_one_area_resize():
     assert strip.shape[:2] == (1, PHOTO_THUMB_PX)
 
 
+def test_a_face_at_the_edge_gets_a_crop_inside_the_picture_not_grey_bands():
+    import cv2
+
+    from core.thumbs import FACE_THUMB_PX, face_thumb
+
+    def crop(image, box):
+        return cv2.imdecode(np.frombuffer(face_thumb(image, 1.0, box), np.uint8),
+                            cv2.IMREAD_COLOR).astype(int)
+
+    photo = np.full((300, 400, 3), (30, 60, 220), np.uint8)       # no grey anywhere
+    for box in [(0, 0, 60, 70), (350, 240, 400, 300), (0, 120, 50, 180)]:
+        thumb = crop(photo, box)
+        assert thumb.shape[:2] == (FACE_THUMB_PX, FACE_THUMB_PX)
+        assert np.abs(thumb - (30, 60, 220)).max() < 12, box        # the photo to each corner
+    # a face wider than the picture (a close-up) is padded evenly, still square
+    thumb = crop(np.full((100, 400, 3), (30, 60, 220), np.uint8), (150, -40, 290, 140))
+    assert thumb.shape[:2] == (FACE_THUMB_PX, FACE_THUMB_PX)
+    assert abs(thumb[0, FACE_THUMB_PX // 2] - 128).max() < 12       # grey above and below
+    assert abs(thumb[FACE_THUMB_PX // 2, FACE_THUMB_PX // 2] - (30, 60, 220)).max() < 12
+
+
 def test_a_second_index_of_the_same_catalog_is_refused_while_one_runs(tmp_path, capsys):
     import multiprocessing as mp
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,66 @@ def test_photos_grid_lists_indexed_photos(qtbot, tmp_path, insightface_images):
     assert not model.cached_thumbnail(0).isNull()  # decoded, not the "broken" marker
     assert w.errors == []
     w.close()
+
+
+def test_export_from_a_photo_grid_takes_the_selected_photos(qtbot, tmp_path, insightface_images):
+    from PySide6.QtCore import QItemSelectionModel
+
+    from core.catalog import Catalog
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    names = ["a.jpg", "b.png", "c.jpg"]
+    for name, src in zip(names, ["t1.jpg", "Tom_Hanks_54745.png", "t1.jpg"]):
+        shutil.copy(insightface_images / src, folder / name)
+    with Catalog(tmp_path / "catalog") as cat:
+        folder_id = cat.add_folder(folder)
+        with cat.transaction() as conn:
+            for i, name in enumerate(names):
+                conn.execute("INSERT INTO photos(folder_id, path, size, mtime_ns, width, height,"
+                             " taken_at, status) VALUES (?, ?, 1, 1, 100, 100, ?, 'indexed')",
+                             (folder_id, str(folder / name), f"2021-05-0{i + 1}T10:00:00"))
+    w = MainWindow(tmp_path / "catalog")
+    qtbot.addWidget(w)
+    w.show()
+    w.show_section("photos")
+    grid, model = w.photos_page.grid, w.photos_page.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=WAIT_MS)
+    chosen = {0, 2}
+    for row in chosen:
+        grid.selectionModel().select(model.index(row, 0),
+                                     QItemSelectionModel.SelectionFlag.Select)
+    grid.export_requested.emit(grid.selected_ids())
+    dialog = w.last_dialog
+    assert dialog.use_search.isChecked() and "2 selected photos" in dialog.use_search.text()
+    dialog.destination.setText(str(tmp_path / "out"))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT_MS)
+    planned = {Path(dialog.table.item(r, 1).text()).name.split("_", 1)[1] for r in range(2)}
+    assert planned == {Path(model.rows[r].path).name for r in chosen}
+    assert w.errors == []
+
+
+def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_path):
+    from gui.views.status import ElidedLabel
+
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    text = "Indexing · 1,234 of 5,678 · 21.3 photos/s · 3 min 20 s left · 4,321 faces · paused"
+    label.setText(text)
+    label.resize(150, 20)
+    label.show()
+    shown = super(ElidedLabel, label).text()
+    assert label.text() == text and label.toolTip() == text
+    assert shown.endswith("…") and len(shown) < len(text)
+
+    w = MainWindow(tmp_path / "catalog")
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+    for section, grid in (("people", w.people_page.grid), ("photos", w.photos_page.grid)):
+        w.show_section(section)
+        qtbot.waitUntil(lambda g=grid: g.viewport().width() > 500, timeout=WAIT_MS)
+        width, cell = grid.viewport().width(), grid.gridSize().width()
+        columns = width // cell
+        assert width - columns * cell < columns  # only rounding left over: no band on the right

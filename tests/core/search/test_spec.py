@@ -87,6 +87,19 @@ def test_people_only_date_and_folder_filters(people_library):
     assert len(search_photos(cat, SearchSpec(people_any=["Ben"], top=2))) == 2
 
 
+def test_chosen_photos_alone_or_narrowing_people(people_library):
+    lib, photos, _ = people_library
+    cat = lib.cat
+    chosen = [photos["a"], photos["bc"], photos["none"]]
+    assert _names(search_photos(cat, SearchSpec(photo_ids=chosen))) == ["a", "bc", "none"]
+    assert _names(search_photos(cat, SearchSpec(photo_ids=chosen, people_any=["Anna"]))) \
+        == ["a"]
+    spec = SearchSpec.from_json(json.loads(json.dumps(SearchSpec(photo_ids=chosen).to_json())))
+    assert spec.photo_ids == chosen and spec.describe() == "3 chosen photos"
+    with pytest.raises(ValueError, match="'photo_ids'"):
+        SearchSpec.from_json({"photo_ids": ["a"]})
+
+
 def test_a_saved_search_reads_as_one_line():
     spec = SearchSpec(people_all=["Anna", "Ben"], people_not=["Carl"], date_from="2019-01-01",
                       folder="/photos/trips")
