@@ -8,9 +8,9 @@ the headers stay inside the virtualised list instead of breaking it into section
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QContextMenuEvent, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QStyle
 
 from ..models import photos as photo_roles
 from ..models.photos import PhotoListModel, month_title
@@ -30,12 +30,22 @@ class _FillWidth(QObject):
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Resize:
-            width = event.size().width()
+            width = self._layout_width()
             columns = max(1, width // self.cell.width())
             size = QSize(max(self.cell.width(), width // columns), self.cell.height())
             if size != self.view.gridSize():
                 self.view.setGridSize(size)
         return False
+
+    def _layout_width(self) -> int:
+        """The width Qt lays the rows out in: it keeps room for a vertical scroll bar that may
+        appear, and wraps a row that would reach the last pixel."""
+        view = self.view
+        width = view.maximumViewportSize().width() - 1
+        if view.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded:
+            width -= view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None,
+                                              view.verticalScrollBar())
+        return width
 
 
 def configure_grid(view: QListView, cell: QSize) -> None:

@@ -109,6 +109,17 @@ def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_
     assert label.text() == text and label.toolTip() == text
     assert shown.endswith("…") and len(shown) < len(text)
 
+    from PySide6.QtWidgets import QStyle
+
+    from core.catalog import Catalog
+
+    with Catalog(tmp_path / "catalog") as cat:  # rows enough to fill more than one grid row
+        folder_id = cat.add_folder(tmp_path)
+        with cat.transaction() as conn:
+            for i in range(12):
+                conn.execute("INSERT INTO photos(folder_id, path, size, mtime_ns, width, height,"
+                             " taken_at, status) VALUES (?, ?, 1, 1, 100, 100, ?, 'indexed')",
+                             (folder_id, str(tmp_path / f"{i}.jpg"), f"2021-05-{i + 1:02d}"))
     w = MainWindow(tmp_path / "catalog")
     qtbot.addWidget(w)
     w.resize(1000, 700)
@@ -116,6 +127,12 @@ def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_
     for section, grid in (("people", w.people_page.grid), ("photos", w.photos_page.grid)):
         w.show_section(section)
         qtbot.waitUntil(lambda g=grid: g.viewport().width() > 500, timeout=WAIT_MS)
-        width, cell = grid.viewport().width(), grid.gridSize().width()
-        columns = width // cell
-        assert width - columns * cell < columns  # only rounding left over: no band on the right
+        bar = grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None,
+                                       grid.verticalScrollBar())
+        width, cell = grid.maximumViewportSize().width(), grid.gridSize().width()
+        columns = (width - bar - 1) // cell
+        assert width - columns * cell <= bar + columns  # no band on the right but the bar's
+        if section == "photos":  # and that many cells do fit in a row
+            qtbot.waitUntil(lambda g=grid: g.model().rowCount() == 12, timeout=WAIT_MS)
+            assert grid.visualRect(grid.model().index(columns - 1, 0)).top() == \
+                grid.visualRect(grid.model().index(0, 0)).top()
