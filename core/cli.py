@@ -995,7 +995,8 @@ def _cmd_export(args) -> int:
 # As for search: errors name the spec's fields, the person typed export's flags.
 _EXPORT_FLAG_OF_FIELD = {"date_from": "--since", "date_to": "--until",
                          "min_similarity": "--min-similarity", "top": "--top"}
-_EXPORT_FIELDS = re.compile(r"\b(" + "|".join(_EXPORT_FLAG_OF_FIELD) + r")\b")
+# (only where a message starts with the field: an album or a path may hold the same word)
+_EXPORT_FIELDS = re.compile(r"^(" + "|".join(_EXPORT_FLAG_OF_FIELD) + r")\b")
 
 
 def _export_flag(match) -> str:

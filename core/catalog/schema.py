@@ -140,6 +140,26 @@ MIGRATIONS: list[str] = [
     ALTER TABLE album_files ADD COLUMN slot TEXT NOT NULL DEFAULT '';
     CREATE INDEX album_files_photo ON album_files(album_id, photo_id);
     """,
+    # 3: which original an album file was made from, as it was then (path, size, mtime), and
+    # whose per-person folder it sits in. A photo id may be reused after a photo is deleted:
+    # the album must not mistake a new photo for the one it copied. An edited original is
+    # told by comparing it with its own state at export time (not the copy's mtime, which
+    # FAT or SMB round). A renamed person's files are followed by id, not by folder name.
+    """
+    ALTER TABLE album_files ADD COLUMN source_path TEXT;
+    ALTER TABLE album_files ADD COLUMN source_size INTEGER;
+    ALTER TABLE album_files ADD COLUMN source_mtime_ns INTEGER;
+    ALTER TABLE album_files ADD COLUMN person_id INTEGER;
+
+    -- Photo ids are never reused: SQLite gives a new row the highest id + 1, so deleting the
+    -- newest photo would hand its id to the next one, and a saved selection or an album's
+    -- bookkeeping would take the newcomer for the photo it knew. The scan inserts above this.
+    INSERT OR IGNORE INTO meta(key, value) SELECT 'photo_id_high', COALESCE(MAX(id), 0)
+        FROM photos;
+    CREATE TRIGGER photos_id_high AFTER DELETE ON photos BEGIN
+        UPDATE meta SET value = MAX(CAST(value AS INTEGER), OLD.id) WHERE key = 'photo_id_high';
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

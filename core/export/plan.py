@@ -55,6 +55,8 @@ class PlannedFile:
     slot: str = ""
     owned: AlbumFile | None = None    # the album_files row when the album wrote it
     moved_from: str | None = None     # for a move: where the album's file is now
+    person_id: int | None = None      # whose sub-folder (--by person)
+    rerecord: bool = False            # a skip whose album_files row must be brought up to date
     item: ExportItem | None = field(default=None, repr=False)
     content: bytes | None = field(default=None, repr=False)   # sidecar bytes
 
@@ -234,60 +236,98 @@ def _plan_files(catalog, items: list[ExportItem], dest: Path, options: ExportOpt
     roots_below = [r for r in library_roots(catalog) if dest in r.parents]
     photos = [_plan_photo(item, slot, dest, options, owned_by_key, names, dest_dev, roots_below)
               for item in items for slot in item.slots]
+    leftovers: list[PlannedFile] = []
     if options.by == "person" and owned:
-        _follow_renamed_people(catalog, photos, owned)
+        leftovers = _follow_renamed_people(catalog, photos, owned)
     planned: list[PlannedFile] = []
     for photo in photos:
         planned.append(photo)
         if options.xmp and photo.action in ("add", "skip", "update", "move"):
             planned.append(_plan_sidecar(photo.item, photo.slot, photo, options, owned_by_key))
-    matched = {f.owned.dest_path for f in planned if f.owned is not None}
-    unmatched = [_plan_unmatched(f, prune=prune) for f in owned
-                 if f.kind == "photo" and f.dest_path not in matched]
-    moved = {f.moved_from for f in photos if f.moved_from}
+    matched = ({f.owned.dest_path for f in planned if f.owned is not None}
+               | {f.dest for f in planned if f.action == "move"}
+               | {f.dest for f in leftovers})
+    present = {}   # photo id -> files of it this plan keeps: never remove one of those
+    for f in photos:
+        if f.action == "skip":
+            present.setdefault(f.photo_id, []).append(f.dest)
+    unmatched = leftovers + [_plan_unmatched(f, prune=prune, present=present) for f in owned
+                             if f.kind == "photo" and f.dest_path not in matched]
+    moved = {f.moved_from for f in photos if f.moved_from} | {f.dest for f in leftovers}
+    protected = {f.dest for f in unmatched if f.reason == "present"}
     # An unchanged sidecar of the album's no longer describes the photo (or the photo moved
     # on): it goes with prune, or with its photo. A changed one is someone's (Lightroom keeps
     # its edits there) and stays.
-    unmatched += [_plan_unmatched(f, prune=prune or f.dest_path[:-len(".xmp")] in moved)
-                  for f in owned if f.kind != "photo" and f.dest_path not in matched]
+    for f in owned:
+        if f.kind != "photo" and f.dest_path not in matched:
+            beside = f.dest_path[:-len(".xmp")]
+            drop = beside in moved or (prune and beside not in protected)
+            unmatched.append(_plan_unmatched(f, prune=drop))
     return planned + unmatched
 
 
-def _follow_renamed_people(catalog, photos: list[PlannedFile], owned: list[AlbumFile]) -> None:
+def _follow_renamed_people(catalog, photos: list[PlannedFile],
+                           owned: list[AlbumFile]) -> list[PlannedFile]:
     """In a per-person album, a person renamed (or merged into someone) leaves the album's
-    files in a folder of a name nobody has any more, while the plan wants them in the folder
-    of the name they have now: move them there instead of copying them again."""
+    files in the folder of their old name, while the plan wants them in the folder of the
+    name they have now: move them there instead of copying them again. Returns the removals
+    of copies a killed move left twice."""
+    people = {r[0] for r in catalog.conn.execute("SELECT id FROM people")}
     names = {r[0].casefold() for r in catalog.conn.execute(
         "SELECT name FROM people WHERE name IS NOT NULL")}
     claimed = {f.owned.dest_path for f in photos if f.owned is not None}
-    spare: dict[int, list[AlbumFile]] = {}
+    spare: dict[tuple, list[AlbumFile]] = {}
     for f in owned:
-        if (f.kind == "photo" and f.slot and f.slot.casefold() not in names
-                and f.dest_path not in claimed):
-            state = fs.file_state(Path(f.dest_path))
-            if state is not None and (state.size, state.mtime_ns) == (f.size, f.mtime_ns):
-                spare.setdefault(f.photo_id, []).append(f)
+        if f.kind != "photo" or not f.slot or f.dest_path in claimed:
+            continue
+        if f.person_id is not None:   # whose folder it was: renamed, or merged away
+            who = f.person_id if f.person_id in people else "gone"
+        elif f.slot.casefold() not in names:   # recorded before person ids were
+            who = "gone"
+        else:
+            continue
+        state = fs.file_state(Path(f.dest_path))
+        if state is not None and (state.size, state.mtime_ns) == (f.size, f.mtime_ns):
+            spare.setdefault((f.photo_id, who), []).append(f)
     for pf in photos:
-        if pf.action == "add" and pf.reason == "new" and spare.get(pf.photo_id):
-            own = spare[pf.photo_id].pop(0)
-            pf.action, pf.reason, pf.owned, pf.moved_from = "move", "renamed", own, own.dest_path
+        if pf.action == "add" and pf.reason in ("new", "missing"):
+            mine = spare.get((pf.photo_id, pf.person_id)) or spare.get((pf.photo_id, "gone"))
+            if mine:
+                own = mine.pop(0)
+                pf.action, pf.reason, pf.moved_from = "move", "renamed", own.dest_path
+                pf.owned = own
+    # A move killed between its link and its unlink leaves the file twice: the copy in the
+    # old folder goes once the new one is the album's.
+    settled = {(f.photo_id, f.person_id) for f in photos
+               if f.action == "skip" and f.reason == "exported"}
+    return [PlannedFile("remove", "moved", kind="photo", dest=f.dest_path, photo_id=f.photo_id,
+                        slot=f.slot, owned=f)
+            for (photo, who), files in spare.items() if (photo, who) in settled for f in files]
 
 
 def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,
                 owned_by_key: dict, names: _Names, dest_dev: int,
                 roots_below: list[Path]) -> PlannedFile:
-    base = dict(kind="photo", photo_id=item.photo_id, source=item.path, slot=slot, item=item)
+    person = next((f.person_id for f in item.faces if f.name == slot), None) if slot else None
+    base = dict(kind="photo", photo_id=item.photo_id, source=item.path, slot=slot, item=item,
+                person_id=person)
     own = owned_by_key.get((item.photo_id, slot, "photo"))
+    if own is not None and _made_from(own, item.path) is False:
+        own = None   # the id of a photo deleted since, reused: that file is not this photo's
     if own is not None:
         state = fs.file_state(Path(own.dest_path))
         if state is None:
             return _checked_source(PlannedFile("add", "missing", dest=own.dest_path, owned=own,
                                                **base), options, dest_dev)
         if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+            if _made_from(own, item.path) and same_photo(item.path, Path(own.dest_path),
+                                                         options.mode):
+                # what an update killed before its bookkeeping left: ours, up to date
+                return PlannedFile("skip", "exported", dest=own.dest_path, owned=own,
+                                   rerecord=True, **base)
             return PlannedFile("skip", "modified", dest=own.dest_path, owned=own, **base)
-        if os.path.exists(item.path) and not same_photo(item.path, Path(own.dest_path),
-                                                        options.mode):
-            # the original was edited (or replaced) since: the album gets the new version
+        if _original_edited(own, item.path) and options.mode != "symlink":
+            # the album gets the new version of its own, unchanged copy
             return _checked_source(PlannedFile("update", "original_changed", dest=own.dest_path,
                                                owned=own, **base), options, dest_dev)
         return PlannedFile("skip", "exported", dest=own.dest_path, owned=own, **base)
@@ -309,6 +349,34 @@ def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,
     target = folder / candidate
     names.reserve(target)
     return _checked_source(PlannedFile("add", "new", dest=str(target), **base), options, dest_dev)
+
+
+def _source_state(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _made_from(own: AlbumFile, source: str) -> bool | None:
+    """Was the album file made from this original? None when the row predates the record.
+    A photo moved in the library keeps its size and mtime; another photo that was given a
+    deleted photo's id does not."""
+    if own.source_path is None:
+        return None
+    if own.source_path == source:
+        return True
+    return _source_state(source) == (own.source_size, own.source_mtime_ns)
+
+
+def _original_edited(own: AlbumFile, source: str) -> bool:
+    """The original changed since the album copied it (compared with its own state then, so
+    a destination that rounds mtimes, like FAT or SMB, does not look edited every time)."""
+    if own.source_path != source or own.source_size is None:
+        return False
+    now = _source_state(source)
+    return now is not None and now != (own.source_size, own.source_mtime_ns)
 
 
 def _checked_source(pf: PlannedFile, options: ExportOptions, dest_dev: int) -> PlannedFile:
@@ -351,13 +419,25 @@ def _read(path: str) -> bytes | None:
         return None
 
 
-def _plan_unmatched(f: AlbumFile, *, prune: bool) -> PlannedFile:
+def _plan_unmatched(f: AlbumFile, *, prune: bool,
+                    present: dict[int, list[str]] | None = None) -> PlannedFile:
     base = dict(kind=f.kind, dest=f.dest_path, photo_id=f.photo_id, slot=f.slot, owned=f)
     state = fs.file_state(Path(f.dest_path))
     if state is None:
         return PlannedFile("remove", "gone", **base)   # only the bookkeeping row goes
     if (state.size, state.mtime_ns) != (f.size, f.mtime_ns):
         return PlannedFile("keep", "modified", **base)
+    if present and any(_same_file(f.dest_path, other) for other in present.get(f.photo_id, [])):
+        # the plan counts this very file as there under another spelling (a folder renamed
+        # only in case on a case-insensitive disk): it must not be deleted
+        return PlannedFile("keep", "present", **base)
     if not prune:
         return PlannedFile("keep", "unmatched", **base)
     return PlannedFile("remove", "unmatched", **base)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

@@ -159,6 +159,8 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
             if _failed(summary, pf, error):
                 break
             failed_photos.add(pf.dest)
+            if pf.moved_from:   # the photo stayed where it was: so does its sidecar
+                failed_photos.add(pf.moved_from)
         elapsed = time.monotonic() - started
         rate = done / elapsed if elapsed > 0 else None
         yield Progress("export", done=done, total=total, rate=rate,
@@ -196,8 +198,29 @@ def _finish(catalog, plan: ExportPlan, album_id: int | None, summary: ExportSumm
     if fsync:
         for folder in touched | {dest}:
             _fsync_dir(folder)
+    if album_id is not None:
+        for pf in plan.files:
+            if pf.rerecord and pf.source:   # an update's new copy a kill left unrecorded
+                _rerecord(catalog, album_id, pf)
     if album_id is not None and summary.stopped is None:
         mark_exported(catalog, album_id)
+
+
+def _rerecord(catalog, album_id: int, pf: PlannedFile) -> None:
+    state, original = fs.file_state(Path(pf.dest)), fs.file_state(Path(pf.source))
+    if state is None or original is None:
+        return
+    record_file(catalog, album_id, AlbumFile(pf.photo_id, pf.dest, state.size, state.mtime_ns,
+                                             pf.kind, pf.slot, pf.source, original.size,
+                                             original.mtime_ns, pf.person_id))
+
+
+def _original_state(source: str) -> os.stat_result:
+    """The original as it is copied (the album's record of what it exported)."""
+    try:
+        return os.stat(source)
+    except OSError as error:
+        raise fs.SourceError(error.errno, error.strerror, source) from None
 
 
 def _failure_reason(error: OSError) -> str:
@@ -220,17 +243,26 @@ def _execute(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSumm
         return
     tmp: Path | None = fs.temp_path(target.parent)
     try:
+        original = _original_state(pf.source) if pf.kind == "photo" else None
         written = _write_temp(pf, tmp, fsync, mode)
+        row = AlbumFile(pf.photo_id, pf.dest, written.size, written.mtime_ns, pf.kind, pf.slot,
+                        pf.source if original else None,
+                        original.st_size if original else None,
+                        original.st_mtime_ns if original else None, pf.person_id)
         if pf.action == "update":
+            # Replaced first, recorded after: a kill in between leaves the new copy, which the
+            # next run recognises as what it would write (recorded first, a kill would leave
+            # the old copy looking edited by someone, never to be updated again).
             _check_unchanged(pf)
-        if album_id is not None:
+            fs.replace(tmp, target)
+            tmp = None
+            if album_id is not None:
+                record_file(catalog, album_id, row)
+        elif album_id is not None:
             # Recorded before it is published: a kill in between leaves a "missing" album file
             # that the next run restores, never an unowned duplicate.
-            record_file(catalog, album_id, AlbumFile(pf.photo_id, pf.dest, written.size,
-                                                     written.mtime_ns, pf.kind, pf.slot))
-        if pf.action == "update":
-            fs.replace(tmp, target)
-        else:
+            record_file(catalog, album_id, row)
+        if pf.action != "update":
             try:
                 fs.publish(tmp, target)
             except FileExistsError:
@@ -296,7 +328,9 @@ def _move(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSummary
         raise FileExistsError(errno.EEXIST, "changed since it was exported", str(old))
     if album_id is not None:
         record_file(catalog, album_id, AlbumFile(pf.photo_id, pf.dest, state.size,
-                                                 state.mtime_ns, pf.kind, pf.slot))
+                                                 state.mtime_ns, pf.kind, pf.slot,
+                                                 own.source_path, own.source_size,
+                                                 own.source_mtime_ns, pf.person_id))
     try:
         fs.publish(old, target)   # a link under the new name, then the old name is unlinked
     except FileExistsError:

@@ -122,7 +122,7 @@ def name_person(catalog: Catalog, person_id: int, name: str | None, *,
             return other
         rec = Recorder(conn, "name")
         rec.person(person_id)
-        rec.about = f"{person_label(conn, person_id)} → {name or 'unnamed'}"
+        rec.about = f"{person_label(conn, person_id)} -> {name or 'unnamed'}"
         conn.execute("UPDATE people SET name = ?, updated_at = ? WHERE id = ?",
                      (name or None, time.time(), person_id))
         rec.save()

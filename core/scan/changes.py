@@ -44,6 +44,9 @@ BATCH = 500
 PROGRESS_EVERY = 250  # files between two Progress reports
 
 COUNTERS = ("new", "changed", "moved", "removed", "unchanged", "errors", "offline_roots")
+# Above every id a photo ever had (catalog migration 3 keeps the high mark): never reused.
+_NEXT_PHOTO_ID = ("(SELECT MAX(COALESCE((SELECT MAX(id) FROM photos), 0), COALESCE((SELECT "
+                  "CAST(value AS INTEGER) FROM meta WHERE key = 'photo_id_high'), 0)) + 1)")
 
 
 @dataclass(slots=True)  # one per catalog photo: keep them small
@@ -207,8 +210,8 @@ class _Scan:
                 self.counters["moved"] += 1
                 return
         status = "pending" if error is None else "error"
-        self._write("INSERT INTO photos(folder_id, path, size, mtime_ns, fingerprint, status, "
-                    "error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self._write("INSERT INTO photos(id, folder_id, path, size, mtime_ns, fingerprint, "
+                    f"status, error) VALUES ({_NEXT_PHOTO_ID}, ?, ?, ?, ?, ?, ?, ?)",
                     (folder_id, entry.path, entry.size, entry.mtime_ns, fp, status, error))
         self.counters["new" if error is None else "errors"] += 1
 

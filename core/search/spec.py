@@ -105,7 +105,10 @@ class SearchSpec:
         return "; ".join(parts) or "search"
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if not data["photo_ids"]:
+            del data["photo_ids"]  # (a saved search stays readable by an older Faceshelf)
+        return data
 
     @classmethod
     def from_json(cls, d: dict) -> "SearchSpec":

@@ -112,7 +112,12 @@ class PersonDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option, index) -> QSize:
         line = option.fontMetrics.height()
-        return QSize(self.face + 40, self.face + 24 + 2 * line + 8)
+        width = self.face + 40
+        if index is not None and hasattr(option.widget, "gridSize"):
+            # a card takes its whole grid cell, which is wider when the grid shares out a
+            # row's width: a long name is cut later
+            width = max(width, option.widget.gridSize().width())
+        return QSize(width, self.face + 24 + 2 * line + 8)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         painter.save()
@@ -136,11 +141,7 @@ class PersonDelegate(QStyledItemDelegate):
         name = index.data(people_roles.NameRole)
         count = index.data(people_roles.CountRole) or 0
         metrics = option.fontMetrics
-        # a name may use the whole grid cell, which is wider than the card when the grid
-        # shares out a row's width (fewer names cut short)
-        grid = option.widget.gridSize().width() if hasattr(option.widget, "gridSize") else 0
-        width = max(option.rect.width(), grid) - 8
-        text_rect = QRect(option.rect.center().x() - width // 2, circle.bottom() + 8, width,
+        text_rect = QRect(option.rect.left() + 4, circle.bottom() + 8, option.rect.width() - 8,
                           metrics.height())
         font = QFont(option.font)
         font.setBold(bool(name))

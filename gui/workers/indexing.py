@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 PEOPLE_FIRST_S = 6.0    # the first people soon: a user watching a first index sees them come
 PEOPLE_EVERY_S = 20.0   # then less often: each update costs the index a moment of one core
+PEOPLE_RETRY_S = 2.0    # when no face had been written yet
 
 
 def _people_core():
@@ -52,9 +53,11 @@ def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
                                        **kwargs):
             yield progress
             if people and time.monotonic() > next_people:
-                if catalog.revision() != revision:
-                    yield from _update_people(people, catalog, token)
-                    revision = catalog.revision()
+                if catalog.revision() == revision:  # no new face yet: look again soon
+                    next_people = time.monotonic() + PEOPLE_RETRY_S
+                    continue
+                yield from _update_people(people, catalog, token)
+                revision = catalog.revision()
                 next_people = time.monotonic() + PEOPLE_EVERY_S
         if people and not token.cancelled:
             yield from _update_people(people, catalog, token)

@@ -148,6 +148,17 @@ def test_removed_file_row_and_faces_go(catalog, library):
     assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 0
 
 
+def test_a_deleted_photos_id_is_never_given_to_a_new_photo(catalog, library):
+    scan(catalog, [library])
+    newest = max(photos(catalog).values(), key=lambda row: row["id"])
+    Path(newest["path"]).unlink()
+    scan(catalog)
+    make_photo(library / "later.jpg", 99)
+    scan(catalog)
+    # (SQLite alone gives the highest id + 1, which was the deleted photo's)
+    assert photos(catalog)[str(library / "later.jpg")]["id"] > newest["id"]
+
+
 def test_offline_root_keeps_everything(catalog, library, tmp_path):
     scan(catalog, [library])
     add_face(catalog, next(iter(photos(catalog).values()))["id"], "Ann")

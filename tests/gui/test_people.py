@@ -257,7 +257,7 @@ def test_an_album_update_waits_for_the_running_job_and_undo_says_what_it_did(
     qtbot.waitUntil(lambda: window.completer.person_named("Tom") == tom, timeout=WAIT_MS)
     window.undo()
     qtbot.waitUntil(lambda: window.statusBar().currentMessage()
-                    == "Undid the renaming (unnamed → Tom).", timeout=WAIT_MS)
+                    == "Undid the renaming (unnamed -> Tom).", timeout=WAIT_MS)
     window.undo()  # Ctrl+Z does not reach into an earlier session
     qtbot.waitUntil(lambda: window.statusBar().currentMessage()
                     == "Nothing to undo in this session.", timeout=WAIT_MS)

@@ -49,6 +49,8 @@ def test_clear_errors(photo_library, catalog, tmp_path, capsys):
     assert code == 2 and "inside the library folder" in err
     code, _, err = run(capsys, catalog, "export", "--album", "nope")
     assert code == 2 and "no album named 'nope'" in err
+    code, _, err = run(capsys, catalog, "export", "--album", "top")  # a flag's word in a name
+    assert code == 2 and "no album named 'top'" in err
     code, _, err = run(capsys, catalog, "export", "--album", "x", "--to", str(tmp_path))
     assert code == 2 and "--album re-exports the saved query" in err
     code, _, err = run(capsys, catalog, "export", "--person", "Anna")

@@ -62,7 +62,7 @@ def test_merge_and_undo_restore_everything(grouped):
     assert (entry.action, entry.about) == ("merge", "Bob, unnamed into unnamed")
     assert groups_of(cat) == before
     assert get_person(cat, b).name == "Bob" and get_person(cat, a).name is None
-    assert undo(cat).about == "unnamed → Bob"  # the naming before it
+    assert undo(cat).about == "unnamed -> Bob"  # the naming before it
 
 
 def test_merged_unnamed_groups_stay_merged_when_regrouped(grouped):
