@@ -160,6 +160,13 @@ MIGRATIONS: list[str] = [
         UPDATE meta SET value = MAX(CAST(value AS INTEGER), OLD.id) WHERE key = 'photo_id_high';
     END;
     """,
+    # 4: where a merged person went, so that a saved album asking for them follows the merge.
+    """
+    CREATE TABLE person_merges (
+        source INTEGER PRIMARY KEY,      -- the id that is gone
+        target INTEGER NOT NULL          -- the person its faces joined
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

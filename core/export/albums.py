@@ -95,6 +95,9 @@ def repair_spec(catalog, album: Album) -> SearchSpec:
     def repair(ref):
         if not isinstance(ref, int) or ref in existing:
             return ref
+        merged = _merged_into(catalog, ref, existing)
+        if merged is not None:
+            return merged
         name = pinned.get(ref)
         rows = catalog.conn.execute("SELECT id FROM people WHERE name = ? COLLATE NOCASE",
                                     (name,)).fetchall() if name else []
@@ -106,6 +109,19 @@ def repair_spec(catalog, album: Album) -> SearchSpec:
         return rows[0][0]
 
     return _map_refs(album.spec, repair)
+
+
+def _merged_into(catalog, person_id: int, existing: set[int]) -> int | None:
+    """The person whose faces `person_id`'s joined, following merges of merges."""
+    seen = set()
+    while person_id not in existing and person_id not in seen:
+        seen.add(person_id)
+        row = catalog.conn.execute("SELECT target FROM person_merges WHERE source = ?",
+                                   (person_id,)).fetchone()
+        if row is None:
+            return None
+        person_id = row[0]
+    return person_id if person_id in existing else None
 
 
 def update_album_query(catalog, album: Album, spec: SearchSpec) -> None:

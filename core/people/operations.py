@@ -218,6 +218,10 @@ def _merge(conn, target: int, sources: list[int], action: str) -> None:
                  "id IN (SELECT face_id FROM face_rejections WHERE person_id = ?)",
                  (target, target))
     conn.execute(f"DELETE FROM people WHERE id IN ({_marks(sources)})", sources)
+    # (a saved album asking for a source follows it here; undo brings the source back, and a
+    # person that exists is never redirected)
+    conn.executemany("INSERT OR REPLACE INTO person_merges(source, target) VALUES (?, ?)",
+                     [(source, target) for source in sources])
     conn.execute("UPDATE people SET name = ?, updated_at = ? WHERE id = ?",
                  (name, time.time(), target))
     rec.save()

@@ -134,6 +134,23 @@ def test_album_follows_a_merge(lib, catalog, tmp_path):
         again(catalog)
 
 
+def test_album_follows_a_merge_into_someone_named(lib, catalog, tmp_path):
+    from core.people.operations import merge_people
+
+    out = tmp_path / "out"
+    lib.photo_of("IMG_5.jpg", "Ben", taken_at="2019-01-05T10:00:00")
+    export(catalog, ExportRequest(spec=SearchSpec(people_any=["Anna", "Ben"]),
+                                  destination=str(out), save_as="Both",
+                                  options=ExportOptions(by="person")))
+    ben, anna = lib.person("Ben"), lib.person("Anna")
+    merge_people(catalog, [anna], ben)        # "Anna" was Ben all along: her name is gone
+    s = export(catalog, ExportRequest(album="Both"))
+    assert (s.added, s.moved, s.failed) == (0, 2, 0)
+    assert find_album(catalog, "Both").spec.people_any == [ben, ben]
+    assert files_under(out) == ["Ben/2019-01-01_IMG_1.jpg", "Ben/2019-01-02_IMG_2.jpg",
+                                "Ben/2019-01-05_IMG_5.jpg"]
+
+
 def test_album_folder_gone_is_refused_not_recreated(lib, catalog, tmp_path):
     import shutil
 
