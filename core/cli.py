@@ -1048,8 +1048,8 @@ def _print_export_summary(s) -> None:
     speed = f", {mb / s.seconds:.1f} MB/s" if s.seconds > 0 and mb > 1 else ""
     album = f" (album {s.album})" if s.album else ""
     out.write(f"{s.destination}{album}: {s.photos_matched} photo(s) match; added {s.added}"
-              f"{_changes(s)}, skipped {s.skipped} already there, removed {s.removed}, kept {s.kept}, "
-              f"failed {s.failed}; {mb:.1f} MB in {s.seconds:.1f} s{speed}\n")
+              f"{_changes(s)}, skipped {s.skipped} already there, removed {s.removed}, "
+              f"kept {s.kept}, failed {s.failed}; {mb:.1f} MB in {s.seconds:.1f} s{speed}\n")
     if s.sidecars_written:
         out.write(f"{s.sidecars_written} XMP sidecar(s) written\n")
     if s.stale_temp_removed:

@@ -550,7 +550,7 @@ class MainWindow(QMainWindow):
         count = len(photo_ids)
         return self.export_dialog(
             spec=SearchSpec(photo_ids=list(photo_ids)),
-            label=f"the {count:,} selected photo{'' if count == 1 else 's'}")
+            label="this photo" if count == 1 else f"the {count:,} selected photos")
 
     def settings_dialog(self) -> SettingsDialog:
         dialog = SettingsDialog(self.ctx, self)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QToolButton, QWidget
 
+from .flow import FlowLayout
 from .names import NameCompleter
+
+CHIP_MAX_PX = 160  # a longer name is shortened with "…" (the whole name is the tooltip)
 
 
 class PeopleChips(QWidget):
@@ -15,18 +18,19 @@ class PeopleChips(QWidget):
         super().__init__(parent)
         self.completer = completer
         self.names: list[str] = []
-        self.layout_ = QHBoxLayout(self)
-        self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.layout_.setSpacing(4)
-        caption = QLabel(label)
-        self.layout_.addWidget(caption)
-        self.chips = QHBoxLayout()
-        self.chips.setSpacing(4)
-        self.layout_.addLayout(self.chips)
+        self.chip_buttons: list[QToolButton] = []
+        # The caption, the chips and the name box flow and wrap within the box's width: long
+        # or many names make it taller, never the window wider.
+        self.layout_ = FlowLayout(self)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        if label:
+            self.layout_.addWidget(QLabel(label))
         self.edit = QLineEdit()
         self.edit.setPlaceholderText("name…")
         self.edit.setCompleter(completer)
-        self.edit.setMaximumWidth(140)
+        self.edit.setFixedWidth(130)
         self.edit.returnPressed.connect(self._add_typed)
         completer.activated.connect(self._completed)
         self.layout_.addWidget(self.edit)
@@ -47,26 +51,33 @@ class PeopleChips(QWidget):
             return
         self.names.append(name)
         chip = QToolButton()
-        chip.setText(f"{name}  ×")
+        shown = chip.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, CHIP_MAX_PX)
+        chip.setText(f"{shown}  ×")
         chip.setToolTip(f"Remove {name}")
         chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         chip.clicked.connect(lambda: self.remove(name, chip))
-        self.chips.addWidget(chip)
+        # chips go before the name box, in the order added
+        self.layout_.insertWidgetBefore(chip, self.edit)
+        self.chip_buttons.append(chip)
         self.changed.emit()
 
     def remove(self, name: str, chip: QToolButton) -> None:
         if name in self.names:
             self.names.remove(name)
-        chip.deleteLater()
+        self._drop(chip)
         self.changed.emit()
 
     def clear(self) -> None:
         self.names = []
-        while self.chips.count():
-            item = self.chips.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        for chip in list(self.chip_buttons):
+            self._drop(chip)
         self.changed.emit()
+
+    def _drop(self, chip: QToolButton) -> None:
+        if chip in self.chip_buttons:
+            self.chip_buttons.remove(chip)
+        self.layout_.removeWidget(chip)
+        chip.deleteLater()
 
     def refs(self) -> list[int | str]:
         """Names: the search core resolves a name to every person called that."""

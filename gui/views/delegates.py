@@ -27,7 +27,9 @@ def _fit(pixmap: QPixmap, rect: QRect, fill: bool = False) -> QRectF:
                   round(rect.top() + (rect.height() - sh) / 2), sw, sh)
 
 
-def draw_thumbnail(painter: QPainter, pixmap: QPixmap, rect: QRect, fill: bool = False) -> None:
+def draw_thumbnail(painter: QPainter, pixmap: QPixmap, rect: QRect,
+                   fill: bool = False) -> QRectF:
+    """Draw `pixmap` fitted into `rect`; returns where it went."""
     target = _fit(pixmap, rect, fill)
     ratio = pixmap.devicePixelRatio() or 1.0
     if abs(target.width() - pixmap.width() / ratio) < 0.5 and \
@@ -38,6 +40,7 @@ def draw_thumbnail(painter: QPainter, pixmap: QPixmap, rect: QRect, fill: bool =
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
         painter.restore()
+    return target
 
 
 def _selection(painter: QPainter, option: QStyleOptionViewItem, rect: QRect,
@@ -72,12 +75,14 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             _selection(painter, option, option.rect)
         rect = option.rect.adjusted(4, 4, -4, -4)
+        picture = rect
         if pixmap is not None and not pixmap.isNull():
-            draw_thumbnail(painter, pixmap, rect.adjusted(3, 3, -3, -3))
+            drawn = draw_thumbnail(painter, pixmap, rect.adjusted(3, 3, -3, -3)).toRect()
+            picture = drawn.adjusted(-3, -3, 3, 3)
         if month is not None:
             self._chip(painter, option, rect, photo_roles.month_title(month), top=True)
-        if badge:
-            self._chip(painter, option, rect, badge, top=False)
+        if badge:  # on the picture itself (a portrait is narrower than its cell)
+            self._chip(painter, option, picture, badge, top=False)
 
     @staticmethod
     def _chip(painter: QPainter, option, rect: QRect, text: str, top: bool) -> None:

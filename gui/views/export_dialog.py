@@ -49,7 +49,6 @@ class ExportDialog(LateAnswerSafeDialog):
 
         self.use_people = QRadioButton("Photos of")
         self.people = PeopleChips("", completer)
-        self.people.layout_.addStretch(1)
         for name in people or []:
             self.people.add(name)
         self.match = QComboBox()
@@ -197,7 +196,8 @@ class ExportDialog(LateAnswerSafeDialog):
         self.last_plan = plan
         counts = {a: plan.count(a) for a in ("add", "skip", "update", "move", "remove", "keep",
                                              "error")}
-        parts = [f"{plan.photos_matched:,} photos match", f"{counts['add']:,} to write"]
+        parts = [_photos(plan.photos_matched) + (" matches" if plan.photos_matched == 1
+                                                 else " match"), f"{counts['add']:,} to write"]
         parts += [f"{counts[a]:,} {label}" for a, label in
                   (("skip", "already there"), ("update", "to update (originals edited)"),
                    ("move", "to move (people renamed)"), ("remove", "to remove"),
@@ -260,7 +260,7 @@ class ExportDialog(LateAnswerSafeDialog):
         if summary is None:
             self.progress_label.setText("Export stopped.")
             return
-        text = (f"{summary.added:,} photos written, {summary.skipped:,} already there"
+        text = (f"{_photos(summary.added)} written, {summary.skipped:,} already there"
                 + (f", {summary.failed:,} failed" if summary.failed else "")
                 + (f"; stopped: {STOP_MESSAGES.get(summary.stopped, summary.stopped)}"
                    if summary.stopped else "")
@@ -300,3 +300,6 @@ def _wrap(layout) -> QWidget:
     widget.setLayout(layout)
     return widget
 
+
+def _photos(count: int) -> str:
+    return f"{count:,} photo{'' if count == 1 else 's'}"

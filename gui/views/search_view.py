@@ -70,28 +70,16 @@ def library_dates(catalog) -> tuple[str | None, str | None]:
 
 
 def query_faces(path: str) -> list[tuple[int, QImage]]:
-    """Worker (inference pool): the faces of an outside photo, as (index, crop) pairs."""
-    import numpy as np
-
+    """Worker (inference pool): the faces of an outside photo, as (index, crop) pairs; square
+    crops made as the library's face thumbnails are (inside the picture, no grey bands)."""
     from core.scan.decode import decode
     from core.search import detect_query_faces
+    from core.thumbs import face_thumb
 
     faces = detect_query_faces(path)
     image = decode(path, min_long_side=1024)
-    out = []
-    for face in faces:
-        x1, y1, x2, y2 = (v * image.scale for v in face.box)
-        side = max(x2 - x1, y2 - y1) * 1.4
-        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        h, w = image.bgr.shape[:2]
-        top, left = max(0, int(cy - side / 2)), max(0, int(cx - side / 2))
-        crop = np.ascontiguousarray(image.bgr[top:int(cy + side / 2), left:int(cx + side / 2),
-                                              ::-1])
-        ch, cw = crop.shape[:2]
-        if ch and cw:
-            out.append((face.index, QImage(crop.data, cw, ch, 3 * cw,
-                                           QImage.Format.Format_RGB888).copy()))
-    return out
+    return [(face.index, QImage.fromData(face_thumb(image.bgr, image.scale, face.box)))
+            for face in faces]
 
 
 class SearchPage(Page):
@@ -127,9 +115,7 @@ class SearchPage(Page):
         # one row of faces: room for the horizontal scroll bar a group photo needs, never a
         # vertical one (it used to show both and cut the labels)
         self.query_faces.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        bar = self.query_faces.horizontalScrollBar().sizeHint().height()
-        self.query_faces.setFixedHeight(cell.height() + bar + 2 * self.query_faces.frameWidth()
-                                        + 4)
+        self.query_faces.setFixedHeight(self._query_faces_height(with_bar=True))
         self.query_faces.setToolTip("Faces found in the photo: pick the one to search for")
         self.query_faces.currentItemChanged.connect(self._query_face_chosen)
         self.query_faces.hide()
@@ -166,11 +152,9 @@ class SearchPage(Page):
         self.clear_button = QPushButton("Clear")
         self.clear_button.clicked.connect(self.clear)
 
-        people_row = QHBoxLayout()
-        people_row.addWidget(self.all_of)
-        people_row.addWidget(self.any_of)
-        people_row.addWidget(self.none_of)
-        people_row.addStretch(1)
+        people_row = QHBoxLayout()   # each box wraps its own chips: a third of the width each
+        for chips in (self.all_of, self.any_of, self.none_of):
+            people_row.addWidget(chips, 1, Qt.AlignmentFlag.AlignTop)
         filters = QHBoxLayout()
         filters.addWidget(self.use_from)
         filters.addWidget(self.date_from)
@@ -298,6 +282,8 @@ class SearchPage(Page):
     # -- running ------------------------------------------------------------------------------
     def run(self) -> None:
         spec = self.current_spec()
+        if self.spec is None:  # people alone: the heading says who, not how to start
+            self.query.setText(PROMPT if spec is None else f"Photos of {spec.describe()}")
         if spec is None:
             self._ticket += 1  # a search still on its way no longer applies
             self._show_results(None)
@@ -344,13 +330,20 @@ class SearchPage(Page):
             item.setData(Qt.ItemDataRole.UserRole, index)
             self.query_faces.addItem(item)
         self.query_faces.blockSignals(False)
-        # as wide as its faces (a strip across the window for two faces looked broken)
-        grid = self.query_faces.gridSize().width()
-        self.query_faces.setMaximumWidth(len(faces) * grid + 2 * self.query_faces.frameWidth()
-                                         + 8)
+        # as wide as its faces (a strip across the window for two faces looked broken), and
+        # room for a scroll bar only when they do not fit
+        wanted = (len(faces) * self.query_faces.gridSize().width()
+                  + 2 * self.query_faces.frameWidth() + 8)
+        self.query_faces.setMaximumWidth(wanted)
+        fits = wanted <= self.width() - 24
+        self.query_faces.setFixedHeight(self._query_faces_height(with_bar=not fits))
         self.query_faces.setVisible(len(faces) > 1)
         if len(faces) == 0 and self.spec is not None and self.spec.photo_path:
             self.query.setText(f"No face found in {Path(self.spec.photo_path).name}")
+
+    def _query_faces_height(self, with_bar: bool) -> int:
+        bar = self.query_faces.horizontalScrollBar().sizeHint().height() if with_bar else 0
+        return self.query_faces.gridSize().height() + bar + 2 * self.query_faces.frameWidth() + 4
 
     def _query_face_chosen(self, item, _previous=None) -> None:
         if item is None or self.spec is None or self.spec.photo_path is None:

@@ -44,6 +44,9 @@ def describe(progress: Progress) -> str:
     return " · ".join(parts)
 
 
+HINT_MAX_PX = 380
+
+
 class ElidedLabel(QLabel):
     """A one-line label that ends in "…" when the window is too narrow for it (the full text
     is the tooltip), instead of being cut mid-word or squeezing the progress bar."""
@@ -62,8 +65,11 @@ class ElidedLabel(QLabel):
         return self._full
 
     def sizeHint(self) -> QSize:
+        # at most what a short line needs: the status bar keeps room for its messages
+        # ("Undid the renaming…") beside a long progress text
         hint = super().sizeHint()
-        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 8, hint.height())
+        return QSize(min(self.fontMetrics().horizontalAdvance(self._full) + 8, HINT_MAX_PX),
+                     hint.height())
 
     def minimumSizeHint(self) -> QSize:
         return QSize(80, super().minimumSizeHint().height())
@@ -131,7 +137,7 @@ class JobStatus(QWidget):
             self.bar.setRange(0, 0)
         text = describe(progress)
         if self.job is not None and self.job.paused:
-            text += " · paused"
+            text = f"Paused · {text}"  # first: the end of a long line may be cut off
         self.label.setText(text)
 
     def cancel(self) -> None:
@@ -151,8 +157,8 @@ class JobStatus(QWidget):
     def _paused(self, paused: bool) -> None:
         self.pause_button.setIcon(icons.icon("play" if paused else "pause"))
         self.pause_button.setToolTip("Resume" if paused else "Pause")
-        if paused:
-            self.label.setText(self.label.text() + " · paused")
+        if paused and not self.label.text().startswith("Paused"):
+            self.label.setText(f"Paused · {self.label.text()}")
 
     def _ended(self, *_args) -> None:
         self.job = None

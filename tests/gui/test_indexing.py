@@ -68,7 +68,7 @@ def test_pause_and_resume_an_index(qtbot, tmp_path, library, window_for):
         window.start_indexing([str(library)])
     job = started.args[0]
     assert job.paused
-    qtbot.waitUntil(lambda: "paused" in window.status.label.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.status.label.text().startswith("Paused · "), timeout=WAIT_MS)
     qtbot.wait(1500)  # paused: the job pulls nothing more, so nothing gets indexed
     assert _status(tmp_path / "catalog").get("indexed", 0) == 0
     with qtbot.waitSignal(window.job_ended, timeout=60000) as ended:

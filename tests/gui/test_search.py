@@ -115,3 +115,20 @@ def test_the_threshold_set_in_settings_reaches_the_search(qtbot, indexed, window
     dialog.threshold.setValue(0.55)
     dialog.accept()
     assert window.search_page.slider.value() == 55
+
+
+def test_long_names_wrap_in_their_box_and_the_heading_says_who(qtbot, indexed, window_for):
+    window = window_for(indexed)
+    window.resize(800, 600)
+    window.show_section("search")
+    page = window.search_page
+    for name in ("Arnold Alois Schwarzenegger-Baumgartner", "Abdullah Gul"):
+        page.any_of.add(name)
+    for name in ("George W Bush", "Luiz Inacio Lula da Silva"):
+        page.all_of.add(name)
+    qtbot.wait(50)
+    # the boxes grow taller, never the window wider (it used to reach 1,180 px)
+    assert window.minimumSizeHint().width() <= 800 and window.width() == 800
+    assert page.any_of.height() > page.none_of.height()
+    qtbot.waitUntil(lambda: page.query.text().startswith("Photos of "), timeout=WAIT_MS)
+    assert "George W Bush and Luiz Inacio Lula da Silva" in page.query.text()
