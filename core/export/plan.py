@@ -5,7 +5,8 @@ The plan is also the dry run and the GUI's preview. Each planned file has an act
     skip    nothing to do (exported — the album wrote it; present — an identical file is
             already there; modified — the album wrote it, someone changed it since: left alone)
     update  rewrite a file the album wrote and nobody changed (sidecar_changed — names changed
-            since; original_changed — the original was edited since it was copied)
+            since; original_changed — the original was edited since it was copied, or moved
+            in the library, for a symbolic link)
     move    an album file under a person's folder whose name is gone (renamed — the person was
             renamed or merged): moved to the folder of the name they have now
     remove  with prune: an album file whose photo no longer matches, unchanged since written
@@ -57,6 +58,7 @@ class PlannedFile:
     moved_from: str | None = None     # for a move: where the album's file is now
     person_id: int | None = None      # whose sub-folder (--by person)
     rerecord: bool = False            # a skip whose album_files row must be brought up to date
+    observed: tuple | None = None     # for rerecord: (size, mtime) of the file and its original
     item: ExportItem | None = field(default=None, repr=False)
     content: bytes | None = field(default=None, repr=False)   # sidecar bytes
 
@@ -247,11 +249,11 @@ def _plan_files(catalog, items: list[ExportItem], dest: Path, options: ExportOpt
     matched = ({f.owned.dest_path for f in planned if f.owned is not None}
                | {f.dest for f in planned if f.action == "move"}
                | {f.dest for f in leftovers})
-    present = {}   # photo id -> files of it this plan keeps: never remove one of those
-    for f in photos:
-        if f.action == "skip":
-            present.setdefault(f.photo_id, []).append(f.dest)
-    unmatched = leftovers + [_plan_unmatched(f, prune=prune, present=present) for f in owned
+    # Files this plan keeps, as directory entries: an album row pointing at one of them (under
+    # another photo id, or another spelling of the folder on a disk that ignores case) must
+    # never be removed.
+    kept = {_entry(f.dest) for f in photos if f.action == "skip"} - {None}
+    unmatched = leftovers + [_plan_unmatched(f, prune=prune, kept=kept) for f in owned
                              if f.kind == "photo" and f.dest_path not in matched]
     moved = {f.moved_from for f in photos if f.moved_from} | {f.dest for f in leftovers}
     protected = {f.dest for f in unmatched if f.reason == "present"}
@@ -312,25 +314,25 @@ def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,
     base = dict(kind="photo", photo_id=item.photo_id, source=item.path, slot=slot, item=item,
                 person_id=person)
     own = owned_by_key.get((item.photo_id, slot, "photo"))
-    if own is not None and _made_from(own, item.path) is False:
-        own = None   # the id of a photo deleted since, reused: that file is not this photo's
-    if own is not None:
-        state = fs.file_state(Path(own.dest_path))
+    if own is not None:   # (photo ids are never reused: the row is this photo's)
+        dest_file = Path(own.dest_path)
+        state = fs.file_state(dest_file)
         if state is None:
             return _checked_source(PlannedFile("add", "missing", dest=own.dest_path, owned=own,
                                                **base), options, dest_dev)
         if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
-            if _made_from(own, item.path) and same_photo(item.path, Path(own.dest_path),
-                                                         options.mode):
+            if same_photo(item.path, dest_file, options.mode):
                 # what an update killed before its bookkeeping left: ours, up to date
                 return PlannedFile("skip", "exported", dest=own.dest_path, owned=own,
-                                   rerecord=True, **base)
+                                   rerecord=True, observed=_observed(state, item.path), **base)
             return PlannedFile("skip", "modified", dest=own.dest_path, owned=own, **base)
-        if _original_edited(own, item.path) and options.mode != "symlink":
-            # the album gets the new version of its own, unchanged copy
+        if _out_of_date(own, item.path, dest_file, options.mode):
+            # the original was edited (or moved, for a link) since: the album gets it anew
             return _checked_source(PlannedFile("update", "original_changed", dest=own.dest_path,
                                                owned=own, **base), options, dest_dev)
-        return PlannedFile("skip", "exported", dest=own.dest_path, owned=own, **base)
+        moved = own.source_path != item.path and own.source_path is not None
+        return PlannedFile("skip", "exported", dest=own.dest_path, owned=own, rerecord=moved,
+                           observed=_observed(state, item.path) if moved else None, **base)
 
     rel = Path(render(options.template, item, slot, options.by))
     folder = dest / rel.parent
@@ -359,24 +361,32 @@ def _source_state(path: str) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
-def _made_from(own: AlbumFile, source: str) -> bool | None:
-    """Was the album file made from this original? None when the row predates the record.
-    A photo moved in the library keeps its size and mtime; another photo that was given a
-    deleted photo's id does not."""
-    if own.source_path is None:
-        return None
-    if own.source_path == source:
-        return True
-    return _source_state(source) == (own.source_size, own.source_mtime_ns)
-
-
-def _original_edited(own: AlbumFile, source: str) -> bool:
-    """The original changed since the album copied it (compared with its own state then, so
-    a destination that rounds mtimes, like FAT or SMB, does not look edited every time)."""
-    if own.source_path != source or own.source_size is None:
-        return False
+def _out_of_date(own: AlbumFile, source: str, dest: Path, mode: str) -> bool:
+    """Has the original changed since the album wrote its (unchanged) file?"""
+    if mode == "symlink":   # a link must point where the photo is now
+        return os.path.lexists(source) and not same_photo(source, dest, mode)
     now = _source_state(source)
-    return now is not None and now != (own.source_size, own.source_mtime_ns)
+    if now is None:
+        return False
+    if own.source_size is None:   # recorded before the original's state was: compare files
+        return not same_photo(source, dest, mode)
+    # The original against its own state then (a disk that rounds mtimes, like FAT or SMB,
+    # would make the copy's mtime differ from the original's on every run).
+    return now != (own.source_size, own.source_mtime_ns)
+
+
+def _observed(state: fs.Written, source: str) -> tuple | None:
+    original = _source_state(source)
+    return (state.size, state.mtime_ns, *original) if original else None
+
+
+def _entry(path: str) -> tuple | None:
+    """A directory entry: its folder (as the disk identifies it) and its name as compared."""
+    try:
+        folder = os.stat(os.path.dirname(path))
+    except OSError:
+        return None
+    return folder.st_dev, folder.st_ino, name_key(os.path.basename(path))
 
 
 def _checked_source(pf: PlannedFile, options: ExportOptions, dest_dev: int) -> PlannedFile:
@@ -402,6 +412,9 @@ def _plan_sidecar(item: ExportItem, slot: str, photo: PlannedFile, options: Expo
         if state is None:
             return PlannedFile("add", "missing", owned=own, **base)
         if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+            if _read(dest) == content:   # an update killed before its bookkeeping: ours
+                return PlannedFile("skip", "exported", owned=own, rerecord=True,
+                                   observed=(state.size, state.mtime_ns, None, None), **base)
             return PlannedFile("skip", "modified", owned=own, **base)
         if _read(dest) == content:
             return PlannedFile("skip", "exported", owned=own, **base)
@@ -419,25 +432,17 @@ def _read(path: str) -> bytes | None:
         return None
 
 
-def _plan_unmatched(f: AlbumFile, *, prune: bool,
-                    present: dict[int, list[str]] | None = None) -> PlannedFile:
+def _plan_unmatched(f: AlbumFile, *, prune: bool, kept: set | None = None) -> PlannedFile:
     base = dict(kind=f.kind, dest=f.dest_path, photo_id=f.photo_id, slot=f.slot, owned=f)
     state = fs.file_state(Path(f.dest_path))
     if state is None:
         return PlannedFile("remove", "gone", **base)   # only the bookkeeping row goes
     if (state.size, state.mtime_ns) != (f.size, f.mtime_ns):
         return PlannedFile("keep", "modified", **base)
-    if present and any(_same_file(f.dest_path, other) for other in present.get(f.photo_id, [])):
-        # the plan counts this very file as there under another spelling (a folder renamed
-        # only in case on a case-insensitive disk): it must not be deleted
+    if kept and _entry(f.dest_path) in kept:
+        # the plan counts this very file as there (for a photo that came back under a new
+        # id, or under another spelling of its folder): it must not be deleted
         return PlannedFile("keep", "present", **base)
     if not prune:
         return PlannedFile("keep", "unmatched", **base)
     return PlannedFile("remove", "unmatched", **base)
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False

@@ -200,19 +200,22 @@ def _finish(catalog, plan: ExportPlan, album_id: int | None, summary: ExportSumm
             _fsync_dir(folder)
     if album_id is not None:
         for pf in plan.files:
-            if pf.rerecord and pf.source:   # an update's new copy a kill left unrecorded
+            if pf.rerecord and pf.observed:  # a kill's leftover, or an original moved
                 _rerecord(catalog, album_id, pf)
     if album_id is not None and summary.stopped is None:
         mark_exported(catalog, album_id)
 
 
 def _rerecord(catalog, album_id: int, pf: PlannedFile) -> None:
-    state, original = fs.file_state(Path(pf.dest)), fs.file_state(Path(pf.source))
-    if state is None or original is None:
+    """Bring a kept file's row up to date, with what the plan saw (a file changed since by
+    someone is not adopted)."""
+    size, mtime_ns, source_size, source_mtime_ns = pf.observed
+    state = fs.file_state(Path(pf.dest))
+    if state is None or (state.size, state.mtime_ns) != (size, mtime_ns):
         return
-    record_file(catalog, album_id, AlbumFile(pf.photo_id, pf.dest, state.size, state.mtime_ns,
-                                             pf.kind, pf.slot, pf.source, original.size,
-                                             original.mtime_ns, pf.person_id))
+    record_file(catalog, album_id, AlbumFile(
+        pf.photo_id, pf.dest, size, mtime_ns, pf.kind, pf.slot,
+        pf.source if pf.kind == "photo" else None, source_size, source_mtime_ns, pf.person_id))
 
 
 def _original_state(source: str) -> os.stat_result:

@@ -134,6 +134,8 @@ def restore(conn: sqlite3.Connection, entry_id: int) -> None:
     for person_id, state in payload["people"]:
         if state is None:
             continue
+        # back as themselves: a saved album asking for them no longer follows the merge
+        conn.execute("DELETE FROM person_merges WHERE source = ?", (person_id,))
         conn.execute(
             "INSERT INTO people(id, name, hidden, cover_face_id, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, "

@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from core.catalog import Catalog
+from core.scan.changes import _NEXT_PHOTO_ID
 
 _MTIME = [1_500_000_000_000_000_000]
 
@@ -53,10 +54,11 @@ class PhotoLibrary:
         with Image.open(path) as im:
             w, h = ImageOps.exif_transpose(im).size
         st = path.stat()
-        with self.cat.transaction() as conn:
+        with self.cat.transaction() as conn:   # ids as the scan gives them: never reused
             return conn.execute(
-                "INSERT INTO photos(folder_id, path, size, mtime_ns, width, height, orientation,"
-                " taken_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed')",
+                "INSERT INTO photos(id, folder_id, path, size, mtime_ns, width, height,"
+                f" orientation, taken_at, status) VALUES ({_NEXT_PHOTO_ID}, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, 'indexed')",
                 (self.folder_id, str(path.resolve()), st.st_size, st.st_mtime_ns, w, h,
                  orientation, taken_at)).lastrowid
 
