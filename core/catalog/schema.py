@@ -167,6 +167,12 @@ MIGRATIONS: list[str] = [
         target INTEGER NOT NULL          -- the person its faces joined
     );
     """,
+    # 5: an album file being replaced by a newer version: the state it will have, recorded
+    # before the replacement, so that a kill at any point leaves a file the album knows.
+    """
+    ALTER TABLE album_files ADD COLUMN pending_size INTEGER;
+    ALTER TABLE album_files ADD COLUMN pending_mtime_ns INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -49,6 +49,13 @@ class AlbumFile:
     source_size: int | None = None       # the original's size and mtime at that time
     source_mtime_ns: int | None = None
     person_id: int | None = None         # whose sub-folder (--by person)
+    pending_size: int | None = None      # the state of a newer version being put in place
+    pending_mtime_ns: int | None = None
+
+    def is_state(self, size: int, mtime_ns: int) -> bool:
+        """Is (size, mtime) this file as the album wrote it (or is writing it)?"""
+        return (size, mtime_ns) in ((self.size, self.mtime_ns),
+                                    (self.pending_size, self.pending_mtime_ns))
 
 
 def _album(catalog, row, count: int = 0) -> Album:
@@ -208,7 +215,8 @@ def delete_album(catalog, name: str) -> bool:
 def album_files(catalog, album_id: int) -> list[AlbumFile]:
     rows = catalog.conn.execute(
         "SELECT photo_id, dest_path, size, mtime_ns, kind, slot, source_path, source_size, "
-        "source_mtime_ns, person_id FROM album_files WHERE album_id = ? ORDER BY dest_path",
+        "source_mtime_ns, person_id, pending_size, pending_mtime_ns FROM album_files "
+        "WHERE album_id = ? ORDER BY dest_path",
         (album_id,)).fetchall()
     return [AlbumFile(*r) for r in rows]
 
@@ -217,15 +225,18 @@ def record_file(catalog, album_id: int, f: AlbumFile) -> None:
     with catalog.transaction() as conn:
         conn.execute(
             "INSERT INTO album_files(album_id, photo_id, dest_path, size, mtime_ns, kind, slot,"
-            " source_path, source_size, source_mtime_ns, person_id, exported_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(album_id, dest_path) DO"
+            " source_path, source_size, source_mtime_ns, person_id, pending_size,"
+            " pending_mtime_ns, exported_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(album_id, dest_path) DO"
             " UPDATE SET photo_id=excluded.photo_id, size=excluded.size,"
             " mtime_ns=excluded.mtime_ns, kind=excluded.kind, slot=excluded.slot,"
             " source_path=excluded.source_path, source_size=excluded.source_size,"
             " source_mtime_ns=excluded.source_mtime_ns, person_id=excluded.person_id,"
+            " pending_size=excluded.pending_size, pending_mtime_ns=excluded.pending_mtime_ns,"
             " exported_at=excluded.exported_at",
             (album_id, f.photo_id, f.dest_path, f.size, f.mtime_ns, f.kind, f.slot,
-             f.source_path, f.source_size, f.source_mtime_ns, f.person_id, time.time()))
+             f.source_path, f.source_size, f.source_mtime_ns, f.person_id, f.pending_size,
+             f.pending_mtime_ns, time.time()))
 
 
 def forget_file(catalog, album_id: int, dest_path: str) -> None:

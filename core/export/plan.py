@@ -321,8 +321,15 @@ def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,
             return _checked_source(PlannedFile("add", "missing", dest=own.dest_path, owned=own,
                                                **base), options, dest_dev)
         if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+            if own.is_state(state.size, state.mtime_ns):
+                # a newer version an update killed before its bookkeeping put in place: ours;
+                # which state of the original it came from is unknown, so it is written again
+                return _checked_source(PlannedFile("update", "original_changed",
+                                                   dest=own.dest_path, owned=own, **base),
+                                       options, dest_dev)
             if same_photo(item.path, dest_file, options.mode):
-                # what an update killed before its bookkeeping left: ours, up to date
+                # identical to the original (a hard link edited in place, or an update killed
+                # by an older version): ours, up to date
                 return PlannedFile("skip", "exported", dest=own.dest_path, owned=own,
                                    rerecord=True, observed=_observed(state, item.path), **base)
             return PlannedFile("skip", "modified", dest=own.dest_path, owned=own, **base)
@@ -412,9 +419,13 @@ def _plan_sidecar(item: ExportItem, slot: str, photo: PlannedFile, options: Expo
         if state is None:
             return PlannedFile("add", "missing", owned=own, **base)
         if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
-            if _read(dest) == content:   # an update killed before its bookkeeping: ours
-                return PlannedFile("skip", "exported", owned=own, rerecord=True,
-                                   observed=(state.size, state.mtime_ns, None, None), **base)
+            if own.is_state(state.size, state.mtime_ns) or _read(dest) == content:
+                # an update killed before its bookkeeping: ours
+                if _read(dest) == content:
+                    return PlannedFile("skip", "exported", owned=own, rerecord=True,
+                                       observed=(state.size, state.mtime_ns, None, None),
+                                       **base)
+                return PlannedFile("update", "sidecar_changed", owned=own, **base)
             return PlannedFile("skip", "modified", owned=own, **base)
         if _read(dest) == content:
             return PlannedFile("skip", "exported", owned=own, **base)

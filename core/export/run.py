@@ -9,6 +9,7 @@ way); an unreadable original only skips that photo.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 import os
@@ -253,10 +254,13 @@ def _execute(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSumm
                         original.st_size if original else None,
                         original.st_mtime_ns if original else None, pf.person_id)
         if pf.action == "update":
-            # Replaced first, recorded after: a kill in between leaves the new copy, which the
-            # next run recognises as what it would write (recorded first, a kill would leave
-            # the old copy looking edited by someone, never to be updated again).
+            # The new version's state is recorded as pending first, then the file replaced,
+            # then recorded as done: a kill at any point leaves a file whose state the album
+            # knows as its own (never one that looks edited by someone, left alone for good).
             _check_unchanged(pf)
+            if album_id is not None and pf.owned is not None:
+                record_file(catalog, album_id, dataclasses.replace(
+                    pf.owned, pending_size=written.size, pending_mtime_ns=written.mtime_ns))
             fs.replace(tmp, target)
             tmp = None
             if album_id is not None:
@@ -300,8 +304,7 @@ def _write_temp(pf: PlannedFile, tmp: Path, fsync: bool, mode: str) -> fs.Writte
 def _check_unchanged(pf: PlannedFile) -> None:
     state = fs.file_state(Path(pf.dest))
     own = pf.owned
-    if own is not None and state is not None and (state.size, state.mtime_ns) != (
-            own.size, own.mtime_ns):
+    if own is not None and state is not None and not own.is_state(state.size, state.mtime_ns):
         raise FileExistsError(errno.EEXIST, "changed since it was exported", pf.dest)
 
 

@@ -61,21 +61,37 @@ def test_a_deleted_photos_copy_is_never_overwritten_by_a_later_photo(photo_libra
     assert "2019-01-03_IMG_3.jpg" in files_under(out)
 
 
-def test_an_update_killed_after_replacing_is_recognised(photo_library, catalog, tmp_path,
-                                                        monkeypatch):
+def kill_at_call(monkeypatch, module, name, call):
+    """Let `name` run call - 1 times, kill the process at call number `call`."""
+    real, calls = getattr(module, name), []
+
+    def counted(*args, **kw):
+        calls.append(1)
+        if len(calls) == call:
+            raise Killed(f"{name} #{call}")
+        return real(*args, **kw)
+    monkeypatch.setattr(module, name, counted)
+
+
+@pytest.mark.parametrize("call", [1, 2], ids=["before_replacing", "after_replacing"])
+def test_an_update_killed_around_its_record_is_finished(photo_library, catalog, tmp_path,
+                                                         monkeypatch, call):
     lib = photo_library
     lib.photo_of("IMG_1.jpg", "Anna", taken_at="2019-01-01T10:00:00")
     out = tmp_path / "out"
     album(catalog, out, SearchSpec(people_all=["Anna"]))
     original = lib.root / "IMG_1.jpg"
     edit(original)
-    kill_at(monkeypatch, run, "record_file")       # replaced, not yet recorded
+    kill_at_call(monkeypatch, run, "record_file", call)  # 1: the pending state, 2: the done one
     with pytest.raises(Killed):
         again(catalog)
     monkeypatch.undo()
+    if call == 2:
+        edit(original)                               # edited again before the next run
+    again(catalog)
     copy = out / "2019-01-01_IMG_1.jpg"
     assert copy.read_bytes() == original.read_bytes()
-    s = again(catalog)                               # ours and up to date, not "modified"
+    s = again(catalog)                               # settled: ours, not "modified"
     assert (s.updated, s.skipped, s.kept) == (0, 1, 0)
     edit(original)                                   # and it still follows the original
     assert again(catalog).updated == 1 and copy.read_bytes() == original.read_bytes()
