@@ -132,17 +132,54 @@ def _merged_into(catalog, person_id: int, existing: set[int]) -> int | None:
 
 
 def update_album_query(catalog, album: Album, spec: SearchSpec) -> None:
-    """Store the (repaired) query and the people's current names for the next repair."""
-    raw = {**album.options.to_json(), "pinned_names": _names_of(catalog, spec)}
+    """Store the (repaired) query and the people's current names for the next repair.
+
+    A person followed into a merge is stored as themselves: the merge may be undone, and
+    the album must then ask for them again, not for the person they were merged into."""
+    merged = {r for r in _refs(album.spec) if isinstance(r, int)
+              and _merged_into(catalog, r, _existing(catalog)) is not None}
+    if merged:
+        spec = _keep_refs(album.spec, spec, merged)
+    names = {**(album.pinned_names or {}), **_names_of(catalog, spec)}
+    raw = {**album.options.to_json(), "pinned_names": names}
     with catalog.transaction() as conn:
         conn.execute("UPDATE albums SET query = ?, options = ? WHERE id = ?",
                      (json.dumps(spec.to_json()), json.dumps(raw), album.id))
 
 
+def _existing(catalog) -> set[int]:
+    return {r[0] for r in catalog.conn.execute("SELECT id FROM people")}
+
+
+def _keep_refs(original: SearchSpec, repaired: SearchSpec, keep: set[int]) -> SearchSpec:
+    """`repaired`, with the refs in `keep` as they are in `original` (same positions)."""
+    from dataclasses import replace
+
+    def merge(old: list, new: list) -> list:
+        return [o if o in keep else n for o, n in zip(old, new)]
+
+    similar = repaired.similar_to_person
+    if original.similar_to_person in keep:
+        similar = original.similar_to_person
+    return replace(repaired, people_all=merge(original.people_all, repaired.people_all),
+                   people_any=merge(original.people_any, repaired.people_any),
+                   people_not=merge(original.people_not, repaired.people_not),
+                   similar_to_person=similar)
+
+
 def named_spec(catalog, spec: SearchSpec) -> SearchSpec:
-    """For display: the spec with people ids replaced by their current names (where named)."""
-    names = _names_of(catalog, spec)
-    return _map_refs(spec, lambda ref: names.get(ref, ref) if isinstance(ref, int) else ref)
+    """For display: the spec with people ids replaced by their current names (where named;
+    a person merged away is shown as the one they joined)."""
+    existing = _existing(catalog)
+
+    def shown(ref):
+        if isinstance(ref, int) and ref not in existing:
+            ref = _merged_into(catalog, ref, existing) or ref
+        return names.get(ref, ref) if isinstance(ref, int) else ref
+
+    names = _names_of(catalog, _map_refs(spec, lambda r: _merged_into(
+        catalog, r, existing) or r if isinstance(r, int) and r not in existing else r))
+    return _map_refs(spec, shown)
 
 
 def list_albums(catalog) -> list[Album]:
@@ -237,6 +274,13 @@ def record_file(catalog, album_id: int, f: AlbumFile) -> None:
             (album_id, f.photo_id, f.dest_path, f.size, f.mtime_ns, f.kind, f.slot,
              f.source_path, f.source_size, f.source_mtime_ns, f.person_id, f.pending_size,
              f.pending_mtime_ns, time.time()))
+
+
+def rekey_file(catalog, album_id: int, dest_path: str, photo_id: int) -> None:
+    """The photo came back under a new id: its album file and sidecar are filed under it."""
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE album_files SET photo_id = ? WHERE album_id = ? AND "
+                     "dest_path IN (?, ?)", (photo_id, album_id, dest_path, dest_path + ".xmp"))
 
 
 def forget_file(catalog, album_id: int, dest_path: str) -> None:

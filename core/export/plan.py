@@ -17,6 +17,7 @@ The plan is also the dry run and the GUI's preview. Each planned file has an act
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class PlannedFile:
     moved_from: str | None = None     # for a move: where the album's file is now
     person_id: int | None = None      # whose sub-folder (--by person)
     rerecord: bool = False            # a skip whose album_files row must be brought up to date
+    rekey: bool = False               # a skip whose album_files rows take the new photo id
     observed: tuple | None = None     # for rerecord: (size, mtime) of the file and its original
     item: ExportItem | None = field(default=None, repr=False)
     content: bytes | None = field(default=None, repr=False)   # sidecar bytes
@@ -241,11 +243,14 @@ def _plan_files(catalog, items: list[ExportItem], dest: Path, options: ExportOpt
     leftovers: list[PlannedFile] = []
     if options.by == "person" and owned:
         leftovers = _follow_renamed_people(catalog, photos, owned)
+    if owned:
+        _find_returned_photos(catalog, photos, owned)
+    owned_by_dest = {f.dest_path: f for f in owned}
     planned: list[PlannedFile] = []
     for photo in photos:
         planned.append(photo)
         if options.xmp and photo.action in ("add", "skip", "update", "move"):
-            planned.append(_plan_sidecar(photo.item, photo.slot, photo, options, owned_by_key))
+            planned.append(_plan_sidecar(photo.item, photo.slot, photo, options, owned_by_dest))
     matched = ({f.owned.dest_path for f in planned if f.owned is not None}
                | {f.dest for f in planned if f.action == "move"}
                | {f.dest for f in leftovers})
@@ -305,6 +310,46 @@ def _follow_renamed_people(catalog, photos: list[PlannedFile],
     return [PlannedFile("remove", "moved", kind="photo", dest=f.dest_path, photo_id=f.photo_id,
                         slot=f.slot, owned=f)
             for (photo, who), files in spare.items() if (photo, who) in settled for f in files]
+
+
+def _find_returned_photos(catalog, photos: list[PlannedFile], owned: list[AlbumFile]) -> None:
+    """A photo that left the catalog and came back under a new id (its folder removed and
+    added again) finds the album's file of it: where the plan finds it present, or by the
+    original it was made from (its path, or its size and mtime if it was moved meanwhile).
+    The album keeps that file, changed by the user or not, instead of writing a second one."""
+    ids = json.dumps(sorted({f.photo_id for f in owned if f.photo_id is not None}))
+    gone = {r[0] for r in catalog.conn.execute(
+        "SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM photos)", (ids,))}
+    spare = [f for f in owned if f.kind == "photo" and f.photo_id in gone]
+    if not spare:
+        return
+    by_entry, by_source, by_state = {}, {}, {}
+    for f in spare:
+        if _entry(f.dest_path) is not None:
+            by_entry.setdefault(_entry(f.dest_path), f)
+        if f.source_path:
+            by_source.setdefault((f.source_path, f.slot), f)
+        if f.source_size is not None:
+            by_state.setdefault((f.source_size, f.source_mtime_ns, f.slot), f)
+    taken: set[str] = set()
+    for pf in photos:
+        if pf.owned is not None or pf.action not in ("skip", "add"):
+            continue
+        if pf.action == "skip":    # present: an identical file is where the name points
+            own = by_entry.get(_entry(pf.dest))
+        else:
+            state = _source_state(pf.source)
+            own = by_source.get((pf.source, pf.slot)) or (
+                by_state.get((*state, pf.slot)) if state else None)
+        if own is None or own.dest_path in taken:
+            continue
+        now = fs.file_state(Path(own.dest_path))
+        if now is None:
+            continue   # its file is gone too: a new one is written
+        taken.add(own.dest_path)
+        changed = not own.is_state(now.size, now.mtime_ns)
+        pf.action, pf.reason = "skip", "modified" if changed else "exported"
+        pf.dest, pf.owned, pf.rekey = own.dest_path, own, True
 
 
 def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,
@@ -408,12 +453,14 @@ def _checked_source(pf: PlannedFile, options: ExportOptions, dest_dev: int) -> P
 
 
 def _plan_sidecar(item: ExportItem, slot: str, photo: PlannedFile, options: ExportOptions,
-                  owned_by_key: dict) -> PlannedFile:
+                  owned_by_dest: dict) -> PlannedFile:
     content = sidecar_xml(item, options.xmp_frame).encode("utf-8")
     dest = photo.dest + ".xmp"
     base = dict(kind="xmp", dest=dest, photo_id=item.photo_id, slot=slot, item=item,
                 content=content)
-    own = owned_by_key.get((item.photo_id, slot, "xmp"))
+    own = owned_by_dest.get(dest)   # the album's sidecar is the one beside its photo
+    if own is not None and own.kind != "xmp":
+        own = None
     state = fs.file_state(Path(dest))
     if own is not None and own.dest_path == dest:
         if state is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..jobs import CancelToken, Progress
 from . import files as fs
 from .albums import (AlbumFile, create_album, forget_file, mark_exported, record_file,
-                     update_album_query)
+                     rekey_file, update_album_query)
 from .manifest import write_manifest
 from .plan import ExportPlan, ExportRequest, PlannedFile, plan_export
 from .options import ExportError
@@ -203,6 +203,8 @@ def _finish(catalog, plan: ExportPlan, album_id: int | None, summary: ExportSumm
         for pf in plan.files:
             if pf.rerecord and pf.observed:  # a kill's leftover, or an original moved
                 _rerecord(catalog, album_id, pf)
+            if pf.rekey and pf.kind == "photo":
+                rekey_file(catalog, album_id, pf.dest, pf.photo_id)
     if album_id is not None and summary.stopped is None:
         mark_exported(catalog, album_id)
 

@@ -186,6 +186,7 @@ class SearchPage(Page):
             lambda pid: self.photo_activated.emit(pid, self.model.photo_ids()))
         self.empty = QLabel("")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)  # a long name in the message must not widen the window
         self.empty.setEnabled(False)
         self.results = QStackedLayout()
         self.results.addWidget(self.grid)

@@ -132,3 +132,9 @@ def test_long_names_wrap_in_their_box_and_the_heading_says_who(qtbot, indexed, w
     assert page.any_of.height() > page.none_of.height()
     qtbot.waitUntil(lambda: page.query.text().startswith("Photos of "), timeout=WAIT_MS)
     assert "George W Bush and Luiz Inacio Lula da Silva" in page.query.text()
+    # nobody has these names: the message saying so wraps too
+    page.clear()
+    page.all_of.add("A very very long name Maximilian Alexander von Habsburg-Lothringen")
+    qtbot.waitUntil(lambda: "No person named 'A very" in page.empty.text(), timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert window.minimumSizeHint().width() <= 800 and window.width() == 800

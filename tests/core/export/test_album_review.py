@@ -202,3 +202,43 @@ def test_a_sidecar_update_killed_around_its_record_is_taken_back(photo_library, 
     name_person(catalog, lib.person("Anna"), "Annie")
     again(catalog)
     assert b"Annie" in sidecar.read_bytes(), "the sidecar is stuck as 'modified'"
+
+
+def readd(lib, catalog, photo_id, person):
+    """The photo's folder removed and added again: the same file under a new photo id."""
+    row = catalog.execute("SELECT folder_id, path, size, mtime_ns, width, height, taken_at "
+                          "FROM photos WHERE id = ?", (photo_id,)).fetchone()
+    catalog.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+    with catalog.transaction() as conn:
+        new = conn.execute(
+            "INSERT INTO photos(id, folder_id, path, size, mtime_ns, width, height, taken_at,"
+            f" status) VALUES ({_NEXT_PHOTO_ID}, ?, ?, ?, ?, ?, ?, ?, 'indexed')",
+            tuple(row)).lastrowid
+    lib.face(new, person)
+    return new
+
+
+@pytest.mark.parametrize("moved", [False, True], ids=["same_place", "moved_before"])
+def test_a_photo_back_under_a_new_id_keeps_its_album_file(photo_library, catalog, tmp_path,
+                                                          moved):
+    lib = photo_library
+    first = lib.photo_of("IMG_1.jpg", "Anna", taken_at="2019-01-01T10:00:00")
+    edited = lib.photo_of("IMG_2.jpg", "Anna", taken_at="2019-01-02T10:00:00")
+    out = tmp_path / "out"
+    album(catalog, out, SearchSpec(people_all=["Anna"]), xmp=True)
+    if moved:   # renamed in the library, and the album has seen it since
+        new_path = lib.root / "IMG_1_renamed.jpg"
+        os.rename(lib.root / "IMG_1.jpg", new_path)
+        rescan_row(catalog, first, new_path)
+        again(catalog)
+    with open(out / "2019-01-02_IMG_2.jpg", "ab") as fh:    # the user edits one copy
+        fh.write(b"mine")
+    before = sorted(files_under(out))
+    for photo in (first, edited):
+        readd(lib, catalog, photo, "Anna")
+    dry = again(catalog, prune=True, dry_run=True)
+    s = again(catalog, prune=True)
+    assert (s.added, s.removed) == (0, 0) == (dry.added, dry.removed)
+    assert sorted(files_under(out)) == before               # no second copy, no sidecar lost
+    s = again(catalog, prune=True)
+    assert (s.skipped, s.kept, s.added, s.removed) == (2, 0, 0, 0)   # counts settle

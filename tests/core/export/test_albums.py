@@ -126,8 +126,10 @@ def test_album_follows_a_merge(lib, catalog, tmp_path):
     merge_people(catalog, [lib.person("Anna")], target)
     s = again(catalog)
     assert (s.added, s.skipped) == (1, 2) and twin
-    assert find_album(catalog, "Anna").spec.people_all == [target]
+    # stored as herself (an undo of the merge brings her back), shown as who she joined
+    assert find_album(catalog, "Anna").spec.people_all == [lib.person("Anna")]
     catalog.execute("UPDATE people SET name = 'Anna B.' WHERE id = ?", (target,))
+    assert find_album(catalog, "Anna").display_spec.people_all == ["Anna B."]
     assert again(catalog).skipped == 3
     catalog.execute("DELETE FROM people WHERE id = ?", (target,))
     with pytest.raises(ExportError, match="no longer exists"):
@@ -135,7 +137,7 @@ def test_album_follows_a_merge(lib, catalog, tmp_path):
 
 
 def test_album_follows_a_merge_into_someone_named(lib, catalog, tmp_path):
-    from core.people.operations import merge_people
+    from core.people.operations import merge_people, undo
 
     out = tmp_path / "out"
     lib.photo_of("IMG_5.jpg", "Ben", taken_at="2019-01-05T10:00:00")
@@ -146,8 +148,16 @@ def test_album_follows_a_merge_into_someone_named(lib, catalog, tmp_path):
     merge_people(catalog, [anna], ben)        # "Anna" was Ben all along: her name is gone
     s = export(catalog, ExportRequest(album="Both"))
     assert (s.added, s.moved, s.failed) == (0, 2, 0)
-    assert find_album(catalog, "Both").spec.people_any == [ben, ben]
+    assert find_album(catalog, "Both").spec.people_any == [anna, ben]   # as asked
+    assert find_album(catalog, "Both").display_spec.people_any == ["Ben", "Ben"]
     assert files_under(out) == ["Ben/2019-01-01_IMG_1.jpg", "Ben/2019-01-02_IMG_2.jpg",
+                                "Ben/2019-01-05_IMG_5.jpg"]
+    undo(catalog)                             # not Ben after all: her folder comes back
+    s = export(catalog, ExportRequest(album="Both"))
+    assert (s.added, s.kept, s.failed) == (2, 2, 0)   # her copies in Ben's folder: kept
+    s = export(catalog, ExportRequest(album="Both", prune=True))
+    assert s.removed == 2
+    assert files_under(out) == ["Anna/2019-01-01_IMG_1.jpg", "Anna/2019-01-02_IMG_2.jpg",
                                 "Ben/2019-01-05_IMG_5.jpg"]
 
 
