@@ -7,12 +7,20 @@ The plan is also the dry run and the GUI's preview. Each planned file has an act
     update  rewrite a file the album wrote and nobody changed (sidecar_changed — names changed
             since; original_changed — the original was edited since it was copied, or moved
             in the library, for a symbolic link)
-    move    an album file under a person's folder whose name is gone (renamed — the person was
+    move    an album file in the folder of a person's old name (renamed — the person was
             renamed or merged): moved to the folder of the name they have now
     remove  with prune: an album file whose photo no longer matches, unchanged since written
+            (unmatched); a file whose row outlived it (gone); the old copy a killed move left
+            twice (moved)
     keep    an album file no longer matching, left alone (unmatched — no prune asked;
-            modified — changed since written, so it is not ours to delete any more)
+            modified — changed since written, so it is not ours to delete any more;
+            present — the plan counts this very file as there for another row)
     error   cannot be written (source_missing, other_device for a hard link)
+
+The album knows its files by `album_files` rows: the photo, the person whose folder it is in,
+the original it was made from as it was then, and the file as written. Photo ids are never
+reused; a photo that comes back under a new id (its folder removed and added again) is found
+again by its file or its original.
 """
 
 from __future__ import annotations
