@@ -111,10 +111,12 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str) -> list[i
         if row is None or row[0] != "pending":
             return []
         if result.error is not None:
+            conn.execute("DELETE FROM faces WHERE photo_id=?", (result.photo_id,))
             conn.execute("UPDATE photos SET status='error', error=?, indexed_at=?, model_id=NULL "
                          "WHERE id=?", (result.error, now, result.photo_id))
             return []
-        conn.execute("DELETE FROM faces WHERE photo_id=?", (result.photo_id,))  # changed file
+        earlier = _earlier_faces(conn, result.photo_id)   # a changed file, another model
+        conn.execute("DELETE FROM faces WHERE photo_id=?", (result.photo_id,))
         meta = result.metadata
         conn.execute(
             "UPDATE photos SET width=?, height=?, orientation=?, taken_at=?, taken_at_source=?, "
@@ -132,6 +134,8 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str) -> list[i
                  face.det_score, face.size, face.quality, int(face.usable),
                  embedding_to_blob(face.embedding), model_id, now))
             face_ids.append(cursor.lastrowid)
+        if earlier:
+            _carry_over(conn, earlier, face_ids, [face.box for face in result.faces])
     for face_id, data in zip(face_ids, result.face_thumbs):
         if data:
             try:
@@ -139,6 +143,55 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str) -> list[i
             except OSError as error:
                 log.warning("cannot write face thumbnail %s: %s", face_id, error)
     return face_ids
+
+
+# -- a photo indexed again keeps its names -------------------------------------------------
+
+CARRY_IOU = 0.5  # a new face this much over an old one is the same face
+
+
+def _earlier_faces(conn, photo_id: int) -> list[tuple]:
+    """What the user and the people core said about the photo's faces before it is indexed
+    again: (box, person, assigned_by, ignored, rejections) per face that carries anything."""
+    rows = conn.execute(
+        "SELECT id, x1, y1, x2, y2, person_id, assigned_by, ignored FROM faces WHERE photo_id=?",
+        (photo_id,)).fetchall()
+    earlier = []
+    for face_id, x1, y1, x2, y2, person, by, ignored in rows:
+        rejected = [r[0] for r in conn.execute(
+            "SELECT person_id FROM face_rejections WHERE face_id=?", (face_id,))]
+        if person is not None or ignored or rejected:
+            earlier.append(((x1, y1, x2, y2), person, by, ignored, rejected))
+    return earlier
+
+
+def _carry_over(conn, earlier: list[tuple], face_ids: list[int], boxes: list) -> None:
+    """Each old face's name (or ignore, or "not this person") goes to the new face in its
+    place: editing a photo (colours, metadata) or changing the model must not lose names."""
+    taken: set[int] = set()
+    for box, person, by, ignored, rejected in earlier:
+        best, best_iou = None, CARRY_IOU
+        for i, new_box in enumerate(boxes):
+            overlap = _iou(box, new_box)
+            if i not in taken and overlap >= best_iou:
+                best, best_iou = i, overlap
+        if best is None:
+            continue
+        taken.add(best)
+        conn.execute("UPDATE faces SET person_id=(SELECT id FROM people WHERE id=?), "
+                     "assigned_by=?, ignored=? WHERE id=?",
+                     (person, by if person is not None else None, ignored, face_ids[best]))
+        conn.executemany("INSERT OR IGNORE INTO face_rejections(face_id, person_id, at) "
+                         "SELECT ?, id, ? FROM people WHERE id=?",
+                         [(face_ids[best], time.time(), p) for p in rejected])
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 # -- choosing the model pack ----------------------------------------------------------------

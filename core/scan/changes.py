@@ -221,7 +221,10 @@ class _Scan:
             self._write("UPDATE photos SET mtime_ns=? WHERE id=?", (entry.mtime_ns, old.id))
             self.counters["touched"] += 1
             return
-        self._write("DELETE FROM faces WHERE photo_id=?", (old.id,))
+        if error is not None:
+            self._write("DELETE FROM faces WHERE photo_id=?", (old.id,))
+        # (a readable changed photo keeps its faces until it is indexed again: the new faces
+        # then take over the names of the old ones in the same places)
         self._write("UPDATE photos SET size=?, mtime_ns=?, fingerprint=?, status=?, error=?, "
                     "indexed_at=NULL, model_id=NULL WHERE id=?",
                     (entry.size, entry.mtime_ns, fp, "pending" if error is None else "error",

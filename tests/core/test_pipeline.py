@@ -240,6 +240,36 @@ def test_moved_photo_keeps_its_faces(tmp_path, insightface_images, face_analyzer
         assert {Path(r[1]).name for r in rows} == {"moved.jpg"}
 
 
+def test_an_edited_photo_keeps_its_names_when_indexed_again(tmp_path, insightface_images,
+                                                           face_analyzer):
+    from core.people import ignore_faces, move_faces, reject_faces
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photo = folder / "t1.jpg"
+    shutil.copy(insightface_images / "t1.jpg", photo)
+    with Catalog(tmp_path / "catalog") as catalog:
+        run(catalog, [folder], analyzer=face_analyzer)
+        faces = [r[0] for r in catalog.execute("SELECT id FROM faces ORDER BY x1")]
+        anna = move_faces(catalog, [faces[0]], None, name="Anna")
+        ben = move_faces(catalog, [faces[1]], None, name="Ben")
+        ignore_faces(catalog, [faces[2]])
+        reject_faces(catalog, [faces[1]], anna)   # (not Anna: a rejection rides along too)
+        with open(photo, "ab") as fh:                 # an editor rewrote the file: same pixels
+            fh.write(b"edited")
+        progress = run(catalog, analyzer=face_analyzer)
+        assert progress[-1].total == 1               # detected again
+        rows = catalog.execute("SELECT id, person_id, assigned_by, ignored FROM faces "
+                               "ORDER BY x1").fetchall()
+        assert len(rows) == 6 and not {r[0] for r in rows} & set(faces)   # new faces
+        assert [(r[1], r[2], r[3]) for r in rows[:3]] == [(anna, "user", 0), (ben, "user", 0),
+                                                          (None, None, 1)]
+        assert all(r[1] is None and not r[3] for r in rows[3:])
+        assert [tuple(r) for r in catalog.execute(
+            "SELECT person_id FROM face_rejections WHERE face_id = ?", (rows[1][0],))] \
+            == [(anna,)]
+
+
 def test_cancel_then_resume(tmp_path, insightface_images, face_analyzer):
     folder = tmp_path / "photos"
     folder.mkdir()
