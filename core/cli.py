@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import os
-import re
 import shlex
 import signal
 import sys
@@ -733,9 +732,15 @@ def _search_row(hit) -> dict:
 
 
 # The search core names a spec's fields; a person who typed flags reads the flags.
-_FLAG_OF_FIELD = {"date_from": "--from", "date_to": "--to", "min_similarity": "--min-similarity",
-                  "top": "--top"}
-_FIELD_NAMES = re.compile(r"\b(" + "|".join(_FLAG_OF_FIELD) + r")\b")
+_SEARCH_FLAGS = {"date_from": "--from", "date_to": "--to", "min_similarity": "--min-similarity",
+                 "top": "--top"}
+
+
+def _in_flag_words(message: str, flags: dict[str, str]) -> str:
+    """A spec validation message with the field it starts with said as the flag typed (only
+    there: an album's name or a path may hold the same word)."""
+    field = message.split(" ", 1)[0]
+    return flags[field] + message[len(field):] if field in flags else message
 
 
 def cmd_search(args) -> int:
@@ -744,8 +749,7 @@ def cmd_search(args) -> int:
     except ValueError as error:
         if args.spec:  # a JSON spec: its field names are the right words
             raise
-        raise ValueError(_FIELD_NAMES.sub(lambda m: _FLAG_OF_FIELD[m.group(1)],
-                                          str(error))) from None
+        raise ValueError(_in_flag_words(str(error), _SEARCH_FLAGS)) from None
 
 
 def _search(args) -> int:
@@ -905,16 +909,13 @@ def _add_export_commands(sub) -> None:
 
 
 def _export_spec(args):
+    from .export import ExportError
     from .search.spec import SearchSpec
 
     if args.search_json:
         mixed = [f for f in _QUERY_FLAGS if f != "search_json" and getattr(args, f)]
         if mixed or args.any:
-            from .export import ExportError
-
             raise ExportError("--search-json is the whole query; drop the other query options")
-        from .export import ExportError
-
         source = "standard input" if args.search_json == "-" else args.search_json
         try:
             text = sys.stdin.read() if args.search_json == "-" else Path(
@@ -927,8 +928,6 @@ def _export_spec(args):
             raise ExportError(f"--search-json {source} is not a search (SearchSpec JSON): "
                               f"{error}") from None
     if args.photo and not os.path.isfile(args.photo):
-        from .export import ExportError
-
         raise ExportError(f"--photo {args.photo}: no such file")
     people = list(args.person)   # names, or ids typed as digits: the search resolves both
     return SearchSpec(
@@ -978,7 +977,7 @@ def _cmd_export(args) -> int:
                               quiet=args.json or args.dry_run)
             summary = result[0]
     except ExportError as error:
-        text = str(error) if args.search_json else _EXPORT_FIELDS.sub(_export_flag, str(error))
+        text = str(error) if args.search_json else _in_flag_words(str(error), _EXPORT_FLAGS)
         sys.stderr.write(f"faceshelf export: {text}\n")
         return 2
     finally:
@@ -992,15 +991,7 @@ def _cmd_export(args) -> int:
     return 0 if summary.ok else 1
 
 
-# As for search: errors name the spec's fields, the person typed export's flags.
-_EXPORT_FLAG_OF_FIELD = {"date_from": "--since", "date_to": "--until",
-                         "min_similarity": "--min-similarity", "top": "--top"}
-# (only where a message starts with the field: an album or a path may hold the same word)
-_EXPORT_FIELDS = re.compile(r"^(" + "|".join(_EXPORT_FLAG_OF_FIELD) + r")\b")
-
-
-def _export_flag(match) -> str:
-    return _EXPORT_FLAG_OF_FIELD[match.group(1)]
+_EXPORT_FLAGS = {**_SEARCH_FLAGS, "date_from": "--since", "date_to": "--until"}
 
 
 def _export_summary_json(s) -> dict:

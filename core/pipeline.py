@@ -156,10 +156,14 @@ def _earlier_faces(conn, photo_id: int) -> list[tuple]:
     rows = conn.execute(
         "SELECT id, x1, y1, x2, y2, person_id, assigned_by, ignored FROM faces WHERE photo_id=?",
         (photo_id,)).fetchall()
+    rejections: dict[int, list[int]] = collections.defaultdict(list)
+    for face_id, person in conn.execute(
+            "SELECT r.face_id, r.person_id FROM face_rejections r JOIN faces f "
+            "ON f.id = r.face_id WHERE f.photo_id=?", (photo_id,)):
+        rejections[face_id].append(person)
     earlier = []
     for face_id, x1, y1, x2, y2, person, by, ignored in rows:
-        rejected = [r[0] for r in conn.execute(
-            "SELECT person_id FROM face_rejections WHERE face_id=?", (face_id,))]
+        rejected = rejections.get(face_id, [])
         if person is not None or ignored or rejected:
             earlier.append(((x1, y1, x2, y2), person, by, ignored, rejected))
     return earlier
@@ -169,6 +173,7 @@ def _carry_over(conn, earlier: list[tuple], face_ids: list[int], boxes: list) ->
     """Each old face's name (or ignore, or "not this person") goes to the new face in its
     place: editing a photo (colours, metadata) or changing the model must not lose names."""
     taken: set[int] = set()
+    now = time.time()
     for box, person, by, ignored, rejected in earlier:
         best, best_iou = None, CARRY_IOU
         for i, new_box in enumerate(boxes):
@@ -183,7 +188,7 @@ def _carry_over(conn, earlier: list[tuple], face_ids: list[int], boxes: list) ->
                      (person, by if person is not None else None, ignored, face_ids[best]))
         conn.executemany("INSERT OR IGNORE INTO face_rejections(face_id, person_id, at) "
                          "SELECT ?, id, ? FROM people WHERE id=?",
-                         [(face_ids[best], time.time(), p) for p in rejected])
+                         [(face_ids[best], now, p) for p in rejected])
 
 
 def _iou(a, b) -> float:

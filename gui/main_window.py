@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
             grid.show_in_folder_requested.connect(self.show_in_folder)
             grid.find_people_requested.connect(
                 lambda pid, g=grid: self.find_people_in_photo(g, pid))
-            grid.export_requested.connect(lambda ids, g=grid: self.export_photos(g, ids))
+            grid.export_requested.connect(self.export_photos)
         self.pages.setCurrentWidget(self.people_page)
 
     def _build_sidebar(self) -> None:
@@ -540,7 +540,7 @@ class MainWindow(QMainWindow):
         self.ctx.read(lambda conn: queries.person_name(conn, person_id), open_with,
                       what="reading a person's name")
 
-    def export_photos(self, source, photo_ids: list[int]) -> None:
+    def export_photos(self, photo_ids: list[int]) -> None:
         """Right-click → Export… in a grid: the photos selected there (the whole search or
         person has its own button)."""
         from core.search.spec import SearchSpec

@@ -93,10 +93,17 @@ def _names_of(catalog, spec: SearchSpec) -> dict[int, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def repair_spec(catalog, album: Album) -> SearchSpec:
-    """The album's query with people that no longer exist (merged into someone else, whose id
-    survived) found again by the name they had when last exported."""
-    existing = {r[0] for r in catalog.conn.execute("SELECT id FROM people")}
+def person_ids(catalog) -> set[int]:
+    return {r[0] for r in catalog.conn.execute("SELECT id FROM people")}
+
+
+def repair_spec(catalog, album: Album, *, keep_merged: bool = False) -> SearchSpec:
+    """The album's query with people that no longer exist found again: followed into the
+    merge that took them, else by the name they had when last exported.
+
+    `keep_merged` leaves a person followed into a merge as themselves (what is stored: the
+    merge may be undone, and the album must then ask for them again)."""
+    existing = person_ids(catalog)
     pinned = album.pinned_names or {}
 
     def repair(ref):
@@ -104,7 +111,7 @@ def repair_spec(catalog, album: Album) -> SearchSpec:
             return ref
         merged = _merged_into(catalog, ref, existing)
         if merged is not None:
-            return merged
+            return ref if keep_merged else merged
         name = pinned.get(ref)
         rows = catalog.conn.execute("SELECT id FROM people WHERE name = ? COLLATE NOCASE",
                                     (name,)).fetchall() if name else []
@@ -131,15 +138,10 @@ def _merged_into(catalog, person_id: int, existing: set[int]) -> int | None:
     return person_id if person_id in existing else None
 
 
-def update_album_query(catalog, album: Album, spec: SearchSpec) -> None:
-    """Store the (repaired) query and the people's current names for the next repair.
-
-    A person followed into a merge is stored as themselves: the merge may be undone, and
-    the album must then ask for them again, not for the person they were merged into."""
-    merged = {r for r in _refs(album.spec) if isinstance(r, int)
-              and _merged_into(catalog, r, _existing(catalog)) is not None}
-    if merged:
-        spec = _keep_refs(album.spec, spec, merged)
+def update_album_query(catalog, album: Album) -> None:
+    """Store the repaired query (people merged away kept as themselves) and the people's
+    current names for the next repair."""
+    spec = repair_spec(catalog, album, keep_merged=True)
     names = {**(album.pinned_names or {}), **_names_of(catalog, spec)}
     raw = {**album.options.to_json(), "pinned_names": names}
     with catalog.transaction() as conn:
@@ -147,39 +149,19 @@ def update_album_query(catalog, album: Album, spec: SearchSpec) -> None:
                      (json.dumps(spec.to_json()), json.dumps(raw), album.id))
 
 
-def _existing(catalog) -> set[int]:
-    return {r[0] for r in catalog.conn.execute("SELECT id FROM people")}
-
-
-def _keep_refs(original: SearchSpec, repaired: SearchSpec, keep: set[int]) -> SearchSpec:
-    """`repaired`, with the refs in `keep` as they are in `original` (same positions)."""
-    from dataclasses import replace
-
-    def merge(old: list, new: list) -> list:
-        return [o if o in keep else n for o, n in zip(old, new)]
-
-    similar = repaired.similar_to_person
-    if original.similar_to_person in keep:
-        similar = original.similar_to_person
-    return replace(repaired, people_all=merge(original.people_all, repaired.people_all),
-                   people_any=merge(original.people_any, repaired.people_any),
-                   people_not=merge(original.people_not, repaired.people_not),
-                   similar_to_person=similar)
-
-
 def named_spec(catalog, spec: SearchSpec) -> SearchSpec:
     """For display: the spec with people ids replaced by their current names (where named;
     a person merged away is shown as the one they joined)."""
-    existing = _existing(catalog)
+    existing = person_ids(catalog)
 
-    def shown(ref):
+    def followed(ref):
         if isinstance(ref, int) and ref not in existing:
-            ref = _merged_into(catalog, ref, existing) or ref
-        return names.get(ref, ref) if isinstance(ref, int) else ref
+            return _merged_into(catalog, ref, existing) or ref
+        return ref
 
-    names = _names_of(catalog, _map_refs(spec, lambda r: _merged_into(
-        catalog, r, existing) or r if isinstance(r, int) and r not in existing else r))
-    return _map_refs(spec, shown)
+    spec = _map_refs(spec, followed)
+    names = _names_of(catalog, spec)
+    return _map_refs(spec, lambda ref: names.get(ref, ref) if isinstance(ref, int) else ref)
 
 
 def list_albums(catalog) -> list[Album]:

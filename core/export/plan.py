@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..search.spec import SearchSpec
 from . import files as fs
-from .albums import Album, AlbumFile, album_files, find_album, repair_spec
+from .albums import Album, AlbumFile, album_files, find_album, person_ids, repair_spec
 from .naming import name_key, numbered, render
 from .options import ExportError, ExportOptions
 from .selection import ExportItem, select_items
@@ -287,7 +287,7 @@ def _follow_renamed_people(catalog, photos: list[PlannedFile],
     files in the folder of their old name, while the plan wants them in the folder of the
     name they have now: move them there instead of copying them again. Returns the removals
     of copies a killed move left twice."""
-    people = {r[0] for r in catalog.conn.execute("SELECT id FROM people")}
+    people = person_ids(catalog)
     names = {r[0].casefold() for r in catalog.conn.execute(
         "SELECT name FROM people WHERE name IS NOT NULL")}
     claimed = {f.owned.dest_path for f in photos if f.owned is not None}
@@ -333,8 +333,9 @@ def _find_returned_photos(catalog, photos: list[PlannedFile], owned: list[AlbumF
         return
     by_entry, by_source, by_state = {}, {}, {}
     for f in spare:
-        if _entry(f.dest_path) is not None:
-            by_entry.setdefault(_entry(f.dest_path), f)
+        entry = _entry(f.dest_path)
+        if entry is not None:
+            by_entry.setdefault(entry, f)
         if f.source_path:
             by_source.setdefault((f.source_path, f.slot), f)
         if f.source_size is not None:
@@ -467,19 +468,17 @@ def _plan_sidecar(item: ExportItem, slot: str, photo: PlannedFile, options: Expo
     base = dict(kind="xmp", dest=dest, photo_id=item.photo_id, slot=slot, item=item,
                 content=content)
     own = owned_by_dest.get(dest)   # the album's sidecar is the one beside its photo
-    if own is not None and own.kind != "xmp":
-        own = None
     state = fs.file_state(Path(dest))
-    if own is not None and own.dest_path == dest:
+    if own is not None and own.kind == "xmp":
         if state is None:
             return PlannedFile("add", "missing", owned=own, **base)
         if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
-            if own.is_state(state.size, state.mtime_ns) or _read(dest) == content:
-                # an update killed before its bookkeeping: ours
-                if _read(dest) == content:
-                    return PlannedFile("skip", "exported", owned=own, rerecord=True,
-                                       observed=(state.size, state.mtime_ns, None, None),
-                                       **base)
+            # an update killed before its bookkeeping left the album's own bytes, or ones
+            # whose state it recorded as pending: ours either way
+            if _read(dest) == content:
+                return PlannedFile("skip", "exported", owned=own, rerecord=True,
+                                   observed=(state.size, state.mtime_ns, None, None), **base)
+            if own.is_state(state.size, state.mtime_ns):
                 return PlannedFile("update", "sidecar_changed", owned=own, **base)
             return PlannedFile("skip", "modified", owned=own, **base)
         if _read(dest) == content:

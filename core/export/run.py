@@ -129,7 +129,7 @@ def _prepare(catalog, plan: ExportPlan, summary: ExportSummary) -> int | None:
                           f"{error.strerror or error}") from None
     album_id = plan.album.id if plan.album else None
     if plan.album is not None:
-        update_album_query(catalog, plan.album, plan.spec)   # follows merges and renames
+        update_album_query(catalog, plan.album)   # follows merges and renames
     if plan.save_as:
         album_id = create_album(catalog, plan.save_as, plan.spec, str(dest), plan.options).id
     for stale in plan.stale_temp:

@@ -25,6 +25,11 @@ def person_label(name: str | None) -> str:
     return name or UNNAMED
 
 
+def not_label(name: str | None) -> str:
+    """The menu item that rejects a face from a person ("Not Anna", "Not this person")."""
+    return f"Not {name}" if name else "Not this person"
+
+
 class _ThumbModel(QAbstractListModel):
     """Shared parts: rows with an id, a face thumbnail per row, dataChanged on arrival."""
 

@@ -151,6 +151,15 @@ def person_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:
                     r[10]) for r in rows]
 
 
+def library_dates(conn: sqlite3.Connection) -> tuple[str | None, str | None]:
+    """The first and last day a photo of the library was taken (ISO). Two lookups: SQLite
+    reads one end of the index for a lone MIN or MAX, but scans it for both at once."""
+    first, last = conn.execute(
+        "SELECT (SELECT MIN(taken_at) FROM photos), (SELECT MAX(taken_at) FROM photos)"
+    ).fetchone()
+    return (first[:10] if first else None), (last[:10] if last else None)
+
+
 def person_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in conn.execute(
         "SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY name COLLATE NOCASE")]

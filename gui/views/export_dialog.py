@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialogButtonBox, QFileDial
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.export import STOP_MESSAGES
+from core.export.albums import album_exists
 from core.search.spec import SearchSpec
 
 from ..context import AppContext
@@ -97,8 +98,6 @@ class ExportDialog(LateAnswerSafeDialog):
             # ticked under their name, unless an album has that name already.
             name = " + ".join(people)
             self.album_name.setText(name)
-            from core.export.albums import album_exists
-
             ctx.read(lambda conn: not album_exists(conn, name), self._offer_album,
                      what="looking for albums")
         form = QFormLayout()

@@ -17,7 +17,7 @@ from ..context import AppContext
 from ..gc_pauses import bulk_allocation
 from ..models import people as roles
 from ..models import queries
-from ..models.people import FacesModel, person_label
+from ..models.people import FacesModel, not_label, person_label
 from ..models.photos import PhotoList, PhotoListModel
 from . import icons, names
 from .delegates import FaceDelegate
@@ -308,8 +308,7 @@ class PersonPage(Page):
         ids = self.strip.selected_ids()
         menu = QMenu(self)
         menu.addAction("Move to…", lambda: self.move_selected())
-        name = self.person.name if self.person else None
-        menu.addAction(f"Not {name}" if name else "Not this person",
+        menu.addAction(not_label(self.person.name if self.person else None),
                        lambda: self.reject_selected())
         menu.addAction("Ignore (not a face / a stranger)", lambda: self.ignore_selected())
         if len(ids) == 1:

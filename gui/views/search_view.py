@@ -22,6 +22,7 @@ from core.search.spec import PhotoHit, SearchSpec
 
 from ..context import AppContext
 from ..models.photos import PhotoList, PhotoListModel
+from ..models import queries
 from ..models.queries import PhotoRow
 from ..workers.tasks import worker_catalog
 from . import icons
@@ -60,13 +61,6 @@ def run_search(catalog_dir: Path, spec: SearchSpec):
         rows.append(PhotoRow(hit.photo_id, hit.path, taken, width, height, badge, hit.face_id))
     # ranked by similarity, or in date order for people alone
     return PhotoList(rows, by_date=not spec.is_similarity_query), hits
-
-
-def library_dates(catalog) -> tuple[str | None, str | None]:
-    """Worker: the first and last day a photo of the library was taken (ISO), from the index."""
-    first, last = catalog.conn.execute(
-        "SELECT MIN(taken_at), MAX(taken_at) FROM photos WHERE taken_at IS NOT NULL").fetchone()
-    return (first[:10] if first else None), (last[:10] if last else None)
 
 
 def query_faces(path: str) -> list[tuple[int, QImage]]:
@@ -356,8 +350,11 @@ class SearchPage(Page):
     def load(self) -> None:
         """The date boxes offer the library's own span (not "the last year"), as long as the
         user has not picked a date."""
-        self.ctx.read_catalog(library_dates, self._library_dates_loaded, self.load_failed,
-                              what="library dates")
+        if self.use_from.isChecked() and self.use_to.isChecked():
+            self.loaded()
+            return
+        self.ctx.read(queries.library_dates, self._library_dates_loaded, self.load_failed,
+                      what="library dates")
 
     def _library_dates_loaded(self, span) -> None:
         for box, edit, day in zip((self.use_from, self.use_to), (self.date_from, self.date_to),

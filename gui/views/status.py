@@ -54,9 +54,11 @@ class ElidedLabel(QLabel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._full = ""
+        self._full_width = 0
 
     def setText(self, text: str) -> None:
         self._full = text
+        self._full_width = self.fontMetrics().horizontalAdvance(text)
         self.setToolTip(text)
         self._elide()
         self.updateGeometry()
@@ -68,8 +70,7 @@ class ElidedLabel(QLabel):
         # at most what a short line needs: the status bar keeps room for its messages
         # ("Undid the renaming…") beside a long progress text
         hint = super().sizeHint()
-        return QSize(min(self.fontMetrics().horizontalAdvance(self._full) + 8, HINT_MAX_PX),
-                     hint.height())
+        return QSize(min(self._full_width + 8, HINT_MAX_PX), hint.height())
 
     def minimumSizeHint(self) -> QSize:
         return QSize(80, super().minimumSizeHint().height())

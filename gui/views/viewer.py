@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QToolButton, QToolTip
 from ..actions import PeopleActions
 from ..context import AppContext
 from ..models import queries
+from ..models.people import not_label
 from ..models.photos import format_taken
 from . import icons, names
 from .page import Page
@@ -223,7 +224,7 @@ class ViewerPage(Page):
                        lambda: self.find_person_requested.emit(face))
         menu.addAction("This is…", lambda: self.name_face(face))
         if face.person_id is not None:
-            menu.addAction(f"Not {face.person_name}" if face.person_name else "Not this person",
+            menu.addAction(not_label(face.person_name),
                            lambda: self.actions.reject([face.id], face.person_id))
         menu.addAction(icons.icon("ignore"), "Ignore face", lambda: self.actions.ignore([face.id]))
         menu.popup(global_pos)

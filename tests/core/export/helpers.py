@@ -54,13 +54,20 @@ class PhotoLibrary:
         with Image.open(path) as im:
             w, h = ImageOps.exif_transpose(im).size
         st = path.stat()
-        with self.cat.transaction() as conn:   # ids as the scan gives them: never reused
+        return self.row(str(path.resolve()), st.st_size, st.st_mtime_ns, w, h, orientation,
+                        taken_at)
+
+    def row(self, path: str, size: int, mtime_ns: int, width: int, height: int,
+            orientation: int | None, taken_at: str | None) -> int:
+        """An indexed photo row for a file already there (ids as the scan gives them: never
+        reused)."""
+        with self.cat.transaction() as conn:
             return conn.execute(
                 "INSERT INTO photos(id, folder_id, path, size, mtime_ns, width, height,"
                 f" orientation, taken_at, status) VALUES ({_NEXT_PHOTO_ID}, ?, ?, ?, ?, ?, ?, ?,"
                 " ?, 'indexed')",
-                (self.folder_id, str(path.resolve()), st.st_size, st.st_mtime_ns, w, h,
-                 orientation, taken_at)).lastrowid
+                (self.folder_id, path, size, mtime_ns, width, height, orientation,
+                 taken_at)).lastrowid
 
     def person(self, name: str) -> int:
         if name not in self._people:
@@ -86,3 +93,45 @@ class PhotoLibrary:
         for i, name in enumerate(people):
             self.face(photo_id, name, box=(10.0 + 60 * i, 20.0, 60.0 + 60 * i, 80.0))
         return photo_id
+
+
+# -- albums under stress: saved, updated, killed half-way ------------------------------------
+
+def album(catalog, out, spec, name="Fam", **options):
+    """Export `spec` to `out`, saved as album `name`."""
+    from core.export import ExportOptions, ExportRequest, export
+
+    return export(catalog, ExportRequest(spec=spec, destination=str(out), save_as=name,
+                                         options=ExportOptions(**options)))
+
+
+def again(catalog, name="Fam", **kw):
+    """Update album `name` (prune=, dry_run= as the request takes them)."""
+    from core.export import ExportRequest, export
+
+    return export(catalog, ExportRequest(album=name, **kw))
+
+
+def edit(path):
+    with open(path, "ab") as fh:
+        fh.write(b"retouched")
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing after it runs."""
+
+
+def kill_at(monkeypatch, module, name):
+    kill_at_call(monkeypatch, module, name, 1)
+
+
+def kill_at_call(monkeypatch, module, name, call):
+    """Let `name` run call - 1 times, kill the process at call number `call`."""
+    real, calls = getattr(module, name), []
+
+    def counted(*args, **kw):
+        calls.append(1)
+        if len(calls) == call:
+            raise Killed(f"{name} #{call}")
+        return real(*args, **kw)
+    monkeypatch.setattr(module, name, counted)

@@ -9,35 +9,10 @@ import pytest
 
 import core.export.files as fs
 import core.export.run as run
-from core.export import ExportOptions, ExportRequest, export
 from core.people.operations import name_person
 from core.search.spec import SearchSpec
 
-from .helpers import files_under
-
-
-def album(catalog, out, spec, name="Fam", **options):
-    return export(catalog, ExportRequest(spec=spec, destination=str(out), save_as=name,
-                                         options=ExportOptions(**options)))
-
-
-def again(catalog, name="Fam", **kw):
-    return export(catalog, ExportRequest(album=name, **kw))
-
-
-class Killed(BaseException):
-    """Stands for kill -9: nothing after it runs."""
-
-
-def kill_at(monkeypatch, module, name):
-    def killed(*_args, **_kw):
-        raise Killed(name)
-    monkeypatch.setattr(module, name, killed)
-
-
-def edit(path):
-    with open(path, "ab") as fh:
-        fh.write(b"retouched")
+from .helpers import Killed, again, album, edit, files_under, kill_at, kill_at_call
 
 
 def test_a_deleted_photos_copy_is_never_overwritten_by_a_later_photo(photo_library, catalog,
@@ -59,18 +34,6 @@ def test_a_deleted_photos_copy_is_never_overwritten_by_a_later_photo(photo_libra
     assert (s.updated, s.added, s.kept) == (0, 1, 1)
     assert (out / "2019-01-02_IMG_2.jpg").read_bytes() == kept
     assert "2019-01-03_IMG_3.jpg" in files_under(out)
-
-
-def kill_at_call(monkeypatch, module, name, call):
-    """Let `name` run call - 1 times, kill the process at call number `call`."""
-    real, calls = getattr(module, name), []
-
-    def counted(*args, **kw):
-        calls.append(1)
-        if len(calls) == call:
-            raise Killed(f"{name} #{call}")
-        return real(*args, **kw)
-    monkeypatch.setattr(module, name, counted)
 
 
 @pytest.mark.parametrize("call", [1, 2], ids=["before_replacing", "after_replacing"])
@@ -158,8 +121,6 @@ def test_a_killed_move_finishes_without_a_second_copy(photo_library, catalog, tm
     if step == "publish":
         kill_at(monkeypatch, fs, "publish")           # recorded, not yet linked
     else:
-        real_publish = fs.publish
-
         def linked_then_killed(old, new):            # linked under the new name only
             os.link(old, new)
             raise Killed("after link")

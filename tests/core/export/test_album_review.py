@@ -9,27 +9,12 @@ import shutil
 
 import pytest
 
-from core.export import ExportOptions, ExportRequest, export
+import core.export.run as run
 from core.export.options import ExportError
-from core.people.operations import forget_person, merge_people, undo
-from core.scan.changes import _NEXT_PHOTO_ID   # the scan's INSERT of a new photo
+from core.people.operations import forget_person, merge_people, name_person, undo
 from core.search.spec import SearchSpec
 
-from .helpers import files_under
-
-
-def album(catalog, out, spec, name="Fam", **options):
-    return export(catalog, ExportRequest(spec=spec, destination=str(out), save_as=name,
-                                         options=ExportOptions(**options)))
-
-
-def again(catalog, name="Fam", **kw):
-    return export(catalog, ExportRequest(album=name, **kw))
-
-
-def edit(path):
-    with open(path, "ab") as fh:
-        fh.write(b"retouched")
+from .helpers import Killed, again, album, edit, files_under, kill_at_call
 
 
 def rescan_row(catalog, photo_id, path):
@@ -51,14 +36,11 @@ def test_prune_never_deletes_a_copy_the_plan_counts_as_present_after_a_reindex(
     assert files_under(out) == ["2019-01-01_IMG_1.jpg"]
 
     catalog.remove_folder(lib.root)                 # photos and faces leave the catalog
-    folder = catalog.add_folder(lib.root)           # and come back, as a new scan makes them
+    lib.folder_id = catalog.add_folder(lib.root)    # and come back, as a new scan makes them
     path = lib.root / "IMG_1.jpg"
     st = path.stat()
-    with catalog.transaction() as conn:
-        new_id = conn.execute(
-            "INSERT INTO photos(id, folder_id, path, size, mtime_ns, taken_at, status) "
-            f"VALUES ({_NEXT_PHOTO_ID}, ?, ?, ?, ?, '2019-01-01T10:00:00', 'indexed')",
-            (folder, str(path), st.st_size, st.st_mtime_ns)).lastrowid
+    new_id = lib.row(str(path), st.st_size, st.st_mtime_ns, None, None, None,
+                     "2019-01-01T10:00:00")
     assert new_id == 2                              # ids are never reused
     lib.face(new_id, "Anna")
 
@@ -168,31 +150,17 @@ def test_prune_removes_a_persons_copy_in_link_modes(photo_library, catalog, tmp_
     assert s.removed == 1
 
 
-class Killed(BaseException):
-    """Stands for kill -9: nothing after it runs."""
-
-
 @pytest.mark.parametrize("call", [1, 2], ids=["before_replacing", "after_replacing"])
 def test_a_sidecar_update_killed_around_its_record_is_taken_back(photo_library, catalog,
                                                                  tmp_path, monkeypatch, call):
     """A sidecar the album was refreshing when killed is still the album's: it follows the
     next renames instead of counting as changed by someone ("modified") for good."""
-    import core.export.run as run
-    from core.people.operations import name_person
-
     lib = photo_library
     lib.photo_of("IMG_1.jpg", "Anna", taken_at="2019-01-01T10:00:00")
     out = tmp_path / "out"
     album(catalog, out, SearchSpec(people_all=["Anna"]), xmp=True)
     name_person(catalog, lib.person("Anna"), "Anne")        # the sidecar's names change
-    real, calls = run.record_file, []
-
-    def killed_at_call(*args, **kw):
-        calls.append(1)
-        if len(calls) == call:   # 1: the pending state is being recorded, 2: the done one
-            raise Killed("record_file")
-        return real(*args, **kw)
-    monkeypatch.setattr(run, "record_file", killed_at_call)
+    kill_at_call(monkeypatch, run, "record_file", call)  # 1: the pending state, 2: the done one
     with pytest.raises(Killed):
         again(catalog)
     monkeypatch.undo()
@@ -206,14 +174,10 @@ def test_a_sidecar_update_killed_around_its_record_is_taken_back(photo_library, 
 
 def readd(lib, catalog, photo_id, person):
     """The photo's folder removed and added again: the same file under a new photo id."""
-    row = catalog.execute("SELECT folder_id, path, size, mtime_ns, width, height, taken_at "
+    row = catalog.execute("SELECT path, size, mtime_ns, width, height, orientation, taken_at "
                           "FROM photos WHERE id = ?", (photo_id,)).fetchone()
     catalog.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
-    with catalog.transaction() as conn:
-        new = conn.execute(
-            "INSERT INTO photos(id, folder_id, path, size, mtime_ns, width, height, taken_at,"
-            f" status) VALUES ({_NEXT_PHOTO_ID}, ?, ?, ?, ?, ?, ?, ?, 'indexed')",
-            tuple(row)).lastrowid
+    new = lib.row(*row)
     lib.face(new, person)
     return new
 
