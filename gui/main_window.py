@@ -345,13 +345,14 @@ class MainWindow(QMainWindow):
             self._remove_folders(paths, then=self.update_people)
 
     def update_people(self) -> None:
+        if self.job is not None and (self.job.name == "people" or any(
+                job.name == "people" for job, _title in self._queued_jobs)):
+            return  # running or queued already: once, however often it is asked for
+        job = Job("people", people_job(self.catalog_dir), self)
         if self.job is None:
-            self._run_job(Job("people", people_job(self.catalog_dir), self), "Grouping faces…")
-        elif self.job.name != "people" and all(job.name != "people"
-                                               for job, _title in self._queued_jobs):
-            # after the running job, not never (and once, however often it is asked for)
-            self._queued_jobs.insert(0, (Job("people", people_job(self.catalog_dir), self),
-                                         "Grouping faces…"))
+            self._run_job(job, "Grouping faces…")
+        else:  # after the running job, not never
+            self._queued_jobs.insert(0, (job, "Grouping faces…"))
 
     def _run_or_queue_job(self, job: Job, title: str) -> None:
         """An album update: now, or after the job that holds the status bar (one job at a

@@ -92,6 +92,7 @@ class JobStatus(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.job: Job | None = None
+        self._progress_text = ""
         self.label = ElidedLabel()
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(240)
@@ -119,6 +120,7 @@ class JobStatus(QWidget):
 
     def attach(self, job: Job, title: str, pausable: bool = True) -> None:
         self.job = job
+        self._progress_text = title
         self.label.setText(title)
         self.bar.setRange(0, 0)  # busy until the first progress
         self.pause_button.setVisible(pausable)
@@ -136,7 +138,11 @@ class JobStatus(QWidget):
             self.bar.setValue(min(progress.done, progress.total))
         else:
             self.bar.setRange(0, 0)
-        text = describe(progress)
+        self._progress_text = describe(progress)
+        self._show_progress_text()
+
+    def _show_progress_text(self) -> None:
+        text = self._progress_text
         if self.job is not None and self.job.paused:
             text = f"Paused · {text}"  # first: the end of a long line may be cut off
         self.label.setText(text)
@@ -158,8 +164,7 @@ class JobStatus(QWidget):
     def _paused(self, paused: bool) -> None:
         self.pause_button.setIcon(icons.icon("play" if paused else "pause"))
         self.pause_button.setToolTip("Resume" if paused else "Pause")
-        if paused and not self.label.text().startswith("Paused"):
-            self.label.setText(f"Paused · {self.label.text()}")
+        self._show_progress_text()
 
     def _ended(self, *_args) -> None:
         self.job = None

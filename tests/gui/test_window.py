@@ -21,6 +21,22 @@ def window(qtbot, tmp_path):
     w.close()
 
 
+def _window_over(qtbot, tmp_path, folder, photos):
+    """A window over a catalog of indexed photo rows: (file name in `folder`, taken at)."""
+    from core.catalog import Catalog
+
+    with Catalog(tmp_path / "catalog") as cat:
+        folder_id = cat.add_folder(folder)
+        with cat.transaction() as conn:
+            for name, taken in photos:
+                conn.execute("INSERT INTO photos(folder_id, path, size, mtime_ns, width, height,"
+                             " taken_at, status) VALUES (?, ?, 1, 1, 100, 100, ?, 'indexed')",
+                             (folder_id, str(folder / name), taken))
+    window = MainWindow(tmp_path / "catalog")
+    qtbot.addWidget(window)
+    return window
+
+
 def test_first_start_shows_welcome(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=WAIT_MS)
     window.welcome.add_folder(str(tmp_path))
@@ -30,22 +46,12 @@ def test_first_start_shows_welcome(qtbot, window, tmp_path):
 
 
 def test_photos_grid_lists_indexed_photos(qtbot, tmp_path, insightface_images):
-    from core.catalog import Catalog
-
     folder = tmp_path / "photos"
     folder.mkdir()
     shutil.copy(insightface_images / "t1.jpg", folder / "a.jpg")
     shutil.copy(insightface_images / "Tom_Hanks_54745.png", folder / "b.png")
-    with Catalog(tmp_path / "catalog") as cat:
-        folder_id = cat.add_folder(folder)
-        with cat.transaction() as conn:
-            for i, (name, taken) in enumerate([("a.jpg", "2021-05-01T10:00:00"),
-                                               ("b.png", "2019-01-02T10:00:00")]):
-                conn.execute("INSERT INTO photos(folder_id, path, size, mtime_ns, width, height,"
-                             " taken_at, status) VALUES (?, ?, 1, 1, 100, 100, ?, 'indexed')",
-                             (folder_id, str(folder / name), taken))
-    w = MainWindow(tmp_path / "catalog")
-    qtbot.addWidget(w)
+    w = _window_over(qtbot, tmp_path, folder, [("a.jpg", "2021-05-01T10:00:00"),
+                                               ("b.png", "2019-01-02T10:00:00")])
     w.show()
     w.show_section("photos")
     model = w.photos_page.model
@@ -61,22 +67,13 @@ def test_photos_grid_lists_indexed_photos(qtbot, tmp_path, insightface_images):
 def test_export_from_a_photo_grid_takes_the_selected_photos(qtbot, tmp_path, insightface_images):
     from PySide6.QtCore import QItemSelectionModel
 
-    from core.catalog import Catalog
-
     folder = tmp_path / "photos"
     folder.mkdir()
     names = ["a.jpg", "b.png", "c.jpg"]
     for name, src in zip(names, ["t1.jpg", "Tom_Hanks_54745.png", "t1.jpg"]):
         shutil.copy(insightface_images / src, folder / name)
-    with Catalog(tmp_path / "catalog") as cat:
-        folder_id = cat.add_folder(folder)
-        with cat.transaction() as conn:
-            for i, name in enumerate(names):
-                conn.execute("INSERT INTO photos(folder_id, path, size, mtime_ns, width, height,"
-                             " taken_at, status) VALUES (?, ?, 1, 1, 100, 100, ?, 'indexed')",
-                             (folder_id, str(folder / name), f"2021-05-0{i + 1}T10:00:00"))
-    w = MainWindow(tmp_path / "catalog")
-    qtbot.addWidget(w)
+    w = _window_over(qtbot, tmp_path, folder,
+                     [(name, f"2021-05-0{i + 1}T10:00:00") for i, name in enumerate(names)])
     w.show()
     w.show_section("photos")
     grid, model = w.photos_page.grid, w.photos_page.model
@@ -111,17 +108,9 @@ def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_
 
     from PySide6.QtWidgets import QStyle
 
-    from core.catalog import Catalog
-
-    with Catalog(tmp_path / "catalog") as cat:  # rows enough to fill more than one grid row
-        folder_id = cat.add_folder(tmp_path)
-        with cat.transaction() as conn:
-            for i in range(12):
-                conn.execute("INSERT INTO photos(folder_id, path, size, mtime_ns, width, height,"
-                             " taken_at, status) VALUES (?, ?, 1, 1, 100, 100, ?, 'indexed')",
-                             (folder_id, str(tmp_path / f"{i}.jpg"), f"2021-05-{i + 1:02d}"))
-    w = MainWindow(tmp_path / "catalog")
-    qtbot.addWidget(w)
+    # rows enough to fill more than one grid row
+    w = _window_over(qtbot, tmp_path, tmp_path,
+                     [(f"{i}.jpg", f"2021-05-{i + 1:02d}") for i in range(12)])
     w.resize(1000, 700)
     w.show()
     for section, grid in (("people", w.people_page.grid), ("photos", w.photos_page.grid)):
