@@ -1056,9 +1056,11 @@ def _print_export_summary(s) -> None:
 
 
 def _changes(s) -> str:
-    """", updated 2 (originals edited), moved 5 (people renamed)" when there were any."""
-    return ((f", updated {s.updated} (originals edited)" if s.updated else "")
-            + (f", moved {s.moved} (people renamed)" if s.moved else ""))
+    """", updated 2 (originals edited), moved 5 (people renamed)" when there were any (in a
+    dry run's words: "update", "move")."""
+    update, move = ("update", "move") if s.dry_run else ("updated", "moved")
+    return ((f", {update} {s.updated} (originals edited)" if s.updated else "")
+            + (f", {move} {s.moved} (people renamed)" if s.moved else ""))
 
 
 def _cmd_albums(args) -> int:
