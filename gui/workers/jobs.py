@@ -39,6 +39,7 @@ class Job(QObject):
         self.token = CancelToken()
         self._resume = threading.Event()
         self._resume.set()
+        self._parked = threading.Event()  # set while the worker waits for a resume
         self.running = False
         self.last: Progress | None = None
         self.result = None  # the generator's return value (e.g. an export summary)
@@ -66,6 +67,12 @@ class Job(QObject):
     def paused(self) -> bool:
         return not self._resume.is_set()
 
+    @property
+    def parked(self) -> bool:
+        """Paused and no longer pulling: a pause takes effect at the core's next report, so
+        the photo in flight when it was asked for is still written."""
+        return self._parked.is_set()
+
     # -- worker thread ------------------------------------------------------------------------
     def _run(self) -> None:
         last: Progress | None = None
@@ -81,7 +88,10 @@ class Job(QObject):
                     self.result = stop.value
                     break
                 previous, self.last = self.last, last
-                self._resume.wait()
+                if not self._resume.is_set():
+                    self._parked.set()
+                    self._resume.wait()
+                    self._parked.clear()
                 now = time.monotonic()
                 # A stage's final report is always shown, even when throttled (index -> people).
                 if previous is not None and previous is not sent and previous.stage != last.stage:
