@@ -61,6 +61,16 @@ def build_library(library: Path) -> None:
     _date_files(library, 1)
 
 
+def _show_a_new_month(grid) -> None:
+    """Scroll so that the second month's header is mid-screen, under the end of the first."""
+    from PySide6.QtWidgets import QAbstractItemView
+
+    sections = grid.sections
+    headers = [row for row in range(sections.rowCount()) if sections.is_header(row)]
+    if len(headers) > 1:
+        grid.scrollTo(sections.index(headers[1]), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+
 def add_more_photos(library: Path, count: int = 3) -> None:
     """Later photos of the same people, some as poor old scans (small, soft, grey): after
     naming, clear ones are assigned and doubtful ones land in the review queue."""
@@ -236,7 +246,10 @@ def take(out: Path, catalog_dir: Path) -> None:
 
     window.show_section("photos")
     camera.settle(window, until=lambda: window.photos_page.model.rowCount() > 0)
-    camera.shoot(window, "04_photos", "Photos: every photo by date, month chips, lazy thumbnails")
+    _show_a_new_month(window.photos_page.grid)
+    camera.settle(window, 0.5)
+    camera.shoot(window, "04_photos", "Photos: every photo by date, a header row per month "
+                 "(the month scrolled off stays on top), lazy thumbnails")
 
     group_photo = _photo_with_most_faces(catalog_dir)
     if group_photo is not None:

@@ -1,7 +1,8 @@
 """A flat list of photos for the virtualised grids (all photos, a person's, search results).
 
 Rows are `PhotoRow` tuples loaded in a worker. `DecorationRole` returns the cached thumbnail or
-a placeholder and queues a request; when it arrives, only that cell gets `dataChanged`.
+a placeholder and queues a request; when it arrives, only that cell gets `dataChanged`. The
+grids show these rows through `MonthSections`, which puts a month header before each month.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from .queries import PhotoRow
 RecordRole = Qt.ItemDataRole.UserRole + 1     # the whole PhotoRow
 IdRole = Qt.ItemDataRole.UserRole + 2
 MonthRole = Qt.ItemDataRole.UserRole + 3      # "2024-03" or "" when undated
-MonthStartRole = Qt.ItemDataRole.UserRole + 4  # first photo of its month in this list
 BadgeRole = Qt.ItemDataRole.UserRole + 5
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -50,19 +50,32 @@ class PhotoList:
     """Rows plus what the model needs to look things up, built in the worker that ran the
     query: at 100,000 photos the UI thread then only swaps references (no 50 ms loops)."""
 
-    __slots__ = ("rows", "row_of", "month_start", "by_date", "signature")
+    __slots__ = ("rows", "row_of", "sections", "grid_rows", "grid_row_of", "by_date",
+                 "signature")
 
     def __init__(self, rows: list[PhotoRow], *, by_date: bool = True) -> None:
         """`by_date`: rows in date order, so months make sections. Search results are ranked
-        by similarity: a month chip on nearly every cell would read as a grouping."""
+        by similarity: month headers there would read as a grouping by date."""
         self.rows = rows
         self.row_of = {row.id: i for i, row in enumerate(rows)}
         self.by_date = by_date
-        if by_date:
+        # sections: (month, first row, photo count); grid_rows: what the grid shows, row by
+        # row: a photo's row (>= 0) or ~k for the header of section k
+        self.sections: list[tuple[str, int, int]] = []
+        if by_date and rows:
             months = [(r.taken_at or "")[:7] for r in rows]
-            self.month_start = [i == 0 or months[i] != months[i - 1] for i in range(len(rows))]
+            starts = [i for i in range(len(rows)) if i == 0 or months[i] != months[i - 1]]
+            ends = starts[1:] + [len(rows)]
+            self.sections = [(months[a], a, b - a) for a, b in zip(starts, ends)]
+            self.grid_rows = []
+            self.grid_row_of = []
+            for k, (_month, first, count) in enumerate(self.sections):
+                self.grid_rows.append(~k)
+                self.grid_rows.extend(range(first, first + count))
+                self.grid_row_of.extend(range(first + k + 1, first + count + k + 1))
         else:
-            self.month_start = [False] * len(rows)
+            self.grid_rows = list(range(len(rows)))
+            self.grid_row_of = self.grid_rows
         self.signature = hash((by_date, tuple(rows)))
 
 
@@ -77,7 +90,7 @@ class PhotoListModel(QAbstractListModel):
         self.placeholder = placeholder
         self.rows: list[PhotoRow] = []
         self._row_of: dict[int, int] = {}
-        self._month_start: list[bool] = []
+        self.layout = PhotoList([])  # months and grid rows (see MonthSections)
         self.by_date = True
         self._signature = hash(())
         self.generation = 0
@@ -94,7 +107,7 @@ class PhotoListModel(QAbstractListModel):
         self.beginResetModel()
         self.rows = prepared.rows
         self._row_of = prepared.row_of
-        self._month_start = prepared.month_start
+        self.layout = prepared
         self.by_date = prepared.by_date
         self._signature = prepared.signature
         self.generation = self.loader.new_generation(self)
@@ -123,13 +136,12 @@ class PhotoListModel(QAbstractListModel):
         """The thumbnail of row i if it has arrived (tests, prefetch decisions)."""
         return self.loader.pixmap(("photo", self.rows[i].id, self.thumb_px))
 
-    def cell(self, i: int) -> tuple[QPixmap | None, str | None, str]:
-        """What the delegate paints: (thumbnail, month if the cell starts one, badge)."""
+    def cell(self, i: int) -> tuple[QPixmap | None, None, str]:
+        """What the delegate paints: (thumbnail, no header, badge)."""
         if i >= len(self.rows):
             return None, None, ""
         row = self.rows[i]
-        month = (row.taken_at or "")[:7] if self._month_start[i] else None
-        return self.thumbnail(row), month, row.badge
+        return self.thumbnail(row), None, row.badge
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.rows):
@@ -145,8 +157,6 @@ class PhotoListModel(QAbstractListModel):
             return row.id
         if role == MonthRole:
             return (row.taken_at or "")[:7]
-        if role == MonthStartRole:
-            return self._month_start[index.row()]
         if role == BadgeRole:
             return row.badge
         return None

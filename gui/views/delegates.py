@@ -1,4 +1,4 @@
-"""Painting grid cells: photos (month chip, badge), person cards (round face), face crops.
+"""Painting grid cells: photos (month headers, badge), person cards (round face), face crops.
 
 Colours come from the palette so light and dark themes both read well.
 """
@@ -10,7 +10,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen,
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..models import people as people_roles
-from ..models import photos as photo_roles
+
+HEADER_INDENT = 10  # px: month headers start where the thumbnails' pictures do
 
 
 def _fit(pixmap: QPixmap, rect: QRect, fill: bool = False) -> QRectF:
@@ -59,17 +60,28 @@ def _selection(painter: QPainter, option: QStyleOptionViewItem, rect: QRect,
 
 
 class PhotoDelegate(QStyledItemDelegate):
+    """Photo cells and the month headers between them. The grid sets `cell` (a photo's cell,
+    widened to fill the row) and `row_width` (a header takes a whole row)."""
+
+    HEADER_HEIGHT = 40
+
     def __init__(self, cell: int = 176, parent=None) -> None:
         super().__init__(parent)
-        self.cell = cell
+        self.cell = QSize(cell, cell)
+        self.row_width = cell
 
     def sizeHint(self, option, index) -> QSize:
-        return QSize(self.cell, self.cell)
+        if index.model().is_header(index.row()):
+            return QSize(self.row_width, self.HEADER_HEIGHT)
+        return self.cell
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         # Hot path (a screenful of cells per scroll step): one call into the model for
         # everything the cell shows, instead of a QVariant round trip per role.
-        pixmap, month, badge = index.model().cell(index.row())
+        pixmap, header, badge = index.model().cell(index.row())
+        if header is not None:
+            self._header(painter, option, *header)
+            return
         state = option.state
         if state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_MouseOver):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -79,10 +91,33 @@ class PhotoDelegate(QStyledItemDelegate):
         if pixmap is not None and not pixmap.isNull():
             drawn = draw_thumbnail(painter, pixmap, rect.adjusted(3, 3, -3, -3)).toRect()
             picture = drawn.adjusted(-3, -3, 3, 3)
-        if month is not None:
-            self._chip(painter, option, rect, photo_roles.month_title(month), top=True)
         if badge:  # on the picture itself (a portrait is narrower than its cell)
             self._chip(painter, option, picture, badge, top=False)
+
+    @staticmethod
+    def header_font(base: QFont) -> QFont:
+        """The month headers' font (the grid's floating header uses it too)."""
+        font = QFont(base)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        return font
+
+    def _header(self, painter: QPainter, option, title: str, count: int) -> None:
+        painter.save()
+        rect = option.rect.adjusted(HEADER_INDENT, 0, -HEADER_INDENT, 0)
+        palette = option.palette  # a header is a disabled item: take the normal colours
+        font = self.header_font(option.font)
+        painter.setFont(font)
+        painter.setPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(rect, flags, title)
+        width = painter.fontMetrics().horizontalAdvance(title + "  ")
+        painter.setFont(option.font)
+        painter.setPen(palette.color(QPalette.ColorGroup.Active,
+                                     QPalette.ColorRole.PlaceholderText))
+        painter.drawText(rect.adjusted(width, 0, 0, 0), flags,
+                         f"{count:,} photo" + ("" if count == 1 else "s"))
+        painter.restore()
 
     @staticmethod
     def _chip(painter: QPainter, option, rect: QRect, text: str, top: bool) -> None:

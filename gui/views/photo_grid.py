@@ -1,40 +1,45 @@
 """The virtualised photo grid used by Photos, a person's page and search results.
 
-A QListView over `PhotoListModel` with uniform item sizes and batched layout: Qt lays out and
-paints only what is visible, so 100,000 rows cost what a screenful costs. The month of the top row
-floats in a sticky header; the first photo of each month carries a month chip (the delegate), so
-the headers stay inside the virtualised list instead of breaking it into sections.
+A QListView over `MonthSections` (the photos with a header row before each month), laid out in
+batches: Qt lays out and paints only what is visible, so 100,000 rows cost what a screenful
+costs. A header takes a whole row, so each month starts on a row of its own; the month of the
+top row floats in a sticky header, pushed up by the next month's as in Apple Photos.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QContextMenuEvent, QPalette
+from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QStyle
 
 from ..models import photos as photo_roles
-from ..models.photos import PhotoListModel, month_title
+from ..models.photos import PhotoListModel
 from ..models.queries import PhotoRow
-from .delegates import PhotoDelegate
+from ..models.sections import MonthSections
+from .delegates import HEADER_INDENT, PhotoDelegate
 
 
 class _FillWidth(QObject):
     """Cells share the row's width: as many columns of at least `cell` as fit, each a little
-    wider (Qt centres each item in its cell), instead of a ragged empty band on the right."""
+    wider, instead of a ragged empty band on the right. `apply(cell, row_width)` gives the
+    sizes to the view (a uniform grid's grid size, or the photo delegate)."""
 
-    def __init__(self, view: QListView, cell: QSize) -> None:
+    def __init__(self, view: QListView, cell: QSize,
+                 apply: Callable[[QSize, int], None]) -> None:
         super().__init__(view)
         self.view = view
         self.cell = cell
+        self.apply = apply
         view.viewport().installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Resize:
             width = self._layout_width()
             columns = max(1, width // self.cell.width())
-            size = QSize(max(self.cell.width(), width // columns), self.cell.height())
-            if size != self.view.gridSize():
-                self.view.setGridSize(size)
+            self.apply(QSize(max(self.cell.width(), width // columns), self.cell.height()),
+                       width)
         return False
 
     def _layout_width(self) -> int:
@@ -48,19 +53,30 @@ class _FillWidth(QObject):
         return width
 
 
-def configure_grid(view: QListView, cell: QSize) -> None:
-    """Settings every big grid shares: fixed cells (as wide as the row allows), wrapping rows,
-    layout in batches."""
+def _set_grid_size(view: QListView, size: QSize) -> None:
+    if size != view.gridSize():
+        view.setGridSize(size)
+
+
+def configure_grid(view: QListView, cell: QSize,
+                   apply: Callable[[QSize, int], None] | None = None) -> None:
+    """Settings every big grid shares: cells as wide as the row allows, wrapping rows, layout
+    in batches. Without `apply`, every cell is the same size (a uniform grid, the fastest);
+    with it, the delegate sizes the cells (the photo grid's month headers are whole rows)."""
     view.setViewMode(QListView.ViewMode.IconMode)
     view.setFlow(QListView.Flow.LeftToRight)
     view.setWrapping(True)
     view.setResizeMode(QListView.ResizeMode.Adjust)
     view.setMovement(QListView.Movement.Static)
-    view.setUniformItemSizes(True)
+    view.setUniformItemSizes(apply is None)
     view.setLayoutMode(QListView.LayoutMode.Batched)
-    view.setBatchSize(2000)
-    view.setGridSize(cell)
-    _FillWidth(view, cell)
+    view.setBatchSize(1000 if apply else 2000)  # a delegate in Python sizes each cell
+    if apply is None:
+        view.setGridSize(cell)
+        _FillWidth(view, cell, lambda size, _width: _set_grid_size(view, size))
+    else:
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        _FillWidth(view, cell, apply)
     view.setSpacing(0)
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.verticalScrollBar().setSingleStep(cell.height() // 3)
@@ -77,48 +93,103 @@ class PhotoGrid(QListView):
 
     def __init__(self, model: PhotoListModel, cell: int = 176, parent=None) -> None:
         super().__init__(parent)
-        self.setModel(model)
+        self.sections = MonthSections(model, self)
+        self.setModel(self.sections)
         # The delegate draws inside the cell less 7 px a side; thumbnails are made that size.
         model.thumb_px = round((cell - 14) * model.loader.device_pixel_ratio)
-        self.setItemDelegate(PhotoDelegate(cell, self))
-        configure_grid(self, QSize(cell, cell))
+        self.delegate = PhotoDelegate(cell, self)
+        self.setItemDelegate(self.delegate)
+        configure_grid(self, QSize(cell, cell), self._cell_sizes)
         self.activated.connect(lambda index: self.photo_activated.emit(index.data(
             photo_roles.IdRole)))
         self._header = QLabel(self.viewport())
         self._header.setAutoFillBackground(True)
-        self._header.setBackgroundRole(QPalette.ColorRole.Window)
-        self._header.setContentsMargins(10, 4, 10, 4)
-        font = self._header.font()
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        font.setBold(True)
-        self._header.setFont(font)
+        self._header.setBackgroundRole(QPalette.ColorRole.Base)
+        self._header.setContentsMargins(HEADER_INDENT, 0, HEADER_INDENT, 0)
+        self._header.setFixedHeight(PhotoDelegate.HEADER_HEIGHT)
+        self._header.setTextFormat(Qt.TextFormat.RichText)
+        self._header.setFont(PhotoDelegate.header_font(self._header.font()))
         self._header.hide()
         self.verticalScrollBar().valueChanged.connect(self._update_header)
         self._keep_id: int | None = None
-        model.modelAboutToBeReset.connect(self._remember_top)
-        model.modelReset.connect(self._restore_top)
+        self.sections.modelAboutToBeReset.connect(self._remember_top)
+        self.sections.modelReset.connect(self._restore_top)
 
     def photo_model(self) -> PhotoListModel:
-        return self.model()  # type: ignore[return-value]
+        return self.sections.source
+
+    def grid_index(self, photo_row: int):
+        """The grid's index of the photo at `photo_row` of `photo_model()`."""
+        return self.sections.index(self.sections.grid_row(photo_row))
 
     def selected_ids(self) -> list[int]:
         return [i.data(photo_roles.IdRole) for i in self.selectionModel().selectedIndexes()]
 
+    def _cell_sizes(self, cell: QSize, row_width: int) -> None:
+        if cell != self.delegate.cell or row_width != self.delegate.row_width:
+            self.delegate.cell, self.delegate.row_width = cell, row_width
+            self.scheduleDelayedItemsLayout()
+
+    def moveCursor(self, action, modifiers):
+        """Up and Down reach the next row even when it is shorter than this one (the end of
+        a month): Qt only looks straight up or down, and would stay put."""
+        index = super().moveCursor(action, modifiers)
+        current = self.currentIndex()
+        Move = QAbstractItemView.CursorAction
+        if action not in (Move.MoveDown, Move.MoveUp) or not current.isValid() \
+                or index != current:
+            return index
+        step = 1 if action == Move.MoveDown else -1
+        here = self.visualRect(current)
+        row_top = None  # the next visual row up or down, once met
+        best, best_left = None, -1  # its photo most to the right that is not right of here
+        row = current.row() + step
+        while 0 <= row < self.sections.rowCount():
+            if not self.sections.is_header(row):
+                rect = self.visualRect(self.sections.index(row))
+                if rect.top() != here.top():
+                    if row_top is None:
+                        row_top = rect.top()
+                    elif rect.top() != row_top:
+                        break
+                    if best_left < rect.left() <= here.left():
+                        best, best_left = self.sections.index(row), rect.left()
+            row += step
+        return best if best is not None else index
+
     # -- sticky month header ----------------------------------------------------------------
     def _update_header(self) -> None:
-        index = self.indexAt(QPoint(8, 8))
-        if (not index.isValid() or self.verticalScrollBar().value() == 0
+        top = self.indexAt(QPoint(8, 0))
+        if (not top.isValid() or self.verticalScrollBar().value() == 0
                 or not self.photo_model().by_date):
             self._header.hide()
             return
-        self._header.setText(month_title(index.data(photo_roles.MonthRole) or ""))
-        self._header.adjustSize()
-        self._header.move(0, 0)
+        height = PhotoDelegate.HEADER_HEIGHT
+        if self.sections.is_header(top.row()) and self.visualRect(top).top() >= 0:
+            self._header.hide()  # the month's own header is in full view
+            return
+        y = 0
+        below = self.indexAt(QPoint(8, height))
+        if below.isValid() and self.sections.is_header(below.row()):
+            y = min(0, self.visualRect(below).top() - height)  # the next month pushes it up
+        title, count = self.sections.section_of(top.row())
+        grey = self.palette().color(QPalette.ColorRole.PlaceholderText).name(
+            QColor.NameFormat.HexArgb)  # as the headers in the grid: half-transparent text
+        self._header.setText(f"{title}&nbsp;&nbsp;<span style='font-weight:normal; "
+                             f"font-size:{self.font().pointSizeF()}pt; color:{grey}'>"
+                             f"{count:,} photo{'' if count == 1 else 's'}</span>")
+        self._header.setFixedWidth(self.viewport().width())
+        self._header.move(0, y)
         self._header.show()
 
     def _remember_top(self) -> None:
         index = self.indexAt(QPoint(8, 8))
-        self._keep_id = index.data(photo_roles.IdRole) if index.isValid() else None
+        self._keep_id = None
+        if index.isValid():
+            row = index.row()
+            if self.sections.is_header(row) and row + 1 < self.sections.rowCount():
+                row += 1
+            self._keep_id = self.sections.index(row).data(photo_roles.IdRole)
 
     def _restore_top(self) -> None:
         if self._keep_id is None:
@@ -126,13 +197,16 @@ class PhotoGrid(QListView):
         row = self.photo_model().row_of(self._keep_id)
         self._keep_id = None
         if row is not None:
-            self.scrollTo(self.model().index(row, 0),
+            grid_row = self.sections.grid_row(row)
+            if grid_row > 0 and self.sections.is_header(grid_row - 1):
+                grid_row -= 1  # the first of its month: show the month's header too
+            self.scrollTo(self.sections.index(grid_row),
                           QAbstractItemView.ScrollHint.PositionAtTop)
 
     # -- context menu ------------------------------------------------------------------------
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         index = self.indexAt(event.pos())
-        if not index.isValid():
+        if not index.isValid() or self.sections.is_header(index.row()):
             return
         if not self.selectionModel().isSelected(index):
             self.setCurrentIndex(index)

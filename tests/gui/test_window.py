@@ -80,7 +80,7 @@ def test_export_from_a_photo_grid_takes_the_selected_photos(qtbot, tmp_path, ins
     qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=WAIT_MS)
     chosen = {0, 2}
     for row in chosen:
-        grid.selectionModel().select(model.index(row, 0),
+        grid.selectionModel().select(grid.grid_index(row),
                                      QItemSelectionModel.SelectionFlag.Select)
     grid.export_requested.emit(grid.selected_ids())
     dialog = w.last_dialog
@@ -118,10 +118,76 @@ def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_
         qtbot.waitUntil(lambda g=grid: g.viewport().width() > 500, timeout=WAIT_MS)
         bar = grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None,
                                        grid.verticalScrollBar())
-        width, cell = grid.maximumViewportSize().width(), grid.gridSize().width()
+        width = grid.maximumViewportSize().width()
+        cell = (grid.gridSize() if section == "people" else grid.delegate.cell).width()
         columns = (width - bar - 1) // cell
         assert width - columns * cell <= bar + columns  # no band on the right but the bar's
-        if section == "photos":  # and that many cells do fit in a row
-            qtbot.waitUntil(lambda g=grid: g.model().rowCount() == 12, timeout=WAIT_MS)
-            assert grid.visualRect(grid.model().index(columns - 1, 0)).top() == \
-                grid.visualRect(grid.model().index(0, 0)).top()
+        if section == "photos":  # and that many cells do fit in a row, under the month
+            qtbot.waitUntil(lambda g=grid: g.photo_model().rowCount() == 12, timeout=WAIT_MS)
+            first, last = grid.grid_index(0), grid.grid_index(columns - 1)
+            qtbot.waitUntil(lambda: grid.visualRect(last).top() == grid.visualRect(first).top()
+                            > 0, timeout=WAIT_MS)
+            assert grid.visualRect(grid.grid_index(columns)).top() > grid.visualRect(first).top()
+
+
+def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QKeySequence
+
+    # newest first: 7 photos of May 2021, 2 of March 2021, 1 undated (last)
+    photos = ([(f"may{i}.jpg", f"2021-05-{20 - i:02d}T10:00:00") for i in range(7)]
+              + [(f"mar{i}.jpg", f"2021-03-0{5 - i}T10:00:00") for i in range(2)]
+              + [("old.jpg", None)])
+    w = _window_over(qtbot, tmp_path, tmp_path, photos)
+    w.resize(900, 420)
+    w.show()
+    w.show_section("photos")
+    grid = w.photos_page.grid
+    sections = grid.sections
+    qtbot.waitUntil(lambda: sections.rowCount() == 13, timeout=WAIT_MS)  # 10 photos, 3 months
+    headers = [r for r in range(13) if sections.is_header(r)]
+    assert headers == [0, 8, 11]
+    assert [sections.header(r) for r in headers] == [("May 2021", 7), ("March 2021", 2),
+                                                     ("Undated", 1)]
+
+    def rect(row):
+        return grid.visualRect(sections.index(row))
+
+    qtbot.waitUntil(lambda: rect(12).top() > 0, timeout=WAIT_MS)  # laid out to the end
+    for header in headers:
+        # a header is a whole row: the month's first photo starts the next row, at the left
+        assert rect(header).width() >= grid.viewport().width() - grid.verticalScrollBar().width()
+        first = rect(header + 1)
+        assert first.left() == 0 and first.top() == rect(header).bottom() + 1
+        assert rect(header).height() < rect(header + 1).height()
+    assert rect(7).top() < rect(8).top()  # March starts below the last row of May
+    # headers are not photos: select-all, selections and the context menu see photos only
+    grid.setFocus()
+    qtbot.keySequence(grid, QKeySequence.StandardKey.SelectAll)
+    assert sorted(grid.selected_ids()) == sorted(r.id for r in grid.photo_model().rows)
+    assert not grid.sections.flags(sections.index(0)) & Qt.ItemFlag.ItemIsSelectable
+    grid.clearSelection()
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect(8).center())
+    assert grid.selected_ids() == []
+    # Down from the end of May's last row: March's last photo (its row is shorter), not
+    # the header between; Up from there comes back to the nearest photo of May's row
+    grid.setCurrentIndex(sections.index(7))
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert grid.currentIndex().row() == 10
+    qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert grid.currentIndex().row() == 6
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert grid.currentIndex().row() == 12  # the undated photo
+    assert grid.indexAt(QPoint(8, rect(11).center().y())).row() == 11
+    # scrolled into May, May's header stays on top; pushed up as March's arrives under it
+    bar = grid.verticalScrollBar()
+    bar.setValue(0)
+    assert grid._header.isHidden()
+    bar.setValue(100)
+    assert grid._header.isVisible() and grid._header.y() == 0
+    assert "May 2021" in grid._header.text() and "7 photos" in grid._header.text()
+    bar.setValue(rect(8).top() + bar.value() - 20)   # March's header 20 px below the top
+    assert rect(8).top() == 20
+    assert "May 2021" in grid._header.text() and grid._header.y() == 20 - grid._header.height()
+    assert w.errors == []

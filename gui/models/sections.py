@@ -1,0 +1,92 @@
+"""What a photo grid shows: a header row before each month's photos, then the photos.
+
+A thin list model over `PhotoListModel`. The row mapping comes ready-made from the worker that
+loaded the photos (`PhotoList.grid_rows`), so at 100,000 photos a lookup is one list index.
+Header rows are neither enabled nor selectable: selection, select-all and keyboard moves pass
+over them, and `selected_ids` only ever sees photos.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPixmap
+
+from . import photos as photo_roles
+from .photos import PhotoListModel, month_title
+
+
+class MonthSections(QAbstractListModel):
+    def __init__(self, source: PhotoListModel, parent=None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self._layout = source.layout
+        source.modelAboutToBeReset.connect(self.beginResetModel)
+        source.modelReset.connect(self._reset)
+        source.dataChanged.connect(self._changed)
+
+    def _reset(self) -> None:
+        self._layout = self.source.layout
+        self.endResetModel()
+
+    def _changed(self, first: QModelIndex, last: QModelIndex, roles=()) -> None:
+        row_of = self._layout.grid_row_of
+        if last.row() < len(row_of):
+            self.dataChanged.emit(self.index(row_of[first.row()]), self.index(row_of[last.row()]),
+                                  roles)
+
+    # -- mapping --------------------------------------------------------------------------------
+    def is_header(self, row: int) -> bool:
+        return self._layout.grid_rows[row] < 0
+
+    def photo_row(self, row: int) -> int | None:
+        """The source row shown at grid row `row` (None for a header)."""
+        photo = self._layout.grid_rows[row]
+        return photo if photo >= 0 else None
+
+    def grid_row(self, photo_row: int) -> int:
+        return self._layout.grid_row_of[photo_row]
+
+    def header(self, row: int) -> tuple[str, int]:
+        """(title, photo count) of the header at grid row `row`."""
+        month, _first, count = self._layout.sections[~self._layout.grid_rows[row]]
+        return month_title(month), count
+
+    def section_of(self, row: int) -> tuple[str, int]:
+        """(title, photo count) of the month grid row `row` is in (a header or a photo)."""
+        photo = self._layout.grid_rows[row]
+        if photo < 0:
+            return self.header(row)
+        firsts = [first for _month, first, _count in self._layout.sections]
+        month, _first, count = self._layout.sections[bisect_right(firsts, photo) - 1]
+        return month_title(month), count
+
+    # -- the model --------------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._layout.grid_rows)
+
+    def flags(self, index) -> Qt.ItemFlag:
+        if index.isValid() and self.is_header(index.row()):
+            return Qt.ItemFlag.ItemNeverHasChildren
+        return super().flags(index)
+
+    def cell(self, row: int) -> tuple[QPixmap | None, tuple[str, int] | None, str]:
+        """What the delegate paints: (thumbnail, header, badge); one call per cell."""
+        photo = self._layout.grid_rows[row]
+        if photo < 0:
+            return None, self.header(row), ""
+        return self.source.cell(photo)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._layout.grid_rows):
+            return None
+        photo = self._layout.grid_rows[index.row()]
+        if photo >= 0:
+            return self.source.data(self.source.index(photo), role)
+        month, _first, _count = self._layout.sections[~photo]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return month_title(month)
+        if role == photo_roles.MonthRole:
+            return month
+        return None
