@@ -8,6 +8,7 @@ top row floats in a sticky header, pushed up by the next month's as in Apple Pho
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, Signal
@@ -19,6 +20,9 @@ from ..models.photos import PhotoListModel
 from ..models.queries import PhotoRow
 from ..models.sections import MonthSections
 from .delegates import HEADER_INDENT, PhotoDelegate
+
+
+KEEP_PLACE_S = 5.0  # a new layout of 100,000 photos takes about 1 s
 
 
 class _FillWidth(QObject):
@@ -93,6 +97,8 @@ class PhotoGrid(QListView):
 
     def __init__(self, model: PhotoListModel, cell: int = 176, parent=None) -> None:
         super().__init__(parent)
+        self._keep_id: int | None = None  # the photo to bring back to the top after a layout
+        self._keep_until = 0.0
         self.sections = MonthSections(model, self)
         self.setModel(self.sections)
         # The delegate draws inside the cell less 7 px a side; thumbnails are made that size.
@@ -111,7 +117,6 @@ class PhotoGrid(QListView):
         self._header.setFont(PhotoDelegate.header_font(self._header.font()))
         self._header.hide()
         self.verticalScrollBar().valueChanged.connect(self._update_header)
-        self._keep_id: int | None = None
         self.sections.modelAboutToBeReset.connect(self._remember_top)
         self.sections.modelReset.connect(self._restore_top)
 
@@ -127,8 +132,17 @@ class PhotoGrid(QListView):
 
     def _cell_sizes(self, cell: QSize, row_width: int) -> None:
         if cell != self.delegate.cell or row_width != self.delegate.row_width:
+            if self._keep_id is None and self.verticalScrollBar().value() > 0:
+                self._remember_top()  # a new width lays out all rows again: keep our place
             self.delegate.cell, self.delegate.row_width = cell, row_width
             self.scheduleDelayedItemsLayout()
+
+    def updateGeometries(self) -> None:
+        """Qt calls this as the rows are laid out (in batches, the scroll range at the end);
+        a place kept across a new layout is found again once its row is laid out."""
+        super().updateGeometries()
+        if self._keep_id is not None:
+            self._restore_top()
 
     def moveCursor(self, action, modifiers):
         """Up and Down reach the next row even when it is shorter than this one (the end of
@@ -190,18 +204,25 @@ class PhotoGrid(QListView):
             if self.sections.is_header(row) and row + 1 < self.sections.rowCount():
                 row += 1
             self._keep_id = self.sections.index(row).data(photo_roles.IdRole)
+            self._keep_until = time.monotonic() + KEEP_PLACE_S
 
     def _restore_top(self) -> None:
+        """Scroll the photo remembered by `_remember_top` back to the top; it stays asked for
+        while its row is not laid out yet (a long list is laid out in batches)."""
         if self._keep_id is None:
             return
         row = self.photo_model().row_of(self._keep_id)
-        self._keep_id = None
-        if row is not None:
-            grid_row = self.sections.grid_row(row)
-            if grid_row > 0 and self.sections.is_header(grid_row - 1):
-                grid_row -= 1  # the first of its month: show the month's header too
-            self.scrollTo(self.sections.index(grid_row),
-                          QAbstractItemView.ScrollHint.PositionAtTop)
+        if row is None:
+            self._keep_id = None
+            return
+        grid_row = self.sections.grid_row(row)
+        if grid_row > 0 and self.sections.is_header(grid_row - 1):
+            grid_row -= 1  # the first of its month: show the month's header too
+        index = self.sections.index(grid_row)
+        self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+        # found; or near the end, where it cannot reach the top: given up after a while
+        if self.visualRect(index).top() == 0 or time.monotonic() > self._keep_until:
+            self._keep_id = None
 
     # -- context menu ------------------------------------------------------------------------
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:

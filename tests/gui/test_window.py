@@ -6,8 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from gui.main_window import MainWindow
+from gui.models.photos import IdRole
 
 WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true
 
@@ -131,7 +133,7 @@ def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_
 
 
 def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path):
-    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtCore import QPoint
     from PySide6.QtGui import QKeySequence
 
     # newest first: 7 photos of May 2021, 2 of March 2021, 1 undated (last)
@@ -191,3 +193,25 @@ def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path):
     assert rect(8).top() == 20
     assert "May 2021" in grid._header.text() and grid._header.y() == 20 - grid._header.height()
     assert w.errors == []
+
+
+def test_photos_grid_keeps_its_place_when_the_window_is_resized(qtbot, tmp_path):
+    from PySide6.QtCore import QPoint
+
+    photos = [(f"{i}.jpg", f"2021-05-{1 + i // 3:02d}T10:00:00") for i in range(60)]
+    w = _window_over(qtbot, tmp_path, tmp_path, photos)
+    w.resize(1100, 500)
+    w.show()
+    w.show_section("photos")
+    grid = w.photos_page.grid
+    qtbot.waitUntil(lambda: grid.photo_model().rowCount() == 60, timeout=WAIT_MS)
+    grid.scrollTo(grid.grid_index(30), grid.ScrollHint.PositionAtTop)
+    kept = grid.indexAt(QPoint(8, 8)).data(IdRole)
+    row = grid.photo_model().row_of(kept)
+    assert row > 20
+    before = grid.delegate.cell.width()
+    w.resize(800, 500)   # fewer columns: every row is laid out again
+    qtbot.waitUntil(lambda: grid.delegate.cell.width() != before, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: grid._keep_id is None, timeout=WAIT_MS)
+    assert grid.visualRect(grid.grid_index(row)).top() == 0
+    assert grid.indexAt(QPoint(8, 8)).data(IdRole) == kept
