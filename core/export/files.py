@@ -109,6 +109,15 @@ def write_copy(source: str, tmp: Path, *, fsync: bool) -> Written:
     return file_state(tmp)
 
 
+def sync_file(path: Path) -> None:
+    """Make a file written earlier durable (its data and size reach the disk)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_hardlink(source: str, tmp: Path) -> Written:
     try:
         os.stat(source)

@@ -138,37 +138,107 @@ def _prepare(catalog, plan: ExportPlan, summary: ExportSummary) -> int | None:
     return album_id
 
 
+# New files are written in batches before any is made durable: the disk writes one file
+# back while the next is copied, as `cp -r` then `sync` would, instead of waiting on every
+# fsync in turn. Each file is still fsync'ed, recorded and published one by one afterwards.
+BATCH_FILES = 64
+BATCH_BYTES = 256 * 2**20
+
+
+@dataclass
+class _Staged:
+    """A new file written under its temporary name, not yet published."""
+    pf: PlannedFile
+    tmp: Path
+    written: fs.Written
+    original: os.stat_result | None
+
+
 def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportSummary,
                fsync: bool, cancel: CancelToken | None, started: float):
     work = [f for f in plan.files if f.action in ("add", "update", "move", "remove")]
     total = len(work)
     if total:
         yield Progress("export", done=0, total=total)
+    root, mode = Path(plan.destination), plan.options.mode
     touched: set[Path] = set()
     failed_photos: set[str] = set()
-    for done, pf in enumerate(work, 1):
+    staged: list[_Staged] = []
+    staged_bytes = 0
+    done = 0
+
+    def progress() -> Progress:
+        elapsed = time.monotonic() - started
+        rate = done / elapsed if elapsed > 0 else None
+        return Progress("export", done=done, total=total, rate=rate,
+                        eta_s=(total - done) / rate if rate else None,
+                        counters={"added": summary.added, "updated": summary.updated,
+                                  "moved": summary.moved, "removed": summary.removed,
+                                  "failed": summary.failed})
+
+    def failed(pf: PlannedFile, error: OSError) -> bool:
+        if _failed(summary, pf, error):
+            return True
+        failed_photos.add(pf.dest)
+        if pf.moved_from:   # the photo stayed where it was: so does its sidecar
+            failed_photos.add(pf.moved_from)
+        return False
+
+    def publish_staged():
+        """Make the staged files durable and visible, in order; True when the export stops."""
+        stop = False
+        for item in staged:
+            if stop or (item.pf.kind == "xmp" and item.pf.dest[:-len(".xmp")] in failed_photos):
+                fs.discard(item.tmp)   # no sidecar beside a photo that could not be written
+            else:
+                try:
+                    _publish_new(catalog, album_id, item, summary, fsync, mode)
+                    touched.add(item.tmp.parent)
+                except OSError as error:
+                    stop = failed(item.pf, error)
+            yield progress()
+        staged.clear()
+        return stop
+
+    for pf in work:
         if cancel is not None and cancel.cancelled:
             summary.stopped = "cancelled"
             break
         if pf.kind == "xmp" and pf.dest[:-len(".xmp")] in failed_photos:
+            done += 1
             continue   # no sidecar beside a photo that could not be written
+        if pf.action == "add":
+            try:
+                staged.append(_write_new(pf, mode))
+                staged_bytes += staged[-1].written.size
+            except OSError as error:
+                if failed(pf, error):
+                    break
+            done += 1
+            yield progress()
+            if len(staged) >= BATCH_FILES or staged_bytes >= BATCH_BYTES:
+                stop = yield from publish_staged()
+                staged_bytes = 0
+                if stop:
+                    break
+            continue
+        # the order of the plan holds: what was written before goes out first
+        if staged:
+            stop = yield from publish_staged()
+            staged_bytes = 0
+            if stop:
+                break
         try:
-            _execute(catalog, album_id, pf, summary, fsync, Path(plan.destination),
-                     plan.options.mode)
+            _execute(catalog, album_id, pf, summary, fsync, root, mode)
             touched.add(Path(pf.dest).parent)
         except OSError as error:
-            if _failed(summary, pf, error):
+            if failed(pf, error):
                 break
-            failed_photos.add(pf.dest)
-            if pf.moved_from:   # the photo stayed where it was: so does its sidecar
-                failed_photos.add(pf.moved_from)
-        elapsed = time.monotonic() - started
-        rate = done / elapsed if elapsed > 0 else None
-        yield Progress("export", done=done, total=total, rate=rate,
-                       eta_s=(total - done) / rate if rate else None,
-                       counters={"added": summary.added, "updated": summary.updated,
-                                 "moved": summary.moved, "removed": summary.removed,
-                                 "failed": summary.failed})
+        done += 1
+        yield progress()
+    # written before a cancel or a full disk: complete, and published all the same
+    if staged:
+        yield from publish_staged()
     return touched
 
 
@@ -239,6 +309,7 @@ def _failure_reason(error: OSError) -> str:
 
 def _execute(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSummary,
              fsync: bool, root: Path, mode: str) -> None:
+    """An update, move or remove (new files go through `_write_new` and `_publish_new`)."""
     target = Path(pf.dest)
     if pf.action == "remove":
         _remove(catalog, album_id, pf, summary, root)
@@ -251,42 +322,70 @@ def _execute(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSumm
     try:
         original = _original_state(pf.source) if pf.kind == "photo" else None
         written = _write_temp(pf, tmp, fsync, mode)
-        row = AlbumFile(pf.photo_id, pf.dest, written.size, written.mtime_ns, pf.kind, pf.slot,
-                        pf.source if original else None,
-                        original.st_size if original else None,
-                        original.st_mtime_ns if original else None, pf.person_id)
-        if pf.action == "update":
-            # The new version's state is recorded as pending first, then the file replaced,
-            # then recorded as done: a kill at any point leaves a file whose state the album
-            # knows as its own (never one that looks edited by someone, left alone for good).
-            _check_unchanged(pf)
-            if album_id is not None and pf.owned is not None:
-                record_file(catalog, album_id, dataclasses.replace(
-                    pf.owned, pending_size=written.size, pending_mtime_ns=written.mtime_ns))
-            fs.replace(tmp, target)
-            tmp = None
-            if album_id is not None:
-                record_file(catalog, album_id, row)
-        elif album_id is not None:
-            # Recorded before it is published: a kill in between leaves a "missing" album file
-            # that the next run restores, never an unowned duplicate.
-            record_file(catalog, album_id, row)
-        if pf.action != "update":
-            try:
-                fs.publish(tmp, target)
-            except FileExistsError:
-                # Someone else's file took the name meanwhile: it is not ours, never record it.
-                if album_id is not None:
-                    forget_file(catalog, album_id, pf.dest)
-                raise
+        # The new version's state is recorded as pending first, then the file replaced,
+        # then recorded as done: a kill at any point leaves a file whose state the album
+        # knows as its own (never one that looks edited by someone, left alone for good).
+        _check_unchanged(pf)
+        if album_id is not None and pf.owned is not None:
+            record_file(catalog, album_id, dataclasses.replace(
+                pf.owned, pending_size=written.size, pending_mtime_ns=written.mtime_ns))
+        fs.replace(tmp, target)
         tmp = None
+        if album_id is not None:
+            record_file(catalog, album_id, _album_row(pf, written, original))
     finally:
         fs.discard(tmp)   # any failure: no partial file stays behind
+    _count(summary, pf, written, mode, "updated")
+
+
+def _write_new(pf: PlannedFile, mode: str) -> _Staged:
+    """A new file's bytes under a temporary name beside its target (not yet durable)."""
+    target = Path(pf.dest)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = fs.temp_path(target.parent)
+    try:
+        original = _original_state(pf.source) if pf.kind == "photo" else None
+        return _Staged(pf, tmp, _write_temp(pf, tmp, False, mode), original)
+    except BaseException:
+        fs.discard(tmp)   # any failure: no partial file stays behind
+        raise
+
+
+def _publish_new(catalog, album_id: int | None, item: _Staged, summary: ExportSummary,
+                 fsync: bool, mode: str) -> None:
+    pf, tmp = item.pf, item.tmp
+    try:
+        if fsync:
+            fs.sync_file(tmp)
+        if album_id is not None:
+            # Recorded before it is published: a kill in between leaves a "missing" album file
+            # that the next run restores, never an unowned duplicate.
+            record_file(catalog, album_id, _album_row(pf, item.written, item.original))
+        try:
+            fs.publish(tmp, Path(pf.dest))
+        except FileExistsError:
+            # Someone else's file took the name meanwhile: it is not ours, never record it.
+            if album_id is not None:
+                forget_file(catalog, album_id, pf.dest)
+            raise
+        tmp = None
+    finally:
+        fs.discard(tmp)
+    _count(summary, pf, item.written, mode, "added")
+
+
+def _album_row(pf: PlannedFile, written: fs.Written, original: os.stat_result | None
+               ) -> AlbumFile:
+    return AlbumFile(pf.photo_id, pf.dest, written.size, written.mtime_ns, pf.kind, pf.slot,
+                     pf.source if original else None,
+                     original.st_size if original else None,
+                     original.st_mtime_ns if original else None, pf.person_id)
+
+
+def _count(summary: ExportSummary, pf: PlannedFile, written: fs.Written, mode: str,
+           counter: str) -> None:
     if pf.kind == "photo":
-        if pf.action == "update":
-            summary.updated += 1
-        else:
-            summary.added += 1
+        setattr(summary, counter, getattr(summary, counter) + 1)
         if mode == "copy":
             summary.bytes_written += written.size
     else:

@@ -69,6 +69,31 @@ def test_disk_full_leaves_no_partial_file_then_resumes(lib, catalog, tmp_path, m
     assert snapshot(lib.root) == before
 
 
+def test_new_files_go_out_in_batches_each_durable_before_it_is_published(
+        lib, catalog, tmp_path, monkeypatch):
+    from core.export import run
+
+    monkeypatch.setattr(run, "BATCH_FILES", 4)
+    events = []
+
+    def spy(name, real):
+        def call(*args, **kw):
+            events.append((name, Path(args[0]).name if name != "write" else Path(args[1]).name))
+            return real(*args, **kw)
+        monkeypatch.setattr(files, name if name != "write" else "write_copy", call)
+
+    spy("write", files.write_copy)
+    spy("sync_file", files.sync_file)
+    spy("publish", files.publish)
+    s = export(catalog, anna(tmp_path / "out", save_as="A"))
+    assert s.ok and s.added == 6
+    assert [name for name, _ in events] == (["write"] * 4 + ["sync_file", "publish"] * 4
+                                            + ["write"] * 2 + ["sync_file", "publish"] * 2)
+    for tmp in {t for _, t in events}:   # each temporary file: written, synced, published
+        assert [name for name, t in events if t == tmp] == ["write", "sync_file", "publish"]
+    assert len(album_files(catalog, 1)) == 6 and no_temp_files(tmp_path / "out")
+
+
 def test_permission_denied_stops_with_a_clear_reason(lib, catalog, tmp_path, monkeypatch):
     # Tests run as root, which chmod cannot stop: refuse creating files the way EACCES would.
     real_open = os.open
@@ -155,9 +180,10 @@ sys.exit(main({args!r}))
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
-    half = [p for p in out.rglob("*") if p.name.startswith(files.TEMP_PREFIX)]
-    assert len(half) == 1 and 0 < half[0].stat().st_size < 40000   # a partial temp file
-    assert len([n for n in files_under(out) if n.endswith(".jpg")]) == 5
+    temps = [p for p in out.rglob("*") if p.name.startswith(files.TEMP_PREFIX)]
+    assert [p.stat().st_size for p in temps].count(20000) == 1   # the photo half written
+    # the five before it: written, and published or not yet (new files go out in batches)
+    assert len([n for n in files_under(out) if n.endswith(".jpg")]) <= 5
 
     from core.cli import main
     rerun = ["--catalog", str(catalog.dir), "export"] + (
