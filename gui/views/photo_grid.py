@@ -99,6 +99,14 @@ class PhotoGrid(QListView):
         super().__init__(parent)
         self._keep_id: int | None = None  # the photo to bring back to the top after a layout
         self._keep_until = 0.0
+        self._header = QLabel(self.viewport())
+        self._header.setAutoFillBackground(True)
+        self._header.setBackgroundRole(QPalette.ColorRole.Base)
+        self._header.setContentsMargins(HEADER_INDENT, 0, HEADER_INDENT, 0)
+        self._header.setFixedHeight(PhotoDelegate.HEADER_HEIGHT)
+        self._header.setTextFormat(Qt.TextFormat.RichText)
+        self._header.setFont(PhotoDelegate.header_font(self._header.font()))
+        self._header.hide()
         self.sections = MonthSections(model, self)
         self.setModel(self.sections)
         # The delegate draws inside the cell less 7 px a side; thumbnails are made that size.
@@ -108,17 +116,11 @@ class PhotoGrid(QListView):
         configure_grid(self, QSize(cell, cell), self._cell_sizes)
         self.activated.connect(lambda index: self.photo_activated.emit(index.data(
             photo_roles.IdRole)))
-        self._header = QLabel(self.viewport())
-        self._header.setAutoFillBackground(True)
-        self._header.setBackgroundRole(QPalette.ColorRole.Base)
-        self._header.setContentsMargins(HEADER_INDENT, 0, HEADER_INDENT, 0)
-        self._header.setFixedHeight(PhotoDelegate.HEADER_HEIGHT)
-        self._header.setTextFormat(Qt.TextFormat.RichText)
-        self._header.setFont(PhotoDelegate.header_font(self._header.font()))
-        self._header.hide()
         self.verticalScrollBar().valueChanged.connect(self._update_header)
+        self.verticalScrollBar().actionTriggered.connect(lambda _action: self._forget_place())
         self.sections.modelAboutToBeReset.connect(self._remember_top)
         self.sections.modelReset.connect(self._restore_top)
+        self.sections.modelReset.connect(self._update_header)  # the month's count may change
 
     def photo_model(self) -> PhotoListModel:
         return self.sections.source
@@ -132,7 +134,7 @@ class PhotoGrid(QListView):
 
     def _cell_sizes(self, cell: QSize, row_width: int) -> None:
         if cell != self.delegate.cell or row_width != self.delegate.row_width:
-            if self._keep_id is None and self.verticalScrollBar().value() > 0:
+            if self._keep_id is None:
                 self._remember_top()  # a new width lays out all rows again: keep our place
             self.delegate.cell, self.delegate.row_width = cell, row_width
             self.scheduleDelayedItemsLayout()
@@ -143,20 +145,31 @@ class PhotoGrid(QListView):
         super().updateGeometries()
         if self._keep_id is not None:
             self._restore_top()
+        self._update_header()
 
     def moveCursor(self, action, modifiers):
-        """Up and Down reach the next row even when it is shorter than this one (the end of
-        a month): Qt only looks straight up or down, and would stay put."""
-        index = super().moveCursor(action, modifiers)
-        current = self.currentIndex()
+        """Keys move between photos only. Up and Down go to the nearest photo of the next row
+        even when it is shorter (a month's last): Qt looks straight up or down, and would
+        jump over it. Home, End and the page keys step off a header they land on."""
         Move = QAbstractItemView.CursorAction
-        if action not in (Move.MoveDown, Move.MoveUp) or not current.isValid() \
-                or index != current:
-            return index
-        step = 1 if action == Move.MoveDown else -1
+        current = self.currentIndex()
+        if action in (Move.MoveDown, Move.MoveUp) and current.isValid():
+            nearest = self._nearest_in_next_row(current, 1 if action == Move.MoveDown else -1)
+            if nearest is not None:
+                return nearest
+        index = super().moveCursor(action, modifiers)
+        if index.isValid() and self.sections.is_header(index.row()):
+            # a month has a photo right after its header; the first header has none before
+            up = action in (Move.MovePageUp, Move.MoveUp) and index.row() > 0
+            index = self.sections.index(index.row() + (-1 if up else 1))
+        return index
+
+    def _nearest_in_next_row(self, current, step: int):
+        """The photo of the next visual row up (step -1) or down (+1) most to the right that
+        is not right of `current`; None at the end."""
         here = self.visualRect(current)
-        row_top = None  # the next visual row up or down, once met
-        best, best_left = None, -1  # its photo most to the right that is not right of here
+        row_top = None  # the next visual row, once met
+        best, best_left = None, -1
         row = current.row() + step
         while 0 <= row < self.sections.rowCount():
             if not self.sections.is_header(row):
@@ -169,7 +182,32 @@ class PhotoGrid(QListView):
                     if best_left < rect.left() <= here.left():
                         best, best_left = self.sections.index(row), rect.left()
             row += step
-        return best if best is not None else index
+        return best
+
+    # -- the user's own moves end the keeping of a place ------------------------------------
+    def _forget_place(self) -> None:
+        self._keep_id = None
+
+    def scrollToTop(self) -> None:
+        self._forget_place()
+        super().scrollToTop()
+
+    def wheelEvent(self, event) -> None:
+        self._forget_place()
+        super().wheelEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        self._forget_place()
+        super().keyPressEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        """A header looks like empty space, and a click there does what one there does."""
+        index = self.indexAt(event.position().toPoint())
+        if (index.isValid() and self.sections.is_header(index.row())
+                and event.button() == Qt.MouseButton.LeftButton
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            self.clearSelection()
+        super().mousePressEvent(event)
 
     # -- sticky month header ----------------------------------------------------------------
     def _update_header(self) -> None:
@@ -197,9 +235,11 @@ class PhotoGrid(QListView):
         self._header.show()
 
     def _remember_top(self) -> None:
+        """Before a new layout: the photo at the top, unless the grid is at its top (it stays
+        there, where newly indexed photos arrive)."""
         index = self.indexAt(QPoint(8, 8))
         self._keep_id = None
-        if index.isValid():
+        if index.isValid() and self.verticalScrollBar().value() > 0:
             row = index.row()
             if self.sections.is_header(row) and row + 1 < self.sections.rowCount():
                 row += 1
