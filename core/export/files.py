@@ -90,8 +90,20 @@ def _copy_data(src_fd: int, dst_fd: int) -> int:
     return copied
 
 
-def write_copy(source: str, tmp: Path, *, fsync: bool) -> Written:
-    """A byte copy of `source` at `tmp` with the original's modification time."""
+def start_writeback(fd: int) -> None:
+    """Ask the kernel to start writing the file's data to disk now, without waiting: a later
+    fsync then finds it written (or nearly), and the disk works while the next file is copied.
+    Linux starts the write-back on this advice; elsewhere it is skipped."""
+    if hasattr(os, "posix_fadvise"):
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        except OSError:
+            pass   # only advice
+
+
+def write_copy(source: str, tmp: Path, *, fsync: bool, sync_later: bool = False) -> Written:
+    """A byte copy of `source` at `tmp` with the original's modification time. `sync_later`:
+    the caller fsyncs it later; its write-back starts now."""
     src = _open_source(source)
     try:
         st = os.fstat(src)
@@ -101,6 +113,8 @@ def write_copy(source: str, tmp: Path, *, fsync: bool) -> Written:
             _copy_data(src, dst)
             if fsync:
                 os.fsync(dst)
+            elif sync_later:
+                start_writeback(dst)
         finally:
             os.close(dst)
     finally:

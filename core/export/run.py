@@ -138,9 +138,10 @@ def _prepare(catalog, plan: ExportPlan, summary: ExportSummary) -> int | None:
     return album_id
 
 
-# New files are written in batches before any is made durable: the disk writes one file
-# back while the next is copied, as `cp -r` then `sync` would, instead of waiting on every
-# fsync in turn. Each file is still fsync'ed, recorded and published one by one afterwards.
+# New files are written in batches before any is made durable, each file's write-back started
+# as soon as it is copied: the disk writes while the next files are copied, as `cp -r` then
+# `sync` would, instead of waiting on every fsync in turn. Each file is still fsync'ed,
+# recorded and published one by one afterwards.
 BATCH_FILES = 64
 BATCH_BYTES = 256 * 2**20
 
@@ -209,7 +210,7 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
             continue   # no sidecar beside a photo that could not be written
         if pf.action == "add":
             try:
-                staged.append(_write_new(pf, mode))
+                staged.append(_write_new(pf, mode, fsync))
                 staged_bytes += staged[-1].written.size
             except OSError as error:
                 if failed(pf, error):
@@ -338,14 +339,15 @@ def _execute(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSumm
     _count(summary, pf, written, mode, "updated")
 
 
-def _write_new(pf: PlannedFile, mode: str) -> _Staged:
-    """A new file's bytes under a temporary name beside its target (not yet durable)."""
+def _write_new(pf: PlannedFile, mode: str, fsync: bool) -> _Staged:
+    """A new file's bytes under a temporary name beside its target (not yet durable; with
+    `fsync`, its write-back to disk under way)."""
     target = Path(pf.dest)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = fs.temp_path(target.parent)
     try:
         original = _original_state(pf.source) if pf.kind == "photo" else None
-        return _Staged(pf, tmp, _write_temp(pf, tmp, False, mode), original)
+        return _Staged(pf, tmp, _write_temp(pf, tmp, False, mode, sync_later=fsync), original)
     except BaseException:
         fs.discard(tmp)   # any failure: no partial file stays behind
         raise
@@ -392,14 +394,15 @@ def _count(summary: ExportSummary, pf: PlannedFile, written: fs.Written, mode: s
         summary.sidecars_written += 1
 
 
-def _write_temp(pf: PlannedFile, tmp: Path, fsync: bool, mode: str) -> fs.Written:
+def _write_temp(pf: PlannedFile, tmp: Path, fsync: bool, mode: str,
+                sync_later: bool = False) -> fs.Written:
     if pf.kind == "xmp":
         return fs.write_bytes(pf.content or b"", tmp, fsync=fsync)
     if mode == "hardlink":
         return fs.write_hardlink(pf.source, tmp)
     if mode == "symlink":
         return fs.write_symlink(pf.source, tmp)
-    return fs.write_copy(pf.source, tmp, fsync=fsync)
+    return fs.write_copy(pf.source, tmp, fsync=fsync, sync_later=sync_later)
 
 
 def _check_unchanged(pf: PlannedFile) -> None:

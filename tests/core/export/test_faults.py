@@ -94,6 +94,18 @@ def test_new_files_go_out_in_batches_each_durable_before_it_is_published(
     assert len(album_files(catalog, 1)) == 6 and no_temp_files(tmp_path / "out")
 
 
+def test_each_copy_starts_its_write_back_unless_no_fsync(lib, catalog, tmp_path, monkeypatch):
+    started = []
+    real = files.start_writeback
+    monkeypatch.setattr(files, "start_writeback", lambda fd: started.append(fd) or real(fd))
+    assert export(catalog, anna(tmp_path / "a")).added == 6
+    assert len(started) == 6
+    request = anna(tmp_path / "b")
+    request.fsync = False
+    assert export(catalog, request).added == 6
+    assert len(started) == 6   # no fsync asked for: the kernel writes back when it likes
+
+
 def test_permission_denied_stops_with_a_clear_reason(lib, catalog, tmp_path, monkeypatch):
     # Tests run as root, which chmod cannot stop: refuse creating files the way EACCES would.
     real_open = os.open
