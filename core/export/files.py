@@ -125,7 +125,8 @@ def write_copy(source: str, tmp: Path, *, fsync: bool, sync_later: bool = False)
 
 def sync_file(path: Path) -> None:
     """Make a file written earlier durable (its data and size reach the disk)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    # for writing (not truncating): Windows flushes only a handle that may write
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         os.fsync(fd)
     finally:

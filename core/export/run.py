@@ -186,9 +186,13 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
         return False
 
     def publish_staged():
-        """Make the staged files durable and visible, in order; True when the export stops."""
+        """Make the staged files durable and visible, in order; True when the export stops.
+        Each leaves the list as it is handled, so that what an error or a closed job leaves
+        there is only what must be discarded."""
+        nonlocal done, staged_bytes
         stop = False
-        for item in staged:
+        while staged:
+            item = staged.pop(0)
             if stop or (item.pf.kind == "xmp" and item.pf.dest[:-len(".xmp")] in failed_photos):
                 fs.discard(item.tmp)   # no sidecar beside a photo that could not be written
             else:
@@ -197,49 +201,50 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
                     touched.add(item.tmp.parent)
                 except OSError as error:
                     stop = failed(item.pf, error)
+            done += 1
             yield progress()
-        staged.clear()
+        staged_bytes = 0
         return stop
 
-    for pf in work:
-        if cancel is not None and cancel.cancelled:
-            summary.stopped = "cancelled"
-            break
-        if pf.kind == "xmp" and pf.dest[:-len(".xmp")] in failed_photos:
-            done += 1
-            continue   # no sidecar beside a photo that could not be written
-        if pf.action == "add":
+    try:
+        for pf in work:
+            if cancel is not None and cancel.cancelled:
+                summary.stopped = "cancelled"
+                break
+            if pf.kind == "xmp" and pf.dest[:-len(".xmp")] in failed_photos:
+                done += 1
+                continue   # no sidecar beside a photo that could not be written
+            if pf.action == "add":
+                try:
+                    staged.append(_write_new(pf, mode, fsync))
+                    staged_bytes += staged[-1].written.size
+                except OSError as error:
+                    if failed(pf, error):
+                        break
+                    done += 1
+                yield progress()   # a chance to cancel; counted as done once published
+                if len(staged) >= BATCH_FILES or staged_bytes >= BATCH_BYTES:
+                    if (yield from publish_staged()):
+                        break
+                continue
+            # the order of the plan holds: what was written before goes out first
+            if staged and (yield from publish_staged()):
+                break
             try:
-                staged.append(_write_new(pf, mode, fsync))
-                staged_bytes += staged[-1].written.size
+                _execute(catalog, album_id, pf, summary, fsync, root, mode)
+                touched.add(Path(pf.dest).parent)
             except OSError as error:
                 if failed(pf, error):
                     break
             done += 1
             yield progress()
-            if len(staged) >= BATCH_FILES or staged_bytes >= BATCH_BYTES:
-                stop = yield from publish_staged()
-                staged_bytes = 0
-                if stop:
-                    break
-            continue
-        # the order of the plan holds: what was written before goes out first
-        if staged:
-            stop = yield from publish_staged()
-            staged_bytes = 0
-            if stop:
-                break
-        try:
-            _execute(catalog, album_id, pf, summary, fsync, root, mode)
-            touched.add(Path(pf.dest).parent)
-        except OSError as error:
-            if failed(pf, error):
-                break
-        done += 1
-        yield progress()
-    # written before a cancel or a full disk: complete, and published all the same
-    if staged:
+        # written before a cancel or a full disk: complete, and published all the same
         yield from publish_staged()
+    finally:
+        # a closed job (the GUI closes it when it ends early) or an error that is not the
+        # disk's (the catalog's): what is still staged goes; a re-run writes it again
+        for item in staged:
+            fs.discard(item.tmp)
     return touched
 
 
@@ -357,7 +362,7 @@ def _publish_new(catalog, album_id: int | None, item: _Staged, summary: ExportSu
                  fsync: bool, mode: str) -> None:
     pf, tmp = item.pf, item.tmp
     try:
-        if fsync:
+        if fsync and (pf.kind == "xmp" or mode == "copy"):   # a link's bytes are the original's
             fs.sync_file(tmp)
         if album_id is not None:
             # Recorded before it is published: a kill in between leaves a "missing" album file
