@@ -100,8 +100,9 @@ def test_scrolling_away_while_the_place_is_kept_ends_the_keeping(qtbot, tmp_path
     bar = g.verticalScrollBar()
     g.photo_model().set_rows(PhotoList(_rows(20000, 2000)))
     _scroll_to(qtbot, g, 10000)
-    g.resize(800, 500)
-    qtbot.waitUntil(lambda: g._keep_id is not None, timeout=WAIT_MS)
+    before = g.delegate.cell.width()
+    g.resize(800, 500)   # the place is kept from here until its row is laid out again
+    qtbot.waitUntil(lambda: g.delegate.cell.width() != before, timeout=WAIT_MS)
     bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)  # the user goes to the top
     qtbot.wait(2500)
     assert bar.value() == 0
