@@ -52,6 +52,10 @@ class AlbumFile:
     pending_size: int | None = None      # the state of a newer version being put in place
     pending_mtime_ns: int | None = None
 
+    def unchanged(self, state) -> bool:
+        """Is the file's state (a `files.Written`, None when absent) as the album wrote it?"""
+        return state is not None and (state.size, state.mtime_ns) == (self.size, self.mtime_ns)
+
     def is_state(self, size: int, mtime_ns: int) -> bool:
         """Is (size, mtime) this file as the album wrote it (or is writing it)?"""
         return (size, mtime_ns) in ((self.size, self.mtime_ns),

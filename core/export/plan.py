@@ -302,7 +302,7 @@ def _follow_renamed_people(catalog, photos: list[PlannedFile],
         else:
             continue
         state = fs.file_state(Path(f.dest_path))
-        if state is not None and (state.size, state.mtime_ns) == (f.size, f.mtime_ns):
+        if f.unchanged(state):
             spare.setdefault((f.photo_id, who), []).append(f)
     for pf in photos:
         if pf.action == "add" and pf.reason in ("new", "missing"):
@@ -374,7 +374,7 @@ def _plan_photo(item: ExportItem, slot: str, dest: Path, options: ExportOptions,
         if state is None:
             return _checked_source(PlannedFile("add", "missing", dest=own.dest_path, owned=own,
                                                **base), options, dest_dev)
-        if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+        if not own.unchanged(state):
             if own.is_state(state.size, state.mtime_ns):
                 # a newer version an update killed before its bookkeeping put in place: ours;
                 # which state of the original it came from is unknown, so it is written again
@@ -472,7 +472,7 @@ def _plan_sidecar(item: ExportItem, slot: str, photo: PlannedFile, options: Expo
     if own is not None and own.kind == "xmp":
         if state is None:
             return PlannedFile("add", "missing", owned=own, **base)
-        if (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+        if not own.unchanged(state):
             # an update killed before its bookkeeping left the album's own bytes, or ones
             # whose state it recorded as pending: ours either way
             if _read(dest) == content:
@@ -502,7 +502,7 @@ def _plan_unmatched(f: AlbumFile, *, prune: bool, kept: set | None = None) -> Pl
     state = fs.file_state(Path(f.dest_path))
     if state is None:
         return PlannedFile("remove", "gone", **base)   # only the bookkeeping row goes
-    if (state.size, state.mtime_ns) != (f.size, f.mtime_ns):
+    if not f.unchanged(state):
         return PlannedFile("keep", "modified", **base)
     if kept and _entry(f.dest_path) in kept:
         # the plan counts this very file as there (for a photo that came back under a new

@@ -165,7 +165,6 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
     touched: set[Path] = set()
     failed_photos: set[str] = set()
     staged: list[_Staged] = []
-    staged_bytes = 0
     done = 0
 
     def progress() -> Progress:
@@ -189,7 +188,7 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
         """Make the staged files durable and visible, in order; True when the export stops.
         Each leaves the list as it is handled, so that what an error or a closed job leaves
         there is only what must be discarded."""
-        nonlocal done, staged_bytes
+        nonlocal done
         stop = False
         while staged:
             item = staged.pop(0)
@@ -203,7 +202,6 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
                     stop = failed(item.pf, error)
             done += 1
             yield progress()
-        staged_bytes = 0
         return stop
 
     try:
@@ -217,13 +215,13 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
             if pf.action == "add":
                 try:
                     staged.append(_write_new(pf, mode, fsync))
-                    staged_bytes += staged[-1].written.size
                 except OSError as error:
                     if failed(pf, error):
                         break
                     done += 1
                 yield progress()   # a chance to cancel; counted as done once published
-                if len(staged) >= BATCH_FILES or staged_bytes >= BATCH_BYTES:
+                if (len(staged) >= BATCH_FILES
+                        or sum(item.written.size for item in staged) >= BATCH_BYTES):
                     if (yield from publish_staged()):
                         break
                 continue
@@ -423,7 +421,7 @@ def _remove(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSumma
     target = Path(pf.dest)
     state = fs.file_state(target)
     if state is not None:
-        if own is None or (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+        if own is None or not own.unchanged(state):
             return   # changed between plan and now: not ours to delete any more
         os.unlink(target)
         fs.remove_empty_parents(target, root)
@@ -439,7 +437,7 @@ def _move(catalog, album_id: int | None, pf: PlannedFile, summary: ExportSummary
     first, then linked under the new name (never replacing anything), then the old name goes."""
     own, old, target = pf.owned, Path(pf.moved_from), Path(pf.dest)
     state = fs.file_state(old)
-    if own is None or state is None or (state.size, state.mtime_ns) != (own.size, own.mtime_ns):
+    if own is None or not own.unchanged(state):
         raise FileExistsError(errno.EEXIST, "changed since it was exported", str(old))
     if album_id is not None:
         record_file(catalog, album_id, AlbumFile(pf.photo_id, pf.dest, state.size,

@@ -91,13 +91,18 @@ def test_a_disk_that_rounds_mtimes_does_not_rewrite_every_copy(photo_library, ca
     assert again(catalog).updated == 0 and again(catalog).updated == 0
 
 
+def renamed_in_per_person_album(lib, catalog, out, old: str, new: str, **options) -> None:
+    """One photo of `old`, exported to `out` as an album with a folder per person, then
+    `old` renamed to `new`."""
+    lib.photo_of("IMG_1.jpg", old, taken_at="2019-01-01T10:00:00")
+    album(catalog, out, SearchSpec(people_all=[old]), by="person", **options)
+    name_person(catalog, lib.person(old), new)
+
+
 def test_a_move_that_fails_keeps_the_sidecar_beside_the_photo(photo_library, catalog, tmp_path,
                                                               monkeypatch):
-    lib = photo_library
-    lib.photo_of("IMG_1.jpg", "Anna", taken_at="2019-01-01T10:00:00")
     out = tmp_path / "out"
-    album(catalog, out, SearchSpec(people_all=["Anna"]), by="person", xmp=True)
-    name_person(catalog, lib.person("Anna"), "Anne")
+    renamed_in_per_person_album(photo_library, catalog, out, "Anna", "Anne", xmp=True)
     real = run.plan_export
 
     def plan_then_the_user_edits(*args, **kw):
@@ -113,11 +118,8 @@ def test_a_move_that_fails_keeps_the_sidecar_beside_the_photo(photo_library, cat
 @pytest.mark.parametrize("step", ["publish", "forget_file"])
 def test_a_killed_move_finishes_without_a_second_copy(photo_library, catalog, tmp_path,
                                                       monkeypatch, step):
-    lib = photo_library
-    lib.photo_of("IMG_1.jpg", "Anna", taken_at="2019-01-01T10:00:00")
     out = tmp_path / "out"
-    album(catalog, out, SearchSpec(people_all=["Anna"]), by="person", xmp=True)
-    name_person(catalog, lib.person("Anna"), "Anne")
+    renamed_in_per_person_album(photo_library, catalog, out, "Anna", "Anne", xmp=True)
     if step == "publish":
         kill_at(monkeypatch, fs, "publish")           # recorded, not yet linked
     else:
@@ -135,11 +137,8 @@ def test_a_killed_move_finishes_without_a_second_copy(photo_library, catalog, tm
 
 
 def test_a_case_only_rename_moves_the_folder(photo_library, catalog, tmp_path):
-    lib = photo_library
-    lib.photo_of("IMG_1.jpg", "anna", taken_at="2019-01-01T10:00:00")
     out = tmp_path / "out"
-    album(catalog, out, SearchSpec(people_all=["anna"]), by="person")
-    name_person(catalog, lib.person("anna"), "Anna")
+    renamed_in_per_person_album(photo_library, catalog, out, "anna", "Anna")
     s = again(catalog)
     assert (s.added, s.moved) == (0, 1)
     assert files_under(out) == ["Anna/2019-01-01_IMG_1.jpg"]
@@ -148,11 +147,8 @@ def test_a_case_only_rename_moves_the_folder(photo_library, catalog, tmp_path):
 def test_a_rename_into_the_same_folder_never_prunes_the_copy(photo_library, catalog, tmp_path):
     # "Anna?" and "Anna_" both make the folder Anna_ (as "anna" and "Anna" do on a disk that
     # ignores case): the plan finds the copy already there, and prune must not delete it
-    lib = photo_library
-    lib.photo_of("IMG_1.jpg", "Anna?", taken_at="2019-01-01T10:00:00")
     out = tmp_path / "out"
-    album(catalog, out, SearchSpec(people_all=["Anna?"]), by="person")
-    name_person(catalog, lib.person("Anna?"), "Anna_")
+    renamed_in_per_person_album(photo_library, catalog, out, "Anna?", "Anna_")
     again(catalog, prune=True)
     assert files_under(out) == ["Anna_/2019-01-01_IMG_1.jpg"]
 
