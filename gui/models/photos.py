@@ -17,7 +17,6 @@ from .queries import PhotoRow
 
 RecordRole = Qt.ItemDataRole.UserRole + 1     # the whole PhotoRow
 IdRole = Qt.ItemDataRole.UserRole + 2
-MonthRole = Qt.ItemDataRole.UserRole + 3      # "2024-03" or "" when undated
 BadgeRole = Qt.ItemDataRole.UserRole + 5
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -31,6 +30,11 @@ def month_title(month: str) -> str:
         return f"{_MONTHS[int(month[5:7]) - 1]} {month[:4]}"
     except (ValueError, IndexError):
         return month
+
+
+def photos_phrase(count: int) -> str:
+    """"1 photo", "1,234 photos"."""
+    return f"{count:,} photo{'' if count == 1 else 's'}"
 
 
 def format_taken(taken_at: str | None) -> str:
@@ -88,11 +92,8 @@ class PhotoListModel(QAbstractListModel):
         self.loader = loader
         self.catalog_dir = catalog_dir
         self.placeholder = placeholder
-        self.rows: list[PhotoRow] = []
-        self._row_of: dict[int, int] = {}
-        self.layout = PhotoList([])  # months and grid rows (see MonthSections)
-        self.by_date = True
-        self._signature = hash(())
+        self.layout = PhotoList([])  # the rows, their months and grid rows (MonthSections)
+        self._signature = hash(())   # (not the empty list's: a first empty list resets)
         self.generation = 0
         self.thumb_px = 162  # device pixels of the longest thumbnail side; the grid sets it
         loader.ready.connect(self._thumbnail_ready)
@@ -105,17 +106,22 @@ class PhotoListModel(QAbstractListModel):
         if prepared.signature == self._signature and len(prepared.rows) == len(self.rows):
             return
         self.beginResetModel()
-        self.rows = prepared.rows
-        self._row_of = prepared.row_of
         self.layout = prepared
-        self.by_date = prepared.by_date
         self._signature = prepared.signature
         self.generation = self.loader.new_generation(self)
         self.endResetModel()
         self.loaded.emit()
 
+    @property
+    def rows(self) -> list[PhotoRow]:
+        return self.layout.rows
+
+    @property
+    def by_date(self) -> bool:
+        return self.layout.by_date
+
     def row_of(self, photo_id: int) -> int | None:
-        return self._row_of.get(photo_id)
+        return self.layout.row_of.get(photo_id)
 
     def photo_ids(self) -> list[int]:
         return [r.id for r in self.rows]
@@ -138,15 +144,17 @@ class PhotoListModel(QAbstractListModel):
 
     def cell(self, i: int) -> tuple[QPixmap | None, None, str]:
         """What the delegate paints: (thumbnail, no header, badge)."""
-        if i >= len(self.rows):
+        rows = self.layout.rows
+        if i >= len(rows):
             return None, None, ""
-        row = self.rows[i]
+        row = rows[i]
         return self.thumbnail(row), None, row.badge
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.rows):
+        rows = self.layout.rows
+        if not index.isValid() or index.row() >= len(rows):
             return None
-        row = self.rows[index.row()]
+        row = rows[index.row()]
         if role == Qt.ItemDataRole.DecorationRole:
             return self.thumbnail(row)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -155,14 +163,13 @@ class PhotoListModel(QAbstractListModel):
             return row
         if role == IdRole:
             return row.id
-        if role == MonthRole:
-            return (row.taken_at or "")[:7]
         if role == BadgeRole:
             return row.badge
         return None
 
     def _thumbnail_ready(self, keys) -> None:
-        rows = [self._row_of.get(k[1]) for k in keys if k[0] == "photo" and k[2] == self.thumb_px]
+        row_of = self.layout.row_of
+        rows = [row_of.get(k[1]) for k in keys if k[0] == "photo" and k[2] == self.thumb_px]
         rows = [r for r in rows if r is not None]
         if rows:  # one signal per batch: the view repaints the cells in that range
             self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)),

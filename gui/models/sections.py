@@ -8,12 +8,9 @@ over them, and `selected_ids` only ever sees photos.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QPixmap
 
-from . import photos as photo_roles
 from .photos import PhotoListModel, month_title
 
 
@@ -40,26 +37,15 @@ class MonthSections(QAbstractListModel):
     def is_header(self, row: int) -> bool:
         return self._layout.grid_rows[row] < 0
 
-    def photo_row(self, row: int) -> int | None:
-        """The source row shown at grid row `row` (None for a header)."""
-        photo = self._layout.grid_rows[row]
-        return photo if photo >= 0 else None
-
     def grid_row(self, photo_row: int) -> int:
         return self._layout.grid_row_of[photo_row]
-
-    def header(self, row: int) -> tuple[str, int]:
-        """(title, photo count) of the header at grid row `row`."""
-        month, _first, count = self._layout.sections[~self._layout.grid_rows[row]]
-        return month_title(month), count
 
     def section_of(self, row: int) -> tuple[str, int]:
         """(title, photo count) of the month grid row `row` is in (a header or a photo)."""
         photo = self._layout.grid_rows[row]
-        if photo < 0:
-            return self.header(row)
-        firsts = [first for _month, first, _count in self._layout.sections]
-        month, _first, count = self._layout.sections[bisect_right(firsts, photo) - 1]
+        # each month before this one put one header row before the photo
+        k = ~photo if photo < 0 else row - photo - 1
+        month, _first, count = self._layout.sections[k]
         return month_title(month), count
 
     # -- the model --------------------------------------------------------------------------------
@@ -75,7 +61,7 @@ class MonthSections(QAbstractListModel):
         """What the delegate paints: (thumbnail, header, badge); one call per cell."""
         photo = self._layout.grid_rows[row]
         if photo < 0:
-            return None, self.header(row), ""
+            return None, self.section_of(row), ""
         return self.source.cell(photo)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -84,9 +70,6 @@ class MonthSections(QAbstractListModel):
         photo = self._layout.grid_rows[index.row()]
         if photo >= 0:
             return self.source.data(self.source.index(photo), role)
-        month, _first, _count = self._layout.sections[~photo]
         if role == Qt.ItemDataRole.DisplayRole:
-            return month_title(month)
-        if role == photo_roles.MonthRole:
-            return month
+            return self.section_of(index.row())[0]
         return None

@@ -10,8 +10,10 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen,
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..models import people as people_roles
+from ..models.photos import photos_phrase
 
 HEADER_INDENT = 10  # px: month headers start where the thumbnails' pictures do
+HEADER_HEIGHT = 40
 
 
 def _fit(pixmap: QPixmap, rect: QRect, fill: bool = False) -> QRectF:
@@ -59,11 +61,28 @@ def _selection(painter: QPainter, option: QStyleOptionViewItem, rect: QRect,
         painter.drawRoundedRect(QRectF(rect), radius, radius)
 
 
+def paint_month_header(painter: QPainter, rect: QRect, palette: QPalette, font: QFont,
+                       title: str, count: int) -> None:
+    """A month's header: its title, and its photo count in the placeholder colour."""
+    painter.save()
+    rect = rect.adjusted(HEADER_INDENT, 0, -HEADER_INDENT, 0)
+    title_font = QFont(font)
+    title_font.setPointSizeF(font.pointSizeF() * 1.15)
+    title_font.setBold(True)
+    painter.setFont(title_font)
+    painter.setPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    painter.drawText(rect, flags, title)
+    width = painter.fontMetrics().horizontalAdvance(title + "  ")
+    painter.setFont(font)
+    painter.setPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText))
+    painter.drawText(rect.adjusted(width, 0, 0, 0), flags, photos_phrase(count))
+    painter.restore()
+
+
 class PhotoDelegate(QStyledItemDelegate):
     """Photo cells and the month headers between them. The grid sets `cell` (a photo's cell,
     widened to fill the row) and `row_width` (a header takes a whole row)."""
-
-    HEADER_HEIGHT = 40
 
     def __init__(self, cell: int = 176, parent=None) -> None:
         super().__init__(parent)
@@ -72,7 +91,7 @@ class PhotoDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option, index) -> QSize:
         if index.model().is_header(index.row()):
-            return QSize(self.row_width, self.HEADER_HEIGHT)
+            return QSize(self.row_width, HEADER_HEIGHT)
         return self.cell
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
@@ -80,7 +99,8 @@ class PhotoDelegate(QStyledItemDelegate):
         # everything the cell shows, instead of a QVariant round trip per role.
         pixmap, header, badge = index.model().cell(index.row())
         if header is not None:
-            self._header(painter, option, *header)
+            # a header is a disabled item: the normal colours, not the greyed ones
+            paint_month_header(painter, option.rect, option.palette, option.font, *header)
             return
         state = option.state
         if state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_MouseOver):
@@ -92,35 +112,11 @@ class PhotoDelegate(QStyledItemDelegate):
             drawn = draw_thumbnail(painter, pixmap, rect.adjusted(3, 3, -3, -3)).toRect()
             picture = drawn.adjusted(-3, -3, 3, 3)
         if badge:  # on the picture itself (a portrait is narrower than its cell)
-            self._chip(painter, option, picture, badge, top=False)
+            self._chip(painter, option, picture, badge)
 
     @staticmethod
-    def header_font(base: QFont) -> QFont:
-        """The month headers' font (the grid's floating header uses it too)."""
-        font = QFont(base)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        font.setBold(True)
-        return font
-
-    def _header(self, painter: QPainter, option, title: str, count: int) -> None:
-        painter.save()
-        rect = option.rect.adjusted(HEADER_INDENT, 0, -HEADER_INDENT, 0)
-        palette = option.palette  # a header is a disabled item: take the normal colours
-        font = self.header_font(option.font)
-        painter.setFont(font)
-        painter.setPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(rect, flags, title)
-        width = painter.fontMetrics().horizontalAdvance(title + "  ")
-        painter.setFont(option.font)
-        painter.setPen(palette.color(QPalette.ColorGroup.Active,
-                                     QPalette.ColorRole.PlaceholderText))
-        painter.drawText(rect.adjusted(width, 0, 0, 0), flags,
-                         f"{count:,} photo" + ("" if count == 1 else "s"))
-        painter.restore()
-
-    @staticmethod
-    def _chip(painter: QPainter, option, rect: QRect, text: str, top: bool) -> None:
+    def _chip(painter: QPainter, option, rect: QRect, text: str) -> None:
+        """A rounded label at the bottom left of `rect` (a search hit's similarity)."""
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(option.font)
@@ -129,7 +125,7 @@ class PhotoDelegate(QStyledItemDelegate):
         metrics = painter.fontMetrics()
         width = min(rect.width() - 8, metrics.horizontalAdvance(text) + 14)
         height = metrics.height() + 6
-        y = rect.top() + 4 if top else rect.bottom() - height - 4
+        y = rect.bottom() - height - 4
         chip = QRectF(rect.left() + 4, y, width, height)
         palette = option.palette
         background = QColor(palette.color(QPalette.ColorRole.Window))

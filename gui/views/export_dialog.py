@@ -20,6 +20,7 @@ from core.export.albums import album_exists
 from core.search.spec import SearchSpec
 
 from ..context import AppContext
+from ..models.photos import photos_phrase
 from ..workers.jobs import Job
 from ..workers.tasks import worker_catalog
 from .chips import PeopleChips
@@ -195,7 +196,7 @@ class ExportDialog(LateAnswerSafeDialog):
         self.last_plan = plan
         counts = {a: plan.count(a) for a in ("add", "skip", "update", "move", "remove", "keep",
                                              "error")}
-        parts = [_photos(plan.photos_matched) + (" matches" if plan.photos_matched == 1
+        parts = [photos_phrase(plan.photos_matched) + (" matches" if plan.photos_matched == 1
                                                  else " match"), f"{counts['add']:,} to write"]
         parts += [f"{counts[a]:,} {label}" for a, label in
                   (("skip", "already there"), ("update", "to update (originals edited)"),
@@ -259,7 +260,7 @@ class ExportDialog(LateAnswerSafeDialog):
         if summary is None:
             self.progress_label.setText("Export stopped.")
             return
-        text = (f"{_photos(summary.added)} written, {summary.skipped:,} already there"
+        text = (f"{photos_phrase(summary.added)} written, {summary.skipped:,} already there"
                 + (f", {summary.failed:,} failed" if summary.failed else "")
                 + (f"; stopped: {STOP_MESSAGES.get(summary.stopped, summary.stopped)}"
                    if summary.stopped else "")
@@ -298,7 +299,3 @@ def _wrap(layout) -> QWidget:
     layout.setContentsMargins(0, 0, 0, 0)
     widget.setLayout(layout)
     return widget
-
-
-def _photos(count: int) -> str:
-    return f"{count:,} photo{'' if count == 1 else 's'}"

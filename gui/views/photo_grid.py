@@ -12,14 +12,14 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QStyle
+from PySide6.QtGui import QAction, QContextMenuEvent, QPainter, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QWidget
 
 from ..models import photos as photo_roles
-from ..models.photos import PhotoListModel
+from ..models.photos import PhotoListModel, photos_phrase
 from ..models.queries import PhotoRow
 from ..models.sections import MonthSections
-from .delegates import HEADER_INDENT, PhotoDelegate
+from .delegates import HEADER_HEIGHT, PhotoDelegate, paint_month_header
 
 
 KEEP_PLACE_S = 5.0  # a new layout of 100,000 photos takes about 1 s
@@ -89,6 +89,31 @@ def configure_grid(view: QListView, cell: QSize,
     view.setFrameShape(QListView.Shape.NoFrame)
 
 
+class _PinnedHeader(QWidget):
+    """The month of the top row, pinned over the grid and painted as its month headers are."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.Base)
+        self.setFixedHeight(HEADER_HEIGHT)
+        self._month = ("", 0)
+        self.hide()
+
+    def show_month(self, title: str, count: int) -> None:
+        if (title, count) != self._month:
+            self._month = (title, count)
+            self.update()
+
+    def text(self) -> str:
+        title, count = self._month
+        return f"{title}  {photos_phrase(count)}"
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        paint_month_header(painter, self.rect(), self.palette(), self.font(), *self._month)
+
+
 class PhotoGrid(QListView):
     photo_activated = Signal(int)              # photo id (double-click / Enter)
     find_people_requested = Signal(int)        # photo id
@@ -99,14 +124,7 @@ class PhotoGrid(QListView):
         super().__init__(parent)
         self._keep_id: int | None = None  # the photo to bring back to the top after a layout
         self._keep_until = 0.0
-        self._header = QLabel(self.viewport())
-        self._header.setAutoFillBackground(True)
-        self._header.setBackgroundRole(QPalette.ColorRole.Base)
-        self._header.setContentsMargins(HEADER_INDENT, 0, HEADER_INDENT, 0)
-        self._header.setFixedHeight(PhotoDelegate.HEADER_HEIGHT)
-        self._header.setTextFormat(Qt.TextFormat.RichText)
-        self._header.setFont(PhotoDelegate.header_font(self._header.font()))
-        self._header.hide()
+        self._header = _PinnedHeader(self.viewport())
         self.sections = MonthSections(model, self)
         self.setModel(self.sections)
         # The delegate draws inside the cell less 7 px a side; thumbnails are made that size.
@@ -216,7 +234,7 @@ class PhotoGrid(QListView):
                 or not self.photo_model().by_date):
             self._header.hide()
             return
-        height = PhotoDelegate.HEADER_HEIGHT
+        height = HEADER_HEIGHT
         if self.sections.is_header(top.row()) and self.visualRect(top).top() >= 0:
             self._header.hide()  # the month's own header is in full view
             return
@@ -224,12 +242,7 @@ class PhotoGrid(QListView):
         below = self.indexAt(QPoint(8, height))
         if below.isValid() and self.sections.is_header(below.row()):
             y = min(0, self.visualRect(below).top() - height)  # the next month pushes it up
-        title, count = self.sections.section_of(top.row())
-        grey = self.palette().color(QPalette.ColorRole.PlaceholderText).name(
-            QColor.NameFormat.HexArgb)  # as the headers in the grid: half-transparent text
-        self._header.setText(f"{title}&nbsp;&nbsp;<span style='font-weight:normal; "
-                             f"font-size:{self.font().pointSizeF()}pt; color:{grey}'>"
-                             f"{count:,} photo{'' if count == 1 else 's'}</span>")
+        self._header.show_month(*self.sections.section_of(top.row()))
         self._header.setFixedWidth(self.viewport().width())
         self._header.move(0, y)
         self._header.show()

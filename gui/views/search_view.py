@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QDateEdit, QHBoxLayout, QLabel, QListW
 from core.search.spec import PhotoHit, SearchSpec
 
 from ..context import AppContext
-from ..models.photos import PhotoList, PhotoListModel
+from ..models.photos import PhotoList, PhotoListModel, photos_phrase
 from ..models import queries
 from ..models.queries import PhotoRow
 from ..workers.tasks import worker_catalog
@@ -254,7 +254,7 @@ class SearchPage(Page):
         self.model.set_rows(photos if photos is not None else [])
         rows = len(photos.rows) if photos is not None else 0
         self.count.setText("" if photos is None else
-                           f"{rows:,} photo{'' if rows == 1 else 's'}")
+                           photos_phrase(rows))
         self.export.setEnabled(rows > 0)
         self.empty.setText(message)
         self.results.setCurrentWidget(self.grid if rows or not message else self.empty)

@@ -149,7 +149,7 @@ def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path):
     qtbot.waitUntil(lambda: sections.rowCount() == 13, timeout=WAIT_MS)  # 10 photos, 3 months
     headers = [r for r in range(13) if sections.is_header(r)]
     assert headers == [0, 8, 11]
-    assert [sections.header(r) for r in headers] == [("May 2021", 7), ("March 2021", 2),
+    assert [sections.section_of(r) for r in headers] == [("May 2021", 7), ("March 2021", 2),
                                                      ("Undated", 1)]
 
     def rect(row):

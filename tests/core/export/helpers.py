@@ -12,7 +12,9 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from core.catalog import Catalog
+from core.export import ExportOptions, ExportRequest, files
 from core.scan.changes import _NEXT_PHOTO_ID
+from core.search.spec import SearchSpec
 
 _MTIME = [1_500_000_000_000_000_000]
 
@@ -25,6 +27,31 @@ def snapshot(root: Path) -> dict[str, tuple[str, int]]:
             out[str(path)] = (hashlib.sha256(path.read_bytes()).hexdigest(),
                               path.stat().st_mtime_ns)
     return out
+
+
+def anna(out, save_as=None, **options) -> ExportRequest:
+    """Export Anna's photos to `out` (saved as an album with `save_as`)."""
+    return ExportRequest(spec=SearchSpec(people_all=["Anna"]), destination=str(out),
+                         save_as=save_as, options=ExportOptions(**options))
+
+
+def temp_files(root: Path) -> list[Path]:
+    """The export's temporary files anywhere under root."""
+    return [p for p in root.rglob("*") if p.name.startswith(files.TEMP_PREFIX)]
+
+
+def no_temp_files(root: Path) -> bool:
+    return not temp_files(root)
+
+
+def drive(job):
+    """Run an export generator to its end: (its progress reports, its summary)."""
+    progress = []
+    try:
+        while True:
+            progress.append(next(job))
+    except StopIteration as stop:
+        return progress, stop.value
 
 
 def files_under(root: Path) -> list[str]:
@@ -125,13 +152,14 @@ def kill_at(monkeypatch, module, name):
     kill_at_call(monkeypatch, module, name, 1)
 
 
-def kill_at_call(monkeypatch, module, name, call):
-    """Let `name` run call - 1 times, kill the process at call number `call`."""
+def kill_at_call(monkeypatch, module, name, call, error: BaseException | None = None):
+    """Let `name` run call - 1 times, kill the process at call number `call` (or raise
+    `error` there)."""
     real, calls = getattr(module, name), []
 
     def counted(*args, **kw):
         calls.append(1)
         if len(calls) == call:
-            raise Killed(f"{name} #{call}")
+            raise error if error is not None else Killed(f"{name} #{call}")
         return real(*args, **kw)
     monkeypatch.setattr(module, name, counted)

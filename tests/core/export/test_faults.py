@@ -12,18 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from core.export import ExportOptions, ExportRequest, export, files
+from core.export import ExportRequest, export, files
 from core.export.albums import album_files
 from core.search.spec import SearchSpec
 
-from .helpers import files_under, snapshot
+from .helpers import anna, drive, files_under, no_temp_files, snapshot, temp_files
 
 PROJECT = Path(__file__).resolve().parents[3]
-
-
-def anna(out, save_as=None, **options):
-    return ExportRequest(spec=SearchSpec(people_all=["Anna"]), destination=str(out),
-                         save_as=save_as, options=ExportOptions(**options))
 
 
 @pytest.fixture
@@ -31,10 +26,6 @@ def lib(photo_library):
     for i in range(6):
         photo_library.photo_of(f"IMG_{i}.jpg", "Anna", taken_at=f"2019-01-0{i + 1}T10:00:00")
     return photo_library
-
-
-def no_temp_files(root: Path) -> bool:
-    return not [p for p in root.rglob("*") if p.name.startswith(files.TEMP_PREFIX)]
 
 
 def test_disk_full_leaves_no_partial_file_then_resumes(lib, catalog, tmp_path, monkeypatch):
@@ -192,7 +183,7 @@ sys.exit(main({args!r}))
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
-    temps = [p for p in out.rglob("*") if p.name.startswith(files.TEMP_PREFIX)]
+    temps = temp_files(out)
     assert [p.stat().st_size for p in temps].count(20000) == 1   # the photo half written
     # the five before it: written, and published or not yet (new files go out in batches)
     assert len([n for n in files_under(out) if n.endswith(".jpg")]) <= 5
@@ -222,11 +213,8 @@ def test_cancel_stops_cleanly_and_a_rerun_finishes(lib, catalog, tmp_path):
     job = run_export(catalog, anna(out, save_as="A"), token)
     progress = [next(job), next(job), next(job)]          # start, then two files done
     token.cancel()                                         # what Ctrl-C does in the CLI
-    try:
-        while True:
-            progress.append(next(job))
-    except StopIteration as stop:
-        summary = stop.value
+    more, summary = drive(job)
+    progress += more
     assert summary.stopped == "cancelled" and summary.added == 2
     assert progress[-1].done == 2 and progress[-1].total == 6
     assert len(files_under(out)) == 2 and no_temp_files(out)

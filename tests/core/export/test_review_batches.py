@@ -13,30 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from core.export import ExportOptions, ExportRequest, export, files, run, run_export
+from core.export import ExportRequest, export, files, run, run_export
 from core.export.albums import album_files
 from core.jobs import CancelToken
-from core.search.spec import SearchSpec
 
-from .helpers import files_under, snapshot
-
-
-def anna(out, save_as=None, **options):
-    return ExportRequest(spec=SearchSpec(people_all=["Anna"]), destination=str(out),
-                         save_as=save_as, options=ExportOptions(**options))
-
-
-def temps(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.name.startswith(files.TEMP_PREFIX)]
-
-
-def drive(job):
-    progress = []
-    try:
-        while True:
-            progress.append(next(job))
-    except StopIteration as stop:
-        return progress, stop.value
+from .helpers import anna, drive, files_under, kill_at_call, snapshot, temp_files
 
 
 @pytest.fixture
@@ -67,31 +48,24 @@ def test_closing_the_job_leaves_no_temp_files(lib, catalog, tmp_path):
     for _ in range(4):     # start, then three files written (staged, not published)
         next(job)
     job.close()
-    assert temps(out) == []
+    assert temp_files(out) == []
     s = export(catalog, ExportRequest(album="A"))   # same process, as in the GUI
-    assert s.ok and temps(out) == []
+    assert s.ok and temp_files(out) == []
 
 
 def test_catalog_error_while_publishing_leaves_no_temp_files(lib, catalog, tmp_path,
                                                              monkeypatch):
     """A non-OSError while publishing (the catalog on the same full disk: sqlite says
     'database or disk is full') leaks every other staged file; the old code left none."""
-    real, calls = run.record_file, []
-
-    def record(*args, **kw):
-        calls.append(1)
-        if len(calls) == 2:
-            raise sqlite3.OperationalError("database or disk is full")
-        return real(*args, **kw)
-
-    monkeypatch.setattr(run, "record_file", record)
+    kill_at_call(monkeypatch, run, "record_file", 2,
+                 error=sqlite3.OperationalError("database or disk is full"))
     out = tmp_path / "out"
     with pytest.raises(sqlite3.OperationalError):
         export(catalog, anna(out, save_as="A", xmp=True))
-    assert temps(out) == []
-    monkeypatch.setattr(run, "record_file", real)
+    assert temp_files(out) == []
+    monkeypatch.undo()
     s = export(catalog, ExportRequest(album="A"))   # same process
-    assert s.ok and temps(out) == []
+    assert s.ok and temp_files(out) == []
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name an fd's file")
@@ -154,7 +128,7 @@ def test_cancel_mid_batch_publishes_pairs_and_rerun_completes(big, catalog, tmp_
     assert sorted(Path(f.dest_path).name for f in album_files(catalog, 1)) == \
         sorted(Path(n).name for n in names)
     s = export(catalog, ExportRequest(album="A"))
-    assert s.ok and len(files_under(out)) == 140 and temps(out) == []
+    assert s.ok and len(files_under(out)) == 140 and temp_files(out) == []
 
 
 def test_disk_full_at_file_k_publishes_what_was_complete(big, catalog, tmp_path, monkeypatch):
@@ -172,7 +146,7 @@ def test_disk_full_at_file_k_publishes_what_was_complete(big, catalog, tmp_path,
     s = export(catalog, anna(out, save_as="A", xmp=True))
     names = files_under(out)
     assert s.stopped == "disk_full" and s.failed == 1 and s.added == 39 == s.sidecars_written
-    assert len(names) == 78 and temps(out) == []
+    assert len(names) == 78 and temp_files(out) == []
     assert s.bytes_written == sum((out / n).stat().st_size for n in names if n.endswith(".jpg"))
     assert len(album_files(catalog, 1)) == 78
 
@@ -200,6 +174,6 @@ def test_unreadable_original_mid_batch_and_foreign_file_before_publish(
     assert sorted(f.reason for f in s.failures) == ["exists", "source_unreadable"]
     assert s.added == 68 == s.sidecars_written and s.failed == 2
     assert victim["path"].read_bytes() == b"someone else's"
-    assert not Path(str(victim["path"]) + ".xmp").exists() and temps(out) == []
+    assert not Path(str(victim["path"]) + ".xmp").exists() and temp_files(out) == []
     owned = {f.dest_path for f in album_files(catalog, 1)}
     assert str(victim["path"]) not in owned and len(owned) == 136
