@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self._queued_roots: list[str] | None = None    # an index asked for meanwhile ([]: all)
         self._queued_removals: list[str] = []          # folders to forget after the job
         self._busy_roots: list[str] | None = None      # an index refused by another process
+        self._index_roots: list[str] | None = None     # what the running index was asked for
         self.history: list[QWidget] = []
 
         self._build_pages()
@@ -302,7 +303,7 @@ class MainWindow(QMainWindow):
             self.show_section("people")
         job = Job("index", index_job(self.catalog_dir, roots, self.ctx.settings,
                                      self.index_options), self)
-        job.roots = roots  # asked for again if another process holds the catalog
+        self._index_roots = roots  # asked for again if another process holds the catalog
         self._run_job(job, "Starting…")
 
     def remove_folder(self, path: str) -> None:
@@ -396,7 +397,7 @@ class MainWindow(QMainWindow):
         # failure. An index of ours is asked for again until it may run.
         self._job_ended("busy", job)
         if job.name == "index" and self._queued_roots is None:
-            roots = getattr(job, "roots", None)
+            roots = self._index_roots
             self._busy_roots = list(roots) if roots else []
             QTimer.singleShot(self.BUSY_RETRY_MS, self._retry_busy_index)
 

@@ -17,8 +17,7 @@ class PeopleChips(QWidget):
     def __init__(self, label: str, completer: NameCompleter, parent=None) -> None:
         super().__init__(parent)
         self.completer = completer
-        self.names: list[str] = []
-        self.chip_buttons: list[QToolButton] = []
+        self._chips: dict[str, QToolButton] = {}   # by name, in the order added
         # The caption, the chips and the name box flow and wrap within the box's width: long
         # or many names make it taller, never the window wider.
         self.layout_ = FlowLayout(self)
@@ -47,38 +46,35 @@ class PeopleChips(QWidget):
             self.add(text)
 
     def add(self, name: str) -> None:
-        if name.lower() in (n.lower() for n in self.names):
+        if name.lower() in (n.lower() for n in self._chips):
             return
-        self.names.append(name)
         chip = QToolButton()
         shown = chip.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, CHIP_MAX_PX)
         chip.setText(f"{shown}  ×")
         chip.setToolTip(f"Remove {name}")
         chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        chip.clicked.connect(lambda: self.remove(name, chip))
+        chip.clicked.connect(lambda: self.remove(name))
         # chips go before the name box, in the order added
         self.layout_.insertWidgetBefore(chip, self.edit)
-        self.chip_buttons.append(chip)
+        self._chips[name] = chip
         self.changed.emit()
 
-    def remove(self, name: str, chip: QToolButton) -> None:
-        if name in self.names:
-            self.names.remove(name)
-        self._drop(chip)
+    def remove(self, name: str) -> None:
+        chip = self._chips.pop(name, None)
+        if chip is not None:
+            self._drop(chip)
         self.changed.emit()
 
     def clear(self) -> None:
-        self.names = []
-        for chip in list(self.chip_buttons):
+        chips, self._chips = self._chips, {}
+        for chip in chips.values():
             self._drop(chip)
         self.changed.emit()
 
     def _drop(self, chip: QToolButton) -> None:
-        if chip in self.chip_buttons:
-            self.chip_buttons.remove(chip)
         self.layout_.removeWidget(chip)
         chip.deleteLater()
 
     def refs(self) -> list[int | str]:
         """Names: the search core resolves a name to every person called that."""
-        return list(self.names)
+        return list(self._chips)

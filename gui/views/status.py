@@ -57,11 +57,16 @@ class ElidedLabel(QLabel):
         self._full_width = 0
 
     def setText(self, text: str) -> None:
+        hint = self._hint_width()
         self._full = text
         self._full_width = self.fontMetrics().horizontalAdvance(text)
         self.setToolTip(text)
         self._elide()
-        self.updateGeometry()
+        if self._hint_width() != hint:   # (a progress tick mostly keeps the width)
+            self.updateGeometry()
+
+    def _hint_width(self) -> int:
+        return min(self._full_width + 8, HINT_MAX_PX)
 
     def text(self) -> str:
         return self._full
@@ -70,7 +75,7 @@ class ElidedLabel(QLabel):
         # at most what a short line needs: the status bar keeps room for its messages
         # ("Undid the renaming…") beside a long progress text
         hint = super().sizeHint()
-        return QSize(min(self._full_width + 8, HINT_MAX_PX), hint.height())
+        return QSize(self._hint_width(), hint.height())
 
     def minimumSizeHint(self) -> QSize:
         return QSize(80, super().minimumSizeHint().height())

@@ -70,6 +70,28 @@ def indexed(tmp_path, indexed_template) -> Path:
 
 
 @pytest.fixture
+def window_over(qtbot, tmp_path):
+    """Make a MainWindow over a catalog of indexed photo rows: window_over(folder, [(file name
+    in folder, taken at)]), the catalog in tmp_path/catalog."""
+    from core.catalog import Catalog
+    from gui.main_window import MainWindow
+
+    def make(folder: Path, photos):
+        with Catalog(tmp_path / "catalog") as cat:
+            folder_id = cat.add_folder(folder)
+            with cat.transaction() as conn:
+                for name, taken in photos:
+                    conn.execute("INSERT INTO photos(folder_id, path, size, mtime_ns, width, "
+                                 "height, taken_at, status) VALUES (?, ?, 1, 1, 100, 100, ?, "
+                                 "'indexed')", (folder_id, str(folder / name), taken))
+        window = MainWindow(tmp_path / "catalog")
+        qtbot.addWidget(window)
+        return window
+
+    return make
+
+
+@pytest.fixture
 def window_for(qtbot, face_analyzer):
     """Open a MainWindow on a catalog folder; closed (and its workers stopped) at the end."""
     from gui.main_window import MainWindow

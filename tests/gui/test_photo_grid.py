@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QAbstractSlider
 from gui.models.photos import PhotoList
 from gui.models.queries import PhotoRow
 
-from .test_window import WAIT_MS, _window_over
+WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true
 
 # 4 columns at 900 px: May = [1 2 3 4] [5], March = [7 8 9 10], January = [12..15] [16 17]
 PHOTOS = ([(f"may{i}.jpg", f"2021-05-{20 - i:02d}T10:00:00") for i in range(5)]
@@ -17,8 +17,8 @@ PHOTOS = ([(f"may{i}.jpg", f"2021-05-{20 - i:02d}T10:00:00") for i in range(5)]
           + [(f"jan{i}.jpg", f"2021-01-{20 - i:02d}T10:00:00") for i in range(6)])
 
 
-def _grid(qtbot, tmp_path, size=(900, 600)):
-    w = _window_over(qtbot, tmp_path, tmp_path, PHOTOS)
+def _grid(qtbot, window_over, tmp_path, size=(900, 600)):
+    w = window_over(tmp_path, PHOTOS)
     w.resize(*size)
     w.show()
     w.show_section("photos")
@@ -58,8 +58,8 @@ def _scroll_to(qtbot, grid, photo_row: int) -> None:
     qtbot.waitUntil(there, timeout=WAIT_MS)
 
 
-def test_up_and_down_reach_a_months_short_last_row(qtbot, tmp_path):
-    w, g = _grid(qtbot, tmp_path)
+def test_up_and_down_reach_a_months_short_last_row(qtbot, tmp_path, window_over):
+    w, g = _grid(qtbot, window_over, tmp_path)
     assert g.visualRect(g.sections.index(5)).top() > g.visualRect(g.sections.index(4)).top()
     g.setCurrentIndex(g.sections.index(3))          # May, first row, third column
     qtbot.keyClick(g, Qt.Key.Key_Down)
@@ -69,8 +69,8 @@ def test_up_and_down_reach_a_months_short_last_row(qtbot, tmp_path):
     assert g.currentIndex().row() == 5
 
 
-def test_home_and_page_keys_do_not_stop_on_headers(qtbot, tmp_path):
-    w, g = _grid(qtbot, tmp_path)
+def test_home_and_page_keys_do_not_stop_on_headers(qtbot, tmp_path, window_over):
+    w, g = _grid(qtbot, window_over, tmp_path)
     g.setCurrentIndex(g.sections.index(8))
     qtbot.keyClick(g, Qt.Key.Key_Home)
     assert g.currentIndex().row() == 1               # the first photo (row 0 is May's header)
@@ -80,8 +80,8 @@ def test_home_and_page_keys_do_not_stop_on_headers(qtbot, tmp_path):
     assert g.currentIndex().row() == g.sections.rowCount() - 1
 
 
-def test_a_new_search_starts_at_the_top(qtbot, tmp_path):
-    w, _ = _grid(qtbot, tmp_path)
+def test_a_new_search_starts_at_the_top(qtbot, tmp_path, window_over):
+    w, _ = _grid(qtbot, window_over, tmp_path)
     page = w.search_page
     w._show_search()
     g, bar = page.grid, page.grid.verticalScrollBar()
@@ -94,8 +94,8 @@ def test_a_new_search_starts_at_the_top(qtbot, tmp_path):
     assert bar.value() == 0
 
 
-def test_scrolling_away_while_the_place_is_kept_ends_the_keeping(qtbot, tmp_path):
-    w, _ = _grid(qtbot, tmp_path)
+def test_scrolling_away_while_the_place_is_kept_ends_the_keeping(qtbot, tmp_path, window_over):
+    w, _ = _grid(qtbot, window_over, tmp_path)
     g = _own_grid(qtbot, w, 1100)
     bar = g.verticalScrollBar()
     g.photo_model().set_rows(PhotoList(_rows(20000, 2000)))
@@ -108,8 +108,8 @@ def test_scrolling_away_while_the_place_is_kept_ends_the_keeping(qtbot, tmp_path
     assert bar.value() == 0
 
 
-def test_the_sticky_headers_count_follows_a_refresh(qtbot, tmp_path):
-    w, _ = _grid(qtbot, tmp_path)
+def test_the_sticky_headers_count_follows_a_refresh(qtbot, tmp_path, window_over):
+    w, _ = _grid(qtbot, window_over, tmp_path)
     g = _own_grid(qtbot, w, 900)
     rows = _rows(200, 40)
     g.photo_model().set_rows(PhotoList(rows))
@@ -119,8 +119,8 @@ def test_the_sticky_headers_count_follows_a_refresh(qtbot, tmp_path):
     qtbot.waitUntil(lambda: "39 photos" in g._header.text(), timeout=WAIT_MS)
 
 
-def test_a_click_on_a_header_clears_the_selection(qtbot, tmp_path):
-    w, g = _grid(qtbot, tmp_path)
+def test_a_click_on_a_header_clears_the_selection(qtbot, tmp_path, window_over):
+    w, g = _grid(qtbot, window_over, tmp_path)
     g.selectAll()
     assert len(g.selected_ids()) == len(PHOTOS)
     qtbot.mouseClick(g.viewport(), Qt.MouseButton.LeftButton,

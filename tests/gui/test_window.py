@@ -23,22 +23,6 @@ def window(qtbot, tmp_path):
     w.close()
 
 
-def _window_over(qtbot, tmp_path, folder, photos):
-    """A window over a catalog of indexed photo rows: (file name in `folder`, taken at)."""
-    from core.catalog import Catalog
-
-    with Catalog(tmp_path / "catalog") as cat:
-        folder_id = cat.add_folder(folder)
-        with cat.transaction() as conn:
-            for name, taken in photos:
-                conn.execute("INSERT INTO photos(folder_id, path, size, mtime_ns, width, height,"
-                             " taken_at, status) VALUES (?, ?, 1, 1, 100, 100, ?, 'indexed')",
-                             (folder_id, str(folder / name), taken))
-    window = MainWindow(tmp_path / "catalog")
-    qtbot.addWidget(window)
-    return window
-
-
 def test_first_start_shows_welcome(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=WAIT_MS)
     window.welcome.add_folder(str(tmp_path))
@@ -47,12 +31,12 @@ def test_first_start_shows_welcome(qtbot, window, tmp_path):
     assert window.errors == []
 
 
-def test_photos_grid_lists_indexed_photos(qtbot, tmp_path, insightface_images):
+def test_photos_grid_lists_indexed_photos(qtbot, tmp_path, insightface_images, window_over):
     folder = tmp_path / "photos"
     folder.mkdir()
     shutil.copy(insightface_images / "t1.jpg", folder / "a.jpg")
     shutil.copy(insightface_images / "Tom_Hanks_54745.png", folder / "b.png")
-    w = _window_over(qtbot, tmp_path, folder, [("a.jpg", "2021-05-01T10:00:00"),
+    w = window_over(folder, [("a.jpg", "2021-05-01T10:00:00"),
                                                ("b.png", "2019-01-02T10:00:00")])
     w.show()
     w.show_section("photos")
@@ -66,7 +50,8 @@ def test_photos_grid_lists_indexed_photos(qtbot, tmp_path, insightface_images):
     w.close()
 
 
-def test_export_from_a_photo_grid_takes_the_selected_photos(qtbot, tmp_path, insightface_images):
+def test_export_from_a_photo_grid_takes_the_selected_photos(qtbot, tmp_path, insightface_images,
+                                                            window_over):
     from PySide6.QtCore import QItemSelectionModel
 
     folder = tmp_path / "photos"
@@ -74,7 +59,7 @@ def test_export_from_a_photo_grid_takes_the_selected_photos(qtbot, tmp_path, ins
     names = ["a.jpg", "b.png", "c.jpg"]
     for name, src in zip(names, ["t1.jpg", "Tom_Hanks_54745.png", "t1.jpg"]):
         shutil.copy(insightface_images / src, folder / name)
-    w = _window_over(qtbot, tmp_path, folder,
+    w = window_over(folder,
                      [(name, f"2021-05-0{i + 1}T10:00:00") for i, name in enumerate(names)])
     w.show()
     w.show_section("photos")
@@ -95,7 +80,8 @@ def test_export_from_a_photo_grid_takes_the_selected_photos(qtbot, tmp_path, ins
     assert w.errors == []
 
 
-def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_path):
+def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_path,
+                                                                     window_over):
     from gui.views.status import ElidedLabel
 
     label = ElidedLabel()
@@ -111,7 +97,7 @@ def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_
     from PySide6.QtWidgets import QStyle
 
     # rows enough to fill more than one grid row
-    w = _window_over(qtbot, tmp_path, tmp_path,
+    w = window_over(tmp_path,
                      [(f"{i}.jpg", f"2021-05-{i + 1:02d}") for i in range(12)])
     w.resize(1000, 700)
     w.show()
@@ -132,7 +118,7 @@ def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_
             assert grid.visualRect(grid.grid_index(columns)).top() > grid.visualRect(first).top()
 
 
-def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path):
+def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path, window_over):
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QKeySequence
 
@@ -140,7 +126,7 @@ def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path):
     photos = ([(f"may{i}.jpg", f"2021-05-{20 - i:02d}T10:00:00") for i in range(7)]
               + [(f"mar{i}.jpg", f"2021-03-0{5 - i}T10:00:00") for i in range(2)]
               + [("old.jpg", None)])
-    w = _window_over(qtbot, tmp_path, tmp_path, photos)
+    w = window_over(tmp_path, photos)
     w.resize(900, 420)
     w.show()
     w.show_section("photos")
@@ -195,11 +181,11 @@ def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path):
     assert w.errors == []
 
 
-def test_photos_grid_keeps_its_place_when_the_window_is_resized(qtbot, tmp_path):
+def test_photos_grid_keeps_its_place_when_the_window_is_resized(qtbot, tmp_path, window_over):
     from PySide6.QtCore import QPoint
 
     photos = [(f"{i}.jpg", f"2021-05-{1 + i // 3:02d}T10:00:00") for i in range(60)]
-    w = _window_over(qtbot, tmp_path, tmp_path, photos)
+    w = window_over(tmp_path, photos)
     w.resize(1100, 500)
     w.show()
     w.show_section("photos")
