@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv screenshots bench clean
+.PHONY: run test venv screenshots walkthrough bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m gui.screenshots screenshots
+
+# The real app under Xvfb, driven with xdotool; screenshots in bench/out/walkthrough.
+walkthrough: $(STAMP)
+	$(PY) bench/gui_walkthrough.py
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
