@@ -26,10 +26,15 @@ log = logging.getLogger("faceshelf")
 # == shared helpers ========================================================================
 
 def open_catalog(args, *, readonly: bool = False):
+    """The catalog for this command. A command that writes makes the day's backup first
+    (once a day; see core.catalog.backups)."""
     from .catalog import Catalog
-    from .paths import default_catalog_dir
+    from .health_cli import catalog_dir_of
 
-    return Catalog(Path(args.catalog) if args.catalog else default_catalog_dir(), readonly=readonly)
+    catalog = Catalog(catalog_dir_of(args), readonly=readonly)
+    if not readonly:
+        catalog.daily_backup()
+    return catalog
 
 
 def print_json(value) -> None:
@@ -1066,7 +1071,7 @@ def _changes(s) -> str:
 def _cmd_albums(args) -> int:
     from .export import delete_album, list_albums
 
-    with open_catalog(args) as cat:
+    with open_catalog(args, readonly=not args.delete) as cat:
         if args.delete:
             if not delete_album(cat, args.delete):
                 sys.stderr.write(f"faceshelf albums: no album named {args.delete!r}\n")
@@ -1101,6 +1106,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_people_commands(sub)
     _add_search_commands(sub)
     _add_export_commands(sub)
+    from .health_cli import add_health_commands
+
+    add_health_commands(sub)
     return parser
 
 
@@ -1145,6 +1153,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as error:  # a clear message, not a traceback, for expected failures
         from .catalog import CatalogError
+        from .health_cli import report_unusable
+
+        status = report_unusable(error, args)  # damaged, unusable or read-only: 5 or 6
+        if status is not None:
+            return status
         from .faces.models import ModelError
 
         from .index_lock import IndexBusy

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from .db import DB_NAME, CatalogError, CatalogTooNew, connect, migrate
+from .problems import (CatalogDamaged, CatalogReadOnly, CatalogUnusable, explain, inspect_file,
+                       why_read_only)
 
-__all__ = ["Catalog", "CatalogError", "CatalogTooNew", "EMBEDDING_DIM",
+__all__ = ["Catalog", "CatalogError", "CatalogTooNew", "CatalogUnusable", "CatalogDamaged",
+           "CatalogReadOnly", "EMBEDDING_DIM",
            "embedding_to_blob", "blob_to_embedding", "embeddings_from_blobs"]
 
 EMBEDDING_DIM = 512
@@ -44,17 +48,36 @@ def embeddings_from_blobs(blobs) -> np.ndarray:
 
 
 class Catalog:
+    """Opening says what is wrong instead of failing later: a damaged, empty or foreign
+    file raises CatalogDamaged/CatalogUnusable, a catalog that cannot be written (file,
+    folder or mount) raises CatalogReadOnly unless opened `readonly`. A missing file is
+    created whole (never left empty), so an empty file is always damage, never a start."""
+
     def __init__(self, directory: Path | str, *, readonly: bool = False) -> None:
         self.dir = Path(directory).expanduser().resolve()
         self.readonly = readonly
-        if not readonly:
-            self.dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.dir / DB_NAME
-        if readonly and not self.db_path.exists():
-            raise CatalogError(f"no catalog at {self.dir}")
-        self.conn: sqlite3.Connection = connect(self.db_path, readonly=readonly)
-        if not readonly:
-            migrate(self.conn, self.db_path)
+        found = inspect_file(self.db_path)
+        if found is not None:
+            raise found
+        try:
+            if readonly:
+                if not self.db_path.exists():
+                    raise CatalogError(f"no catalog at {self.dir}")
+                self.conn = _open_readonly(self.db_path)
+            else:
+                self.conn = _open_for_writing(self.db_path)
+        except sqlite3.Error as error:
+            explained = explain(error, self.db_path)
+            if explained is None:
+                raise
+            raise explained from error
+
+    def daily_backup(self) -> Path | None:
+        """The day's backup, if none was made today (see core.catalog.backups)."""
+        from .backups import daily_backup
+
+        return None if self.readonly else daily_backup(self.db_path)
 
     # -- places beside the database -------------------------------------------------------
     @property
@@ -162,6 +185,65 @@ class Catalog:
             f"SELECT id, embedding FROM faces WHERE {where} ORDER BY id", params).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids, embeddings_from_blobs(r[1] for r in rows).copy()
+
+
+def _open_readonly(db_path: Path) -> sqlite3.Connection:
+    try:
+        conn = connect(db_path, readonly=True)
+        _first_read(conn)
+        return conn
+    except sqlite3.OperationalError:
+        # A WAL catalog in a read-only folder or mount: SQLite cannot create the -shm file
+        # its readers share ("unable to open", or SQLITE_READONLY_CANTINIT). Nobody can
+        # write there, so reading it as immutable is safe.
+        if why_read_only(db_path) is None:
+            raise
+    conn = connect(db_path, readonly=True, immutable=True)
+    _first_read(conn)
+    return conn
+
+
+def _first_read(conn: sqlite3.Connection) -> None:
+    """Read the header and schema now, so a damaged file fails here and not mid-command."""
+    conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+
+
+def _open_for_writing(db_path: Path) -> sqlite3.Connection:
+    why = why_read_only(db_path)
+    if why is not None:
+        raise CatalogReadOnly(db_path, why)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CatalogUnusable(db_path.parent, f"cannot be created: {error.strerror}",
+                              "Give --catalog a folder you can write to.") from None
+    if not db_path.exists():
+        _create(db_path)
+    conn = connect(db_path)
+    migrate(conn, db_path)
+    return conn
+
+
+def _create(db_path: Path) -> None:
+    """Make a new catalog whole under another name, then link it into place: the catalog
+    file never exists half-made (or empty), and two first opens at once agree on one."""
+    temporary = db_path.with_name(f".{db_path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    conn = connect(temporary)
+    try:
+        migrate(conn, temporary)
+    finally:
+        conn.close()
+    try:
+        os.link(temporary, db_path)
+    except FileExistsError:
+        pass  # another thread or process made it first: use theirs
+    except OSError:  # a file system without hard links (FAT, some shares)
+        if not db_path.exists():
+            os.replace(temporary, db_path)
+    finally:
+        for leftover in (temporary, temporary.with_name(temporary.name + "-wal"),
+                         temporary.with_name(temporary.name + "-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 def folder_prefix(directory: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -23,10 +22,13 @@ class CatalogTooNew(CatalogError):
     pass
 
 
-def connect(db_path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """One connection per thread (sqlite3 objects must not cross threads)."""
+def connect(db_path: Path, *, readonly: bool = False,
+            immutable: bool = False) -> sqlite3.Connection:
+    """One connection per thread (sqlite3 objects must not cross threads). `immutable`: for
+    a catalog in a read-only place, where SQLite cannot make the shared-memory file WAL
+    readers need (nobody can write there either, so nothing can change under us)."""
     if readonly:
-        uri = f"file:{db_path}?mode=ro"
+        uri = f"file:{db_path}?mode=ro" + ("&immutable=1" if immutable else "")
         conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None,
                                check_same_thread=True)
     else:
@@ -65,16 +67,17 @@ def migrate(conn: sqlite3.Connection, db_path: Path) -> None:
             f"{SCHEMA_VERSION}); refusing to open it")
     if version == SCHEMA_VERSION:
         return
+    if version == 0 and conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+        from .problems import CatalogUnusable
+
+        # Someone else's database: adding our tables to it would be a quiet disaster.
+        raise CatalogUnusable(db_path, "is an SQLite database but not a Faceshelf catalog",
+                              "Give --catalog a Faceshelf catalog folder, or a new empty "
+                              "folder to start one. Nothing was changed.")
     if version > 0:
-        backup = db_path.with_name(f"{db_path.name}.v{version}.{int(time.time())}.bak")
-        log.info("backing up catalog to %s before migrating", backup)
-        src = sqlite3.connect(str(db_path))
-        try:
-            dst = sqlite3.connect(str(backup))
-            src.backup(dst)
-            dst.close()
-        finally:
-            src.close()
+        from .backups import migration_backup
+
+        migration_backup(db_path, version, SCHEMA_VERSION)
     for number in range(version + 1, SCHEMA_VERSION + 1):
         log.info("migrating catalog to schema %d", number)
         conn.execute("BEGIN IMMEDIATE")
