@@ -30,7 +30,7 @@ from .views.viewer import ViewerPage
 from .views.welcome import WelcomePage
 from .workers.indexing import index_job, people_job
 from .workers.jobs import Job
-from .workers.tasks import TaskError, Workers
+from .workers.tasks import TaskError, Workers, catalog_problem
 from .workers.thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,10 @@ class MainWindow(QMainWindow):
         self.rescan_on_start = rescan_on_start
         self.started_at = time.time()  # Ctrl+Z undoes this session's operations only
 
-        workers = Workers(self)
+        workers = Workers(self, self.catalog_dir)
         workers.failed.connect(self.show_error)
+        self.catalog_problem_dialog = None   # shown once for a damaged or read-only catalog
+        self.read_only = None                # a CatalogReadOnly once the user was told
         loader = ThumbnailLoader(parent=self)
         loader.device_pixel_ratio = self.devicePixelRatioF()
         self.ctx = AppContext(self.catalog_dir, workers, loader,
@@ -108,10 +110,32 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
-        self.ctx.read(lambda conn: len(conn.execute("SELECT id FROM folders").fetchall()),
-                      self._first_look, what="opening the catalog")
+        self._open_catalog()
         self.ctx.watcher.changed.connect(self._update_review_count)
         self.ctx.watcher.start()
+
+    def _open_catalog(self) -> None:
+        """The first look at the catalog (in a worker: a damaged or read-only one is said
+        in a dialog, see show_error), then the day's backup, off the UI thread."""
+        from .workers.tasks import worker_catalog
+
+        directory = self.catalog_dir
+
+        def look(catalog):
+            return (len(catalog.execute("SELECT id FROM folders").fetchall()),
+                    getattr(catalog, "read_only_reason", None))
+
+        def looked(result) -> None:
+            folder_count, read_only = result
+            if read_only is not None:
+                self._show_catalog_problem(read_only)
+            else:
+                self.ctx.workers.run("maintenance",
+                                     lambda: worker_catalog(directory).daily_backup(),
+                                     what="backing up the catalog")
+            self._first_look(folder_count)
+
+        self.ctx.read_catalog(look, looked, what="opening the catalog")
 
     # -- construction -------------------------------------------------------------------------
     def _build_pages(self) -> None:
@@ -208,7 +232,7 @@ class MainWindow(QMainWindow):
         if folder_count == 0 and self.job is None:
             self.pages.setCurrentWidget(self.welcome)
             self.sidebar.hide()  # nothing to browse yet: the welcome page has the stage
-        elif self.rescan_on_start:
+        elif self.rescan_on_start and self.read_only is None:
             # After the first paint and the people grid: the scan imports the engine, which
             # costs the UI thread a moment (the GIL) that the user should not see at start-up.
             QTimer.singleShot(RESCAN_DELAY_MS, self.rescan)
@@ -596,6 +620,10 @@ class MainWindow(QMainWindow):
     # -- errors and shutdown ------------------------------------------------------------------
     def show_error(self, what: str, error: TaskError) -> None:
         self.errors.append((what, error))
+        problem = catalog_problem(error, self.catalog_dir)
+        if problem is not None:
+            self._show_catalog_problem(problem)
+            return
         box = QMessageBox(QMessageBox.Icon.Warning, "Faceshelf",
                           f"{what.capitalize()} failed:\n{error}", QMessageBox.StandardButton.Ok,
                           self)
@@ -603,6 +631,38 @@ class MainWindow(QMainWindow):
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
+
+    def _show_catalog_problem(self, problem) -> None:
+        """One dialog for a catalog that cannot be used (the failures it causes elsewhere
+        add nothing); a read-only catalog, once told, only gets a line per refused change."""
+        from .views.catalog_problem import CatalogProblemDialog
+
+        if problem.kind == "read-only" and self.read_only is not None:
+            self.statusBar().showMessage(f"Not changed: {problem.headline()}.", 8000)
+            return
+        if self.catalog_problem_dialog is not None:
+            return
+        if problem.kind == "read-only":
+            self.read_only = problem
+        else:
+            self.ctx.watcher.timer.stop()  # it would only fail again every second
+        dialog = CatalogProblemDialog(problem, self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.quit_requested.connect(self.close)
+        dialog.repaired.connect(self._reopen_catalog)
+        dialog.finished.connect(lambda _result: setattr(self, "catalog_problem_dialog", None))
+        self.catalog_problem_dialog = dialog
+        dialog.show()
+
+    def _reopen_catalog(self) -> None:
+        """After a repair: every worker opens the new file; pages refresh as it is read."""
+        from .workers.tasks import reopen_worker_catalogs
+
+        reopen_worker_catalogs()
+        self.ctx.watcher.stamp = None
+        self.ctx.watcher.start()
+        self._open_catalog()
+        self.statusBar().showMessage("The repaired catalog is open.", 8000)
 
     def closeEvent(self, event) -> None:
         if self.job is not None:

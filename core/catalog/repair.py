@@ -45,6 +45,7 @@ class TableSalvage:
     lost_ranges: list[tuple[int, int]] = field(default_factory=list)  # rowids not readable
     dropped: int = 0   # rows left out afterwards: they pointed at rows that were lost
     missing: bool = False  # the whole table could not be found
+    from_pages: int = 0    # of `rows`, found by reading leaf pages directly (core.catalog.pages)
 
     def describe(self) -> str:
         if self.missing:
@@ -54,7 +55,9 @@ class TableSalvage:
             spans = ", ".join(f"{a}" if a == b else f"{a} and above" if b >= _MAX_ROWID - 1
                               else f"{a}-{b}" for a, b in self.lost_ranges[:8])
             more = f" and {len(self.lost_ranges) - 8} more" if len(self.lost_ranges) > 8 else ""
-            text += f" (ids {spans}{more} could not be read)"
+            text += f" (ids {spans}{more} could not be read through the table"
+            text += (f"; {self.from_pages:,} of them found on its pages)" if self.from_pages
+                     else ")")
         if self.dropped:
             text += f", {self.dropped:,} dropped (they pointed at lost rows)"
         return text
@@ -96,6 +99,7 @@ def repair(catalog_dir: Path | str, *, switch: bool = True) -> RepairResult:
             try:
                 migrate(target, target_path)
                 tables = _copy_tables(source, target)
+                _rows_from_pages(copy, source, target, tables)
                 tables_by_name = {t.table: t for t in tables}
                 _drop_dangling(target, tables_by_name)
                 to_reindex = _after_copy(target, tables_by_name)
@@ -214,6 +218,58 @@ def _copy_tables(source: sqlite3.Connection, target: sqlite3.Connection) -> list
         results.append(_copy_table(source, target, table, columns))
     target.execute("COMMIT")
     return results
+
+
+def _rows_from_pages(copy: Path, source, target, tables: list[TableSalvage]) -> None:
+    """Rows the b-tree could not reach, read off the leaf pages themselves. A row is taken
+    for a table only if its value count is that table's alone and its id is one that was
+    lost: never a second copy of a row already saved, never a deleted one (free pages
+    are skipped)."""
+    from .pages import leaf_rows
+
+    lost = {t.table: t for t in tables if t.lost_ranges}
+    if not lost:
+        return
+    layouts: dict[int, list[tuple[str, list]]] = {}
+    for (table,) in source.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+        try:
+            info = source.execute(f'PRAGMA table_info("{table}")').fetchall()
+        except sqlite3.DatabaseError:
+            continue
+        layouts.setdefault(len(info), []).append((table, info))
+    wanted = {count: entries[0] for count, entries in layouts.items()
+              if len(entries) == 1 and entries[0][0] in lost}
+    if not wanted:
+        return
+    targets = {table: {row[1] for row in target.execute(f'PRAGMA table_info("{table}")')}
+               for table, _info in wanted.values()}
+    page_size = source.execute("PRAGMA page_size").fetchone()[0]
+    target.execute("BEGIN")
+    for rowid, values in leaf_rows(copy, page_size):
+        entry = wanted.get(len(values))
+        if entry is None:
+            continue
+        table, info = entry
+        salvage = lost[table]
+        if not any(a <= rowid <= b for a, b in salvage.lost_ranges):
+            continue
+        row = {}
+        for (_cid, name, kind, _notnull, _default, pk), value in zip(info, values):
+            if pk == 1 and kind.upper() == "INTEGER" and value is None:
+                value = rowid  # an INTEGER PRIMARY KEY is the rowid, stored as NULL
+            if name in targets[table]:
+                row[name] = value
+        names = ", ".join(f'"{n}"' for n in row)
+        try:
+            cursor = target.execute(
+                f'INSERT OR IGNORE INTO "{table}" (rowid, {names}) '
+                f'VALUES ({", ".join("?" * (len(row) + 1))})', (rowid, *row.values()))
+        except sqlite3.Error:
+            continue  # not a row of this table after all
+        if cursor.rowcount:
+            salvage.rows += 1
+            salvage.from_pages += 1
+    target.execute("COMMIT")
 
 
 def _common_columns(source, target, table: str) -> list[str]:

@@ -24,22 +24,45 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 log = logging.getLogger(__name__)
 
 # The thumbnail pool is ThumbnailLoader's own (newest-first queue, batched results).
-POOL_SIZES = {"reads": 2, "inference": 1, "writes": 1, "jobs": 2}
+POOL_SIZES = {"reads": 2, "inference": 1, "writes": 1, "jobs": 2, "maintenance": 1}
 
 _local = threading.local()
 
 
+_generation = 0  # bumped by reopen_worker_catalogs(): every thread opens its catalog anew
+
+
 def worker_catalog(directory: Path | str):
-    """This thread's own connection to the catalog in `directory` (opened on first use)."""
-    from core.catalog import Catalog
+    """This thread's own connection to the catalog in `directory` (opened on first use).
+    A catalog that cannot be written (read-only file, folder or mount) is opened read-only,
+    with `read_only_reason` (a CatalogReadOnly) set: browsing works, writes are refused."""
+    from core.catalog import Catalog, CatalogReadOnly
 
     cache: dict[str, Any] = getattr(_local, "catalogs", None) or {}
+    if getattr(_local, "generation", 0) != _generation:
+        for stale in cache.values():
+            stale.close()
+        cache = {}
     _local.catalogs = cache
+    _local.generation = _generation
     key = str(directory)
     catalog = cache.get(key)
     if catalog is None:  # Catalog() copes with other threads opening (and migrating) at once
-        catalog = cache[key] = Catalog(directory)
+        try:
+            catalog = Catalog(directory)
+            catalog.read_only_reason = None
+        except CatalogReadOnly as refused:
+            catalog = Catalog(directory, readonly=True)
+            catalog.read_only_reason = refused
+        cache[key] = catalog
     return catalog
+
+
+def reopen_worker_catalogs() -> None:
+    """Every thread's next worker_catalog() opens the catalog again (after a repair put a
+    new file in place of the one their connections still read)."""
+    global _generation
+    _generation += 1
 
 
 def close_worker_catalogs() -> None:
@@ -47,6 +70,14 @@ def close_worker_catalogs() -> None:
     for catalog in (getattr(_local, "catalogs", None) or {}).values():
         catalog.close()
     _local.catalogs = {}
+
+
+def catalog_problem(error, catalog_dir: Path | str):
+    """The CatalogUnusable a worker's error (a TaskError) amounts to, or None."""
+    from core.catalog.db import DB_NAME
+    from core.catalog.problems import explain
+
+    return explain(getattr(error, "error", error), Path(catalog_dir) / DB_NAME)
 
 
 class TaskError(Exception):
@@ -88,8 +119,10 @@ class Workers(QObject):
 
     failed = Signal(str, object)  # (what, TaskError) for tasks without an error handler
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None,
+                 catalog_dir: Path | None = None) -> None:
         super().__init__(parent)
+        self.catalog_dir = catalog_dir  # to tell a catalog problem from other failures
         self.pools: dict[str, QThreadPool] = {}
         for name, size in POOL_SIZES.items():
             pool = QThreadPool(self)
@@ -122,8 +155,14 @@ class Workers(QObject):
                 log.info("%s failed: %s", what or getattr(fn, "__name__", "task"), error)
                 on_error(error)
             else:
-                log.error("%s failed: %s\n%s", what or getattr(fn, "__name__", "task"), error,
-                          error.trace)
+                problem = (catalog_problem(error, self.catalog_dir)
+                           if self.catalog_dir is not None else None)
+                if problem is not None:  # the window explains it: one line, no traceback
+                    log.warning("%s failed: %s", what or getattr(fn, "__name__", "task"),
+                                problem.headline())
+                else:
+                    log.error("%s failed: %s\n%s", what or getattr(fn, "__name__", "task"),
+                              error, error.trace)
                 self.failed.emit(what or getattr(fn, "__name__", "task"), error)
 
         delivery.succeeded.connect(succeeded)

@@ -1,0 +1,125 @@
+"""A damaged catalog in the app: one dialog with the CLI's words and its choices (Quit, Open
+backup folder, Run check, Repair), driven by clicking its buttons in a real event loop."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton
+
+from tests.catalog_cases import DB, make_catalog, sha256, truncate, zero_header
+
+
+def _window(qtbot, catalog_dir: Path):
+    from gui.main_window import MainWindow
+
+    window = MainWindow(catalog_dir)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.catalog_problem_dialog is not None
+                    and window.catalog_problem_dialog.isVisible(), timeout=15000)
+    return window, window.catalog_problem_dialog
+
+
+def _click(qtbot, button: QPushButton) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _texts(dialog) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return "\n".join(label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_truncated_catalog_dialog_check_repair_and_reopen(qtbot, tmp_path, caplog):
+    catalog_dir = make_catalog(tmp_path / "catalog")
+    db = catalog_dir / DB
+    truncate(db)
+    damaged_bytes = sha256(db)
+
+    window, dialog = _window(qtbot, catalog_dir)
+    text = _texts(dialog)
+    assert str(db) in text and "truncated" in text
+    assert "faceshelf --catalog" in text and "check" in text and "repair" in text
+    assert [b.text() for b in dialog.findChildren(QPushButton)] == [
+        "Quit", "Open backup folder", "Run check", "Repair"]
+    assert not dialog.backups_button.isEnabled()  # no backup was ever made of this one
+    assert "Traceback" not in caplog.text
+
+    _click(qtbot, dialog.check_button)
+    qtbot.waitUntil(lambda: "The catalog is damaged." in dialog.report.toPlainText(),
+                    timeout=15000)
+    assert "truncated" in dialog.report.toPlainText()
+    assert sha256(db) == damaged_bytes  # the check only read
+
+    _click(qtbot, dialog.repair_button)
+    qtbot.waitUntil(lambda: "The repaired catalog is now" in dialog.report.toPlainText(),
+                    timeout=30000)
+    report = dialog.report.toPlainText()
+    assert "faces: " in report and "could not be read" in report
+    kept = sorted(catalog_dir.glob("catalog.damaged-*.sqlite3"))
+    assert len(kept) == 1 and sha256(kept[0]) == damaged_bytes  # kept, byte for byte
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    salvaged_faces = conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0]
+    conn.close()
+    assert 0 < salvaged_faces < 600
+
+    assert dialog.repair_button.text() == "Open the repaired catalog"
+    _click(qtbot, dialog.repair_button)
+    qtbot.waitUntil(lambda: window.catalog_problem_dialog is None, timeout=5000)
+    # the window reads the repaired catalog: the watcher's stamp counts its faces
+    qtbot.waitUntil(lambda: window.ctx.watcher.stamp is not None, timeout=15000)
+    assert window.catalog_problem_dialog is None
+    assert "Traceback" not in caplog.text
+
+
+def test_quit_closes_the_window_and_leaves_the_file_alone(qtbot, tmp_path):
+    catalog_dir = make_catalog(tmp_path / "catalog", faces=60)
+    db = catalog_dir / DB
+    zero_header(db)
+    damaged_bytes = sha256(db)
+    window, dialog = _window(qtbot, catalog_dir)
+    assert "is not a database" in _texts(dialog)
+    _click(qtbot, dialog.quit_button)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert sha256(db) == damaged_bytes
+    assert sorted(p.name for p in catalog_dir.iterdir() if not p.name.startswith("gui.")) \
+        == [DB]
+
+
+def test_backup_folder_button_is_there_when_a_backup_is(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    from core.catalog import Catalog
+
+    catalog_dir = make_catalog(tmp_path / "catalog", faces=60)
+    with Catalog(catalog_dir) as catalog:
+        made = catalog.daily_backup()
+    assert made is not None and made.parent == catalog_dir / "backups"
+    truncate(catalog_dir / DB)
+    opened = []
+    # the one stand-in: the desktop's file manager is outside the app
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    window, dialog = _window(qtbot, catalog_dir)
+    assert str(made) in _texts(dialog)  # the message names the backup to restore
+    _click(qtbot, dialog.backups_button)
+    assert [url.toLocalFile() for url in opened] == [str(catalog_dir / "backups")]
+
+
+@pytest.mark.parametrize("damage", ["empty"])
+def test_empty_catalog_is_not_replaced_by_the_app(qtbot, tmp_path, damage):
+    catalog_dir = tmp_path / "catalog"
+    catalog_dir.mkdir()
+    (catalog_dir / DB).write_bytes(b"")
+    window, dialog = _window(qtbot, catalog_dir)
+    assert "is empty (0 bytes)" in _texts(dialog)
+    _click(qtbot, dialog.repair_button)
+    qtbot.waitUntil(lambda: "It did not work" in dialog.report.toPlainText(), timeout=15000)
+    assert "nothing to salvage" in dialog.report.toPlainText()
+    assert (catalog_dir / DB).stat().st_size == 0
