@@ -149,8 +149,8 @@ def inspect_file(db_path: Path) -> CatalogUnusable | None:
     wal = db_path.with_name(db_path.name + "-wal")
     if counted and pages and not _has_content(wal) and info.st_size < pages * page_size:
         return CatalogDamaged(
-            db_path, f"is truncated: {info.st_size:,} bytes of the {pages * page_size:,} its "
-                     f"header records")
+            db_path, f"is truncated: it is {info.st_size:,} bytes long, its header says "
+                     f"{pages * page_size:,}")
     return None
 
 

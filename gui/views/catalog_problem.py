@@ -136,13 +136,13 @@ class CatalogProblemDialog(LateAnswerSafeDialog):
     def _repaired(self, result) -> None:
         if self.closed:
             return
-        lines = ["Salvaged:"] + [f"  {t.describe()}" for t in result.tables
-                                 if t.table != "sqlite_sequence"]
+        lines = [f"The repaired catalog is now {result.salvaged_path}.",
+                 f"The damaged one is kept as {result.damaged_path}."]
         if result.photos_to_reindex:
             lines.append(f"{result.photos_to_reindex} photo(s) lost their faces: they are "
                          f"indexed again at the next rescan.")
-        lines += [f"The repaired catalog is now {result.salvaged_path}.",
-                  f"The damaged one is kept as {result.damaged_path}."]
+        lines += ["Salvaged:"] + [f"  {t.describe()}" for t in result.tables
+                                  if t.table != "sqlite_sequence"]
         self.report.setPlainText("\n".join(lines))
         self.repair_button.setText("Open the repaired catalog")
         self.repair_button.clicked.disconnect()
