@@ -219,9 +219,26 @@ def _open_for_writing(db_path: Path) -> sqlite3.Connection:
                               "Give --catalog a folder you can write to.") from None
     if not db_path.exists():
         _create(db_path)
+    else:
+        _refuse_foreign(db_path)
     conn = connect(db_path)
     migrate(conn, db_path)
     return conn
+
+
+def _refuse_foreign(db_path: Path) -> None:
+    """Someone else's SQLite file gets no tables of ours (nor WAL mode): look before
+    opening it for writing."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    finally:
+        conn.close()
+    if version == 0 and tables:
+        raise CatalogUnusable(db_path, "is an SQLite database but not a Faceshelf catalog",
+                              "Give --catalog a Faceshelf catalog folder, or a new empty "
+                              "folder to start one. Nothing was changed.")
 
 
 def _create(db_path: Path) -> None:

@@ -92,6 +92,7 @@ def _backup(db_path: Path, target: Path) -> Path | None:
     except sqlite3.DatabaseError as error:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+            target.parent.rmdir()  # only if empty: made just now for this copy
         from .problems import explain
 
         damage = explain(error, db_path)

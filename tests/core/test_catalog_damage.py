@@ -1,0 +1,306 @@
+"""A damaged or read-only catalog is explained, never silently replaced: the real CLI in a
+subprocess on real damaged SQLite files. Exit 5 = damaged or unusable, 6 = read-only and the
+command writes; the message names the file; no traceback; the file's bytes stay as they were."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.catalog_cases import (DB, corrupt_page, empty, make_catalog, read_only_mount_prefix,
+                                 sha256, truncate, without_root_powers, zero_header)
+
+PROJECT = Path(__file__).resolve().parents[2]
+DAMAGES = {"truncated": truncate, "zeroed header": zero_header, "empty": empty,
+           "corrupt page": lambda db: corrupt_page(db, 300)}
+EXPECTED = {"truncated": "is truncated", "zeroed header": "is not a database",
+            "empty": "is empty (0 bytes)", "corrupt page": "is damaged"}
+
+
+def run(catalog: Path, *args: str, prefix: list[str] = ()) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, sys.executable, "-m", "core.cli", "--catalog", str(catalog),
+                           *args], capture_output=True, text=True, cwd=PROJECT, timeout=120)
+
+
+def assert_explained(done: subprocess.CompletedProcess, status: int, *words: str) -> None:
+    assert done.returncode == status, done.stderr
+    assert "Traceback" not in done.stderr
+    for word in words:
+        assert word in done.stderr, done.stderr
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return make_catalog(tmp_path_factory.mktemp("template") / "catalog")
+
+
+@pytest.fixture
+def fresh(tmp_path, template):
+    def make(name: str = "catalog") -> Path:
+        target = tmp_path / name
+        shutil.copytree(template, target)
+        return target
+    return make
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_damaged_catalog_is_explained_and_left_alone(fresh, tmp_path, damage):
+    catalog = fresh()
+    db = catalog / DB
+    DAMAGES[damage](db)
+    before = sha256(db)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    # commands that only read, then ones that write (the day's backup looks at every page
+    # before the first write: a corrupt page stops a writing command before it writes)
+    for args in (["status"], ["people"], ["faces"], ["check"], ["name", "1", "Bob"],
+                 ["index", str(photos), "--workers", "0", "--quiet"]):
+        done = run(catalog, *args)
+        if damage == "corrupt page" and args in (["people"], ["faces"]):
+            # `people` reads only what is intact; `faces` reaches the bad page
+            assert done.returncode in (0, 5) and "Traceback" not in done.stderr
+            continue
+        assert_explained(done, 5, str(db), EXPECTED[damage] if args != ["check"] else
+                         "is damaged", "faceshelf --catalog", "check", "repair")
+        assert sha256(db) == before, args  # never written, never replaced
+    assert sorted(p.name for p in catalog.iterdir()) == [DB]  # nothing made beside it
+
+
+def test_empty_catalog_is_never_replaced_by_index(tmp_path):
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    (catalog / DB).write_bytes(b"")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    done = run(catalog, "index", str(photos), "--workers", "0", "--quiet")
+    assert_explained(done, 5, f"the catalog {catalog / DB} is empty (0 bytes)")
+    assert (catalog / DB).stat().st_size == 0
+
+
+def test_catalog_option_naming_a_file(tmp_path):
+    regular = tmp_path / "notes.txt"
+    regular.write_text("hello")
+    for args in (["status"], ["index", str(tmp_path), "--quiet"]):
+        done = run(regular, *args)
+        assert_explained(done, 5, f"the catalog {regular} is a file, not a catalog folder")
+    assert regular.read_text() == "hello"
+
+
+def test_check_is_read_only_and_says_intact(fresh):
+    catalog = fresh()
+    before = sha256(catalog / DB)
+    done = run(catalog, "check")
+    assert done.returncode == 0, done.stderr
+    assert "SQLite's integrity check: ok" in done.stdout and "is intact" in done.stdout
+    report = json.loads(run(catalog, "check", "--json", "--quick").stdout)
+    assert report["damaged"] is False and report["catalog"] == str(catalog / DB)
+    assert sha256(catalog / DB) == before
+
+
+def test_check_names_the_damage(fresh):
+    catalog = fresh()
+    corrupt_page(catalog / DB, 300)
+    done = run(catalog, "check", "--json")
+    assert done.returncode == 5
+    report = json.loads(done.stdout)
+    assert report["damaged"] is True
+    assert [f["what"] for f in report["findings"] if f["level"] == "damaged"] == ["integrity"]
+
+
+def _faces(db: Path) -> dict[int, tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return {row[0]: row for row in conn.execute("SELECT * FROM faces")}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("damage", ["corrupt page", "truncated", "zeroed header"])
+def test_repair_salvages_rows_into_a_new_catalog_and_keeps_the_old(fresh, template, damage):
+    catalog = fresh()
+    db = catalog / DB
+    original = _faces(template / DB)
+    DAMAGES[damage](db)
+    damaged_bytes = sha256(db)
+    done = run(catalog, "repair")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"the repaired catalog is now {db}" in done.stdout
+    kept = sorted(catalog.glob("catalog.damaged-*.sqlite3"))
+    assert len(kept) == 1 and sha256(kept[0]) == damaged_bytes  # renamed, byte for byte
+    assert str(kept[0]) in done.stdout
+    salvaged = _faces(db)
+    # every row saved is the row that was there, bytes of the embedding and all
+    assert salvaged and all(original[i] == row for i, row in salvaged.items())
+    if damage == "corrupt page":
+        assert set(original) - set(salvaged) == {300}   # exactly the face on the bad page
+        assert "faces: 599 rows (ids 300 could not be read" in done.stdout
+    if damage == "zeroed header":
+        assert salvaged == original                      # the header was rebuilt
+    if damage == "truncated":
+        assert len(salvaged) > 100 and "found on its pages" in done.stdout
+    assert run(catalog, "check").returncode == 0
+    status = run(catalog, "status", "--json")
+    assert status.returncode == 0 and json.loads(status.stdout)["faces"] == len(salvaged)
+    again = run(catalog, "repair")
+    assert again.returncode == 0 and "nothing to repair" in again.stdout
+
+
+def test_repair_keep_in_place_only_writes_beside(fresh):
+    catalog = fresh()
+    corrupt_page(catalog / DB, 300)
+    before = sha256(catalog / DB)
+    done = run(catalog, "repair", "--keep-in-place")
+    assert done.returncode == 0, done.stderr
+    assert sha256(catalog / DB) == before
+    beside = sorted(catalog.glob("catalog.repaired-*.sqlite3"))
+    assert len(beside) == 1 and "to switch: move" in done.stdout
+
+
+def test_repair_of_an_empty_file_points_to_the_backup(fresh):
+    catalog = fresh()
+    assert run(catalog, "name", "1", "Bea").returncode == 0   # the day's backup is made
+    backups = sorted((catalog / "backups").glob("catalog.*.sqlite3"))
+    assert len(backups) == 1
+    empty(catalog / DB)
+    done = run(catalog, "status")
+    assert_explained(done, 5, "is empty (0 bytes)", f"copy {backups[0]} in its place")
+    done = run(catalog, "repair")
+    assert_explained(done, 5, "nothing can be salvaged", f"Restore the automatic backup "
+                                                         f"{backups[0]}")
+    assert (catalog / DB).stat().st_size == 0
+    # the backup really holds the catalog as it was that day
+    conn = sqlite3.connect(backups[0])
+    assert conn.execute("SELECT name FROM people WHERE id=1").fetchone()[0] == "Anna"
+    conn.close()
+
+
+# -- read-only -------------------------------------------------------------------------------
+
+READ_COMMANDS = [["status"], ["people"], ["person", "1"], ["faces"], ["albums"],
+                 ["search", "--person", "Anna"], ["check"]]
+WRITE_COMMANDS = [["name", "1", "Bob"], ["index", "{photos}", "--quiet"], ["rescan", "--quiet"]]
+
+
+def _read_only_case(catalog: Path, how: str, tmp_path: Path) -> list[str]:
+    if how == "mount":
+        prefix = read_only_mount_prefix(catalog)
+        if prefix is None:
+            pytest.skip("no user namespaces here to mount a folder read-only")
+        return prefix
+    prefix = without_root_powers()
+    if prefix is None:
+        pytest.skip("root, and no setpriv to give up the power to write read-only files")
+    if how == "file":
+        (catalog / DB).chmod(0o444)
+    else:
+        catalog.chmod(0o555)
+    return prefix
+
+
+@pytest.mark.parametrize("how", ["file", "folder", "mount"])
+def test_read_only_catalog_reads_and_refuses_writes(fresh, tmp_path, how):
+    writable = fresh("writable")
+    catalog = fresh()
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    prefix = _read_only_case(catalog, how, tmp_path)
+    before = sha256(catalog / DB)
+    try:
+        for args in READ_COMMANDS:
+            done = run(catalog, *args, prefix=prefix)
+            assert done.returncode == 0, (args, done.stderr)
+            expected = run(writable, *args)
+            if args != ["check"]:
+                assert done.stdout.replace(str(catalog), "") == \
+                    expected.stdout.replace(str(writable), ""), args
+        for args in WRITE_COMMANDS:
+            args = [a.format(photos=photos) for a in args]
+            done = run(catalog, *args, prefix=prefix)
+            assert_explained(done, 6, f"the catalog {catalog / DB} cannot be changed",
+                             {"file": "the file is read-only", "folder": "is read-only",
+                              "mount": "mounted read-only"}[how],
+                             "Commands that only read")
+    finally:
+        catalog.chmod(0o755)
+        (catalog / DB).chmod(0o644)
+    assert sha256(catalog / DB) == before
+
+
+# -- automatic backups -------------------------------------------------------------------------
+
+def test_daily_backups_once_a_day_and_only_the_last_two_kept(fresh):
+    from core.catalog import Catalog
+    from core.catalog.backups import DAILY_KEPT, daily_backup, list_backups
+
+    catalog = fresh()
+    db = catalog / DB
+    made = [daily_backup(db, today=day) for day in
+            ("2026-12-01", "2026-12-01", "2026-12-02", "2026-12-03")]
+    assert [m.name if m else None for m in made] == [
+        "catalog.2026-12-01.sqlite3", None, "catalog.2026-12-02.sqlite3",
+        "catalog.2026-12-03.sqlite3"]
+    assert sorted(p.name for p in list_backups(catalog)) == [
+        "catalog.2026-12-02.sqlite3", "catalog.2026-12-03.sqlite3"][:DAILY_KEPT]
+    conn = sqlite3.connect(made[-1])
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 600
+    conn.close()
+    assert not list((catalog / "backups").glob(".*"))  # no temporary left behind
+    with Catalog(catalog, readonly=True) as reader:
+        assert reader.daily_backup() is None  # a reader never writes one
+
+
+def test_a_damaged_catalog_is_not_backed_up_over_good_backups(fresh):
+    from core.catalog import CatalogDamaged
+    from core.catalog.backups import daily_backup, list_backups
+
+    catalog = fresh()
+    db = catalog / DB
+    good = daily_backup(db, today="2026-12-01")
+    corrupt_page(db, 300)
+    with pytest.raises(CatalogDamaged) as raised:
+        daily_backup(db, today="2026-12-02")
+    assert str(db) in str(raised.value) and str(good) in str(raised.value)
+    assert list_backups(catalog) == [good]
+
+
+def test_migration_backs_up_first_into_backups(tmp_path):
+    from core.catalog import Catalog
+    from core.catalog.schema import MIGRATIONS, SCHEMA_VERSION
+
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    conn = sqlite3.connect(catalog / DB)
+    for number, script in enumerate(MIGRATIONS[:-1], start=1):
+        conn.executescript(script)
+        conn.execute(f"PRAGMA user_version = {number}")
+    conn.execute("INSERT INTO folders(path, added_at) VALUES ('/old', 0)")
+    conn.commit()
+    conn.close()
+    Catalog(catalog).close()
+    backups = list((catalog / "backups").glob(f"catalog.before-v{SCHEMA_VERSION}.*.sqlite3"))
+    assert len(backups) == 1
+    conn = sqlite3.connect(backups[0])
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
+    assert conn.execute("SELECT path FROM folders").fetchall() == [("/old",)]
+    conn.close()
+
+
+def test_a_foreign_sqlite_file_is_not_taken_over(tmp_path):
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    conn = sqlite3.connect(catalog / DB)
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = sha256(catalog / DB)
+    done = run(catalog, "name", "1", "Bob")
+    assert_explained(done, 5, str(catalog / DB), "not a Faceshelf catalog")
+    assert sha256(catalog / DB) == before
