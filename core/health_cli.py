@@ -5,6 +5,7 @@ Kept out of cli.py (which only registers these) so the catalog's own commands st
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import sys
@@ -28,13 +29,30 @@ def report_unusable(error: BaseException, args) -> int | None:
     None when `error` is not about the catalog file."""
     from .catalog.db import DB_NAME
 
+    db_path = catalog_dir_of(args) / DB_NAME
+    if isinstance(error, OSError) and _inside(error.filename, db_path.parent) and \
+            error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        # a cache beside the catalog (search index, thumbnails) in a read-only place
+        from .catalog.problems import CatalogReadOnly, why_read_only
+
+        error = CatalogReadOnly(db_path, why_read_only(db_path)
+                                or f"{error.filename}: {error.strerror}")
     if not isinstance(error, (CatalogUnusable, sqlite3.Error)):
         return None
-    explained = explain(error, catalog_dir_of(args) / DB_NAME)
+    explained = explain(error, db_path)
     if explained is None:
         return None
     sys.stderr.write(f"faceshelf: {explained}\n")
     return explained.exit_status
+
+
+def _inside(filename, directory: Path) -> bool:
+    if not filename:
+        return False
+    try:
+        return Path(filename).resolve().is_relative_to(directory)
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 def add_health_commands(sub) -> None:

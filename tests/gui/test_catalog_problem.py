@@ -123,3 +123,71 @@ def test_empty_catalog_is_not_replaced_by_the_app(qtbot, tmp_path, damage):
     qtbot.waitUntil(lambda: "It did not work" in dialog.report.toPlainText(), timeout=15000)
     assert "nothing to salvage" in dialog.report.toPlainText()
     assert (catalog_dir / DB).stat().st_size == 0
+
+
+def test_a_healthy_catalog_gets_its_daily_backup_in_the_background(qtbot, tmp_path):
+    from gui.main_window import MainWindow
+
+    catalog_dir = make_catalog(tmp_path / "catalog", faces=60)
+    window = MainWindow(catalog_dir)
+    qtbot.addWidget(window)
+    window.show()
+    backups = catalog_dir / "backups"
+    qtbot.waitUntil(lambda: backups.is_dir() and any(backups.glob("catalog.*.sqlite3")),
+                    timeout=15000)
+    assert window.catalog_problem_dialog is None
+
+
+# -- read-only: the inner test runs in a process that cannot write the catalog ------------------
+
+READ_ONLY_ENV = "FACESHELF_TEST_READ_ONLY_CATALOG"
+
+
+def test_read_only_catalog_in_the_app(tmp_path):
+    """Root writes through chmod: the app runs under setpriv without that power, over a
+    catalog whose folder is read-only, and the inner test drives it there."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.catalog_cases import without_root_powers
+
+    prefix = without_root_powers()
+    if prefix is None:
+        pytest.skip("root, and no setpriv to give up the power to write read-only files")
+    catalog_dir = make_catalog(tmp_path / "catalog", faces=60)
+    before = sha256(catalog_dir / DB)
+    catalog_dir.chmod(0o555)
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             f"{__file__}::test_read_only_inner"],
+            env={**os.environ, READ_ONLY_ENV: str(catalog_dir), "QT_QPA_PLATFORM": "offscreen"},
+            capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])
+    finally:
+        catalog_dir.chmod(0o755)
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+    assert sha256(catalog_dir / DB) == before
+
+
+def test_read_only_inner(qtbot):
+    import os
+
+    if READ_ONLY_ENV not in os.environ:
+        pytest.skip("run by test_read_only_catalog_in_the_app")
+    catalog_dir = Path(os.environ[READ_ONLY_ENV])
+    window, dialog = _window(qtbot, catalog_dir)
+    text = _texts(dialog)
+    assert f"The catalog {catalog_dir / DB} cannot be changed" in text
+    assert "is read-only" in text and "Commands that only read" in text
+    assert dialog.repair_button is None
+    _click(qtbot, dialog.browse_button)
+    qtbot.waitUntil(lambda: window.catalog_problem_dialog is None, timeout=5000)
+    # browsing works: the people page shows Anna, read from the read-only catalog
+    qtbot.waitUntil(lambda: window.ctx.watcher.stamp is not None, timeout=15000)
+    assert window.read_only is not None and window.job is None  # no rescan was started
+    # a change is refused with a line, not a second dialog nor a traceback
+    window.ctx.write(lambda catalog: catalog.set_meta("x", "y"), what="a change")
+    qtbot.waitUntil(lambda: "Not changed:" in window.statusBar().currentMessage(),
+                    timeout=15000)
+    assert window.catalog_problem_dialog is None
