@@ -43,7 +43,7 @@ class CatalogProblemDialog(LateAnswerSafeDialog):
         font = headline.font()
         font.setBold(True)
         headline.setFont(font)
-        advice = problem.advice + ("" if read_only else "\n" + REPAIR_NOTE)
+        advice = problem.advice + ("\n" + REPAIR_NOTE if problem.kind == "damaged" else "")
         self.advice = QLabel(advice)
         self.advice.setWordWrap(True)
         for label in (headline, self.advice):
@@ -72,7 +72,8 @@ class CatalogProblemDialog(LateAnswerSafeDialog):
         else:
             self.browse_button = None
             self.repair_button = QPushButton("Repair")
-            self.repair_button.setEnabled(problem.db_path.parent.is_dir())
+            # only damage can be salvaged: not a file named as the folder, a foreign database
+            self.repair_button.setEnabled(problem.kind == "damaged")
             buttons.addButton(self.repair_button, QDialogButtonBox.ButtonRole.ActionRole)
             self.repair_button.clicked.connect(self._run_repair)
 
@@ -101,7 +102,7 @@ class CatalogProblemDialog(LateAnswerSafeDialog):
     def _idle(self) -> None:
         self.check_button.setEnabled(True)
         if self.repair_button is not None:
-            self.repair_button.setEnabled(True)
+            self.repair_button.setEnabled(self.problem.kind == "damaged")
 
     def _run_check(self) -> None:
         from core.catalog.health import check_catalog

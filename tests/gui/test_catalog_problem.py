@@ -191,3 +191,16 @@ def test_read_only_inner(qtbot):
     qtbot.waitUntil(lambda: "Not changed:" in window.statusBar().currentMessage(),
                     timeout=15000)
     assert window.catalog_problem_dialog is None
+
+
+def test_catalog_option_naming_a_file_in_the_app(qtbot, tmp_path):
+    regular = tmp_path / "notes.txt"
+    regular.write_text("hello")
+    window, dialog = _window(qtbot, regular)
+    assert f"The catalog {regular} is a file, not a catalog folder" in _texts(dialog)
+    assert not dialog.repair_button.isEnabled()  # nothing to salvage in someone's notes
+    _click(qtbot, dialog.check_button)
+    qtbot.waitUntil(lambda: "The catalog is damaged." in dialog.report.toPlainText(),
+                    timeout=15000)
+    assert "is a file, not a catalog folder" in dialog.report.toPlainText()
+    assert regular.read_text() == "hello"
