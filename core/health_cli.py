@@ -96,6 +96,10 @@ def cmd_check(args) -> int:
     else:
         for finding in report.findings:
             print(f"{finding.level:<8} {finding.what:<10} {finding.message}")
+    if report.not_a_catalog:
+        sys.stderr.write(f"faceshelf: {directory} does not hold a Faceshelf catalog: give "
+                         f"--catalog a catalog folder (a new, empty folder starts one)\n")
+        return EXIT_CATALOG_UNUSABLE
     if report.damaged:
         from .catalog.problems import damage_advice
 
@@ -113,11 +117,15 @@ def cmd_repair(args) -> int:
     from .index_lock import exclusive_index
 
     directory = catalog_dir_of(args)
-    if not directory.is_dir():
+    if not directory.exists():
         sys.stderr.write(f"faceshelf: no catalog at {directory}\n")
         return 2
     report = health.check_catalog(directory)
     damage = [f for f in report.findings if f.level == "damaged"]
+    if report.not_a_catalog:
+        sys.stderr.write(f"faceshelf: {directory} does not hold a Faceshelf catalog: there is "
+                         f"nothing to repair\n")
+        return EXIT_CATALOG_UNUSABLE
     if not damage:
         print(f"the catalog {report.db_path} is intact: nothing to repair")
         return 0

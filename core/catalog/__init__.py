@@ -190,7 +190,7 @@ class Catalog:
 def _open_readonly(db_path: Path) -> sqlite3.Connection:
     try:
         conn = connect(db_path, readonly=True)
-        _first_read(conn)
+        _first_read(conn, db_path)
         return conn
     except sqlite3.OperationalError:
         # A WAL catalog in a read-only folder or mount: SQLite cannot create the -shm file
@@ -199,13 +199,22 @@ def _open_readonly(db_path: Path) -> sqlite3.Connection:
         if why_read_only(db_path) is None:
             raise
     conn = connect(db_path, readonly=True, immutable=True)
-    _first_read(conn)
+    _first_read(conn, db_path)
     return conn
 
 
-def _first_read(conn: sqlite3.Connection) -> None:
+def _first_read(conn: sqlite3.Connection, db_path: Path) -> None:
     """Read the header and schema now, so a damaged file fails here and not mid-command."""
     conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+        conn.close()
+        raise _foreign(db_path)
+
+
+def _foreign(db_path: Path) -> CatalogUnusable:
+    return CatalogUnusable(db_path, "is an SQLite database but not a Faceshelf catalog",
+                           "Give --catalog a Faceshelf catalog folder, or a new empty folder "
+                           "to start one. Nothing was changed.")
 
 
 def _open_for_writing(db_path: Path) -> sqlite3.Connection:
@@ -236,9 +245,7 @@ def _refuse_foreign(db_path: Path) -> None:
     finally:
         conn.close()
     if version == 0 and tables:
-        raise CatalogUnusable(db_path, "is an SQLite database but not a Faceshelf catalog",
-                              "Give --catalog a Faceshelf catalog folder, or a new empty "
-                              "folder to start one. Nothing was changed.")
+        raise _foreign(db_path)
 
 
 def _create(db_path: Path) -> None:

@@ -10,6 +10,8 @@ e.g. the rebuildable caches checking their checksums:
 
 A finding's level: "ok" (a fact), "warning" (worth knowing, nothing lost: a read-only folder,
 no backup yet, a cache to rebuild), "damaged" (the catalog cannot be trusted as it is).
+`what` names the part; "folder" and "catalog" mean it is not a catalog at all (a file given as
+the folder, someone else's database): nothing to repair there. `Report.not_a_catalog` says so.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ class Report:
     @property
     def damaged(self) -> bool:
         return any(f.level == "damaged" for f in self.findings)
+
+    @property
+    def not_a_catalog(self) -> bool:
+        return any(f.level == "damaged" and f.what in ("folder", "catalog")
+                   for f in self.findings)
 
     @property
     def db_path(self) -> Path:
@@ -109,6 +116,10 @@ def _check_schema(conn: sqlite3.Connection) -> list[Finding]:
     if version > SCHEMA_VERSION:
         return [Finding("warning", "schema", f"schema {version} is newer than this Faceshelf "
                                              f"knows ({SCHEMA_VERSION}): not checked further")]
+    if version == 0:
+        return [Finding("damaged", "catalog", "schema version 0: not a Faceshelf catalog"
+                                             + (f" (it holds {', '.join(sorted(have))})"
+                                                if have else " (no tables)"))]
     expected = expected_schema(version)
     missing = sorted(f"{kind} {name}" for name, kind in expected.items() if name not in have)
     if missing:

@@ -302,6 +302,11 @@ def test_a_foreign_sqlite_file_is_not_taken_over(tmp_path):
     conn.commit()
     conn.close()
     before = sha256(catalog / DB)
-    done = run(catalog, "name", "1", "Bob")
-    assert_explained(done, 5, str(catalog / DB), "not a Faceshelf catalog")
+    for args in (["name", "1", "Bob"], ["status"]):
+        done = run(catalog, *args)
+        assert_explained(done, 5, f"the catalog {catalog / DB} is an SQLite database but not "
+                                  f"a Faceshelf catalog")
+    for args in (["check"], ["repair"]):
+        assert_explained(run(catalog, *args), 5, "does not hold a Faceshelf catalog")
     assert sha256(catalog / DB) == before
+    assert sorted(p.name for p in catalog.iterdir()) == [DB]
