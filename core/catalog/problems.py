@@ -143,11 +143,13 @@ def inspect_file(db_path: Path) -> CatalogUnusable | None:
     if page_size < 512 or page_size & (page_size - 1):
         return CatalogDamaged(db_path, f"has a damaged header (page size {page_size})")
     pages = int.from_bytes(header[28:32], "big")
-    # The header's page count is valid when its two change counters agree; with a WAL beside
-    # the file a checkpoint may be growing it right now, so only a lone file is judged.
+    # The header's page count is valid when its two change counters agree; with a WAL (or a
+    # hot rollback journal) beside the file, a checkpoint may be growing it right now, so
+    # only a lone file is judged.
     counted = header[24:28] == header[92:96]
-    wal = db_path.with_name(db_path.name + "-wal")
-    if counted and pages and not _has_content(wal) and info.st_size < pages * page_size:
+    journals = (db_path.with_name(db_path.name + suffix) for suffix in ("-wal", "-journal"))
+    if counted and pages and not any(map(_has_content, journals)) \
+            and info.st_size < pages * page_size:
         return CatalogDamaged(
             db_path, f"is truncated: it is {info.st_size:,} bytes long, its header says "
                      f"{pages * page_size:,}")
