@@ -97,17 +97,24 @@ class _Delivery(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], delivery: _Delivery) -> None:
+    def __init__(self, fn: Callable[[], Any], delivery: _Delivery,
+                 catalog_dir: Path | None = None) -> None:
         super().__init__()
         self.fn = fn
         self.delivery = delivery
+        self.catalog_dir = catalog_dir
 
     def run(self) -> None:
         try:
             try:
                 result = self.fn()
             except BaseException as error:  # noqa: BLE001 - delivered to the UI, never swallowed
-                self.delivery.failed.emit(TaskError(error, traceback.format_exc()))
+                trace = traceback.format_exc()
+                if self.catalog_dir is not None:
+                    # put an SQLite error in the user's words here, off the UI thread: it
+                    # looks at the file (and its backups) to say what is wrong
+                    error = catalog_problem(error, self.catalog_dir) or error
+                self.delivery.failed.emit(TaskError(error, trace))
             else:
                 self.delivery.succeeded.emit(result)
         except RuntimeError:  # the window closed while this ran: nobody is left to tell
@@ -167,7 +174,7 @@ class Workers(QObject):
 
         delivery.succeeded.connect(succeeded)
         delivery.failed.connect(failed)
-        self.pools[pool].start(_Task(fn, delivery))
+        self.pools[pool].start(_Task(fn, delivery, self.catalog_dir))
 
     @Slot()
     def shutdown(self, timeout_ms: int = 5000) -> None:

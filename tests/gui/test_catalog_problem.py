@@ -204,3 +204,19 @@ def test_catalog_option_naming_a_file_in_the_app(qtbot, tmp_path):
                     timeout=15000)
     assert "is a file, not a catalog folder" in dialog.report.toPlainText()
     assert regular.read_text() == "hello"
+
+
+def test_a_corrupt_page_is_found_by_the_days_backup(qtbot, tmp_path):
+    """A corrupt page is said by whatever meets it first: a read that reaches it, or the
+    day's backup, which reads every page (and keeps no copy of a damaged catalog)."""
+    from tests.catalog_cases import corrupt_page
+
+    catalog_dir = make_catalog(tmp_path / "catalog")
+    corrupt_page(catalog_dir / DB, 300)
+    before = sha256(catalog_dir / DB)
+    window, dialog = _window(qtbot, catalog_dir)
+    assert f"The catalog {catalog_dir / DB} is damaged" in _texts(dialog)
+    pool = window.ctx.workers.pools["maintenance"]
+    qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=15000)
+    assert not list(catalog_dir.glob("backups/*"))  # no backup of a damaged catalog is kept
+    assert sha256(catalog_dir / DB) == before
