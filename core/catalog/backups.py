@@ -59,19 +59,30 @@ def daily_backup(db_path: Path, *, today: str | None = None) -> Path | None:
     return made
 
 
-def migration_backup(db_path: Path, version: int, target_version: int) -> Path | None:
+def migration_backup(db_path: Path, version: int, target_version: int) -> Path:
+    """The backup an upgrade needs first: an upgrade without one does not happen
+    (CatalogUnusable says why: the disk is full, say)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = backup_dir(db_path.parent) / f"catalog.before-v{target_version}.{stamp}.sqlite3"
     log.info("backing up catalog (schema %d) to %s before migrating", version, target)
-    made = _backup(db_path, target)
-    if made is not None:
-        _rotate(db_path.parent, "catalog.before-v*.sqlite3", MIGRATION_KEPT)
+    failures: list[BaseException] = []
+    made = _backup(db_path, target, failures)
+    if made is None:
+        from .problems import CatalogUnusable
+
+        raise CatalogUnusable(db_path, f"was not upgraded to schema {target_version}: the "
+                                       f"backup it needs first could not be written "
+                                       f"({failures[0] if failures else 'unknown error'})",
+                              f"Make room in {target.parent} (or make it writable) and try "
+                              f"again; the catalog was not changed.")
+    _rotate(db_path.parent, "catalog.before-v*.sqlite3", MIGRATION_KEPT)
     return made
 
 
-def _backup(db_path: Path, target: Path) -> Path | None:
+def _backup(db_path: Path, target: Path, failures: list | None = None) -> Path | None:
     """Copy with the backup API into a temporary file, check it, then rename it into place.
-    A failure (disk full, read-only, damaged source) is logged and leaves no file."""
+    A failure (disk full, read-only) is logged, added to `failures` and leaves no file;
+    a damaged source raises CatalogDamaged."""
     started = time.perf_counter()
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
@@ -98,6 +109,8 @@ def _backup(db_path: Path, target: Path) -> Path | None:
         damage = explain(error, db_path)
         if damage is None or damage.kind != "damaged":
             log.warning("could not back up the catalog to %s: %s", target, error)
+            if failures is not None:
+                failures.append(error)
             return None
         # The day's look at the whole file found damage: say so now, before a command
         # writes more into a damaged catalog (older backups are kept as they are).
@@ -106,6 +119,8 @@ def _backup(db_path: Path, target: Path) -> Path | None:
         log.warning("could not back up the catalog to %s: %s", target, error)
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+        if failures is not None:
+            failures.append(error)
         return None
     log.info("backed up the catalog to %s in %.2f s", target, time.perf_counter() - started)
     return target

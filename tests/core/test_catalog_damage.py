@@ -348,3 +348,24 @@ def test_a_foreign_sqlite_file_is_not_taken_over(tmp_path):
         assert_explained(run(catalog, *args), 5, "does not hold a Faceshelf catalog")
     assert sha256(catalog / DB) == before
     assert sorted(p.name for p in catalog.iterdir()) == [DB]
+
+
+def test_no_upgrade_without_its_backup(tmp_path):
+    from core.catalog import Catalog, CatalogUnusable
+    from core.catalog.schema import MIGRATIONS
+
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    conn = sqlite3.connect(catalog / DB)
+    for number, script in enumerate(MIGRATIONS[:-1], start=1):
+        conn.executescript(script)
+        conn.execute(f"PRAGMA user_version = {number}")
+    conn.commit()
+    conn.close()
+    (catalog / "backups").write_text("a file where the backup folder should be")
+    with pytest.raises(CatalogUnusable) as raised:
+        Catalog(catalog)
+    assert "was not upgraded" in str(raised.value)
+    conn = sqlite3.connect(catalog / DB)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) - 1
+    conn.close()
