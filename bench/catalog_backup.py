@@ -128,7 +128,8 @@ def main() -> None:
     gap = longest_tick_gap(daily)
     base = statistics.median(baseline)
     print(f"catalog: {args.faces:,} faces, {size_mb:.0f} MB")
-    print(f"baseline plain file copy      median {base:.2f} s  ({', '.join(f'{t:.2f}' for t in baseline)})")
+    runs = ", ".join(f"{t:.2f}" for t in baseline)
+    print(f"baseline plain file copy      median {base:.2f} s  ({runs})")
     for name, times in (("backup API, one step", api), ("quick_check of the copy", check),
                         ("daily backup, all of it", full)):
         median = statistics.median(times)

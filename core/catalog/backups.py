@@ -9,7 +9,8 @@ consistent and, in WAL mode, writers are never blocked while it runs. The copy i
 written under a temporary name, checked (`PRAGMA quick_check`) and only then renamed: a
 backup taken of an already damaged catalog is thrown away instead of pushing a good
 older one out of the rotation, and the damage is raised (CatalogDamaged) so that the
-command about to write stops and says so: this is the daily look at every page. Caches (thumbs/, index/) are rebuilt, never backed up.
+command about to write stops and says so: this is the daily look at every page.
+Caches (thumbs/, index/) are rebuilt, never backed up.
 """
 
 from __future__ import annotations
