@@ -44,6 +44,8 @@ class CatalogProblemDialog(LateAnswerSafeDialog):
         font.setBold(True)
         headline.setFont(font)
         advice = problem.advice + ("\n" + REPAIR_NOTE if problem.kind == "damaged" else "")
+        if read_only:
+            advice = "You can browse it here; changes are refused.\n" + advice
         self.advice = QLabel(advice)
         self.advice.setWordWrap(True)
         for label in (headline, self.advice):
