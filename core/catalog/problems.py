@@ -167,10 +167,10 @@ def why_read_only(db_path: Path) -> str | None:
     """Why this process could not write the catalog (None if it can): a read-only mount,
     file or folder. SQLite writes a journal beside the file, so the folder counts too."""
     directory = db_path.parent
-    try:
+    try:  # (no statvfs on Windows: the access checks below still apply there)
         if os.statvfs(directory).f_flag & os.ST_RDONLY:
             return f"it is on a file system mounted read-only ({directory})"
-    except OSError:
+    except (OSError, AttributeError):
         pass
     if db_path.exists() and not os.access(db_path, os.W_OK):
         mode = stat.filemode(db_path.stat().st_mode)
