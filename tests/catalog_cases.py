@@ -107,3 +107,17 @@ def read_only_mount_prefix(folder: Path) -> list[str] | None:
         return None
     return [unshare, "-rm", "sh", "-c",
             f"mount --bind -o ro '{folder}' '{folder}' && exec \"$0\" \"$@\""]
+
+
+def corrupt_table(db: Path, table: str) -> None:
+    """Garbage over a (one-page) table's root page: the whole table is unreadable."""
+    conn = sqlite3.connect(db)
+    try:
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name=?",
+                            (table,)).fetchone()[0]
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        conn.close()
+    with open(db, "r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(b"\xde\xad\xbe\xef" * (page_size // 4))

@@ -46,6 +46,7 @@ class TableSalvage:
     dropped: int = 0   # rows left out afterwards: they pointed at rows that were lost
     missing: bool = False  # the whole table could not be found
     from_pages: int = 0    # of `rows`, found by reading leaf pages directly (core.catalog.pages)
+    rebuilt: int = 0       # of `rows`, made again from other tables (a folder from its photos)
 
     def describe(self) -> str:
         if self.missing:
@@ -58,6 +59,8 @@ class TableSalvage:
             text += f" (ids {spans}{more} could not be read through the table"
             text += (f"; {self.from_pages:,} of them found on its pages)" if self.from_pages
                      else ")")
+        if self.rebuilt:
+            text += f", {self.rebuilt:,} made again from the rows pointing at them"
         if self.dropped:
             text += f", {self.dropped:,} dropped (they pointed at lost rows)"
         return text
@@ -101,6 +104,7 @@ def repair(catalog_dir: Path | str, *, switch: bool = True) -> RepairResult:
                 tables = _copy_tables(source, target)
                 _rows_from_pages(copy, source, target, tables)
                 tables_by_name = {t.table: t for t in tables}
+                _rebuild_lost_folders(target, tables_by_name)
                 _drop_dangling(target, tables_by_name)
                 to_reindex = _after_copy(target, tables_by_name)
                 check = target.execute("PRAGMA integrity_check").fetchone()[0]
@@ -361,6 +365,34 @@ def _known_high(salvage: TableSalvage | None) -> int:
     if salvage is None:
         return 0
     return max([b for _a, b in salvage.lost_ranges if b < _MAX_ROWID - 1] + [0])
+
+
+def _rebuild_lost_folders(target: sqlite3.Connection,
+                          tables: dict[str, TableSalvage]) -> None:
+    """A lost folder row would take all its photos with it (ON DELETE CASCADE). Its path is
+    where its photos are: the deepest folder holding them all."""
+    orphans = target.execute(
+        "SELECT folder_id, GROUP_CONCAT(path, char(0)) FROM photos WHERE folder_id NOT IN "
+        "(SELECT id FROM folders) GROUP BY folder_id").fetchall()
+    if not orphans:
+        return
+    target.execute("BEGIN")
+    for folder_id, paths in orphans:
+        paths = paths.split("\0")
+        root = os.path.commonpath(paths) if len(paths) > 1 else os.path.dirname(paths[0])
+        if root in paths:  # every photo in one folder: commonpath is a photo's own path
+            root = os.path.dirname(root)
+        existing = target.execute("SELECT id FROM folders WHERE path = ?", (root,)).fetchone()
+        if existing is not None:
+            target.execute("UPDATE photos SET folder_id = ? WHERE folder_id = ?",
+                           (existing[0], folder_id))
+        else:
+            target.execute("INSERT INTO folders(id, path, added_at) VALUES (?, ?, ?)",
+                           (folder_id, root, time.time()))
+            if "folders" in tables:
+                tables["folders"].rows += 1
+                tables["folders"].rebuilt += 1
+    target.execute("COMMIT")
 
 
 def _drop_dangling(target: sqlite3.Connection, tables: dict[str, TableSalvage]) -> None:

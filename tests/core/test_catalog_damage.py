@@ -369,3 +369,19 @@ def test_no_upgrade_without_its_backup(tmp_path):
     conn = sqlite3.connect(catalog / DB)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) - 1
     conn.close()
+
+
+def test_repair_keeps_the_photos_of_a_lost_folder_row(fresh):
+    """The folders table's only page is garbage: its photos would all go with it (ON DELETE
+    CASCADE); the folder is made again from where its photos are."""
+    from tests.catalog_cases import corrupt_table
+
+    catalog = fresh()
+    corrupt_table(catalog / DB, "folders")
+    done = run(catalog, "repair")
+    assert done.returncode == 0, done.stderr
+    assert "folders: 1 rows (ids 1 and above could not be read through the table), " \
+           "1 made again from the rows pointing at them" in done.stdout
+    status = json.loads(run(catalog, "status", "--json").stdout)
+    assert [(f["path"], f["photos"]) for f in status["folders"]] == [("/library", 300)]
+    assert status["faces"] == 600
