@@ -104,7 +104,7 @@ def cmd_check(args) -> int:
         from .catalog.problems import damage_advice
 
         sys.stderr.write(f"faceshelf: the catalog {report.db_path} is damaged.\n"
-                         f"{damage_advice(report.db_path)}\n")
+                         f"{damage_advice(report.db_path, checked=True)}\n")
         return EXIT_CATALOG_UNUSABLE
     if not args.json:
         print(f"the catalog {report.db_path} is intact")

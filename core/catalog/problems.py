@@ -67,8 +67,9 @@ def newest_backup(db_path: Path) -> Path | None:
     return backups[0] if backups else None
 
 
-def damage_advice(db_path: Path) -> str:
-    """What to do about a damaged catalog: the backup if there is one, check and repair."""
+def damage_advice(db_path: Path, *, checked: bool = False) -> str:
+    """What to do about a damaged catalog: the backup if there is one, check and repair
+    (`checked`: the user has just run the check, so only repair is suggested)."""
     lines = []
     backup = newest_backup(db_path)
     if backup is not None:
@@ -77,9 +78,10 @@ def damage_advice(db_path: Path) -> str:
                      f"(changes made since then are lost).")
     else:
         lines.append("There is no automatic backup of this catalog.")
-    lines.append(f"For a diagnosis run {_cli(db_path, 'check')}; to save what can still be "
-                 f"read into a new catalog (the damaged file is kept, renamed) run "
-                 f"{_cli(db_path, 'repair')}.")
+    repair = (f"to save what can still be read into a new catalog (the damaged file is kept, "
+              f"renamed) run {_cli(db_path, 'repair')}.")
+    lines.append(repair[0].upper() + repair[1:] if checked else
+                 f"For a diagnosis run {_cli(db_path, 'check')}; {repair}")
     return "\n".join(lines)
 
 

@@ -88,7 +88,7 @@ def repair(catalog_dir: Path | str, *, switch: bool = True) -> RepairResult:
     if why is not None:
         raise CatalogReadOnly(db_path, why)
     if not db_path.exists() or db_path.stat().st_size == 0:
-        raise NothingToSalvage(f"{db_path} is empty or missing: there is nothing to salvage")
+        raise NothingToSalvage("the file is empty (0 bytes) or missing")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with tempfile.TemporaryDirectory(prefix=".repair-", dir=catalog_dir) as work:
         work = Path(work)

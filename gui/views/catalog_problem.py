@@ -157,7 +157,14 @@ class CatalogProblemDialog(LateAnswerSafeDialog):
         self.repaired.emit()
 
     def _failed(self, error) -> None:
+        from core.catalog.repair import NothingToSalvage
+
         if self.closed:
             return
-        self.report.setPlainText(f"It did not work: {error}")
+        if isinstance(getattr(error, "error", None), NothingToSalvage):
+            self.report.setPlainText(f"Nothing can be salvaged: {error}. The file was left as "
+                                     f"it is; restore a backup, or move it aside to start a "
+                                     f"new catalog.")
+        else:
+            self.report.setPlainText(f"It did not work: {error}")
         self._idle()

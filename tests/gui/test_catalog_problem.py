@@ -120,8 +120,9 @@ def test_empty_catalog_is_not_replaced_by_the_app(qtbot, tmp_path, damage):
     window, dialog = _window(qtbot, catalog_dir)
     assert "is empty (0 bytes)" in _texts(dialog)
     _click(qtbot, dialog.repair_button)
-    qtbot.waitUntil(lambda: "It did not work" in dialog.report.toPlainText(), timeout=15000)
-    assert "nothing to salvage" in dialog.report.toPlainText()
+    qtbot.waitUntil(lambda: "Nothing can be salvaged" in dialog.report.toPlainText(),
+                    timeout=15000)
+    assert "the file is empty (0 bytes)" in dialog.report.toPlainText()
     assert (catalog_dir / DB).stat().st_size == 0
 
 
