@@ -91,7 +91,8 @@ class MainWindow(QMainWindow):
         self._queued_removals: list[str] = []          # folders to forget after the job
         self._busy_roots: list[str] | None = None      # an index refused by another process
         self._index_roots: list[str] | None = None     # what the running index was asked for
-        self.history: list[QWidget] = []
+        # pages to go back to, each with the sidebar section that was highlighted with it
+        self.history: list[tuple[QWidget, str | None]] = []
 
         self._build_pages()
         self._build_sidebar()
@@ -188,7 +189,7 @@ class MainWindow(QMainWindow):
             self._action(go, label, lambda checked=False, k=key: self.show_section(k),
                          QKeySequence(f"Ctrl+{number}"), key)
         self._action(go, "Find", self.find, QKeySequence.StandardKey.Find)
-        self._action(go, "Back", self.back, QKeySequence(Qt.Key.Key_Escape), "back")
+        self._action(go, "Back", self.escape, QKeySequence(Qt.Key.Key_Escape), "back")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "About Faceshelf", self.about_dialog, None, "info")
 
@@ -251,26 +252,43 @@ class MainWindow(QMainWindow):
         if current is page:
             return
         if remember and current is not None and current is not self.welcome:
-            self.history.append(current)
+            self.history.append((current, self._highlighted_section()))
         elif not remember:
             self.history.clear()
         self.pages.setCurrentWidget(page)
 
     def back(self) -> None:
         if self.history:
-            page = self.history.pop()
+            page, section = self.history.pop()
             self.pages.setCurrentWidget(page)
-            self._highlight_section_of(page)
+            # the section it was shown under (a viewer opened from Photos says Photos again)
+            self._highlight_section(section)
 
-    def _highlight_section_of(self, page: QWidget) -> None:
-        """The sidebar shows the section of the page on screen (a person's page or the viewer
-        leaves the highlight where it was), without going anywhere."""
-        key = next((k for k, p in self.section_pages.items() if p is page), None)
+    def escape(self) -> None:
+        """Esc: back a page, unless the user is typing: Esc in a text box belongs to the box
+        (it used to leave the Search page from a name box)."""
+        from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QTextEdit
+
+        if isinstance(QApplication.focusWidget(), (QLineEdit, QAbstractSpinBox, QTextEdit)):
+            return
+        self.back()
+
+    def _highlighted_section(self) -> str | None:
+        item = self.sidebar.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _highlight_section(self, key: str | None) -> None:
         row = self._sidebar_row(key) if key is not None else None
         if row is not None:
             self.sidebar.blockSignals(True)
             self.sidebar.setCurrentRow(row)
             self.sidebar.blockSignals(False)
+
+    def _highlight_section_of(self, page: QWidget) -> None:
+        """The sidebar shows the section of the page on screen (a person's page or the viewer
+        leaves the highlight where it was), without going anywhere."""
+        key = next((k for k, p in self.section_pages.items() if p is page), None)
+        self._highlight_section(key)
 
     # -- indexing -----------------------------------------------------------------------------
     def add_folder(self) -> None:
@@ -484,8 +502,8 @@ class MainWindow(QMainWindow):
             self.search_by_photo(model.rows[row].path)
 
     def _show_search(self) -> None:
+        self.go_to(self.search_page)   # (remembers the section highlighted until now)
         self._highlight_section_of(self.search_page)
-        self.go_to(self.search_page)
 
     # -- other commands -------------------------------------------------------------------------
     _UNDONE = {"name": "the renaming", "merge": "the merge", "move": "the move of faces",
