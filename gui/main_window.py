@@ -25,7 +25,8 @@ from .views.person_view import PersonPage
 from .views.photos_view import PhotosPage
 from .views.review_view import ReviewPage
 from .views.search_view import SearchPage
-from .views.status import JobStatus
+from .views.problems_view import Problems, ProblemsPage, photos as photos_phrase
+from .views.status import JobStatus, Notice
 from .views.viewer import ViewerPage
 from .views.welcome import WelcomePage
 from .workers.indexing import index_job, people_job
@@ -93,12 +94,17 @@ class MainWindow(QMainWindow):
         self._index_roots: list[str] | None = None     # what the running index was asked for
         # pages to go back to, each with the sidebar section that was highlighted with it
         self.history: list[tuple[QWidget, str | None]] = []
+        self.problems = Problems()
+        self._when_problems_read: list = []   # callbacks for the next read of the problems
+        self._last_index: Progress | None = None
 
         self._build_pages()
         self._build_sidebar()
         self._build_menus()
         self.status = JobStatus(self)
         self.statusBar().addPermanentWidget(self.status)
+        self.notice = Notice(self.statusBar())   # messages with a button: Undo, Show, Resume
+        self.actions.done.connect(self._say_what_changed)
         self.statusBar().setSizeGripEnabled(False)
 
         central = QWidget()
@@ -111,7 +117,11 @@ class MainWindow(QMainWindow):
 
         self.ctx.read(lambda conn: len(conn.execute("SELECT id FROM folders").fetchall()),
                       self._first_look, what="opening the catalog")
+        self.problems_page.check()
         self.ctx.watcher.changed.connect(self._update_review_count)
+        # (while a job runs, its end reads them: not once a second mid-index)
+        self.ctx.watcher.changed.connect(
+            lambda _stamp: self.problems_page.check() if self.job is None else None)
         self.ctx.watcher.start()
 
     # -- construction -------------------------------------------------------------------------
@@ -126,12 +136,17 @@ class MainWindow(QMainWindow):
         self.review_page = ReviewPage(ctx, actions)
         self.search_page = SearchPage(ctx, completer)
         self.albums_page = AlbumsPage(ctx)
+        self.problems_page = ProblemsPage(ctx)
         for page in (self.welcome, self.people_page, self.photos_page, self.person_page,
-                     self.viewer, self.review_page, self.search_page, self.albums_page):
+                     self.viewer, self.review_page, self.search_page, self.albums_page,
+                     self.problems_page):
             self.pages.addWidget(page)
         self.section_pages: dict[str, QWidget] = {
             "people": self.people_page, "photos": self.photos_page, "review": self.review_page,
-            "albums": self.albums_page, "search": self.search_page}
+            "albums": self.albums_page, "search": self.search_page,
+            "problems": self.problems_page}
+        self.problems_page.resume_requested.connect(self.rescan)
+        self.problems_page.summary_changed.connect(self._problems_read)
 
         self.welcome.start_requested.connect(self.start_indexing)
         self.people_page.open_person.connect(self.open_person)
@@ -166,6 +181,12 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(QSize(150, 34))
             self.sidebar.addItem(item)
+        # shown only while there is something to say (see _problems_read)
+        item = QListWidgetItem(icons.icon("problems"), "Problems")
+        item.setData(Qt.ItemDataRole.UserRole, "problems")
+        item.setSizeHint(QSize(150, 34))
+        self.sidebar.addItem(item)
+        item.setHidden(True)
         self.sidebar.currentItemChanged.connect(self._section_chosen)
         self.sidebar.setCurrentRow(0)
 
@@ -389,6 +410,9 @@ class MainWindow(QMainWindow):
 
     def _run_job(self, job: Job, title: str, pausable: bool = True) -> None:
         self.job = job
+        self._last_index = None
+        if job.name == "index":
+            self.problems_page.set_indexing(True)
         self.status.attach(job, title, pausable)
         job.progress.connect(self._job_progress)
         job.finished.connect(lambda _last: self._job_ended("finished", job))
@@ -424,16 +448,17 @@ class MainWindow(QMainWindow):
         if roots is not None:
             self.start_indexing(roots or None)
 
-    def _job_progress(self, _progress: Progress) -> None:
+    def _job_progress(self, progress: Progress) -> None:
+        if progress.stage == "index":
+            self._last_index = progress   # what this run did, for the message at its end
         self.ctx.watcher.poll()  # people and photos appear while the job goes on
 
     _ENDED = {
-        "index": {"finished": "Indexing finished.", "failed": "Indexing failed.",
-                  "cancelled": "Indexing stopped; it continues where it left off next time.",
+        # (an index or grouping that finished or stopped says more: see _say_job_end)
+        "index": {"failed": "Indexing failed.",
                   "busy": "Another Faceshelf process is indexing this catalog; indexing "
                           "here starts when it has finished."},
-        "people": {"finished": "People updated.", "failed": "Grouping faces failed.",
-                   "cancelled": "Grouping stopped; it is finished next time."},
+        "people": {"failed": "Grouping faces failed."},
         "export": {"finished": "Export finished.", "failed": "Export failed.",
                    "cancelled": "Export stopped; run it again to finish it."},
     }
@@ -443,7 +468,16 @@ class MainWindow(QMainWindow):
         self.ctx.watcher.poll()
         name = job.name
         messages = self._ENDED.get(name, self._ENDED["index"])
-        self.statusBar().showMessage(messages.get(how, messages["failed"]), 8000)
+        if name == "index":
+            self.problems_page.set_indexing(False)
+        if name in ("index", "people") and how in ("finished", "cancelled"):
+            # the true sentence needs the catalog's count of what is left: said once read
+            ran = self._last_index if name == "index" else None
+            self._when_problems_read.append(
+                lambda problems: self._say_job_end(name, how, ran, problems))
+        else:
+            self.statusBar().showMessage(messages.get(how, messages["failed"]), 8000)
+        self.problems_page.check()
         self.job_ended.emit(how)
         stopped_indexing = how == "cancelled" and name == "index"
         if stopped_indexing:
@@ -475,6 +509,53 @@ class MainWindow(QMainWindow):
 
     def cancel_job(self) -> None:
         self.status.cancel()
+
+    # -- problems and what is left to do ------------------------------------------------------
+    def _problems_read(self, problems: Problems) -> None:
+        """The sidebar shows Problems while there is something to say (files that could not
+        be read, an offline folder, photos waiting while no index runs)."""
+        self.problems = problems
+        row = self._sidebar_row("problems")
+        if row is not None:
+            item = self.sidebar.item(row)
+            waiting = problems.pending and not (self.job is not None and self.job.name == "index")
+            item.setHidden(not (problems.count or waiting))
+            item.setText(f"Problems  ({problems.count:,})" if problems.count else "Problems")
+        callbacks, self._when_problems_read = self._when_problems_read, []
+        for callback in callbacks:
+            callback(problems)
+
+    def _say_job_end(self, name: str, how: str, ran: Progress | None,
+                     problems: Problems) -> None:
+        """What the job did and what is still to do, in one true sentence, with the button
+        that helps: Resume (photos waiting) or Show (files that could not be read)."""
+        pending, left = problems.pending, ""
+        indexing = self.job is not None and self.job.name == "index"
+        if pending and not indexing:
+            left = f"{photos_phrase(pending)} still to do"
+        button, action = "", None
+        if left:
+            button, action = "Resume", self.rescan
+        if name == "index" and how == "cancelled":
+            text = f"Indexing stopped: {left}." if left else "Indexing stopped."
+        elif name == "index":
+            errors = ran.counters.get("errors", 0) if ran is not None else 0
+            if ran is not None and ran.total:
+                text = f"Indexed {photos_phrase(ran.done - errors)}"
+            else:
+                text = "Indexing finished: no new photos"
+            if errors:
+                text += f", {errors:,} could not be read"
+                button, action = "Show", lambda: self.show_section("problems")
+            text += f"; {left}." if left else "."
+        elif how == "cancelled":
+            text = "Grouping stopped; it is finished next time." + (f" {left}." if left else "")
+        else:
+            text = "People updated." + (f" {left[:1].upper()}{left[1:]}." if left else "")
+        if not left and problems.offline and not button:
+            text += f" {len(problems.offline):,} folder{'' if len(problems.offline) == 1 else 's'} offline."
+            button, action = "Show", lambda: self.show_section("problems")
+        self.notice.say(text, 15000, button, action)
 
     # -- opening things -----------------------------------------------------------------------
     def open_person(self, person_id: int) -> None:
@@ -521,6 +602,34 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text, 6000)
 
         self.actions.undo(self.started_at, on_success=said)
+
+    _SAID_ACTIONS = {"rename", "merge", "move_faces", "hide"}
+
+    def _say_what_changed(self, action: str, _result) -> None:
+        """Naming, hiding, merging and moving say what they did, with Undo (the undo log's
+        own words: what is undone is what was said)."""
+        if action not in self._SAID_ACTIONS:
+            return
+        from core.people.undo import last_entry
+
+        def said(entry) -> None:
+            if entry is not None:
+                self.notice.say(self.done_sentence(entry.action, entry.about), 10000, "Undo",
+                                self.undo)
+
+        self.ctx.read(lambda conn: last_entry(conn, self.started_at), said,
+                      what="reading what was done")
+
+    @staticmethod
+    def done_sentence(action: str, about: str) -> str:
+        if action == "name":
+            old, _arrow, new = about.partition(" -> ")
+            if new == "unnamed":
+                return f"{old} is unnamed again."
+            return f"Named {new}." if old == "unnamed" else f"Renamed {old} to {new}."
+        verbs = {"merge": "Merged", "move": "Moved", "hide": "Hid", "unhide": "Showing"}
+        tail = " again" if action == "unhide" else ""
+        return f"{verbs.get(action, action.capitalize())} {about}{tail}."
 
     def search_by_photo_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
