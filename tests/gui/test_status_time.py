@@ -1,0 +1,52 @@
+"""The status line's speed and time left (logic, with a clock the test moves)."""
+
+from __future__ import annotations
+
+from core.jobs import Progress
+from gui.views.status import RateMeter, time_left
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _index(done: int, total: int = 100) -> Progress:
+    return Progress("index", done, total)
+
+
+def test_a_pause_is_not_counted_into_the_rate():
+    clock = Clock()
+    meter = RateMeter(clock)
+    for done in range(0, 21):            # 2 photos a second for 10 s
+        meter.add(_index(done * 2))
+        clock.now += 1.0
+    assert abs(meter.rate() - 2.0) < 1e-6
+    meter.pause()
+    clock.now += 300                     # five minutes away
+    meter.resume()
+    meter.add(_index(42))                # the next 2 photos, a second of work after the last
+    assert abs(meter.rate() - 2.0) < 1e-6   # not 42 photos over five minutes
+    assert abs(meter.eta(58) - 29.0) < 1e-6
+
+
+def test_the_time_left_is_never_zero_while_photos_remain():
+    assert time_left(0.2) == "1 s left"
+    assert time_left(0) == "1 s left"
+    assert time_left(59.1) == "1 min left"
+    assert time_left(61) == "2 min left"
+    assert time_left(3 * 3600 + 5) == "3 h 01 min left"
+    clock = Clock()
+    meter = RateMeter(clock)
+    meter.add(_index(0))
+    clock.now += 1.0
+    meter.add(_index(50))
+    assert meter.eta(12) is None           # not settled yet: no guess
+    for done in range(51, 89):
+        clock.now += 0.1
+        meter.add(_index(done))
+    assert meter.eta(12) is not None and time_left(meter.eta(12)) != "0 s left"
+    assert meter.eta(0) is None
