@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.problems = Problems()
         self._when_problems_read: list = []   # callbacks for the next read of the problems
         self._last_index: Progress | None = None
+        self._grouping_after_stop = False   # the next grouping's sentence is about the stop
 
         self._build_pages()
         self._build_sidebar()
@@ -486,6 +487,8 @@ class MainWindow(QMainWindow):
             self._queued_roots = None
         removals, self._queued_removals = self._queued_removals, []
         regroup = stopped_indexing or bool(removals)
+        if stopped_indexing:
+            self._grouping_after_stop = True
 
         def next_job() -> None:
             if self.job is not None:  # the user started something meanwhile
@@ -530,6 +533,9 @@ class MainWindow(QMainWindow):
         """What the job did and what is still to do, in one true sentence, with the button
         that helps: Resume (photos waiting) or Show (files that could not be read)."""
         pending, left = problems.pending, ""
+        after_stop = name == "people" and self._grouping_after_stop
+        if name == "people":
+            self._grouping_after_stop = False
         indexing = self.job is not None and self.job.name == "index"
         if pending and not indexing:
             left = f"{photos_phrase(pending)} still to do"
@@ -550,8 +556,15 @@ class MainWindow(QMainWindow):
             text += f"; {left}." if left else "."
         elif how == "cancelled":
             text = "Grouping stopped; it is finished next time." + (f" {left}." if left else "")
+        elif after_stop:   # the grouping that follows a stopped index: still about the stop
+            text = (f"Indexing stopped: {left}; the faces found so far are grouped." if left
+                    else "People updated.")
+        elif left:
+            text = f"People updated. {left[:1].upper()}{left[1:]}."
+        elif self.statusBar().currentMessage():
+            return   # a regrouping after a rename: its "Named …" and Undo stay
         else:
-            text = "People updated." + (f" {left[:1].upper()}{left[1:]}." if left else "")
+            text = "People updated."
         if not left and problems.offline and not button:
             text += f" {len(problems.offline):,} folder{'' if len(problems.offline) == 1 else 's'} offline."
             button, action = "Show", lambda: self.show_section("problems")
@@ -614,7 +627,7 @@ class MainWindow(QMainWindow):
 
         def said(entry) -> None:
             if entry is not None:
-                self.notice.say(self.done_sentence(entry.action, entry.about), 10000, "Undo",
+                self.notice.say(self.done_sentence(entry.action, entry.about), 15000, "Undo",
                                 self.undo)
 
         self.ctx.read(lambda conn: last_entry(conn, self.started_at), said,

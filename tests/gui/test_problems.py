@@ -151,7 +151,8 @@ def test_a_stopped_index_says_what_is_left_and_resume_finishes_it(
     stopped = f"Indexing stopped: {pending:,} photos still to do."
     qtbot.waitUntil(lambda: stopped in said, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage()
-                    == f"People updated. {pending:,} photos still to do.", timeout=WAIT_MS)
+                    == f"Indexing stopped: {pending:,} photos still to do; the faces found so "
+                       f"far are grouped.", timeout=WAIT_MS)
     assert "People updated." not in said          # never the bare, untrue sentence
     assert window.notice.button.isVisible() and window.notice.button.text() == "Resume"
 
