@@ -68,7 +68,7 @@ def describe_parts(progress: Progress, rate: float | None = None,
         parts.append((time_left(eta_s), KEEP_LEFT))
     faces = progress.counters.get("faces")
     if faces:
-        parts.append((f"{faces:,} faces", KEEP_FACES))
+        parts.append((f"{faces:,} face{'' if faces == 1 else 's'}", KEEP_FACES))
     errors = progress.counters.get("errors")
     if errors:
         parts.append((f"{errors:,} unreadable", KEEP_ERRORS))
