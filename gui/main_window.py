@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.status = JobStatus(self)
         self.statusBar().addPermanentWidget(self.status)
-        self.notice = Notice(self.statusBar())   # messages with a button: Undo, Show, Resume
+        self.notice = Notice(self.statusBar())   # sentences with a button: Undo, Show, Resume
         self.actions.done.connect(self._say_what_changed)
         self.statusBar().setSizeGripEnabled(False)
 
@@ -561,7 +561,7 @@ class MainWindow(QMainWindow):
                     else "People updated.")
         elif left:
             text = f"People updated. {left[:1].upper()}{left[1:]}."
-        elif self.statusBar().currentMessage():
+        elif self.notice.text() or self.statusBar().currentMessage():
             return   # a regrouping after a rename: its "Named …" and Undo stay
         else:
             text = "People updated."

@@ -13,7 +13,7 @@ import math
 import time
 from collections import deque
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar,
                                QToolButton, QWidget)
 
@@ -311,37 +311,55 @@ class JobStatus(QWidget):
         self.hide()
 
 
-class Notice(QObject):
-    """A status-bar message with one button that acts on it (Undo, Show, Resume). The button
-    goes with its message (another message, or the timeout, takes it away)."""
+class Notice(QWidget):
+    """A status-bar sentence with one button that acts on it, right after the words:
+    "Indexed 918 photos, 2 could not be read. [Show]", "Named Anna. [Undo]". It goes after its
+    time, when its button is used, or when the status bar shows another message."""
+
+    said = Signal(str)
 
     def __init__(self, bar: QStatusBar) -> None:
         super().__init__(bar)
         self.bar = bar
         self._action = None
-        self._text = ""
+        self.label = FittedLabel()
+        self.label.setMinimumWidth(0)
         self.button = QPushButton()
-        self.button.setFlat(False)
         self.button.clicked.connect(self._clicked)
         self.button.hide()
-        bar.insertPermanentWidget(0, self.button)
-        bar.messageChanged.connect(self._message_changed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 0, 0)
+        layout.addWidget(self.label, 0)
+        layout.addWidget(self.button, 0)
+        layout.addStretch(1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.clear)
+        bar.addWidget(self, 1)
+        bar.messageChanged.connect(lambda text: self.clear() if text else None)
+        self.hide()
 
     def say(self, text: str, timeout_ms: int = 8000, button: str = "", action=None) -> None:
-        self._text = text
+        self.bar.clearMessage()   # (a message over it would hide it)
         self._action = action if button else None
-        self.bar.showMessage(text, timeout_ms)
+        self.label.setText(text)
         self.button.setText(button)
         self.button.setVisible(bool(button))
+        self.show()
+        self._timer.start(timeout_ms)
+        self.said.emit(text)
 
-    def _message_changed(self, text: str) -> None:
-        if text != self._text:
-            self._action = None
-            self.button.hide()
+    def text(self) -> str:
+        """What the user reads now ("" when nothing is said)."""
+        return self.label.text() if not self.isHidden() else ""
+
+    def clear(self) -> None:
+        self._timer.stop()
+        self._action = None
+        self.hide()
 
     def _clicked(self) -> None:
-        action, self._action = self._action, None
-        self.button.hide()
-        self.bar.clearMessage()
+        action = self._action
+        self.clear()
         if action is not None:
             action()

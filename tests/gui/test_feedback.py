@@ -44,13 +44,13 @@ def test_naming_and_hiding_say_what_happened_with_undo(qtbot, indexed, window_fo
     QTest.keyClicks(editor, "Tom Hanks")
     QTest.keyClick(editor, Qt.Key.Key_Return)
     bar, button = window.statusBar(), window.notice.button
-    qtbot.waitUntil(lambda: bar.currentMessage() == "Named Tom Hanks.", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.notice.text() == "Named Tom Hanks.", timeout=WAIT_MS)
     assert button.isVisible() and button.text() == "Undo"
     # the regrouping a few seconds after a rename does not take the sentence and its Undo
     with qtbot.waitSignal(window.job_ended, timeout=60000):
         pass
     qtbot.wait(200)
-    assert bar.currentMessage() == "Named Tom Hanks." and button.isVisible()
+    assert window.notice.text() == "Named Tom Hanks." and button.isVisible()
     _click(button)                                           # Undo, from the status bar
     qtbot.waitUntil(lambda: _db(indexed, "SELECT name FROM people WHERE id=?", (tom,))
                     == [(None,)], timeout=WAIT_MS)
@@ -64,7 +64,7 @@ def test_naming_and_hiding_say_what_happened_with_undo(qtbot, indexed, window_fo
     qtbot.waitUntil(lambda: person.person is not None and person.person.id == tom,
                     timeout=WAIT_MS)
     _click(person.hide_button)
-    qtbot.waitUntil(lambda: bar.currentMessage() == "Hid unnamed.", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.notice.text() == "Hid unnamed.", timeout=WAIT_MS)
     assert _db(indexed, "SELECT hidden FROM people WHERE id=?", (tom,)) == [(1,)]
     _click(button)
     qtbot.waitUntil(lambda: _db(indexed, "SELECT hidden FROM people WHERE id=?", (tom,))

@@ -35,8 +35,10 @@ def _click_section(window, key: str) -> None:
 
 
 def _messages(window) -> list[str]:
+    """Everything the status bar says, its messages and its sentences with a button."""
     said: list[str] = []
     window.statusBar().messageChanged.connect(lambda text: said.append(text) if text else None)
+    window.notice.said.connect(said.append)
     return said
 
 
@@ -57,7 +59,7 @@ def test_unreadable_files_are_said_at_the_end_and_listed_with_reasons(
     assert ended.args == ["finished"]
     assert _status(tmp_path / "catalog") == {"indexed": 6, "error": 2}
     sentence = "Indexed 6 photos, 2 could not be read."
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == sentence, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.notice.text() == sentence, timeout=WAIT_MS)
     assert "Indexing finished." not in said
     button = window.notice.button
     assert button.isVisible() and button.text() == "Show"
@@ -150,7 +152,7 @@ def test_a_stopped_index_says_what_is_left_and_resume_finishes_it(
     assert pending > 0
     stopped = f"Indexing stopped: {pending:,} photos still to do."
     qtbot.waitUntil(lambda: stopped in said, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.notice.text()
                     == f"Indexing stopped: {pending:,} photos still to do; the faces found so "
                        f"far are grouped.", timeout=WAIT_MS)
     assert "People updated." not in said          # never the bare, untrue sentence
