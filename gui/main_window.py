@@ -95,7 +95,8 @@ class MainWindow(QMainWindow):
         # pages to go back to, each with the sidebar section that was highlighted with it
         self.history: list[tuple[QWidget, str | None]] = []
         self.problems = Problems()
-        self._when_problems_read: list = []   # callbacks for the next read of the problems
+        # (read number, callback): said once a read asked for at that point has answered
+        self._when_problems_read: list = []
         self._last_index: Progress | None = None
         self._grouping_after_stop = False   # the next grouping's sentence is about the stop
 
@@ -471,14 +472,15 @@ class MainWindow(QMainWindow):
         messages = self._ENDED.get(name, self._ENDED["index"])
         if name == "index":
             self.problems_page.set_indexing(False)
+        number = self.problems_page.check()
         if name in ("index", "people") and how in ("finished", "cancelled"):
             # the true sentence needs the catalog's count of what is left: said once read
+            # (by this read or a later one, never by one asked for while the job ran)
             ran = self._last_index if name == "index" else None
             self._when_problems_read.append(
-                lambda problems: self._say_job_end(name, how, ran, problems))
+                (number, lambda problems: self._say_job_end(name, how, ran, problems)))
         else:
             self.statusBar().showMessage(messages.get(how, messages["failed"]), 8000)
-        self.problems_page.check()
         self.job_ended.emit(how)
         stopped_indexing = how == "cancelled" and name == "index"
         if stopped_indexing:
@@ -514,7 +516,7 @@ class MainWindow(QMainWindow):
         self.status.cancel()
 
     # -- problems and what is left to do ------------------------------------------------------
-    def _problems_read(self, problems: Problems) -> None:
+    def _problems_read(self, problems: Problems, number: int) -> None:
         """The sidebar shows Problems while there is something to say (files that could not
         be read, an offline folder, photos waiting while no index runs)."""
         self.problems = problems
@@ -524,8 +526,10 @@ class MainWindow(QMainWindow):
             waiting = problems.pending and not (self.job is not None and self.job.name == "index")
             item.setHidden(not (problems.count or waiting))
             item.setText(f"Problems  ({problems.count:,})" if problems.count else "Problems")
-        callbacks, self._when_problems_read = self._when_problems_read, []
-        for callback in callbacks:
+        due = [callback for asked, callback in self._when_problems_read if number >= asked]
+        self._when_problems_read = [(asked, callback) for asked, callback
+                                    in self._when_problems_read if number < asked]
+        for callback in due:
             callback(problems)
 
     def _say_job_end(self, name: str, how: str, ran: Progress | None,

@@ -63,12 +63,14 @@ def todo_sentence(pending: int) -> str:
 class ProblemsPage(Page):
     title = "problems"
     resume_requested = Signal()
-    summary_changed = Signal(object)   # Problems
+    summary_changed = Signal(object, int)   # Problems, the number of the read (see check)
 
     def __init__(self, ctx: AppContext, parent=None) -> None:
         super().__init__(ctx, parent)
         self.problems = Problems()
         self.indexing = False  # an index is running: Resume would only queue another
+        self._reads = 0        # reads asked for, numbered: an older one may answer later
+        self._shown = 0        # the number of the read shown
         heading = QLabel("Problems and unfinished work")
         font = heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
@@ -106,23 +108,33 @@ class ProblemsPage(Page):
         layout.addStretch(0)
         self.show_problems(self.problems)
 
-    def check(self) -> None:
+    def check(self) -> int:
         """Read the facts again, shown or not (the sidebar and the end-of-job messages use
-        them too)."""
+        them too); returns the number its answer will carry in `summary_changed`."""
+        self._reads += 1
+        number = self._reads
         self.ctx.workers.run("reads", lambda d=self.ctx.catalog_dir: read_problems(d),
-                             self._read, what="reading problems")
+                             lambda problems: self._read(problems, number),
+                             what="reading problems")
+        return number
 
     def load(self) -> None:
+        self._reads += 1
+        number = self._reads
         self.ctx.workers.run("reads", lambda d=self.ctx.catalog_dir: read_problems(d),
-                             self._loaded, self.load_failed, what="reading problems")
+                             lambda problems: self._loaded(problems, number), self.load_failed,
+                             what="reading problems")
 
-    def _loaded(self, problems: Problems) -> None:
-        self._read(problems)
+    def _loaded(self, problems: Problems, number: int) -> None:
+        self._read(problems, number)
         self.loaded()
 
-    def _read(self, problems: Problems) -> None:
+    def _read(self, problems: Problems, number: int) -> None:
+        if number < self._shown:
+            return   # a newer read has answered first
+        self._shown = number
         self.show_problems(problems)
-        self.summary_changed.emit(problems)
+        self.summary_changed.emit(problems, number)
 
     def set_indexing(self, running: bool) -> None:
         self.indexing = running
