@@ -25,7 +25,8 @@ from .views.person_view import PersonPage
 from .views.photos_view import PhotosPage
 from .views.review_view import ReviewPage
 from .views.search_view import SearchPage
-from .views.problems_view import Problems, ProblemsPage, photos as photos_phrase
+from .views import sentences
+from .views.problems_view import Problems, ProblemsPage
 from .views.status import JobStatus, Notice
 from .views.viewer import ViewerPage
 from .views.welcome import WelcomePage
@@ -119,11 +120,18 @@ class MainWindow(QMainWindow):
 
         self.ctx.read(lambda conn: len(conn.execute("SELECT id FROM folders").fetchall()),
                       self._first_look, what="opening the catalog")
-        self.problems_page.check()
+        # The problems are read after start-up's first paint and loads (the read is the
+        # core's whole status: it must not delay the people grid), then a few seconds after
+        # the catalog changes, at most that often (while a job runs, its end reads them).
+        self._problems_timer = QTimer(self)
+        self._problems_timer.setSingleShot(True)
+        self._problems_timer.setInterval(self.PROBLEMS_AFTER_MS)
+        self._problems_timer.timeout.connect(self.problems_page.check)
+        self._problems_timer.start()
         self.ctx.watcher.changed.connect(self._update_review_count)
-        # (while a job runs, its end reads them: not once a second mid-index)
         self.ctx.watcher.changed.connect(
-            lambda _stamp: self.problems_page.check() if self.job is None else None)
+            lambda _stamp: None if self.job is not None or self._problems_timer.isActive()
+            else self._problems_timer.start())
         self.ctx.watcher.start()
 
     # -- construction -------------------------------------------------------------------------
@@ -424,6 +432,7 @@ class MainWindow(QMainWindow):
         self.job_started.emit(job)
 
     BUSY_RETRY_MS = 15000
+    PROBLEMS_AFTER_MS = 2500
     REGROUP_AFTER_MS = 4000
     _REGROUPING_ACTIONS = {"rename", "merge", "move_faces", "confirm", "reject", "ignore",
                            "undo"}
@@ -534,44 +543,21 @@ class MainWindow(QMainWindow):
 
     def _say_job_end(self, name: str, how: str, ran: Progress | None,
                      problems: Problems) -> None:
-        """What the job did and what is still to do, in one true sentence, with the button
-        that helps: Resume (photos waiting) or Show (files that could not be read)."""
-        pending, left = problems.pending, ""
+        """What the job did and what is still to do, with the button that helps: Resume
+        (photos waiting) or Show (files that could not be read, an offline folder)."""
         after_stop = name == "people" and self._grouping_after_stop
         if name == "people":
             self._grouping_after_stop = False
-        indexing = self.job is not None and self.job.name == "index"
-        if pending and not indexing:
-            left = f"{photos_phrase(pending)} still to do"
-        button, action = "", None
-        if left:
-            button, action = "Resume", self.rescan
-        if name == "index" and how == "cancelled":
-            text = f"Indexing stopped: {left}." if left else "Indexing stopped."
-        elif name == "index":
-            errors = ran.counters.get("errors", 0) if ran is not None else 0
-            if ran is not None and ran.total:
-                text = f"Indexed {photos_phrase(ran.done - errors)}"
-            else:
-                text = "Indexing finished: no new photos"
-            if errors:
-                text += f", {errors:,} could not be read"
-                button, action = "Show", lambda: self.show_section("problems")
-            text += f"; {left}." if left else "."
-        elif how == "cancelled":
-            text = "Grouping stopped; it is finished next time." + (f" {left}." if left else "")
-        elif after_stop:   # the grouping that follows a stopped index: still about the stop
-            text = (f"Indexing stopped: {left}; the faces found so far are grouped." if left
-                    else "People updated.")
-        elif left:
-            text = f"People updated. {left[:1].upper()}{left[1:]}."
-        elif self.notice.text() or self.statusBar().currentMessage():
-            return   # a regrouping after a rename: its "Named …" and Undo stay
-        else:
-            text = "People updated."
-        if not left and problems.offline and not button:
-            text += f" {len(problems.offline):,} folder{'' if len(problems.offline) == 1 else 's'} offline."
-            button, action = "Show", lambda: self.show_section("problems")
+        said = sentences.job_end(name, how, ran, problems, after_stop=after_stop,
+                                 indexing=self.job is not None and self.job.name == "index")
+        if said is None:
+            # a quiet regrouping (after a rename, say): its "Named …" and Undo stay
+            if not (self.notice.text() or self.statusBar().currentMessage()):
+                self.notice.say("People updated.", 8000)
+            return
+        text, button = said
+        action = {sentences.RESUME: self.rescan,
+                  sentences.SHOW: lambda: self.show_section("problems")}.get(button)
         self.notice.say(text, 15000, button, action)
 
     # -- opening things -----------------------------------------------------------------------
@@ -631,22 +617,11 @@ class MainWindow(QMainWindow):
 
         def said(entry) -> None:
             if entry is not None:
-                self.notice.say(self.done_sentence(entry.action, entry.about), 15000, "Undo",
+                self.notice.say(sentences.people_change(entry.action, entry.about), 15000, "Undo",
                                 self.undo)
 
         self.ctx.read(lambda conn: last_entry(conn, self.started_at), said,
                       what="reading what was done")
-
-    @staticmethod
-    def done_sentence(action: str, about: str) -> str:
-        if action == "name":
-            old, _arrow, new = about.partition(" -> ")
-            if new == "unnamed":
-                return f"{old} is unnamed again."
-            return f"Named {new}." if old == "unnamed" else f"Renamed {old} to {new}."
-        verbs = {"merge": "Merged", "move": "Moved", "hide": "Hid", "unhide": "Showing"}
-        tail = " again" if action == "unhide" else ""
-        return f"{verbs.get(action, action.capitalize())} {about}{tail}."
 
     def search_by_photo_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

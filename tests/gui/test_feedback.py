@@ -76,7 +76,7 @@ def test_merge_and_move_sentences_come_from_what_the_core_recorded(indexed):
     """The words of a merge and a move, from the undo log the real operations write."""
     from core.people import merge_people, move_faces, name_person
     from core.people.undo import last_entry
-    from gui.main_window import MainWindow
+    from gui.views.sentences import people_change
 
     with Catalog(indexed) as cat:
         people = [pid for (pid,) in cat.execute(
@@ -85,12 +85,12 @@ def test_merge_and_move_sentences_come_from_what_the_core_recorded(indexed):
         name_person(cat, people[1], "Bob")
         merge_people(cat, [people[1]], people[0])
         entry = last_entry(cat.conn)
-        assert MainWindow.done_sentence(entry.action, entry.about) == "Merged Bob into Anna."
+        assert people_change(entry.action, entry.about) == "Merged Bob into Anna."
         face = cat.execute("SELECT id FROM faces WHERE person_id = ? LIMIT 1",
                            (people[0],)).fetchone()[0]
         move_faces(cat, [face], people[2])
         entry = last_entry(cat.conn)
-        assert MainWindow.done_sentence(entry.action, entry.about) == "Moved 1 face to unnamed."
+        assert people_change(entry.action, entry.about) == "Moved 1 face to unnamed."
         name_person(cat, people[0], "Anne")
         entry = last_entry(cat.conn)
-        assert MainWindow.done_sentence(entry.action, entry.about) == "Renamed Anna to Anne."
+        assert people_change(entry.action, entry.about) == "Renamed Anna to Anne."

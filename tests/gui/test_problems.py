@@ -5,7 +5,6 @@ progress while people are updated mid-index."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from PIL import Image
@@ -137,8 +136,9 @@ def test_a_stopped_index_says_what_is_left_and_resume_finishes_it(
 
     def stop_at_first_face(job):
         def report(progress):
-            if progress.stage == "index" and progress.done and window.status.cancel_button.isEnabled():
-                _click(window.status.cancel_button)
+            cancel = window.status.cancel_button
+            if progress.stage == "index" and progress.done and cancel.isEnabled():
+                _click(cancel)
         job.progress.connect(report)
 
     window.job_started.connect(stop_at_first_face)
