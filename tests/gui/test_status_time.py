@@ -50,3 +50,20 @@ def test_the_time_left_is_never_zero_while_photos_remain():
         meter.add(_index(done))
     assert meter.eta(12) is not None and time_left(meter.eta(12)) != "0 s left"
     assert meter.eta(0) is None
+
+
+def test_end_of_job_sentences_say_what_is_left():
+    from gui.views.problems_view import Problems
+    from gui.views.sentences import RESUME, SHOW, job_end
+
+    ran = Progress("index", 920, 920, counters={"errors": 2})
+    assert job_end("index", "finished", ran, Problems()) == (
+        "Indexed 918 photos, 2 could not be read.", SHOW)
+    assert job_end("index", "cancelled", None, Problems(pending=166)) == (
+        "Indexing stopped: 166 photos still to do.", RESUME)
+    # another index runs now: nothing to resume
+    assert job_end("people", "finished", None, Problems(pending=166), indexing=True) is None
+    assert job_end("people", "finished", None, Problems(pending=1)) == (
+        "People updated. 1 photo still to do.", RESUME)
+    assert job_end("index", "finished", Progress("index", 0, 0), Problems(
+        offline=["/media/usb"])) == ("Indexing finished: no new photos. 1 folder offline.", SHOW)
