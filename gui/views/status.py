@@ -149,10 +149,15 @@ ElidedLabel = FittedLabel  # (its old name)
 
 
 class RateMeter:
-    """Photos per second over the last `WINDOW_S` of working time; a pause does not count."""
+    """Photos per second over the last `WINDOW_S` of working time; a pause does not count.
+
+    A pause stops the job from taking the core's reports, not the core's workers: they fill
+    their queues meanwhile, and the photos done then arrive in a burst on resume. Those are
+    counted as done but not as speed (else "12 photos/s, 3 s left" at 6 photos/s)."""
 
     WINDOW_S = 20.0
     SETTLE_S = 3.0   # no time left before the rate has been watched this long
+    BURST_S = 1.5    # the reports right after a resume: photos done during the pause
 
     def __init__(self, clock=time.monotonic) -> None:
         self.clock = clock
@@ -160,6 +165,7 @@ class RateMeter:
         self.stage = ""
         self._paused_at: float | None = None
         self._paused_total = 0.0
+        self._burst_until = -math.inf   # (working time)
 
     def working_time(self) -> float:
         now = self._paused_at if self._paused_at is not None else self.clock()
@@ -173,12 +179,17 @@ class RateMeter:
         if self._paused_at is not None:
             self._paused_total += self.clock() - self._paused_at
             self._paused_at = None
+            self._burst_until = self.working_time() + self.BURST_S
 
     def add(self, progress: Progress) -> None:
         if progress.stage != self.stage or (self.samples and progress.done < self.samples[-1][1]):
             self.samples.clear()   # a new stage counts from its own start
             self.stage = progress.stage
         now = self.working_time()
+        if self.samples and now < self._burst_until:
+            # done during the pause: moved into the past samples, so they add no speed
+            gained = progress.done - self.samples[-1][1]
+            self.samples = deque((t, done + gained) for t, done in self.samples)
         self.samples.append((now, progress.done))
         while len(self.samples) > 2 and now - self.samples[1][0] >= self.WINDOW_S:
             self.samples.popleft()

@@ -28,9 +28,29 @@ def test_a_pause_is_not_counted_into_the_rate():
     meter.pause()
     clock.now += 300                     # five minutes away
     meter.resume()
-    meter.add(_index(42))                # the next 2 photos, a second of work after the last
-    assert abs(meter.rate() - 2.0) < 1e-6   # not 42 photos over five minutes
-    assert abs(meter.eta(58) - 29.0) < 1e-6
+    clock.now += 2.0
+    meter.add(_index(46))                # 3 s of work after the last report: 6 more photos
+    assert abs(meter.rate() - 2.0) < 1e-6   # not 46 photos over five minutes
+    assert abs(meter.eta(54) - 27.0) < 1e-6
+
+
+def test_photos_done_during_a_pause_arrive_at_once_and_add_no_speed():
+    clock = Clock()
+    meter = RateMeter(clock)
+    for done in range(0, 11):            # 2 photos a second
+        meter.add(_index(done * 2))
+        clock.now += 1.0
+    meter.pause()
+    clock.now += 60
+    meter.resume()
+    meter.add(_index(36))                # 16 finished by the workers while paused, at once
+    clock.now += 0.2
+    meter.add(_index(40))
+    assert meter.rate() < 2.5             # not 40 photos in 11 s of work
+    for done in range(21, 26):            # then 2 photos a second again
+        clock.now += 1.0
+        meter.add(_index(done * 2))
+    assert abs(meter.rate() - 2.0) < 0.3
 
 
 def test_the_time_left_is_never_zero_while_photos_remain():
