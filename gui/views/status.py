@@ -185,6 +185,8 @@ class RateMeter:
         if progress.stage != self.stage or (self.samples and progress.done < self.samples[-1][1]):
             self.samples.clear()   # a new stage counts from its own start
             self.stage = progress.stage
+        if progress.done == 0:
+            return   # from the first photo done on: loading the models is not speed
         now = self.working_time()
         if self.samples and now < self._burst_until:
             # done during the pause: moved into the past samples, so they add no speed

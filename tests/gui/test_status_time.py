@@ -21,7 +21,7 @@ def _index(done: int, total: int = 100) -> Progress:
 def test_a_pause_is_not_counted_into_the_rate():
     clock = Clock()
     meter = RateMeter(clock)
-    for done in range(0, 21):            # 2 photos a second for 10 s
+    for done in range(1, 21):            # 2 photos a second for 10 s
         meter.add(_index(done * 2))
         clock.now += 1.0
     assert abs(meter.rate() - 2.0) < 1e-6
@@ -37,7 +37,7 @@ def test_a_pause_is_not_counted_into_the_rate():
 def test_photos_done_during_a_pause_arrive_at_once_and_add_no_speed():
     clock = Clock()
     meter = RateMeter(clock)
-    for done in range(0, 11):            # 2 photos a second
+    for done in range(1, 11):            # 2 photos a second
         meter.add(_index(done * 2))
         clock.now += 1.0
     meter.pause()
@@ -87,3 +87,14 @@ def test_end_of_job_sentences_say_what_is_left():
         "People updated. 1 photo still to do.", RESUME)
     assert job_end("index", "finished", Progress("index", 0, 0), Problems(
         offline=["/media/usb"])) == ("Indexing finished: no new photos. 1 folder offline.", SHOW)
+
+
+def test_loading_the_models_is_not_counted_into_the_speed():
+    clock = Clock()
+    meter = RateMeter(clock)
+    meter.add(_index(0))          # the index starts; 30 s of loading models, nothing done
+    clock.now += 30
+    for done in range(1, 11):     # then a photo a second
+        meter.add(_index(done))
+        clock.now += 1.0
+    assert abs(meter.rate() - 1.0) < 1e-6
