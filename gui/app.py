@@ -25,12 +25,18 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def catalog_argument(argv: list[str]) -> str | None:
+    parser = argparse.ArgumentParser(prog="faceshelf-gui")
+    parser.add_argument("--catalog", metavar="DIR")
+    return parser.parse_known_args(argv)[0].catalog   # (Qt takes its own options too)
+
+
 def main(catalog: str | Path | None = None, argv: list[str] | None = None) -> int:
     started = time.perf_counter()
-    if catalog is None and argv is not None:
-        parser = argparse.ArgumentParser(prog="faceshelf-gui")
-        parser.add_argument("--catalog", metavar="DIR")
-        catalog = parser.parse_args(argv).catalog
+    if catalog is None:
+        # (the `faceshelf-gui` script calls main() bare: its --catalog was silently ignored
+        # and the default catalog opened)
+        catalog = catalog_argument(sys.argv[1:] if argv is None else argv)
     from core.paths import default_catalog_dir
 
     from .main_window import MainWindow

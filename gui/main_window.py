@@ -25,7 +25,9 @@ from .views.person_view import PersonPage
 from .views.photos_view import PhotosPage
 from .views.review_view import ReviewPage
 from .views.search_view import SearchPage
-from .views.status import JobStatus
+from .views import sentences
+from .views.problems_view import Problems, ProblemsPage
+from .views.status import JobStatus, Notice
 from .views.viewer import ViewerPage
 from .views.welcome import WelcomePage
 from .workers.indexing import index_job, people_job
@@ -93,13 +95,21 @@ class MainWindow(QMainWindow):
         self._queued_removals: list[str] = []          # folders to forget after the job
         self._busy_roots: list[str] | None = None      # an index refused by another process
         self._index_roots: list[str] | None = None     # what the running index was asked for
-        self.history: list[QWidget] = []
+        # pages to go back to, each with the sidebar section that was highlighted with it
+        self.history: list[tuple[QWidget, str | None]] = []
+        self.problems = Problems()
+        # (read number, callback): said once a read asked for at that point has answered
+        self._when_problems_read: list = []
+        self._last_index: Progress | None = None
+        self._grouping_after_stop = False   # the next grouping's sentence is about the stop
 
         self._build_pages()
         self._build_sidebar()
         self._build_menus()
         self.status = JobStatus(self)
         self.statusBar().addPermanentWidget(self.status)
+        self.notice = Notice(self.statusBar())   # sentences with a button: Undo, Show, Resume
+        self.actions.done.connect(self._say_what_changed)
         self.statusBar().setSizeGripEnabled(False)
 
         central = QWidget()
@@ -111,7 +121,18 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._open_catalog()
+        # The problems are read after start-up's first paint and loads (the read is the
+        # core's whole status: it must not delay the people grid), then a few seconds after
+        # the catalog changes, at most that often (while a job runs, its end reads them).
+        self._problems_timer = QTimer(self)
+        self._problems_timer.setSingleShot(True)
+        self._problems_timer.setInterval(self.PROBLEMS_AFTER_MS)
+        self._problems_timer.timeout.connect(self.problems_page.check)
+        self._problems_timer.start()
         self.ctx.watcher.changed.connect(self._update_review_count)
+        self.ctx.watcher.changed.connect(
+            lambda _stamp: None if self.job is not None or self._problems_timer.isActive()
+            else self._problems_timer.start())
         self.ctx.watcher.start()
 
     def _open_catalog(self) -> None:
@@ -149,12 +170,17 @@ class MainWindow(QMainWindow):
         self.review_page = ReviewPage(ctx, actions)
         self.search_page = SearchPage(ctx, completer)
         self.albums_page = AlbumsPage(ctx)
+        self.problems_page = ProblemsPage(ctx)
         for page in (self.welcome, self.people_page, self.photos_page, self.person_page,
-                     self.viewer, self.review_page, self.search_page, self.albums_page):
+                     self.viewer, self.review_page, self.search_page, self.albums_page,
+                     self.problems_page):
             self.pages.addWidget(page)
         self.section_pages: dict[str, QWidget] = {
             "people": self.people_page, "photos": self.photos_page, "review": self.review_page,
-            "albums": self.albums_page, "search": self.search_page}
+            "albums": self.albums_page, "search": self.search_page,
+            "problems": self.problems_page}
+        self.problems_page.resume_requested.connect(self.rescan)
+        self.problems_page.summary_changed.connect(self._problems_read)
 
         self.welcome.start_requested.connect(self.start_indexing)
         self.people_page.open_person.connect(self.open_person)
@@ -189,6 +215,12 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(QSize(150, 34))
             self.sidebar.addItem(item)
+        # shown only while there is something to say (see _problems_read)
+        item = QListWidgetItem(icons.icon("problems"), "Problems")
+        item.setData(Qt.ItemDataRole.UserRole, "problems")
+        item.setSizeHint(QSize(150, 34))
+        self.sidebar.addItem(item)
+        item.setHidden(True)
         self.sidebar.currentItemChanged.connect(self._section_chosen)
         self.sidebar.setCurrentRow(0)
 
@@ -212,7 +244,7 @@ class MainWindow(QMainWindow):
             self._action(go, label, lambda checked=False, k=key: self.show_section(k),
                          QKeySequence(f"Ctrl+{number}"), key)
         self._action(go, "Find", self.find, QKeySequence.StandardKey.Find)
-        self._action(go, "Back", self.back, QKeySequence(Qt.Key.Key_Escape), "back")
+        self._action(go, "Back", self.escape, QKeySequence(Qt.Key.Key_Escape), "back")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "About Faceshelf", self.about_dialog, None, "info")
 
@@ -275,26 +307,43 @@ class MainWindow(QMainWindow):
         if current is page:
             return
         if remember and current is not None and current is not self.welcome:
-            self.history.append(current)
+            self.history.append((current, self._highlighted_section()))
         elif not remember:
             self.history.clear()
         self.pages.setCurrentWidget(page)
 
     def back(self) -> None:
         if self.history:
-            page = self.history.pop()
+            page, section = self.history.pop()
             self.pages.setCurrentWidget(page)
-            self._highlight_section_of(page)
+            # the section it was shown under (a viewer opened from Photos says Photos again)
+            self._highlight_section(section)
 
-    def _highlight_section_of(self, page: QWidget) -> None:
-        """The sidebar shows the section of the page on screen (a person's page or the viewer
-        leaves the highlight where it was), without going anywhere."""
-        key = next((k for k, p in self.section_pages.items() if p is page), None)
+    def escape(self) -> None:
+        """Esc: back a page, unless the user is typing: Esc in a text box belongs to the box
+        (it used to leave the Search page from a name box)."""
+        from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QTextEdit
+
+        if isinstance(QApplication.focusWidget(), (QLineEdit, QAbstractSpinBox, QTextEdit)):
+            return
+        self.back()
+
+    def _highlighted_section(self) -> str | None:
+        item = self.sidebar.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _highlight_section(self, key: str | None) -> None:
         row = self._sidebar_row(key) if key is not None else None
         if row is not None:
             self.sidebar.blockSignals(True)
             self.sidebar.setCurrentRow(row)
             self.sidebar.blockSignals(False)
+
+    def _highlight_section_of(self, page: QWidget) -> None:
+        """The sidebar shows the section of the page on screen (a person's page or the viewer
+        leaves the highlight where it was), without going anywhere."""
+        key = next((k for k, p in self.section_pages.items() if p is page), None)
+        self._highlight_section(key)
 
     # -- indexing -----------------------------------------------------------------------------
     def add_folder(self) -> None:
@@ -395,6 +444,9 @@ class MainWindow(QMainWindow):
 
     def _run_job(self, job: Job, title: str, pausable: bool = True) -> None:
         self.job = job
+        self._last_index = None
+        if job.name == "index":
+            self.problems_page.set_indexing(True)
         self.status.attach(job, title, pausable)
         job.progress.connect(self._job_progress)
         job.finished.connect(lambda _last: self._job_ended("finished", job))
@@ -404,6 +456,7 @@ class MainWindow(QMainWindow):
         self.job_started.emit(job)
 
     BUSY_RETRY_MS = 15000
+    PROBLEMS_AFTER_MS = 2500
     REGROUP_AFTER_MS = 4000
     _REGROUPING_ACTIONS = {"rename", "merge", "move_faces", "confirm", "reject", "ignore",
                            "undo"}
@@ -430,16 +483,17 @@ class MainWindow(QMainWindow):
         if roots is not None:
             self.start_indexing(roots or None)
 
-    def _job_progress(self, _progress: Progress) -> None:
+    def _job_progress(self, progress: Progress) -> None:
+        if progress.stage == "index":
+            self._last_index = progress   # what this run did, for the message at its end
         self.ctx.watcher.poll()  # people and photos appear while the job goes on
 
     _ENDED = {
-        "index": {"finished": "Indexing finished.", "failed": "Indexing failed.",
-                  "cancelled": "Indexing stopped; it continues where it left off next time.",
+        # (an index or grouping that finished or stopped says more: see _say_job_end)
+        "index": {"failed": "Indexing failed.",
                   "busy": "Another Faceshelf process is indexing this catalog; indexing "
                           "here starts when it has finished."},
-        "people": {"finished": "People updated.", "failed": "Grouping faces failed.",
-                   "cancelled": "Grouping stopped; it is finished next time."},
+        "people": {"failed": "Grouping faces failed."},
         "export": {"finished": "Export finished.", "failed": "Export failed.",
                    "cancelled": "Export stopped; run it again to finish it."},
     }
@@ -449,7 +503,17 @@ class MainWindow(QMainWindow):
         self.ctx.watcher.poll()
         name = job.name
         messages = self._ENDED.get(name, self._ENDED["index"])
-        self.statusBar().showMessage(messages.get(how, messages["failed"]), 8000)
+        if name == "index":
+            self.problems_page.set_indexing(False)
+        number = self.problems_page.check()
+        if name in ("index", "people") and how in ("finished", "cancelled"):
+            # the true sentence needs the catalog's count of what is left: said once read
+            # (by this read or a later one, never by one asked for while the job ran)
+            ran = self._last_index if name == "index" else None
+            self._when_problems_read.append(
+                (number, lambda problems: self._say_job_end(name, how, ran, problems)))
+        else:
+            self.statusBar().showMessage(messages.get(how, messages["failed"]), 8000)
         self.job_ended.emit(how)
         stopped_indexing = how == "cancelled" and name == "index"
         if stopped_indexing:
@@ -458,6 +522,8 @@ class MainWindow(QMainWindow):
             self._queued_roots = None
         removals, self._queued_removals = self._queued_removals, []
         regroup = stopped_indexing or bool(removals)
+        if stopped_indexing:
+            self._grouping_after_stop = True
 
         def next_job() -> None:
             if self.job is not None:  # the user started something meanwhile
@@ -481,6 +547,42 @@ class MainWindow(QMainWindow):
 
     def cancel_job(self) -> None:
         self.status.cancel()
+
+    # -- problems and what is left to do ------------------------------------------------------
+    def _problems_read(self, problems: Problems, number: int) -> None:
+        """The sidebar shows Problems while there is something to say (files that could not
+        be read, an offline folder, photos waiting while no index runs)."""
+        self.problems = problems
+        row = self._sidebar_row("problems")
+        if row is not None:
+            item = self.sidebar.item(row)
+            waiting = problems.pending and not (self.job is not None and self.job.name == "index")
+            item.setHidden(not (problems.count or waiting))
+            item.setText(f"Problems  ({problems.count:,})" if problems.count else "Problems")
+        due = [callback for asked, callback in self._when_problems_read if number >= asked]
+        self._when_problems_read = [(asked, callback) for asked, callback
+                                    in self._when_problems_read if number < asked]
+        for callback in due:
+            callback(problems)
+
+    def _say_job_end(self, name: str, how: str, ran: Progress | None,
+                     problems: Problems) -> None:
+        """What the job did and what is still to do, with the button that helps: Resume
+        (photos waiting) or Show (files that could not be read, an offline folder)."""
+        after_stop = name == "people" and self._grouping_after_stop
+        if name == "people":
+            self._grouping_after_stop = False
+        said = sentences.job_end(name, how, ran, problems, after_stop=after_stop,
+                                 indexing=self.job is not None and self.job.name == "index")
+        if said is None:
+            # a quiet regrouping (after a rename, say): its "Named …" and Undo stay
+            if not (self.notice.text() or self.statusBar().currentMessage()):
+                self.notice.say("People updated.", 8000)
+            return
+        text, button = said
+        action = {sentences.RESUME: self.rescan,
+                  sentences.SHOW: lambda: self.show_section("problems")}.get(button)
+        self.notice.say(text, 15000, button, action)
 
     # -- opening things -----------------------------------------------------------------------
     def open_person(self, person_id: int) -> None:
@@ -508,8 +610,8 @@ class MainWindow(QMainWindow):
             self.search_by_photo(model.rows[row].path)
 
     def _show_search(self) -> None:
+        self.go_to(self.search_page)   # (remembers the section highlighted until now)
         self._highlight_section_of(self.search_page)
-        self.go_to(self.search_page)
 
     # -- other commands -------------------------------------------------------------------------
     _UNDONE = {"name": "the renaming", "merge": "the merge", "move": "the move of faces",
@@ -527,6 +629,23 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text, 6000)
 
         self.actions.undo(self.started_at, on_success=said)
+
+    _SAID_ACTIONS = {"rename", "merge", "move_faces", "hide"}
+
+    def _say_what_changed(self, action: str, _result) -> None:
+        """Naming, hiding, merging and moving say what they did, with Undo (the undo log's
+        own words: what is undone is what was said)."""
+        if action not in self._SAID_ACTIONS:
+            return
+        from core.people.undo import last_entry
+
+        def said(entry) -> None:
+            if entry is not None:
+                self.notice.say(sentences.people_change(entry.action, entry.about), 15000, "Undo",
+                                self.undo)
+
+        self.ctx.read(lambda conn: last_entry(conn, self.started_at), said,
+                      what="reading what was done")
 
     def search_by_photo_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

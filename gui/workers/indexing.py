@@ -1,10 +1,13 @@
 """The indexing job the GUI runs: add folders, index (scan, detect, embed), update people.
 
 People are refreshed while indexing goes on: between two pulls of the pipeline's generator the
-job thread is free, so `PEOPLE_FIRST_S` after the start and then every `PEOPLE_EVERY_S` it runs
-the people core's incremental update (the pipeline's workers keep filling their bounded queues
-meanwhile). The catalog revision moves, the views reload, and people appear during a first
-index, within seconds rather than after it.
+job thread is free, so `PEOPLE_FIRST_S` after the start it runs the people core's incremental
+update (the pipeline's workers keep filling their bounded queues meanwhile), then again after
+an interval that doubles each time up to `PEOPLE_EVERY_S` (3, 6, 12, 20, 20 s...). The catalog
+revision moves, the views reload, and the people come as the photos do: the first ones within
+seconds of Start, the rest in the next updates (one update 6 s in and the next 20 s later
+left a new user looking at one or two groups for half a minute; bench/first_people.py).
+An update that found no one yet (too few faces for a group) is tried again a second later.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from .tasks import worker_catalog
 
 log = logging.getLogger(__name__)
 
-PEOPLE_FIRST_S = 6.0    # the first people soon: a user watching a first index sees them come
-PEOPLE_EVERY_S = 20.0   # then less often: each update costs the index a moment of one core
-PEOPLE_RETRY_S = 2.0    # when no face had been written yet
+PEOPLE_FIRST_S = 3.0    # the first people soon: a user watching a first index sees them come
+PEOPLE_EVERY_S = 20.0   # at most this often: each update costs the index a moment of one core
+PEOPLE_RETRY_S = 1.0    # when no face had been written yet, or no group could be made
+PEOPLE_DOUBLING = True  # the interval grows from PEOPLE_FIRST_S (False: straight to EVERY)
 
 
 def _people_core():
@@ -47,7 +51,8 @@ def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
         if settings.model_pack:
             kwargs["pack"] = settings.model_pack
         kwargs.update(options or {})
-        next_people = time.monotonic() + PEOPLE_FIRST_S
+        interval = PEOPLE_FIRST_S
+        next_people = time.monotonic() + interval
         revision = catalog.revision()
         for progress in pipeline.index(catalog, [str(r) for r in roots] if roots else None,
                                        **kwargs):
@@ -56,9 +61,14 @@ def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
                 if catalog.revision() == revision:  # no new face yet: look again soon
                     next_people = time.monotonic() + PEOPLE_RETRY_S
                     continue
-                yield from _update_people(people, catalog, token)
+                found = yield from _update_people(people, catalog, token)
                 revision = catalog.revision()
-                next_people = time.monotonic() + PEOPLE_EVERY_S
+                if not found:   # too few faces for a group yet: look again soon
+                    next_people = time.monotonic() + PEOPLE_RETRY_S
+                    continue
+                interval = (min(interval * 2, PEOPLE_EVERY_S) if PEOPLE_DOUBLING
+                            else PEOPLE_EVERY_S)
+                next_people = time.monotonic() + interval
         if people and not token.cancelled:
             yield from _update_people(people, catalog, token)
         if not token.cancelled:
@@ -84,6 +94,12 @@ def people_job(catalog_dir: Path):
     return run
 
 
-def _update_people(people, catalog, token: CancelToken) -> Iterator[Progress]:
+def _update_people(people, catalog, token: CancelToken):
+    """Yields the update's progress; returns whether there is anyone to show yet (a group or
+    a face given to a named person)."""
+    last = None
     for progress in people.update_people(catalog, token):
+        last = progress
         yield progress
+    counters = last.counters if last is not None else {}
+    return bool(counters.get("groups") or counters.get("auto_assigned"))

@@ -80,19 +80,22 @@ def test_export_from_a_photo_grid_takes_the_selected_photos(qtbot, tmp_path, ins
     assert w.errors == []
 
 
-def test_a_long_status_ends_in_an_ellipsis_and_grids_fill_their_rows(qtbot, tmp_path,
-                                                                     window_over):
-    from gui.views.status import ElidedLabel
+def test_a_long_status_keeps_whole_parts_and_grids_fill_their_rows(qtbot, tmp_path,
+                                                                    window_over):
+    from gui.views.status import FittedLabel
 
-    label = ElidedLabel()
+    label = FittedLabel()
     qtbot.addWidget(label)
     text = "Indexing · 1,234 of 5,678 · 21.3 photos/s · 3 min 20 s left · 4,321 faces · paused"
     label.setText(text)
     label.resize(150, 20)
     label.show()
-    shown = super(ElidedLabel, label).text()
+    shown = label.shown()
     assert label.text() == text and label.toolTip() == text
-    assert shown.endswith("…") and len(shown) < len(text)
+    # whole parts, the first ones, never a word cut ("4,321 fac…")
+    parts = shown.split(" · ")
+    assert 0 < len(parts) < len(text.split(" · ")) and parts[0] == "Indexing"
+    assert all(part in text.split(" · ") for part in parts)
 
     from PySide6.QtWidgets import QStyle
 
