@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import core  # noqa: F401  first: switches dependencies' telemetry off (core/offline.py)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PROJECT = Path(__file__).resolve().parents[1]
