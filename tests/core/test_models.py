@@ -53,23 +53,26 @@ def test_batched_embedding_matches_single_and_has_symbolic_batch(insightface_ima
     assert cos > 0.999
 
 
-def test_recognizer_copy_gives_the_original_numbers_without_prelu(insightface_images):
-    """The cached copy runs PRelu as Mul + Max (faster); its outputs are the original's."""
+def test_recognizer_as_run_gives_the_original_numbers_without_prelu(insightface_images):
+    """The derived recognizer runs PRelu as Relus (faster); its outputs are the original's."""
     import cv2
     import onnx
     import onnxruntime as ort
 
+    from core.faces import derived
+
     pack = models.find_pack()
-    copy = models.batch_symbolic_copy(pack.recognizer, pack.recognizer_sha256)
-    assert "PRelu" not in {node.op_type for node in onnx.load(str(copy)).graph.node}
+    original = pack.recognizer.read_bytes()
+    as_run = derived.recognizer_bytes(original)
+    assert "PRelu" not in {node.op_type for node in onnx.load_model_from_string(as_run).graph.node}
     rng = np.random.default_rng(0)
     faces = cv2.resize(cv2.imread(str(insightface_images / "t1.jpg")), (112, 112))
     blob = np.concatenate([
         cv2.dnn.blobFromImages([faces], 1 / 127.5, (112, 112), (127.5,) * 3, swapRB=True),
         rng.uniform(-1, 1, (2, 3, 112, 112)).astype(np.float32)])
     outputs = []
-    for path in (pack.recognizer, copy):
-        session = ort.InferenceSession(str(path), models.session_options(1),
+    for model in (original, as_run):
+        session = ort.InferenceSession(model, models.session_options(1),
                                        providers=["CPUExecutionProvider"])
         name = session.get_inputs()[0].name
         outputs.append(np.concatenate([session.run(None, {name: blob[i:i + 1]})[0]
