@@ -1,0 +1,45 @@
+"""The real app's window, offscreen: add a folder on the welcome page, press Start, wait until
+the index (and the grouping that follows) has finished, quit. Exit status 0 when it finished."""
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+
+from gui.app import create_app
+from gui.main_window import MainWindow
+
+TIMEOUT_MS = 240_000
+
+
+def main(catalog: str, library: str) -> int:
+    app = create_app()
+    window = MainWindow(Path(catalog), rescan_on_start=True)
+    window.show()
+    outcomes = []
+
+    def start():
+        window.welcome.add_folder(library)
+        window.welcome.start.click()
+
+    def ended(outcome):
+        outcomes.append(outcome)
+        wait_until_idle()
+
+    def wait_until_idle():
+        if window.job is None:
+            window.close()
+            app.quit()
+        else:
+            QTimer.singleShot(100, wait_until_idle)
+
+    window.job_ended.connect(ended)
+    QTimer.singleShot(0, start)
+    QTimer.singleShot(TIMEOUT_MS, app.quit)
+    app.exec()
+    print("outcomes:", outcomes)
+    return 0 if outcomes and outcomes[0] == "finished" else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
