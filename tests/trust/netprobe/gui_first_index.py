@@ -1,5 +1,7 @@
 """The real app's window, offscreen: add a folder on the welcome page, press Start, wait until
-the index (and the grouping that follows) has finished, quit. Exit status 0 when it finished."""
+the index (and the grouping that follows) has finished, then search with a photo (File >
+Search by photo: its faces are found in the app's own process, where the models load), wait
+for its faces, quit. Exit status 0 when both finished."""
 
 import sys
 from pathlib import Path
@@ -28,17 +30,25 @@ def main(catalog: str, library: str) -> int:
 
     def wait_until_idle():
         if window.job is None:
+            window.search_by_photo(str(Path(library) / "t1.jpg"))
+            wait_for_query_faces()
+        else:
+            QTimer.singleShot(100, wait_until_idle)
+
+    def wait_for_query_faces():
+        if window.search_page.query_faces.count():
+            outcomes.append(f"{window.search_page.query_faces.count()} query faces")
             window.close()
             app.quit()
         else:
-            QTimer.singleShot(100, wait_until_idle)
+            QTimer.singleShot(100, wait_for_query_faces)
 
     window.job_ended.connect(ended)
     QTimer.singleShot(0, start)
     QTimer.singleShot(TIMEOUT_MS, app.quit)
     app.exec()
     print("outcomes:", outcomes)
-    return 0 if outcomes and outcomes[0] == "finished" else 3
+    return 0 if outcomes[:1] == ["finished"] and "6 query faces" in outcomes else 3
 
 
 if __name__ == "__main__":
