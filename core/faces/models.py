@@ -262,6 +262,8 @@ def discard_old_derived_copies(pack: ModelPack, recognizer_bytes: bytes) -> None
         try:
             tampered = path.name == ours and path.read_bytes() != recognizer_bytes
             path.unlink()
+        except FileNotFoundError:  # the other worker removed it first
+            continue
         except OSError as error:
             log.warning("cannot remove the old derived model copy %s: %s", path, error)
             continue
