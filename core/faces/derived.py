@@ -2,8 +2,8 @@
 
 Nothing derived is written to disk: a cached copy would be a file that runs without being
 checked (a recognizer copy with its last layer negated was once accepted from the cache).
-Deriving costs ~20-40 ms per process (parse, rewrite, serialize 13.6 MB; measured in
-bench/model_load.py), against ~10 ms to hash a cached copy, and leaves nothing to tamper with.
+Deriving costs ~20-30 ms per process (parse, rewrite, serialize 13.6 MB), about what hashing
+a cached copy would (bench/model_load.py), and leaves nothing to tamper with.
 """
 
 from __future__ import annotations

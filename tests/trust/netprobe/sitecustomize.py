@@ -32,7 +32,8 @@ def _record(event, args):
             return
     elif event not in _LOOKUPS and event not in _CLIENTS:
         return
-    line = f"pid={os.getpid()} argv0={sys.argv[0] if sys.argv else ''} {event} {args[1:] if event in _ADDRESSED else args!r}\n"
+    shown = args[1:] if event in _ADDRESSED else args  # (a socket's repr says little)
+    line = f"pid={os.getpid()} argv0={sys.argv[0] if sys.argv else ''} {event} {shown!r}\n"
     descriptor = os.open(_RECORD, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(descriptor, line.encode("utf-8", "replace"))
