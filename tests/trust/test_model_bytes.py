@@ -182,3 +182,38 @@ def test_a_user_pack_is_hashed_and_its_hash_is_the_model_id_of_its_faces(tmp_pat
     (pack / "w600k_mbf.onnx").write_bytes(negate_last_layer((pack / "w600k_mbf.onnx").read_bytes()))
     with pytest.raises(models.ModelError, match="w600k_mbf.onnx"):
         models.load_models(chosen, threads=1, backend="onnxruntime")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nothing_reads_a_model_file_again_after_it_was_checked(backend, crops, tmp_path,
+                                                               monkeypatch, insightface_images):
+    """Each file is altered on disk the moment it has been read and checked: loading, then
+    detecting at several input sizes (each makes a session) and embedding must still give the
+    real model's results, so every session runs the checked bytes, none re-reads the file
+    (which native code could do unseen by any Python-level check)."""
+    import cv2
+
+    copy = tmp_path / "model"
+    copy.mkdir()
+    real = models._bundled_dir()
+    for name in ("scrfd_500m_bnkps.onnx", "w600k_mbf.onnx"):
+        shutil.copy(real / name, copy / name)
+    monkeypatch.setattr(models, "_bundled_dir", lambda: copy)
+    pack = models.find_pack()
+    checked = models.read_checked
+
+    def read_then_alter(path, sha256, remedy):
+        data = checked(path, sha256, remedy)
+        damaged = negate_last_layer(data) if path.name == "w600k_mbf.onnx" else b"\0" * len(data)
+        path.write_bytes(damaged)
+        return data
+
+    monkeypatch.setattr(models, "read_checked", read_then_alter)
+    loaded = models.load_models(pack, threads=1, backend=backend)
+    image = cv2.imread(str(insightface_images / "t1.jpg"))
+    for size in ((640, 480), (480, 640), (320, 320)):
+        det, _ = loaded.detector.detect(image, input_size=size)
+        assert len(det) == 6, size
+    truth = reference_embeddings((real / "w600k_mbf.onnx").read_bytes(), crops)
+    assert (embeddings(loaded, crops) * truth).sum(axis=1).min() > 0.99
+    assert (copy / "scrfd_500m_bnkps.onnx").read_bytes()[:16] == b"\0" * 16  # it was altered
