@@ -168,6 +168,8 @@ def test_every_command_stays_offline(backend, tmp_path, library):
     assert list(destination.rglob("*.xmp"))
     box.faceshelf("albums")
     box.faceshelf("status", "--errors")
+    box.faceshelf("check")
+    box.faceshelf("repair")
     box.faceshelf("remove-folder", str(second))
     box.assert_offline()
 
