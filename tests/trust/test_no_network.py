@@ -210,3 +210,12 @@ def test_the_environment_makes_telemetry_fire_unless_core_comes_first(first, tmp
     ours = Sandbox(tmp_path / "ours", "auto")
     ours.run(["-c", "import core; " + use, model])
     ours.assert_offline()
+
+
+def test_openvino_telemetry_imported_before_core_is_silenced_too(tmp_path):
+    """A program that imported openvino_telemetry before Faceshelf (no Faceshelf entry point
+    does): what follows sends nothing and writes nothing, and a warning says so."""
+    box = Sandbox(tmp_path / "box", "openvino")
+    box.run(["-c", "import openvino_telemetry, core, openvino; openvino.Core()"])
+    box.assert_offline()
+    assert not (box.home / "intel").exists()
