@@ -282,7 +282,9 @@ def _catalog_status(catalog, *, with_errors: bool) -> dict:
     }
     if with_errors:
         status["errors"] = [{"path": row[0], "error": row[1]} for row in q(
-            "SELECT path, error FROM photos WHERE status='error' ORDER BY path")]
+            "SELECT path, error FROM photos WHERE status='error' UNION ALL "
+            "SELECT p.path, 'face tags: ' || n.message FROM tag_notes n JOIN photos p "
+            "ON p.id = n.photo_id WHERE n.kind = 'problem' ORDER BY 1")]
     return status
 
 
@@ -1109,6 +1111,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .health_cli import add_health_commands
 
     add_health_commands(sub)
+    from .tags_cli import add_import_tags_command
+
+    add_import_tags_command(sub)
     return parser
 
 
