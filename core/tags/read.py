@@ -121,15 +121,20 @@ def _xmp_of_sidecar(path: Path) -> XmpTags:
     return parse_packet(path.read_bytes(), path.name)
 
 
-def _merge_xmp(parts: list[XmpTags]) -> XmpTags:
+def _merge_xmp(parts: list[XmpTags]) -> tuple[XmpTags, list[Region]]:
+    """(merged, MWG regions written in the displayed frame by Faceshelf's `oriented` export)."""
     merged = XmpTags(mwg=[], mp=[], names=[], orientation=None)
+    displayed: list[Region] = []
     for part in parts:
-        merged.mwg += part.mwg
+        if part.frame == "oriented":
+            displayed += part.mwg
+        else:
+            merged.mwg += part.mwg
         merged.mp += part.mp
         merged.names += part.names
         if merged.orientation is None:
             merged.orientation = part.orientation
-    return merged
+    return merged, displayed
 
 
 def read_photo_tags(photo: Path | str, orientation: int | None) -> PhotoTags:
@@ -156,7 +161,7 @@ def read_photo_tags(photo: Path | str, orientation: int | None) -> PhotoTags:
         tags.problems.append(str(problem))
     except Exception as error:   # a truncated or odd container: this file's tags only
         tags.problems.append(f"{photo.name}: embedded XMP unreadable ({type(error).__name__})")
-    side, inside = _merge_xmp(sidecar_xmp), _merge_xmp(embedded)
+    (side, side_shown), (inside, inside_shown) = _merge_xmp(sidecar_xmp), _merge_xmp(embedded)
     writer_orientation = orientation if orientation not in (None, 1) else (
         side.orientation or inside.orientation or orientation)
 
@@ -183,7 +188,9 @@ def read_photo_tags(photo: Path | str, orientation: int | None) -> PhotoTags:
         regions.extend(batch)
 
     add(side.mwg, "stored")
+    add(side_shown, "displayed")
     add(inside.mwg, "stored")
+    add(inside_shown, "displayed")
     add(side.mp, "displayed")
     add(inside.mp, "displayed")
     try:

@@ -31,6 +31,7 @@ class XmpTags:
     mp: list[Region]                  # rectangles normalised in the writer's DISPLAYED frame
     names: list[str]                  # IPTC PersonInImage
     orientation: int | None           # tiff:Orientation, when the packet has one
+    frame: str | None = None          # Faceshelf's own export says "stored" or "oriented"
 
 
 def _ns_local(tag: str) -> tuple[str, str]:
@@ -75,7 +76,8 @@ def parse_packet(data: bytes | str, origin: str) -> XmpTags:
         raise TagProblem(f"{origin}: malformed XMP ({error}); its face tags were not read") \
             from None
     return XmpTags(mwg=_mwg_regions(root, origin), mp=_mp_regions(root, origin),
-                   names=_person_in_image(root), orientation=_orientation(root))
+                   names=_person_in_image(root), orientation=_orientation(root),
+                   frame=_faceshelf_frame(root))
 
 
 def _decode_text(data: bytes, origin: str) -> str:
@@ -242,4 +244,13 @@ def _orientation(root: ET.Element) -> int | None:
             value = _number(props.get(key))
             if value is not None and 1 <= value <= 8 and value == int(value):
                 return int(value)
+    return None
+
+
+def _faceshelf_frame(root: ET.Element) -> str | None:
+    for element in root.iter(f"{{{RDF}}}Description"):
+        for key, value in element.attrib.items():
+            ns, local = _ns_local(key)
+            if local == "RegionFrame" and "faceshelf" in ns and value in ("stored", "oriented"):
+                return value
     return None
