@@ -77,16 +77,27 @@ def _turn(box, convert, orientation):
 
 # -- names ------------------------------------------------------------------------------------
 
+def _without_control_characters(name: str) -> str:
+    """White space runs made one space, control characters (C0, DEL, C1) and lone
+    surrogates dropped. The project's one sanitiser (core.text.clean_text, being added on
+    another branch) is used when it is there; until then this does the same in one place."""
+    try:
+        from ..text import clean_text
+    except ImportError:
+        kept = "".join(" " if ch.isspace() else ch for ch in name
+                       if not (unicodedata.category(ch) == "Cc" and not ch.isspace())
+                       and not 0xD800 <= ord(ch) <= 0xDFFF)
+        return " ".join(kept.split())
+    return clean_text(name)
+
+
 def clean_imported_name(name: str) -> tuple[str, str | None]:
-    """(name as stored, problem or None). Control and format characters are removed (a
-    name from a file is shown in lists, a terminal and file names); white space runs become
-    one space."""
-    kept = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf")
-                   or ch in "\t\n\r")
+    """(name as stored, problem or None). A name from a file is shown in lists, in a
+    terminal and in file names: what is not text is removed, and said."""
+    kept = _without_control_characters(name)
     problem = None
-    if kept != name:
-        problem = f"name {name!r} had control characters; imported as {' '.join(kept.split())!r}"
-    kept = " ".join(kept.split())
+    if kept != " ".join(name.split()):
+        problem = f"name {name!r} had control characters; imported as {kept!r}"
     if len(kept) > MAX_NAME_LENGTH:
         return "", f"name of {len(kept)} characters is longer than {MAX_NAME_LENGTH}; skipped"
     if kept.isdigit():

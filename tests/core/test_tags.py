@@ -87,6 +87,25 @@ def test_mwg_sidecar_and_embedded_regions_land_on_the_displayed_box(tmp_path, or
         tags = read_photo_tags(other, orientation)
         assert _close(tags.regions[0].box, SHOWN), (ext, orientation)
 
+    # TIFF keeps the packet in tag 700, with the orientation in tag 274.
+    from PIL import TiffImagePlugin
+
+    ifd = TiffImagePlugin.ImageFileDirectory_v2()
+    ifd[0x0112] = orientation
+    ifd[700] = _mwg_sidecar("Anna", stored).encode()
+    tiff = tmp_path / "r.tif"
+    Image.new("RGB", UPRIGHT_SIZE, "gray").save(tiff, tiffinfo=ifd)
+    assert _close(read_photo_tags(tiff, orientation).regions[0].box, SHOWN), orientation
+
+
+def test_heic_packet_is_found(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    photo = tmp_path / "p.heic"
+    Image.new("RGB", UPRIGHT_SIZE, "gray").save(photo, xmp=_mwg_sidecar("Anna", SHOWN).encode())
+    tags = read_photo_tags(photo, 1)
+    assert [r.name for r in tags.regions] == ["Anna"] and _close(tags.regions[0].box, SHOWN)
+
 
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_microsoft_rectangles_are_in_the_displayed_frame(tmp_path, orientation):
