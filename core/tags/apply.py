@@ -117,7 +117,7 @@ def apply_photo_tags(conn, people: People, report: ImportReport, photo_id: int, 
         rejected = target is not None and conn.execute(
             "SELECT 1 FROM face_rejections WHERE face_id = ? AND person_id = ?",
             (face_id, target)).fetchone() is not None
-        if ignored and not created:
+        if ignored:   # "not a face" holds for an imported face too, indexed again or not
             outcomes.append(Outcome(path, source, name, "conflict", face_id,
                                     "you ignored this face in Faceshelf; it stays ignored"))
             continue

@@ -312,6 +312,27 @@ def test_user_choice_wins_and_the_conflict_is_listed(tmp_path, two_people, face_
     assert {p.name: p.read_bytes() for p in library.iterdir()} == before
 
 
+def test_an_ignored_imported_face_stays_ignored_when_indexed_again(tmp_path, face_analyzer):
+    from core.people import ignore_faces
+
+    library = tmp_path / "library"
+    library.mkdir()
+    save_oriented(Image.new("RGB", UPRIGHT_SIZE, "gray"), library / "p.jpg", 6)
+    (library / "p.jpg.xmp").write_text(_mwg_sidecar("Poster", _stored_box(SHOWN, 6)))
+    catalog = _index(tmp_path / "cat", library, face_analyzer)
+    (face_id, source), = catalog.execute("SELECT id, source FROM faces").fetchall()
+    assert source == "imported"
+    ignore_faces(catalog, [face_id])
+    save_oriented(Image.new("RGB", UPRIGHT_SIZE, "white"), library / "p.jpg", 6)  # edited
+    catalog.close()
+    catalog = _index(tmp_path / "cat", library, face_analyzer)
+    rows = catalog.execute("SELECT ignored, person_id, source FROM faces").fetchall()
+    assert [tuple(r) for r in rows] == [(1, None, "imported")]
+    kinds = [r[0] for r in catalog.execute("SELECT kind FROM tag_notes")]
+    assert kinds == ["conflict"]
+    catalog.close()
+
+
 def test_tag_problems_show_in_status_errors(tmp_path, face_analyzer, capsys):
     from core.cli import main
 
