@@ -98,6 +98,32 @@ def test_mwg_sidecar_and_embedded_regions_land_on_the_displayed_box(tmp_path, or
     assert _close(read_photo_tags(tiff, orientation).regions[0].box, SHOWN), orientation
 
 
+def test_jpeg_extended_xmp_is_joined(tmp_path):
+    """Photoshop moves big properties (regions among them) to extended XMP: APP1 chunks of
+    the extension's bytes, tied by the MD5 named in the standard packet's HasExtendedXMP."""
+    import struct
+
+    guid = b"0123456789ABCDEF0123456789ABCDEF"
+    standard = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/'
+                b'1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmpNote='
+                b'"http://ns.adobe.com/xmp/note/" xmpNote:HasExtendedXMP="' + guid +
+                b'"/></rdf:RDF></x:xmpmeta>')
+    extension = _mwg_sidecar("Anna", SHOWN).encode()
+    segments = [b"http://ns.adobe.com/xap/1.0/\x00" + standard]
+    half = len(extension) // 2
+    for offset, part in ((half, extension[half:]), (0, extension[:half])):   # any order
+        segments.append(b"http://ns.adobe.com/xmp/extension/\x00" + guid +
+                        struct.pack(">II", len(extension), offset) + part)
+    plain = tmp_path / "plain.jpg"
+    Image.new("RGB", UPRIGHT_SIZE, "gray").save(plain)
+    data = plain.read_bytes()
+    app1 = b"".join(b"\xff\xe1" + struct.pack(">H", len(s) + 2) + s for s in segments)
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(data[:2] + app1 + data[2:])
+    tags = read_photo_tags(photo, 1)
+    assert [r.name for r in tags.regions] == ["Anna"] and _close(tags.regions[0].box, SHOWN)
+
+
 def test_heic_packet_is_found(tmp_path):
     pillow_heif = pytest.importorskip("pillow_heif")
     pillow_heif.register_heif_opener()
