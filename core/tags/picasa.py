@@ -5,8 +5,8 @@ above it. Picasa 3.8's `[Contacts]` says `id=<account>_lh,<web contact id>`: no 
 known only there is listed as a problem, not given the account's name.
 
 rect64 is 64 bits: four 16-bit fractions of 65535 (left, top, right, bottom); Picasa drops
-leading zeros, so the hex is padded to 16 digits. Picasa measures them on the picture as it
-shows it; for a photo with an EXIF orientation that is the displayed frame.
+leading zeros, so the hex is padded to 16 digits. They are taken as fractions of the picture
+as Picasa showed it (the displayed frame); unchecked on a rotated photo (see read.py).
 """
 
 from __future__ import annotations

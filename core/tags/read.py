@@ -9,7 +9,8 @@ Frames, as the writers do it (checked on the files in shared/data/regions, see M
 - Microsoft rectangles (top-left x, y, w, h) are normalised in the DISPLAYED frame of the
   program that wrote them: on portrait-orientation-6 and photo.3 the MP rectangles stayed as
   the upright picture shows them while the MWG areas were turned into the stored frame.
-- Picasa rect64 and displayed frame: Picasa measured the picture as it showed it.
+- Picasa rect64: taken as the displayed frame (Picasa found faces on the picture as it showed
+  it). NOT checked on a real rotated photo: the data set has Picasa inis but not their photos.
 - The writer's orientation is the photo's EXIF orientation, or a sidecar's `tiff:Orientation`
   when the photo has none (raw files, or a program that rotates only in metadata).
 Every region is brought to the stored frame first, then turned by the orientation Faceshelf
