@@ -57,19 +57,34 @@ class ImportReport:
 
 
 class People:
-    """Named people by name key, read once per transaction; new names are added as met."""
+    """Named people by name key. Looked up one name at a time (an index run meets a few names
+    per photo, the library may have thousands of people): stored names are already
+    space-collapsed, so SQLite's NOCASE finds an ASCII name; other names are compared by
+    casefold over the named people, once per name."""
 
     def __init__(self, conn) -> None:
         self.conn = conn
-        self.by_key: dict[str, int] = {}
+        self.by_key: dict[str, int | None] = {}
         self.names: dict[int, str] = {}
-        for person_id, name in conn.execute(
-                "SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY id"):
-            self.by_key.setdefault(name_key(name), person_id)
-            self.names[person_id] = name
 
     def find(self, name: str) -> int | None:
-        return self.by_key.get(name_key(name))
+        key = name_key(name)
+        if key not in self.by_key:
+            self.by_key[key] = self._lookup(" ".join(name.split()), key)
+        return self.by_key[key]
+
+    def _lookup(self, name: str, key: str) -> int | None:
+        if name.isascii():
+            rows = self.conn.execute("SELECT id, name FROM people WHERE name = ? COLLATE NOCASE "
+                                     "ORDER BY id LIMIT 1", (name,)).fetchall()
+        else:
+            rows = [r for r in self.conn.execute(
+                "SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY id")
+                if name_key(r[1]) == key][:1]
+        for person_id, stored in rows:
+            self.names[person_id] = stored
+            return person_id
+        return None
 
     def get_or_create(self, name: str, report: ImportReport) -> int:
         person_id = self.find(name)

@@ -78,18 +78,22 @@ def _turn(box, convert, orientation):
 
 # -- names ------------------------------------------------------------------------------------
 
+try:   # the project's one sanitiser (core.text.clean_text, being added on another branch)
+    from ..text import clean_text as _project_clean_text
+except ImportError:
+    _project_clean_text = None
+
+
 def _without_control_characters(name: str) -> str:
     """White space runs made one space, control characters (C0, DEL, C1) and lone
-    surrogates dropped. The project's one sanitiser (core.text.clean_text, being added on
-    another branch) is used when it is there; until then this does the same in one place."""
-    try:
-        from ..text import clean_text
-    except ImportError:
-        kept = "".join(" " if ch.isspace() else ch for ch in name
-                       if not (unicodedata.category(ch) == "Cc" and not ch.isspace())
-                       and not 0xD800 <= ord(ch) <= 0xDFFF)
-        return " ".join(kept.split())
-    return clean_text(name)
+    surrogates dropped: core.text.clean_text when it is there; until then the same rule,
+    here in one place."""
+    if _project_clean_text is not None:
+        return _project_clean_text(name)
+    kept = "".join(" " if ch.isspace() else ch for ch in name
+                   if not (unicodedata.category(ch) == "Cc" and not ch.isspace())
+                   and not 0xD800 <= ord(ch) <= 0xDFFF)
+    return " ".join(kept.split())
 
 
 def clean_imported_name(name: str) -> tuple[str, str | None]:
