@@ -386,3 +386,13 @@ def test_upgrade_adds_the_source_column(tmp_path):
         columns = [r[1] for r in cat.execute("PRAGMA table_info(faces)")]
         assert "source" in columns
         assert cat.execute("SELECT COUNT(*) FROM tag_notes").fetchone()[0] == 0
+
+
+def test_import_tags_command_says_what_is_wrong(tmp_path, capsys):
+    from core.cli import main
+
+    assert main(["--catalog", str(tmp_path / "cat"), "import-tags", str(tmp_path / "nope")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    assert main(["--catalog", str(tmp_path / "cat"), "import-tags", "--json", "--quiet"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["photos"] == 0 and report["counts"] == {} and report["dry_run"] is False
