@@ -282,9 +282,12 @@ def _catalog_status(catalog, *, with_errors: bool) -> dict:
     }
     if with_errors:
         status["errors"] = [{"path": row[0], "error": row[1]} for row in q(
-            "SELECT path, error FROM photos WHERE status='error' UNION ALL "
-            "SELECT p.path, 'face tags: ' || n.message FROM tag_notes n JOIN photos p "
-            "ON p.id = n.photo_id WHERE n.kind = 'problem' ORDER BY 1")]
+            "SELECT path, error FROM photos WHERE status='error' ORDER BY path")]
+        # Face tags another program left that could not be used: the photo itself is fine.
+        status["errors"] += [{"path": row[0], "error": f"face tags: {row[1]}", "kind": "tags"}
+                             for row in q("SELECT p.path, n.message FROM tag_notes n JOIN "
+                                          "photos p ON p.id = n.photo_id WHERE n.kind = "
+                                          "'problem' ORDER BY p.path")]
     return status
 
 
