@@ -283,6 +283,11 @@ def _catalog_status(catalog, *, with_errors: bool) -> dict:
     if with_errors:
         status["errors"] = [{"path": row[0], "error": row[1]} for row in q(
             "SELECT path, error FROM photos WHERE status='error' ORDER BY path")]
+        # Face tags another program left that could not be used: the photo itself is fine.
+        status["errors"] += [{"path": row[0], "error": f"face tags: {row[1]}", "kind": "tags"}
+                             for row in q("SELECT p.path, n.message FROM tag_notes n JOIN "
+                                          "photos p ON p.id = n.photo_id WHERE n.kind = "
+                                          "'problem' ORDER BY p.path")]
     return status
 
 
@@ -1109,6 +1114,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .health_cli import add_health_commands
 
     add_health_commands(sub)
+    from .tags_cli import add_import_tags_command
+
+    add_import_tags_command(sub)
     return parser
 
 

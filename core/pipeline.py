@@ -48,6 +48,11 @@ class PhotoResult:
     metadata: dict = field(default_factory=dict)
     faces: list = field(default_factory=list)          # DetectedFace
     face_thumbs: list[bytes | None] = field(default_factory=list)
+    # Face tags from other programs (core.tags): faces[i] for i >= detected came from a region.
+    detected: int | None = None                        # faces found by the detector
+    tagged: list = field(default_factory=list)         # (face index, name, source, created)
+    tag_names: list = field(default_factory=list)      # (name, source) without a box
+    tag_problems: list = field(default_factory=list)   # sentences
 
 
 # -- one photo (runs in a worker, or in-process) --------------------------------------------
@@ -67,16 +72,41 @@ def analyze_photo(analyzer, catalog_dir: Path, photo_id: int, path: str) -> Phot
         log.exception("analysing %s failed", path)
         return PhotoResult(photo_id, error=f"internal error: {type(error).__name__}: {error}")
     image, detail = analyzed.image, analyzed.detail
+    faces = list(analyzed.faces)
+    detected = len(faces)
+    tagged, tag_names, tag_problems = _read_tags(analyzer, path, image, detail, faces)
     thumbs: list[bytes | None] = []
     try:
         write_file(photo_thumb_path(catalog_dir, photo_id), photo_thumb(image.bgr))
-        thumbs = [face_thumb(detail.bgr, detail.scale, face.box) for face in analyzed.faces]
+        thumbs = [face_thumb(detail.bgr, detail.scale, face.box) for face in faces]
     except Exception as error:  # the cache is optional; the faces are not
         log.warning("thumbnails for %s failed: %s", path, error)
     width, height = image.full_size
     return PhotoResult(photo_id, width=int(width), height=int(height),
                        metadata=_metadata_fields(analyzed.metadata, image.orientation),
-                       faces=analyzed.faces, face_thumbs=thumbs)
+                       faces=faces, face_thumbs=thumbs, detected=detected, tagged=tagged,
+                       tag_names=tag_names, tag_problems=tag_problems)
+
+
+def _read_tags(analyzer, path, image, detail, faces: list) -> tuple[list, list, list]:
+    """Other programs' face tags of the photo (core.tags): regions matched to `faces` or made
+    into faces appended to it. A bad tag is a problem of this photo, never a failed photo."""
+    try:
+        from .tags.faces import faces_for_regions
+        from .tags.read import read_photo_tags
+
+        tags = read_photo_tags(path, image.orientation)
+        if not tags:
+            return [], [], []
+        matches, created = faces_for_regions(analyzer, detail, image.full_size, faces,
+                                             tags.regions)
+        faces += created
+        tagged = [(m.face, tags.regions[m.region].name, tags.regions[m.region].source,
+                   m.created) for m in matches]
+        return tagged, tags.names, tags.problems
+    except Exception as error:  # a bug in a reader must not cost the photo its faces
+        log.exception("reading the face tags of %s failed", path)
+        return [], [], [f"face tags not read: internal error: {type(error).__name__}: {error}"]
 
 
 def _metadata_fields(metadata, orientation: int | None) -> dict:
@@ -98,8 +128,10 @@ def _metadata_fields(metadata, orientation: int | None) -> dict:
 
 # -- the writer -----------------------------------------------------------------------------
 
-def write_result(catalog: Catalog, result: PhotoResult, model_id: str) -> list[int]:
-    """Store one photo's outcome in one transaction; returns the new face ids.
+def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
+                 report=None) -> list[int]:
+    """Store one photo's outcome in one transaction; returns the new face ids. Its face tags
+    name its faces (outcomes added to `report`, a core.tags.ImportReport, when given).
 
     Only a photo still pending is written (a rescan may have removed it meanwhile), so a
     result can never be stored twice.
@@ -129,13 +161,17 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str) -> list[i
             x1, y1, x2, y2 = face.box
             cursor = conn.execute(
                 "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
-                "usable, embedding, model_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "usable, embedding, model_id, created_at, source) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (result.photo_id, x1, y1, x2, y2, face.landmarks.astype("float32").tobytes(),
                  face.det_score, face.size, face.quality, int(face.usable),
-                 embedding_to_blob(face.embedding), model_id, now))
+                 embedding_to_blob(face.embedding), model_id, now,
+                 "imported" if result.detected is not None and len(face_ids) >= result.detected
+                 else None))
             face_ids.append(cursor.lastrowid)
         if earlier:
             _carry_over(conn, earlier, face_ids, [face.box for face in result.faces])
+        _apply_tags(conn, result, face_ids, report)
     for face_id, data in zip(face_ids, result.face_thumbs):
         if data:
             try:
@@ -143,6 +179,21 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str) -> list[i
             except OSError as error:
                 log.warning("cannot write face thumbnail %s: %s", face_id, error)
     return face_ids
+
+
+def _apply_tags(conn, result: PhotoResult, face_ids: list[int], report) -> None:
+    if not (result.tagged or result.tag_names or result.tag_problems):
+        conn.execute("DELETE FROM tag_notes WHERE photo_id=?", (result.photo_id,))
+        return
+    from .tags.apply import ImportReport, People, apply_photo_tags, record_notes
+
+    report = report if report is not None else ImportReport()
+    path = conn.execute("SELECT path FROM photos WHERE id=?", (result.photo_id,)).fetchone()[0]
+    tagged = [(face_ids[i], name, source, created) for i, name, source, created in result.tagged]
+    outcomes = apply_photo_tags(conn, People(conn), report, result.photo_id, path, tagged,
+                                result.tag_names)
+    report.problems += [(path, problem) for problem in result.tag_problems]
+    record_notes(conn, result.photo_id, result.tag_problems, outcomes)
 
 
 # -- a photo indexed again keeps its names -------------------------------------------------

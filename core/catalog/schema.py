@@ -173,6 +173,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE album_files ADD COLUMN pending_size INTEGER;
     ALTER TABLE album_files ADD COLUMN pending_mtime_ns INTEGER;
     """,
+    # 6: faces made from another program's face tags (a region the detector did not find),
+    # and what reading a photo's tags had to say: problems (malformed XMP, a region outside
+    # the picture), conflicts with the user's own naming, names offered without a box.
+    """
+    ALTER TABLE faces ADD COLUMN source TEXT;      -- NULL: detected | imported
+    CREATE TABLE tag_notes (
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        kind     TEXT NOT NULL,                   -- problem | conflict | offer
+        source   TEXT,                            -- mwg | mp | picasa | takeout | iptc
+        message  TEXT NOT NULL,
+        at       REAL NOT NULL
+    );
+    CREATE INDEX tag_notes_photo ON tag_notes(photo_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

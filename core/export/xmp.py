@@ -14,6 +14,8 @@ its scanner maps a region to its stored-size rectangle, then `TagRegion::adjustT
 rotates it by the EXIF orientation. `oriented`: normalised to the image as displayed (after the
 orientation), AppliedToDimensions the displayed size — right only for readers that ignore the
 orientation for regions (older Immich). Both are the same for orientation 1 (most photos).
+`faceshelf:RegionFrame` says which one was written, so Faceshelf's own import (core.tags)
+reads either back right.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ NS = {
     "MPReg": "http://ns.microsoft.com/photo/1.2/t/Region#",
     "dc": "http://purl.org/dc/elements/1.1/",
     "lr": "http://ns.adobe.com/lightroom/1.0/",
+    "faceshelf": "http://ns.faceshelf.invalid/xmp/1.0/",
 }
 
 
@@ -99,7 +102,7 @@ def sidecar_xml(item: ExportItem, frame: str = "stored") -> str:
     out = ['<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>',
            '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Faceshelf">',
            f' <rdf:RDF xmlns:rdf="{NS["rdf"]}">',
-           f'  <rdf:Description rdf:about=""\n{xmlns}>']
+           f'  <rdf:Description rdf:about=""\n{xmlns}\n    faceshelf:RegionFrame="{frame}">']
     if regions:
         out += ['   <mwg-rs:Regions rdf:parseType="Resource">',
                 f'    <mwg-rs:AppliedToDimensions stDim:w="{W}" stDim:h="{H}" '
