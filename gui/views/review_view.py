@@ -281,7 +281,8 @@ class ReviewPage(Page):
         def show(result) -> None:
             record, _faces, image, full_size = result
             if self._context_face == face.id and record is not None:
-                self.context.set_photo(image, full_size, [face], highlight=face.id)
+                asked = face._replace(person_name=f"{self.title_label.text()}?")
+                self.context.set_photo(image, full_size, [asked], highlight=face.id)
 
         self.ctx.read(load_photo(face.photo_id, CONTEXT_LONG_SIDE), show,
                       what="loading the photo of a face")
