@@ -44,6 +44,19 @@ def face_thumb_path(catalog_dir: Path | str, face_id: int) -> Path:
     return _sharded(Path(catalog_dir), f"faces-v{FACE_THUMB_VERSION}", int(face_id))
 
 
+def drop_outdated_face_thumbs(catalog_dir: Path | str) -> None:
+    """Delete face crops cut by an older version (a cache nobody reads any more; at 100k
+    faces it is most of a gigabyte). Quiet about failures: it is only disk space."""
+    import shutil
+
+    thumbs = Path(catalog_dir) / "thumbs"
+    current = face_thumb_path(catalog_dir, 0).parent.parent.name
+    for old in [thumbs / "faces", *thumbs.glob("faces-v*")]:
+        if old.name != current and old.is_dir():
+            log.info("removing face thumbnails of an older version: %s", old)
+            shutil.rmtree(old, ignore_errors=True)
+
+
 # -- making thumbnails from an image in memory ----------------------------------------------
 
 def encode_jpeg(bgr: np.ndarray) -> bytes:

@@ -239,15 +239,16 @@ class ViewerPage(Page):
         menu.addAction(icons.icon("ignore"), "Ignore face", lambda: self.actions.ignore([face.id]))
         menu.popup(global_pos)
 
-    def name_face(self, face: queries.FaceRow, name: str | None = None) -> None:
-        if name is None:
-            name = names.ask_name(self, self.completer, "This is…", "Who is this?",
-                                  face.person_name or "")
-        if not name:
-            return
-        target = self.completer.person_named(name)
-        if target is not None:
-            if target != face.person_id:
-                self.actions.move_faces([face.id], target)
-        else:  # a new person with that name
-            self.actions.move_faces([face.id], None, name=name)
+    def name_face(self, face: queries.FaceRow) -> None:
+        """Who is this? Picked among people shown with their faces, or a new name."""
+        from .person_picker import pick_person
+
+        def move(to) -> None:
+            if isinstance(to, str):  # a name no one has: a new person
+                self.actions.move_faces([face.id], None, name=to)
+            elif to.id != face.person_id:
+                self.actions.move_faces([face.id], to.id)
+
+        pick_person(self, self.ctx, "This is…", "Who is this? (type a new name for someone "
+                    "new)", move, exclude={face.person_id} if face.person_id else set(),
+                    allow_new=True)

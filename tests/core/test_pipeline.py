@@ -597,6 +597,9 @@ def test_face_crops_cached_the_old_way_are_made_again(tmp_path):
         assert made == face_thumb_path(catalog.dir, face_id) and made != old
         thumb = cv2.imread(str(made)).astype(int)
         assert np.abs(thumb[80, 60] - (30, 30, 220)).max() < 30           # the asked face
+        # the next index run clears the old folder away (the current one stays)
+        run(catalog, [folder], workers=0)
+        assert not old.parent.parent.exists() and made.is_file()
 
 
 def test_a_second_index_of_the_same_catalog_is_refused_while_one_runs(tmp_path, capsys):

@@ -367,3 +367,40 @@ def test_one_enter_on_a_suggested_name_names_and_asks_about_the_merge(qtbot, ind
                     timeout=WAIT_MS)
     assert _faces_of(indexed, anna) == 4
     assert window.errors == []
+
+
+def _visible_menu(qtbot, parent) -> QMenu:
+    found = None
+
+    def shown():
+        nonlocal found
+        found = next((m for m in parent.findChildren(QMenu) if m.isVisible()), None)
+        return found is not None
+
+    qtbot.waitUntil(shown, timeout=WAIT_MS)
+    return found
+
+
+def test_this_is_in_the_viewer_picks_the_person_by_face(qtbot, indexed, people_window):
+    window = people_window
+    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    _name(window, tom, "Tom", qtbot)
+    photo = _db(indexed, "SELECT id FROM photos WHERE path LIKE '%/t1.jpg'")[0][0]
+    window.open_photo(photo)
+    canvas = window.viewer.canvas
+    qtbot.waitUntil(lambda: canvas.image is not None and bool(canvas.faces), timeout=WAIT_MS)
+    face = canvas.faces[0]
+    at = canvas.face_rect(face).center().toPoint()
+    qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, pos=at)
+    QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at,
+                                                     canvas.mapToGlobal(at)))
+    menu = _visible_menu(qtbot, window.viewer)
+    this_is = next(a for a in menu.actions() if a.text() == "This is…")
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(this_is).center())
+    picker = _picker(qtbot, window)
+    qtbot.keyClicks(picker.filter, "tom")
+    assert picker.proxy.rowCount() == 1
+    qtbot.keyClick(picker.filter, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _db(indexed, "SELECT person_id FROM faces WHERE id=?", (face.id,))
+                    == [(tom,)], timeout=WAIT_MS)
+    assert window.errors == []
