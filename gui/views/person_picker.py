@@ -171,8 +171,8 @@ class NameChoiceDialog(QDialog):
         self.ctx = ctx
         self.buttons_by_key: dict[tuple, QPushButton] = {}
         self.keep_buttons: list[QPushButton] = []
-        text = QLabel("These are one person: all their faces will be put together. "
-                      "Which name do you keep?")
+        text = QLabel("Merge them into one person? All their faces are put together under "
+                      "one name: which name do you keep?")
         text.setWordWrap(True)
         row = QHBoxLayout()
         px = round(CHOICE_FACE_PX * ctx.loader.device_pixel_ratio)
