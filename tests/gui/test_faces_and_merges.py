@@ -404,3 +404,71 @@ def test_this_is_in_the_viewer_picks_the_person_by_face(qtbot, indexed, people_w
     qtbot.waitUntil(lambda: _db(indexed, "SELECT person_id FROM faces WHERE id=?", (face.id,))
                     == [(tom,)], timeout=WAIT_MS)
     assert window.errors == []
+
+
+# -- a face at the photo's edge: its crop shows it, centred, padded grey ---------------------
+
+def _array(pixmap):
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    image = pixmap.toImage().convertToFormat(QImage.Format.Format_RGB888)
+    data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return data.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 3] \
+        .reshape(image.height(), image.width(), 3).astype(int)
+
+
+def test_review_asks_about_a_face_at_the_edge_with_that_face_in_the_middle(
+        qtbot, indexed, window_for, insightface_images, face_analyzer, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from core import pipeline
+
+    # t1.jpg cut through its rightmost face: that face is half at the photo's edge
+    folder = tmp_path / "more"
+    folder.mkdir()
+    with Image.open(insightface_images / "t1.jpg") as im:
+        photo = np.asarray(im.convert("RGB").crop((0, 0, 1195, im.height)))
+    Image.fromarray(photo).save(folder / "edge.png")
+    with Catalog(indexed) as cat:
+        cat.add_folder(folder)
+        for _ in pipeline.index(cat, [str(folder)], analyzer=face_analyzer):
+            pass
+        face_id, *box = cat.execute(
+            "SELECT f.id, f.x1, f.y1, f.x2, f.y2 FROM faces f JOIN photos p ON p.id = "
+            "f.photo_id WHERE p.path LIKE '%/edge.png' ORDER BY f.x2 DESC").fetchone()
+        assert box[2] > 1195 - 5, box                       # detected, cut by the edge
+        tom = cat.execute("SELECT f.person_id FROM faces f JOIN photos p ON p.id = f.photo_id "
+                          "WHERE p.path LIKE '%/Tom_Hanks_54745.png'").fetchone()[0]
+        name_person(cat, tom, "Tom")
+        with cat.transaction() as conn:
+            conn.execute("INSERT INTO suggestions(face_id, person_id, score) VALUES (?, ?, 0.4)",
+                         (face_id, tom))
+    window = window_for(indexed)
+    window.show_section("review")
+    page = window.review_page
+    qtbot.waitUntil(lambda: [r.id for r in page.faces.rows] == [face_id], timeout=WAIT_MS)
+    index = page.faces.index(0)
+    qtbot.waitUntil(lambda: index.data(Qt.ItemDataRole.DecorationRole).cacheKey()
+                    != page.faces.placeholder.cacheKey(), timeout=WAIT_MS)
+    thumb = _array(index.data(Qt.ItemDataRole.DecorationRole))
+    size = thumb.shape[0]
+    x1, y1, x2, y2 = box
+    side = max(x2 - x1, y2 - y1) * 1.7                      # the crop: the face and a margin
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    # the middle half of the thumbnail is the middle of the face's box in the photo
+    quarter = side / 4
+    patch = photo[round(cy - quarter):round(cy + quarter),
+                  round(cx - quarter):min(photo.shape[1], round(cx + quarter))]
+    middle = thumb[size // 4:size * 3 // 4, size // 4:size * 3 // 4]
+    expected = np.asarray(Image.fromarray(patch).resize(
+        (round(patch.shape[1] / (side / 2) * middle.shape[1]), middle.shape[0]))).astype(int)
+    assert np.abs(middle[:, :expected.shape[1]] - expected).mean() < 20
+    # past the photo's right edge: neutral grey
+    edge = round((photo.shape[1] - (cx - side / 2)) / side * size)
+    assert np.abs(thumb[:, edge + 4:] - 128).max() < 16
+    # and Review marks that face in its photo
+    face = page.faces.rows[0]
+    qtbot.waitUntil(lambda: _marked_at_its_place(page.context, face), timeout=WAIT_MS)
+    assert window.errors == []
