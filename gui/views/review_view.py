@@ -68,8 +68,11 @@ class ReviewPage(Page):
         self.grid.installEventFilter(self)
         self.grid.doubleClicked.connect(lambda _index: self.open_current())
         # The current face's photo, the face marked: which face is asked about, in its place.
+        # At least one face cell wide (a narrow window squeezes the photo, not the face).
+        self.grid.setMinimumWidth(FACE_PX + 16 + self.grid.verticalScrollBar().sizeHint().width()
+                                  + 4)
         self.context = PhotoCanvas()
-        self.context.setMinimumSize(240, 200)
+        self.context.setMinimumSize(200, 200)
         self.context.setToolTip("The face asked about, in its photo (double-click or Space: "
                                 "open it)")
         self._context_face: int | None = None
