@@ -3,8 +3,9 @@ merge, click "Unnamed" to name a group in place."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import (QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence,
+                           QPainter, QPalette, QPen)
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel,
                                QLineEdit, QListView, QMenu, QStackedLayout, QVBoxLayout, QWidget)
 
@@ -92,6 +93,7 @@ class PeopleGrid(QListView):
         self.setDropIndicatorShown(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.drop_target: QPersistentModelIndex | None = None  # the card under a drag
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(PERSON_MIME):
@@ -103,10 +105,35 @@ class PeopleGrid(QListView):
         index = self.indexAt(event.position().toPoint())
         if event.mimeData().hasFormat(PERSON_MIME) and index.isValid():
             event.acceptProposedAction()
+            self._show_drop_target(index)
         else:
             event.ignore()
+            self._show_drop_target(None)
+
+    def dragLeaveEvent(self, event) -> None:
+        self._show_drop_target(None)
+        super().dragLeaveEvent(event)
+
+    def _show_drop_target(self, index) -> None:
+        """The card a drop would merge into gets an outline (Qt's own indicator is for
+        inserting between rows, which is not what a drop here does)."""
+        target = QPersistentModelIndex(index) if index is not None else None
+        if target != self.drop_target:
+            self.drop_target = target
+            self.viewport().update()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.drop_target is not None and self.drop_target.isValid():
+            painter = QPainter(self.viewport())
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3,
+                                Qt.PenStyle.DashLine))
+            painter.drawRoundedRect(self.visualRect(QModelIndex(self.drop_target))
+                                    .adjusted(3, 3, -3, -3), 8, 8)
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self._show_drop_target(None)
         index = self.indexAt(event.position().toPoint())
         if not index.isValid() or not event.mimeData().hasFormat(PERSON_MIME):
             event.ignore()

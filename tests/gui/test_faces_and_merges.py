@@ -82,10 +82,11 @@ def _drag_card(qtbot, window, source: int, target: int) -> None:
         QApplication.sendEvent(receiver, move)
         accepted = move.isAccepted()
     assert accepted, "the drag was refused over the target card"
+    assert grid.drop_target.data(roles.IdRole) == target   # the card that will take it
     drop = QDropEvent(QPointF(end), actions, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(receiver, drop)
-    assert drop.isAccepted()
+    assert drop.isAccepted() and grid.drop_target is None
 
 
 def test_dragging_a_named_person_onto_an_unnamed_group_keeps_the_named_person(
