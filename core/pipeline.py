@@ -29,7 +29,8 @@ from pathlib import Path
 from .catalog import Catalog, embedding_to_blob
 from .index_lock import exclusive_index
 from .jobs import CancelToken, Progress
-from .thumbs import face_thumb, face_thumb_path, photo_thumb, photo_thumb_path, write_file
+from .thumbs import (drop_outdated_face_thumbs, face_thumb, face_thumb_path, photo_thumb,
+                     photo_thumb_path, write_file)
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +298,7 @@ def index(catalog: Catalog, roots=None, *, workers: int | None = None,
     pending for the next run).
     """
     with exclusive_index(catalog.dir):  # IndexBusy when another process is indexing it
+        drop_outdated_face_thumbs(catalog.dir)  # (made again on demand, the current way)
         yield from _index(catalog, roots, workers=workers, cancel=cancel or CancelToken(),
                           pack=pack, analyzer=analyzer, det_size=det_size,
                           det_thresh=det_thresh, scan=scan)

@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 PHOTO_THUMB_PX = 256        # long side
 FACE_THUMB_PX = 160         # square
 FACE_MARGIN = 0.35          # of the box size, on each side
+# Bumped whenever face crops are cut differently: crops made another way are made again (they
+# live in another folder), never shown. 2: centred on the face, padded where the photo ends
+# (version 1, under thumbs/faces, slid inwards at an edge and put a neighbour in the middle).
+FACE_THUMB_VERSION = 2
+NEUTRAL_FILL = (128, 128, 128)  # where a face crop runs past the photo's edge
 JPEG_QUALITY = 85
 
 
@@ -36,7 +41,20 @@ def photo_thumb_path(catalog_dir: Path | str, photo_id: int) -> Path:
 
 
 def face_thumb_path(catalog_dir: Path | str, face_id: int) -> Path:
-    return _sharded(Path(catalog_dir), "faces", int(face_id))
+    return _sharded(Path(catalog_dir), f"faces-v{FACE_THUMB_VERSION}", int(face_id))
+
+
+def drop_outdated_face_thumbs(catalog_dir: Path | str) -> None:
+    """Delete face crops cut by an older version (a cache nobody reads any more; at 100k
+    faces it is most of a gigabyte). Quiet about failures: it is only disk space."""
+    import shutil
+
+    thumbs = Path(catalog_dir) / "thumbs"
+    current = face_thumb_path(catalog_dir, 0).parent.parent.name
+    for old in [thumbs / "faces", *thumbs.glob("faces-v*")]:
+        if old.name != current and old.is_dir():
+            log.info("removing face thumbnails of an older version: %s", old)
+            shutil.rmtree(old, ignore_errors=True)
 
 
 # -- making thumbnails from an image in memory ----------------------------------------------
@@ -65,32 +83,24 @@ def photo_thumb(bgr: np.ndarray) -> bytes:
 
 
 def face_thumb(bgr: np.ndarray, scale: float, box) -> bytes:
-    """A square crop around `box` (full-resolution pixels; `bgr` is the photo at `scale`),
-    with a margin. Near an edge the square slides back into the picture (the face a little
-    off centre) rather than showing grey bands; only a face wider than the picture is padded."""
+    """A square crop centred on `box` (full-resolution pixels; `bgr` is the photo at `scale`),
+    with a margin. Where the square runs past the photo's edge it is padded with a neutral
+    grey: the face in the middle is always the face asked about, never a neighbour the crop
+    slid onto."""
     x1, y1, x2, y2 = (float(v) * scale for v in box)
     height, width = bgr.shape[:2]
-    face = max(x2 - x1, y2 - y1)
-    side = max(2, round(max(min(face * (1 + 2 * FACE_MARGIN), width, height), face)))
-    left = _slide_inside(round((x1 + x2 - side) / 2), side, width)
-    top = _slide_inside(round((y1 + y2 - side) / 2), side, height)
+    side = max(2, round(max(x2 - x1, y2 - y1) * (1 + 2 * FACE_MARGIN)))
+    left = round((x1 + x2 - side) / 2)
+    top = round((y1 + y2 - side) / 2)
     crop = bgr[max(0, top):max(0, top + side), max(0, left):max(0, left + side)]
     pads = (max(0, -top), max(0, top + side - height), max(0, -left), max(0, left + side - width))
-    if any(pads) or crop.size == 0:
-        if crop.size == 0:
-            crop = np.full((side, side, 3), 128, np.uint8)
-        else:
-            crop = cv2.copyMakeBorder(crop, *pads, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    if crop.size == 0:
+        crop = np.full((side, side, 3), NEUTRAL_FILL[0], np.uint8)
+    elif any(pads):
+        crop = cv2.copyMakeBorder(crop, *pads, cv2.BORDER_CONSTANT, value=NEUTRAL_FILL)
     interpolation = cv2.INTER_AREA if side > FACE_THUMB_PX else cv2.INTER_CUBIC
     return encode_jpeg(cv2.resize(crop, (FACE_THUMB_PX, FACE_THUMB_PX),
                                   interpolation=interpolation))
-
-
-def _slide_inside(start: int, side: int, extent: int) -> int:
-    """`start` moved so that [start, start + side) lies within [0, extent) where it can."""
-    if side >= extent:  # cannot fit: cover the whole extent, padded evenly as it falls
-        return min(max(start, extent - side), 0)
-    return min(max(start, 0), extent - side)
 
 
 def write_file(path: Path, data: bytes) -> None:

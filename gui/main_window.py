@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
             lambda spec: self.export_dialog(spec=spec, label=self.search_page.description()))
         for page in (self.person_page, self.search_page):
             page.photo_activated.connect(self.open_photo)
+        self.review_page.face_opened.connect(
+            lambda photo, face: self.open_photo(photo, [photo], face))
         self.photos_page.grid.photo_activated.connect(
             lambda pid: self.open_photo(pid, self.photos_page.model.photo_ids()))
         for grid in (self.photos_page.grid, self.person_page.grid, self.search_page.grid):
@@ -589,8 +591,9 @@ class MainWindow(QMainWindow):
         self.person_page.show_person(person_id)
         self.go_to(self.person_page)
 
-    def open_photo(self, photo_id: int, sequence: list[int] | None = None) -> None:
-        self.viewer.show_photo(photo_id, sequence)
+    def open_photo(self, photo_id: int, sequence: list[int] | None = None,
+                   highlight_face: int | None = None) -> None:
+        self.viewer.show_photo(photo_id, sequence, highlight_face)
         self.go_to(self.viewer)
         self.viewer.setFocus()
 

@@ -1,10 +1,9 @@
-"""Autocomplete of people's names, and the small dialogs that ask for one."""
+"""Autocomplete of people's names, the yes/no question, and naming with "same person?"."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtWidgets import (QCompleter, QDialog, QDialogButtonBox, QLabel, QLineEdit,
-                               QMessageBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCompleter, QMessageBox, QWidget
 
 from ..context import AppContext
 from ..models import queries
@@ -38,28 +37,6 @@ class NameCompleter(QCompleter):
 
     def person_named(self, name: str) -> int | None:
         return self.ids_by_name.get(name.strip().lower())
-
-
-def ask_name(parent: QWidget, completer: NameCompleter, title: str, prompt: str,
-             text: str = "") -> str | None:
-    """A one-line dialog with autocomplete; None when cancelled or empty."""
-    dialog = QDialog(parent)
-    dialog.setWindowTitle(title)
-    edit = QLineEdit(text)
-    edit.setCompleter(completer)
-    edit.selectAll()
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                               QDialogButtonBox.StandardButton.Cancel)
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    layout = QVBoxLayout(dialog)
-    layout.addWidget(QLabel(prompt))
-    layout.addWidget(edit)
-    layout.addWidget(buttons)
-    dialog.resize(360, dialog.sizeHint().height())
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return None
-    return edit.text().strip() or None
 
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:

@@ -3,9 +3,10 @@ merge, click "Unnamed" to name a group in place."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel,
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import (QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence,
+                           QPainter, QPalette, QPen)
+from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel,
                                QLineEdit, QListView, QMenu, QStackedLayout, QVBoxLayout, QWidget)
 
 from ..actions import PeopleActions
@@ -13,7 +14,7 @@ from ..context import AppContext
 from ..models import people as roles
 from ..models import queries
 from ..models.people import PERSON_MIME, PeopleModel, PeopleProxy, sort_people
-from . import names
+from . import names, person_picker
 from .delegates import PersonDelegate
 from .page import Page
 from .photo_grid import configure_grid
@@ -39,7 +40,28 @@ class NameEditDelegate(PersonDelegate):
         editor.setCompleter(self.completer)
         editor.setPlaceholderText("Name")
         editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Enter on a suggested name in the completer's popup reaches the line edit directly
+        # (QCompleter calls its event()), past the view's editor event filter: without this the
+        # editor stayed open and a second Enter was needed. One Enter takes the name (and, for
+        # a name someone has, asks about the merge).
+        editor.returnPressed.connect(lambda: self._commit(editor))
         return editor
+
+    def eventFilter(self, editor, event) -> bool:
+        # Enter typed in the editor itself: commit now (Qt's own handling queues the commit
+        # and lets returnPressed through as well, which would commit twice).
+        if isinstance(editor, QLineEdit) and event.type() == event.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._commit(editor)
+            return True
+        return super().eventFilter(editor, event)
+
+    def _commit(self, editor) -> None:
+        if editor.property("committed"):
+            return
+        editor.setProperty("committed", True)
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
     def setEditorData(self, editor, index) -> None:
         # Qt calls this again on every dataChanged of the row being edited, and a card's face
@@ -71,6 +93,7 @@ class PeopleGrid(QListView):
         self.setDropIndicatorShown(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.drop_target: QPersistentModelIndex | None = None  # the card under a drag
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(PERSON_MIME):
@@ -82,10 +105,35 @@ class PeopleGrid(QListView):
         index = self.indexAt(event.position().toPoint())
         if event.mimeData().hasFormat(PERSON_MIME) and index.isValid():
             event.acceptProposedAction()
+            self._show_drop_target(index)
         else:
             event.ignore()
+            self._show_drop_target(None)
+
+    def dragLeaveEvent(self, event) -> None:
+        self._show_drop_target(None)
+        super().dragLeaveEvent(event)
+
+    def _show_drop_target(self, index) -> None:
+        """The card a drop would merge into gets an outline (Qt's own indicator is for
+        inserting between rows, which is not what a drop here does)."""
+        target = QPersistentModelIndex(index) if index is not None else None
+        if target != self.drop_target:
+            self.drop_target = target
+            self.viewport().update()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.drop_target is not None and self.drop_target.isValid():
+            painter = QPainter(self.viewport())
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3,
+                                Qt.PenStyle.DashLine))
+            painter.drawRoundedRect(self.visualRect(QModelIndex(self.drop_target))
+                                    .adjusted(3, 3, -3, -3), 8, 8)
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self._show_drop_target(None)
         index = self.indexAt(event.position().toPoint())
         if not index.isValid() or not event.mimeData().hasFormat(PERSON_MIME):
             event.ignore()
@@ -119,7 +167,12 @@ class PeoplePage(Page):
         self.delegate = NameEditDelegate(completer, 120, self.grid)
         self.grid.setItemDelegate(self.delegate)
         configure_grid(self.grid, self.delegate.sizeHint(_option(self.grid), None))
+        # Qt delivers a drag to the widget under the mouse that accepts drops, and a list
+        # view's drags are handled by its viewport; configure_grid's static movement
+        # (QListView.setMovement) turned the viewport's drops off, so a real drag of one card
+        # onto another went nowhere.
         self.grid.setDragEnabled(True)
+        self.grid.viewport().setAcceptDrops(True)
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.grid.activated.connect(lambda i: self.open_person.emit(i.data(roles.IdRole)))
         self.grid.merge_requested.connect(self.merge)
@@ -248,23 +301,22 @@ class PeoplePage(Page):
         names.rename_person(self, self.actions, person_id, name)
 
     def merge(self, sources: list[int], target: int) -> None:
-        label = {r.id: roles.person_label(r.name) for r in self.model.rows}
-        who = ", ".join(label.get(s, str(s)) for s in sources)
-        if names.confirm(self, "Merge people",
-                         f"Merge {who} into {label.get(target, target)}? "
-                         "All their faces will belong to one person."):
-            self.actions.merge(sources, target)
+        """Cards dropped on a card: a named person survives, whichever way the drag went."""
+        rows = {r.id: r for r in self.model.rows}
+        if target in rows and all(s in rows for s in sources):
+            person_picker.merge_people(self, self.ctx, self.actions,
+                                       [rows[s] for s in sources], rows[target])
 
     def merge_into(self, person_id: int) -> None:
-        name = names.ask_name(self, self.completer, "Merge into…",
-                              "Merge this person into (name):")
-        if not name:
+        rows = {r.id: r for r in self.model.rows}
+        if person_id not in rows:
             return
-        target = self.completer.person_named(name)
-        if target is None:
-            self.rename(person_id, name)
-        elif target != person_id:
-            self.merge([person_id], target)
+        person_picker.pick_person(
+            self, self.ctx, "Merge",
+            f"Merge {roles.person_label(rows[person_id].name)} with:",
+            lambda other: person_picker.merge_people(self, self.ctx, self.actions,
+                                                     [rows[person_id]], other),
+            exclude={person_id})
 
     def eventFilter(self, obj, event) -> bool:
         # One click on "Unnamed" under a card starts naming that group.
@@ -288,7 +340,7 @@ class PeoplePage(Page):
         menu.addAction("Open", lambda: self.open_person.emit(person.id))
         menu.addAction("Rename…" if person.name else "Name this person…",
                        lambda: self.grid.edit(index))
-        menu.addAction("Merge into…", lambda: self.merge_into(person.id))
+        menu.addAction("Merge with…", lambda: self.merge_into(person.id))
         menu.addAction("Show" if person.hidden else "Hide",
                        lambda: self.actions.hide(person.id, not person.hidden))
         menu.addAction("Export album…", lambda: self.export_person.emit(person.id))

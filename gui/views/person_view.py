@@ -19,7 +19,7 @@ from ..models import people as roles
 from ..models import queries
 from ..models.people import FacesModel, not_label, person_label
 from ..models.photos import PhotoList, PhotoListModel
-from . import icons, names
+from . import icons, names, person_picker
 from .delegates import FaceDelegate
 from .page import Page
 from .photo_grid import PhotoGrid
@@ -75,6 +75,7 @@ class PersonPage(Page):
         self.completer = completer
         self.person_id: int | None = None
         self.person: queries.PersonRow | None = None
+        self._duplicates: dict[int, queries.PersonRow] = {}  # the "might be" links' people
         actions.done.connect(self._action_done)
 
         back = QToolButton()
@@ -222,15 +223,20 @@ class PersonPage(Page):
             others = []
             for pair in likely(catalog):
                 if person_id in (pair.person_a, pair.person_b):
-                    other = pair.person_b if pair.person_a == person_id else pair.person_a
-                    others.append((other, get_person(catalog, other).name, pair.similarity))
+                    other = get_person(catalog, pair.person_b if pair.person_a == person_id
+                                       else pair.person_a)
+                    others.append((queries.PersonRow(other.id, other.name, other.face_count,
+                                                     other.photo_count, other.hidden,
+                                                     other.cover_face_id), pair.similarity))
             return others
 
         self.ctx.read_catalog(find, self._show_duplicates, what="finding likely duplicates")
 
     def _show_duplicates(self, result) -> None:
-        links = [f'<a href="{other}">{person_label(name)}</a> ({similarity:.0%})'
-                 for other, name, similarity in (result or [])[:5]]
+        shown = (result or [])[:5]
+        self._duplicates = {other.id: other for other, _ in shown}
+        links = [f'<a href="{other.id}">{person_label(other.name)}</a> ({similarity:.0%})'
+                 for other, similarity in shown]
         self.duplicates.setText("Might be the same person: " + ", ".join(links) +
                                 " (click to merge)")
         self.duplicates.setVisible(bool(links))
@@ -267,23 +273,18 @@ class PersonPage(Page):
             self.name.setText(self.person.name or "")
 
     def _merge(self) -> None:
-        name = names.ask_name(self, self.completer, "Merge",
-                              f"Merge {person_label(self.person and self.person.name)} into:")
-        if not name:
+        if self.person is None:
             return
-        target = self.completer.person_named(name)
-        if target is None:
-            # a typo must not rename someone silently
-            if names.confirm(self, "Merge", f"No one is called {name}. Give "
-                             f"{person_label(self.person and self.person.name)} that name "
-                             f"instead?"):
-                names.rename_person(self, self.actions, self.person_id, name)
-        elif target != self.person_id:
-            self.actions.merge([self.person_id], target)
+        me = self.person
+        person_picker.pick_person(
+            self, self.ctx, "Merge", f"Merge {person_label(me.name)} with:",
+            lambda other: person_picker.merge_people(self, self.ctx, self.actions, [me], other),
+            exclude={me.id})
 
     def _merge_duplicate(self, link: str) -> None:
-        if names.confirm(self, "Merge", "Merge these two people?"):
-            self.actions.merge([int(link)], self.person_id)
+        other = self._duplicates.get(int(link))
+        if other is not None and self.person is not None:
+            person_picker.merge_people(self, self.ctx, self.actions, [other], self.person)
 
     def _toggle_hidden(self) -> None:
         if self.person is not None:
@@ -315,21 +316,21 @@ class PersonPage(Page):
             menu.addAction("Use as cover", lambda: self.actions.set_cover(self.person_id, ids[0]))
         menu.popup(self.strip.viewport().mapToGlobal(pos))
 
-    def move_selected(self, name: str | None = None) -> None:
+    def move_selected(self) -> None:
         ids = self.strip.selected_ids()
         if not ids:
             return
-        if name is None:
-            name = names.ask_name(self, self.completer, "Move faces",
-                                  f"Move {len(ids)} face(s) to (a name; a new name makes a new "
-                                  "person):")
-        if not name:
-            return
-        target = self.completer.person_named(name)
-        if target is None:  # a new person with that name
-            self.actions.move_faces(ids, None, name=name)
-        elif target != self.person_id:
-            self.actions.move_faces(ids, target)
+
+        def move(to) -> None:
+            if isinstance(to, str):  # a name no one has: a new person
+                self.actions.move_faces(ids, None, name=to)
+            elif to.id != self.person_id:
+                self.actions.move_faces(ids, to.id)
+
+        person_picker.pick_person(
+            self, self.ctx, "Move faces",
+            f"Move {len(ids)} face{'' if len(ids) == 1 else 's'} to (type a new name for a "
+            "new person):", move, exclude={self.person_id}, allow_new=True)
 
     def reject_selected(self) -> None:
         ids = self.strip.selected_ids()

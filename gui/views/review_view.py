@@ -1,13 +1,15 @@
 """Review: faces that are probably someone's, for a quick yes/no.
 
-People with waiting suggestions on the left; their suggested faces, big, on the right, most
-likely first. Y confirms the current face, N says "not them", S skips; "Confirm all" takes the
-whole queue. Each answer goes to the people core at once, so people update live.
+People with waiting suggestions on the left; their suggested faces, big, in the middle, most
+likely first; on the right the current face's whole photo with that face marked (a crop alone
+can hide whose face is meant in a group). Y confirms the current face, N says "not them", S
+skips; double-click or Space opens the photo in the viewer with the face marked; "Confirm all"
+takes the whole queue. Each answer goes to the people core at once, so people update live.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget,
                                QListWidgetItem, QPushButton, QSplitter, QStackedLayout,
                                QVBoxLayout, QWidget)
@@ -22,13 +24,16 @@ from . import icons
 from .delegates import FaceDelegate
 from .page import Page
 from .photo_grid import configure_grid
+from .viewer import PhotoCanvas, load_photo
 
 FACE_PX = 160
 COVER_PX = 56
+CONTEXT_LONG_SIDE = 1024  # the photo around the asked face: sharp enough at the pane's size
 
 
 class ReviewPage(Page):
     title = "review"
+    face_opened = Signal(int, int)  # photo id, the face asked about: open it in the viewer
 
     def __init__(self, ctx: AppContext, actions: PeopleActions, parent=None) -> None:
         super().__init__(ctx, parent)
@@ -51,7 +56,7 @@ class ReviewPage(Page):
         self.title_label.setFont(font)
         self.remaining = QLabel()
         self.remaining.setEnabled(False)
-        hint = QLabel("Is this them?  Y yes · N no · S skip")
+        hint = QLabel("Is this them?  Y yes · N no · S skip · Space: see the whole photo")
         hint.setEnabled(False)
         self.faces = FacesModel(ctx.loader, ctx.catalog_dir, ctx.face_placeholder(FACE_PX), self)
         self.grid = QListView()
@@ -61,6 +66,18 @@ class ReviewPage(Page):
         configure_grid(self.grid, QSize(FACE_PX + 16, FACE_PX + 16 + self.fontMetrics().height()))
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.grid.installEventFilter(self)
+        self.grid.doubleClicked.connect(lambda _index: self.open_current())
+        # The current face's photo, the face marked: which face is asked about, in its place.
+        # At least one face cell wide (a narrow window squeezes the photo, not the face).
+        self.grid.setMinimumWidth(FACE_PX + 16 + self.grid.verticalScrollBar().sizeHint().width()
+                                  + 4)
+        self.context = PhotoCanvas()
+        self.context.setMinimumSize(200, 200)
+        self.context.setToolTip("The face asked about, in its photo (double-click or Space: "
+                                "open it)")
+        self._context_face: int | None = None
+        self.grid.selectionModel().currentChanged.connect(lambda *_: self._show_context())
+        self.faces.modelReset.connect(self._show_context)
         self.yes = QPushButton(icons.icon("yes"), "Yes (Y)")
         self.yes.clicked.connect(self.confirm_current)
         self.no = QPushButton(icons.icon("no"), "No (N)")
@@ -86,7 +103,12 @@ class ReviewPage(Page):
         right_layout = QVBoxLayout(right)
         right_layout.addLayout(head)
         right_layout.addWidget(hint)
-        right_layout.addWidget(self.grid, 1)
+        middle = QSplitter()
+        middle.addWidget(self.grid)
+        middle.addWidget(self.context)
+        middle.setStretchFactor(0, 1)
+        middle.setStretchFactor(1, 1)
+        right_layout.addWidget(middle, 1)
         right_layout.addLayout(buttons)
         splitter = QSplitter()
         splitter.addWidget(self.people)
@@ -247,10 +269,37 @@ class ReviewPage(Page):
             self.actions.confirm(sorted(ids), self.person_id)
             self._answered(ids)
 
+    # -- the face in its photo -------------------------------------------------------------------
+    def _show_context(self) -> None:
+        face = self._current()
+        if face is None:
+            self._context_face = None
+            self.context.set_photo(None, (0, 0), [])
+            return
+        if face.id == self._context_face:
+            return
+        self._context_face = face.id
+        self.context.set_photo(None, (0, 0), [])
+
+        def show(result) -> None:
+            record, _faces, image, full_size = result
+            if self._context_face == face.id and record is not None:
+                asked = face._replace(person_name=f"{self.title_label.text()}?")
+                self.context.set_photo(image, full_size, [asked], highlight=face.id)
+
+        self.ctx.read(load_photo(face.photo_id, CONTEXT_LONG_SIDE), show,
+                      what="loading the photo of a face")
+
+    def open_current(self) -> None:
+        face = self._current()
+        if face is not None:
+            self.face_opened.emit(face.photo_id, face.id)
+
     def eventFilter(self, obj, event) -> bool:
         if obj is self.grid and event.type() == event.Type.KeyPress:
             handler = {Qt.Key.Key_Y: self.confirm_current, Qt.Key.Key_N: self.reject_current,
-                       Qt.Key.Key_S: self.skip_current}.get(event.key())
+                       Qt.Key.Key_S: self.skip_current,
+                       Qt.Key.Key_Space: self.open_current}.get(event.key())
             if handler is not None:
                 handler()
                 return True

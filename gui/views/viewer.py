@@ -20,6 +20,7 @@ from . import icons, names
 from .page import Page
 
 VIEW_LONG_SIDE = 2048
+HIGHLIGHT = QColor("#ff3d9a")  # the face asked about (Review), bold, unlike any other box
 
 
 def load_photo(photo_id: int, long_side: int = VIEW_LONG_SIDE):
@@ -52,12 +53,15 @@ class PhotoCanvas(QWidget):
         self.full_size = (0, 0)
         self.faces: list[queries.FaceRow] = []
         self.hover: int | None = None
+        self.highlight: int | None = None  # the face the user came to see (from Review)
         self.setMouseTracking(True)
         self.setMinimumSize(200, 200)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
 
-    def set_photo(self, image: QImage | None, full_size, faces) -> None:
+    def set_photo(self, image: QImage | None, full_size, faces,
+                  highlight: int | None = None) -> None:
         self.image, self.full_size, self.faces = image, full_size, faces
+        self.highlight = highlight
         self.hover = None
         self.update()
 
@@ -101,10 +105,13 @@ class PhotoCanvas(QWidget):
             colour = QColor("#ffd54a") if face.person_id is None else QColor("#4fc3f7")
             if face.ignored:
                 colour = QColor(160, 160, 160)
-            painter.setPen(QPen(QColor(0, 0, 0, 140), 4))
+            marked = face.id == self.highlight
+            if marked:
+                colour = HIGHLIGHT
+            painter.setPen(QPen(QColor(0, 0, 0, 140), 7 if marked else 4))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect, 4, 4)
-            painter.setPen(QPen(colour, 3 if hovered else 2))
+            painter.setPen(QPen(colour, 4 if marked else 3 if hovered else 2))
             painter.drawRoundedRect(rect, 4, 4)
             label = face.person_name or ("ignored" if face.ignored else "")
             if label:
@@ -146,6 +153,7 @@ class ViewerPage(Page):
         self.completer = completer
         self.photo_id: int | None = None
         self.sequence: list[int] = []
+        self.highlight: int | None = None  # a face to mark (opened from Review)
         back = QToolButton()
         back.setIcon(icons.icon("back"))
         back.setToolTip("Back (Esc)")
@@ -169,8 +177,10 @@ class ViewerPage(Page):
         layout.addWidget(self.canvas, 1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def show_photo(self, photo_id: int, sequence: list[int] | None = None) -> None:
+    def show_photo(self, photo_id: int, sequence: list[int] | None = None,
+                   highlight: int | None = None) -> None:
         self.photo_id = photo_id
+        self.highlight = highlight
         if sequence is not None:
             self.sequence = sequence
         self.canvas.set_photo(None, (0, 0), [])
@@ -191,7 +201,7 @@ class ViewerPage(Page):
         if record is None:
             self.caption.setText("This photo is no longer in the library.")
             return
-        self.canvas.set_photo(image, full_size, faces)
+        self.canvas.set_photo(image, full_size, faces, self.highlight)
         self.caption.setText(Path(record["path"]).name)
         named = sorted({f.person_name for f in faces if f.person_name})
         parts = [format_taken(record["taken_at"]),
@@ -229,15 +239,16 @@ class ViewerPage(Page):
         menu.addAction(icons.icon("ignore"), "Ignore face", lambda: self.actions.ignore([face.id]))
         menu.popup(global_pos)
 
-    def name_face(self, face: queries.FaceRow, name: str | None = None) -> None:
-        if name is None:
-            name = names.ask_name(self, self.completer, "This is…", "Who is this?",
-                                  face.person_name or "")
-        if not name:
-            return
-        target = self.completer.person_named(name)
-        if target is not None:
-            if target != face.person_id:
-                self.actions.move_faces([face.id], target)
-        else:  # a new person with that name
-            self.actions.move_faces([face.id], None, name=name)
+    def name_face(self, face: queries.FaceRow) -> None:
+        """Who is this? Picked among people shown with their faces, or a new name."""
+        from .person_picker import pick_person
+
+        def move(to) -> None:
+            if isinstance(to, str):  # a name no one has: a new person
+                self.actions.move_faces([face.id], None, name=to)
+            elif to.id != face.person_id:
+                self.actions.move_faces([face.id], to.id)
+
+        pick_person(self, self.ctx, "This is…", "Who is this? (type a new name for someone "
+                    "new)", move, exclude={face.person_id} if face.person_id else set(),
+                    allow_new=True)

@@ -529,25 +529,77 @@ def test_photo_thumb_halvings_look_like_one_area_resize():
     assert strip.shape[:2] == (1, PHOTO_THUMB_PX)
 
 
-def test_a_face_at_the_edge_gets_a_crop_inside_the_picture_not_grey_bands():
+def _two_faces_photo():
+    """A 300x400 photo: the face asked about (red, with a white nose) half cut at the right
+    edge, another face (blue) just left of it, where a crop sliding inwards would centre."""
+    photo = np.full((300, 400, 3), (40, 140, 40), np.uint8)           # green background
+    photo[100:200, 340:400] = (30, 30, 220)                            # asked: x 340..440
+    photo[140:160, 390:400] = (255, 255, 255)
+    photo[100:200, 230:320] = (220, 60, 30)                            # the neighbour
+    return photo, (340, 100, 440, 200)
+
+
+def test_a_face_at_the_edge_is_centred_in_its_crop_and_padded_with_grey():
     import cv2
 
-    from core.thumbs import FACE_THUMB_PX, face_thumb
+    from core.thumbs import FACE_THUMB_PX, NEUTRAL_FILL, face_thumb
 
-    def crop(image, box):
-        return cv2.imdecode(np.frombuffer(face_thumb(image, 1.0, box), np.uint8),
-                            cv2.IMREAD_COLOR).astype(int)
-
-    photo = np.full((300, 400, 3), (30, 60, 220), np.uint8)       # no grey anywhere
-    for box in [(0, 0, 60, 70), (350, 240, 400, 300), (0, 120, 50, 180)]:
-        thumb = crop(photo, box)
-        assert thumb.shape[:2] == (FACE_THUMB_PX, FACE_THUMB_PX)
-        assert np.abs(thumb - (30, 60, 220)).max() < 12, box        # the photo to each corner
-    # a face wider than the picture (a close-up) is padded evenly, still square
-    thumb = crop(np.full((100, 400, 3), (30, 60, 220), np.uint8), (150, -40, 290, 140))
+    photo, box = _two_faces_photo()
+    thumb = cv2.imdecode(np.frombuffer(face_thumb(photo, 1.0, box), np.uint8),
+                         cv2.IMREAD_COLOR).astype(int)
     assert thumb.shape[:2] == (FACE_THUMB_PX, FACE_THUMB_PX)
-    assert abs(thumb[0, FACE_THUMB_PX // 2] - 128).max() < 12       # grey above and below
-    assert abs(thumb[FACE_THUMB_PX // 2, FACE_THUMB_PX // 2] - (30, 60, 220)).max() < 12
+    mid = FACE_THUMB_PX // 2
+    # the crop is 170 px wide around the face (x 305..475): the middle is the face's centre
+    # column, x 390, the nose just inside the photo's edge
+    centre = thumb[mid - 4:mid + 4, mid + 1:mid + 7].reshape(-1, 3)
+    assert np.abs(centre - (255, 255, 255)).max() < 30, centre[:3]
+    face_left = thumb[mid - 20:mid + 20, mid - 40:mid - 20].reshape(-1, 3)
+    assert np.abs(face_left - (30, 30, 220)).max() < 30                 # the asked face, red
+    # right of the photo's edge (x 400 -> about 89 of 160): neutral grey, not the photo
+    padding = thumb[:, 100:].reshape(-1, 3)
+    assert np.abs(padding - NEUTRAL_FILL).max() < 12
+    assert not (np.abs(thumb - (220, 60, 30)).max(axis=2) < 40)[:, 40:120].any()  # no neighbour
+    # a face wider than the picture (a close-up) is padded evenly, still square
+    thumb = cv2.imdecode(np.frombuffer(face_thumb(np.full((100, 400, 3), (30, 60, 220), np.uint8),
+                                                  1.0, (150, -40, 290, 140)), np.uint8),
+                         cv2.IMREAD_COLOR).astype(int)
+    assert thumb.shape[:2] == (FACE_THUMB_PX, FACE_THUMB_PX)
+    assert abs(thumb[0, mid] - 128).max() < 12                          # grey above and below
+    assert abs(thumb[mid, mid] - (30, 60, 220)).max() < 12
+
+
+def test_face_crops_cached_the_old_way_are_made_again(tmp_path):
+    import cv2
+
+    from core.thumbs import ensure_face_thumb, face_thumb_path
+
+    photo, box = _two_faces_photo()
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "edge.png"), photo)
+    with Catalog(tmp_path / "catalog") as catalog:
+        folder_id = catalog.add_folder(folder)
+        with catalog.transaction() as conn:
+            conn.execute("INSERT INTO photos(folder_id, path, size, mtime_ns, width, height, "
+                         "status) VALUES (?, ?, 1, 1, 400, 300, 'indexed')",
+                         (folder_id, str(folder / "edge.png")))
+            face_id = conn.execute(
+                "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
+                "usable, embedding, model_id, created_at) "
+                "VALUES (1, ?, ?, ?, ?, ?, 0.9, 100, 0.9, 1, ?, 'test', 0)",
+                (*box, np.zeros(10, np.float32).tobytes(),
+                 np.zeros(512, np.float32).tobytes())).lastrowid
+        # a crop cached by an older version, by face id alone: the slid, wrong one
+        old = catalog.dir / "thumbs" / "faces" / "0000" / f"{face_id}.jpg"
+        old.parent.mkdir(parents=True)
+        cv2.imwrite(str(old), np.full((160, 160, 3), (220, 60, 30), np.uint8))
+        made = ensure_face_thumb(catalog, face_id)
+        assert made == face_thumb_path(catalog.dir, face_id) and made != old
+        thumb = cv2.imread(str(made)).astype(int)
+        assert np.abs(thumb[80, 60] - (30, 30, 220)).max() < 30           # the asked face
+        # the next index run clears the old folder away (the current one stays)
+        run(catalog, [folder], workers=0)
+        assert not old.parent.parent.exists() and made.is_file()
 
 
 def test_a_second_index_of_the_same_catalog_is_refused_while_one_runs(tmp_path, capsys):

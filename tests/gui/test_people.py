@@ -449,14 +449,6 @@ def test_person_page_keys_and_the_sidebar_after_back(qtbot, indexed, people_wind
     qtbot.keyClick(page.name, Qt.Key.Key_Escape)       # cancels the edit, stays on the page
     assert window.pages.currentWidget() is page and page.name.text() == "Tom"
 
-    asked = []
-    monkeypatch.setattr(names, "confirm", lambda *args: asked.append(args) or False)
-    monkeypatch.setattr(names, "ask_name", lambda *args: "Nobody Like This")
-    page._merge()                                       # a name no one has: asked, not renamed
-    assert asked and "No one is called Nobody Like This" in asked[0][2]
-    qtbot.wait(300)
-    assert _db(indexed, "SELECT name FROM people WHERE id=?", (tom,)) == [("Tom",)]
-
     window.show_section("photos")
     window._show_search()                               # (Find people in this photo)
     assert window.sidebar.currentItem().data(Qt.ItemDataRole.UserRole) == "search"
