@@ -19,10 +19,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..resource_files import resource_path
+
 log = logging.getLogger(__name__)
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-MANIFEST = RESOURCES / "models.json"
+MANIFEST = resource_path("models.json")
 DEFAULT_PACK = "buffalo_s"
 INSIGHTFACE_HOME = Path("~/.insightface/models")
 

@@ -7,14 +7,15 @@ through QSvgRenderer at every size and device pixel ratio a view asks for (high-
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
-ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+from core.resource_files import resource_path
+
+ICONS = resource_path("icons")
 
 
 @lru_cache(maxsize=None)
