@@ -1097,6 +1097,29 @@ def _cmd_albums(args) -> int:
     return 0
 
 
+# == desktop: install-desktop-entry ========================================================
+
+def _add_desktop_commands(sub) -> None:
+    p = sub.add_parser("install-desktop-entry",
+                       help="add Faceshelf to the desktop's app launcher (Linux; see README "
+                            "for macOS and Windows)")
+    p.add_argument("--uninstall", action="store_true", help="remove it from the launcher")
+    p.set_defaults(func=cmd_install_desktop_entry)
+
+
+def cmd_install_desktop_entry(args) -> int:
+    from . import desktop_entry
+
+    if args.uninstall:
+        removed = desktop_entry.uninstall()
+        print("removed " + " and ".join(map(str, removed)) if removed else
+              "there was no Faceshelf desktop entry to remove")
+        return 0
+    files = desktop_entry.install()
+    print(f"added Faceshelf to the launcher: {files.entry} (icon {files.icon})")
+    return 0
+
+
 # == entry point ===========================================================================
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1117,6 +1140,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .tags_cli import add_import_tags_command
 
     add_import_tags_command(sub)
+    _add_desktop_commands(sub)
     return parser
 
 

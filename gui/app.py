@@ -10,17 +10,22 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Faceshelf")
     app.setOrganizationName("faceshelf")
     app.setApplicationDisplayName("Faceshelf")
+    app.setDesktopFileName("faceshelf")  # Wayland and docks match the window to its entry
     # The platform's own style and palette: light or dark follows the system.
     return app
 
@@ -37,6 +42,13 @@ def main(catalog: str | Path | None = None, argv: list[str] | None = None) -> in
         # (the `faceshelf-gui` script calls main() bare: its --catalog was silently ignored
         # and the default catalog opened)
         catalog = catalog_argument(sys.argv[1:] if argv is None else argv)
+    from . import system_libraries
+
+    advice = system_libraries.check()  # before Qt: its own message names at most one library
+    if advice:
+        sys.stderr.write(advice + "\n")
+        system_libraries.notify_desktop(advice)  # started from a launcher: no terminal to read
+        return 3
     from core.paths import default_catalog_dir
 
     from .main_window import MainWindow
