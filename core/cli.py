@@ -17,8 +17,10 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .jobs import CancelToken, Progress
+if TYPE_CHECKING:  # imported where used: `faceshelf --help` should load next to nothing
+    from .jobs import CancelToken, Progress
 
 log = logging.getLogger("faceshelf")
 
@@ -38,6 +40,12 @@ def open_catalog(args, *, readonly: bool = False):
 
 
 def print_json(value) -> None:
+    """Indented; a list has one compact item per line: json's indenting encoder is pure
+    Python, 2.6 s for `people --json` of 100k faces, against 0.1 s for its C encoder."""
+    if isinstance(value, list) and value:
+        sys.stdout.write("[\n" + ",\n".join(
+            "  " + json.dumps(item, ensure_ascii=False, default=str) for item in value) + "\n]\n")
+        return
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
 
@@ -101,6 +109,8 @@ def run_with_progress(job: Iterable[Progress], quiet: bool = False) -> Progress 
 
 def interruptible() -> CancelToken:
     """A token that the first Ctrl-C cancels (the job stops cleanly); a second one kills."""
+    from .jobs import CancelToken
+
     token = CancelToken()
 
     def handler(signum, frame):
@@ -418,7 +428,7 @@ def _people_after_index(catalog, token, *, quiet: bool = False,
         return None
     if last is None:
         return None
-    summary = _people_counts(last)
+    summary = dict(_people_counts(last), skipped=bool(last.counters["skipped"]))
     if not as_json:
         print(f"people: {summary['auto_assigned']} faces joined known people, "
               f"{summary['suggested']} to review, {summary['groups']} unnamed groups")
@@ -436,14 +446,15 @@ def _label(person) -> str:
 
 
 def cmd_people(args) -> int:
-    from .people import list_people, person_face_ids
+    from .people import list_people, people_face_ids
 
     with open_catalog(args, readonly=True) as catalog:
         people = list_people(catalog, include_hidden=args.all)
         if args.json:
+            face_ids = people_face_ids(catalog)
             print_json([{"id": p.id, "name": p.name, "faces": p.face_count,
                          "photos": p.photo_count, "cover_face": p.cover_face_id,
-                         "hidden": p.hidden, "face_ids": person_face_ids(catalog, p.id)}
+                         "hidden": p.hidden, "face_ids": face_ids.get(p.id, [])}
                         for p in people])
             return 0
     if not people:
@@ -719,6 +730,9 @@ def _search_spec(args):
     if args.spec:
         text = sys.stdin.read() if args.spec == "-" else Path(args.spec).read_text("utf-8")
         return SearchSpec.from_json(json.loads(text))
+    if args.photo and not os.path.isfile(args.photo):
+        raise ValueError(f"--photo {args.photo}: no such file"
+                         + (" (it is a folder)" if os.path.isdir(args.photo) else ""))
     return SearchSpec(
         face_id=args.face,
         photo_path=str(Path(args.photo).expanduser().resolve()) if args.photo else None,
@@ -786,13 +800,15 @@ def _search(args) -> int:
                     print(f"no face found in {spec.photo_path}")
             return 0
         hits = search_photos(catalog, spec)
-        if not hits and spec.photo_path and not args.json and not detect_query_faces(
-                spec.photo_path, current_model_id(catalog)):  # cached: no second detection
-            print(f"no face found in {spec.photo_path}")
+        if not hits and spec.photo_path and not args.json:
+            # cached: no second detection
+            faces = detect_query_faces(spec.photo_path, current_model_id(catalog))
+            print(_no_match_with_photo(spec, len(faces)))
             return 0
         model_id = current_model_id(catalog)
         behind = (model_id is not None and spec.is_similarity_query
-                  and SearchIndex.for_catalog(catalog, model_id).needs_rebuild(catalog.conn))
+                  and SearchIndex.for_catalog(catalog, model_id).needs_rebuild(
+                      catalog.conn, count_dead=False))  # deleted faces slow nothing down
     if args.json:
         print_json([_search_row(h) for h in hits])
     else:
@@ -801,6 +817,21 @@ def _search(args) -> int:
         sys.stderr.write("the search index is behind the library (results are complete, but "
                          "slower): run `faceshelf reindex-search`\n")
     return 0
+
+
+def _no_match_with_photo(spec, faces: int) -> str:
+    """What a search by an outside photo that found nothing looked for."""
+    if not faces:
+        return f"no face found in {spec.photo_path}"
+    narrowed = (spec.people_all or spec.people_any or spec.people_not or spec.date_from
+                or spec.date_to or spec.folder)
+    where = "in the photos chosen" if narrowed else "in the library"
+    if spec.photo_face is not None:
+        return f"face {spec.photo_face} of {spec.photo_path} is like no face {where}"
+    if faces == 1:
+        return f"1 face was found in {spec.photo_path}; it is like no face {where}"
+    return (f"{faces} faces were found in {spec.photo_path}; none of them is like a face "
+            f"{where}")
 
 
 def _print_hits(hits) -> None:
@@ -1122,13 +1153,49 @@ def cmd_install_desktop_entry(args) -> int:
 
 # == entry point ===========================================================================
 
+# Options that go before or after the command: `faceshelf --catalog C status --json` and
+# `faceshelf status --catalog C --json` are the same. --quiet and --json only where the command
+# has them.
+_ANYWHERE = ("catalog", "verbose")
+_WHERE_IT_APPLIES = ("quiet", "json")
+
+
+class _VersionAction(argparse.Action):
+    """--version, read when asked (importlib.metadata costs more than the rest of --help)."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("faceshelf")
+        except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+            from . import __version__ as version
+        sys.stdout.write(f"faceshelf {version}\n")
+        parser.exit()
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, default=None) -> None:
+    """On the main parser with real defaults; on each command with SUPPRESS, so that a value
+    given before the command is not reset by the command's own default."""
+    parser.add_argument("--catalog", metavar="DIR", default=default,
+                        help="catalog folder (default: the user data folder for faceshelf)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default or False,
+                        help="log more")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faceshelf",
         description="Find the people in your own photos. Everything stays on this computer.")
-    parser.add_argument("--catalog", metavar="DIR",
-                        help="catalog folder (default: the user data folder for faceshelf)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--version", action=_VersionAction, help="print the version and stop")
+    _add_global_options(parser)
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar (for the commands that show one)")
+    parser.add_argument("--json", action="store_true",
+                        help="machine-readable output (for the commands that have it)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_engine_commands(sub)
     _add_people_commands(sub)
@@ -1141,7 +1208,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_import_tags_command(sub)
     _add_desktop_commands(sub)
+    for command in sub.choices.values():
+        _add_global_options(command, default=argparse.SUPPRESS)
+        has = {action.dest: action for action in command._actions}  # argparse has no getter
+        for name in _WHERE_IT_APPLIES:
+            if name in has:
+                has[name].default = argparse.SUPPRESS
+        command.set_defaults(_has_options=frozenset(n for n in _WHERE_IT_APPLIES if n in has))
     return parser
+
+
+def _refuse_inapplicable(parser: argparse.ArgumentParser, args) -> None:
+    for name in _WHERE_IT_APPLIES:
+        if getattr(args, name, False) and name not in args._has_options:
+            parser.error(f"`faceshelf {args.command}` has no --{name}")
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -1170,6 +1250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
+    if args.command:
+        _refuse_inapplicable(parser, args)
     if not args.command:
         from gui.app import main as gui_main  # the only place core reaches for the GUI
 
@@ -1194,6 +1276,11 @@ def main(argv: list[str] | None = None) -> int:
 
         from .index_lock import IndexBusy
 
+        if isinstance(error, OSError) and error.strerror:  # not "[Errno 2] ...": words
+            what = f" {error.filename}" if error.filename else ""
+            sys.stderr.write(f"faceshelf: cannot use{what}: {error.strerror.lower()}\n")
+            return 2 if isinstance(error, (FileNotFoundError, NotADirectoryError,
+                                           IsADirectoryError, PermissionError)) else 1
         if isinstance(error, (CatalogError, ModelError, FileNotFoundError, ValueError)):
             sys.stderr.write(f"faceshelf: {error}\n")
             return 2

@@ -18,8 +18,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-
 from .db import DB_NAME, CatalogError, CatalogTooNew, connect, migrate
 from .problems import (CatalogDamaged, CatalogReadOnly, CatalogUnusable, explain, inspect_file,
                        why_read_only)
@@ -32,15 +30,21 @@ EMBEDDING_DIM = 512
 
 
 def embedding_to_blob(vector: np.ndarray) -> bytes:
+    import numpy as np  # here, not at the top: `faceshelf status` needs no numpy
+
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
 def blob_to_embedding(blob: bytes) -> np.ndarray:
+    import numpy as np
+
     return np.frombuffer(blob, dtype=np.float32)
 
 
 def embeddings_from_blobs(blobs) -> np.ndarray:
     """float32 [n, d] from stored embeddings (read-only: a view of one joined buffer)."""
+    import numpy as np
+
     blobs = list(blobs)
     if not blobs:
         return np.empty((0, EMBEDDING_DIM), dtype=np.float32)
@@ -183,6 +187,8 @@ class Catalog:
         """(ids int64[n], vectors float32[n, 512]) of the faces matching `where`."""
         rows = self.conn.execute(
             f"SELECT id, embedding FROM faces WHERE {where} ORDER BY id", params).fetchall()
+        import numpy as np
+
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids, embeddings_from_blobs(r[1] for r in rows).copy()
 

@@ -158,7 +158,8 @@ class _Staged:
 def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportSummary,
                fsync: bool, cancel: CancelToken | None, started: float):
     work = [f for f in plan.files if f.action in ("add", "update", "move", "remove")]
-    total = len(work)
+    # Progress counts photos, as the summary does ("added 53"): a sidecar rides with its photo.
+    total = sum(f.kind == "photo" for f in work)
     if total:
         yield Progress("export", done=0, total=total)
     root, mode = Path(plan.destination), plan.options.mode
@@ -200,7 +201,7 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
                     touched.add(item.tmp.parent)
                 except OSError as error:
                     stop = failed(item.pf, error)
-            done += 1
+            done += item.pf.kind == "photo"
             yield progress()
         return stop
 
@@ -210,7 +211,6 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
                 summary.stopped = "cancelled"
                 break
             if pf.kind == "xmp" and pf.dest[:-len(".xmp")] in failed_photos:
-                done += 1
                 continue   # no sidecar beside a photo that could not be written
             if pf.action == "add":
                 try:
@@ -218,7 +218,7 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
                 except OSError as error:
                     if failed(pf, error):
                         break
-                    done += 1
+                    done += pf.kind == "photo"
                 yield progress()   # a chance to cancel; counted as done once published
                 if (len(staged) >= BATCH_FILES
                         or sum(item.written.size for item in staged) >= BATCH_BYTES):
@@ -234,7 +234,7 @@ def _write_all(catalog, plan: ExportPlan, album_id: int | None, summary: ExportS
             except OSError as error:
                 if failed(pf, error):
                     break
-            done += 1
+            done += pf.kind == "photo"
             yield progress()
         # written before a cancel or a full disk: complete, and published all the same
         yield from publish_staged()

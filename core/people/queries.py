@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..catalog import Catalog, embeddings_from_blobs
 from .model import DuplicatePair, FaceInfo, PersonNotFound, PersonSummary, PhotoInfo, Suggestion
 
@@ -102,6 +100,16 @@ def faces_by_id(catalog: Catalog, face_ids) -> list[FaceInfo]:
     return out
 
 
+def people_face_ids(catalog: Catalog) -> dict[int, list[int]]:
+    """Every person's face ids (not ignored), ascending, in one pass over an index (the ids
+    come joined by SQLite and are split by json's C parser: a third of a row loop's time)."""
+    import json
+
+    return {person_id: sorted(json.loads(f"[{ids}]")) for person_id, ids in catalog.execute(
+        "SELECT person_id, group_concat(id) FROM faces WHERE person_id IS NOT NULL "
+        "AND ignored = 0 GROUP BY person_id")}
+
+
 def person_face_ids(catalog: Catalog, person_id: int) -> list[int]:
     return [r[0] for r in catalog.execute(
         "SELECT id FROM faces WHERE person_id = ? AND ignored = 0 ORDER BY id", (person_id,))]
@@ -148,6 +156,8 @@ def likely_duplicates(catalog: Catalog, *, min_similarity: float = 0.45,
     Similarity of two people = the average cosine between their faces (exact, from per-person
     sums of up to 200 best-quality faces), the same criterion clustering uses to merge.
     """
+    import numpy as np  # only here: listing people needs no numpy
+
     rows = catalog.execute(
         "SELECT person_id, embedding FROM (SELECT f.person_id, f.embedding, ROW_NUMBER() OVER "
         "(PARTITION BY f.person_id ORDER BY f.quality DESC, f.id) AS r FROM faces f "

@@ -265,32 +265,54 @@ def hamming_bar(bits: int, min_sim: float, z: float = BITS_Z) -> int:
 
 class _HammingScanner:
     """Hamming distances of query codes to every stored code: one compiled pass when numba is
-    there (core/search/hamming.py), else numpy over row chunks on a small thread pool, with
-    buffers allocated once. The numpy scan goes in cache-sized blocks and every query of a
-    person is scored on a block while it is in cache: many query faces still cost about one
-    pass over the codes."""
+    there and the work pays for loading it (core/search/hamming.py), else numpy over row
+    chunks on a small thread pool, with buffers allocated once. The numpy scan goes in
+    cache-sized blocks and every query of a person is scored on a block while it is in cache:
+    many query faces still cost about one pass over the codes.
+
+    `use_compiled`: True or False forces a side; None (the index's default) loads the
+    compiled kernel only when a call scans more than COMPILE_AFTER code rows (rows x queries)
+    or when this process has loaded it already: loading numba (and the scipy.linalg it pulls
+    in) takes 0.5-0.8 s, which a one-shot `faceshelf search --face N` would pay for a 2 ms scan.
+    """
 
     BLOCK = 16_384
+    # numpy scans 40-70M code rows (768 bits) a second on two busy cores, so 30M take ~0.5 s:
+    # about what loading the kernel costs (0.37 s from numba's disk cache, same machine).
+    COMPILE_AFTER = 30_000_000
 
     def __init__(self, codes: np.ndarray, chunks: int, threads: int,
-                 use_compiled: bool = True) -> None:
+                 use_compiled: bool | None = None) -> None:
         self.codes = np.asarray(codes)  # a plain view of the map: what the compiled scan takes
-        words, n = codes.shape
+        self.chunks, self.threads = chunks, threads
+        self.use_compiled = use_compiled
         self.pool = None
-        self.compiled = use_compiled and hamming.kernel() is not None
+        self.spans = None
+        self.lock = threading.Lock()
+        self.compiled = bool(use_compiled) and hamming.kernel() is not None
         if self.compiled:
-            self.flags = np.empty(n, np.bool_)  # the compiled scan's scratch buffer
-            return
-        step = -(-n // max(1, chunks)) if n else 1
+            self.flags = np.empty(self.codes.shape[1], np.bool_)  # the compiled scan's buffer
+
+    def _want_compiled(self, queries: int) -> bool:
+        if self.compiled or self.use_compiled is False:
+            return self.compiled
+        if hamming.loaded() or self.codes.shape[1] * queries > self.COMPILE_AFTER:
+            if hamming.kernel() is not None:
+                self.flags = np.empty(self.codes.shape[1], np.bool_)
+                self.compiled = True
+        return self.compiled
+
+    def _numpy_setup(self) -> None:
+        words, n = self.codes.shape
+        step = -(-n // max(1, self.chunks)) if n else 1
         self.spans = [(s, min(n, s + step)) for s in range(0, n, step)]
         block = min(self.BLOCK, step)
         self.buffers = [(np.empty((words, block), np.uint64), np.empty((words, block), np.uint8),
                          np.empty(block, np.uint16)) for _ in self.spans]
-        if threads > 1 and len(self.spans) > 1:
+        if self.threads > 1 and len(self.spans) > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            self.pool = ThreadPoolExecutor(threads, thread_name_prefix="search-bits")
-        self.lock = threading.Lock()
+            self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="search-bits")
 
     def _span(self, k: int, queries: np.ndarray, bar: int) -> list[np.ndarray]:
         a, b = self.spans[k]
@@ -315,9 +337,11 @@ class _HammingScanner:
         queries = np.atleast_2d(queries)
         if not self.codes.shape[1]:
             return np.empty(0, np.int64)
-        if self.compiled:
+        if self._want_compiled(len(queries)):
             return hamming.within(self.codes, queries, bar, self.flags)
         with self.lock:
+            if self.spans is None:
+                self._numpy_setup()
             if self.pool is None:
                 parts = [p for k in range(len(self.spans)) for p in self._span(k, queries, bar)]
             else:

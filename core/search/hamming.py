@@ -72,6 +72,11 @@ def kernel():
     return _kernel
 
 
+def loaded() -> bool:
+    """Whether this process has loaded the compiled scan already (then it costs nothing)."""
+    return _kernel is not None
+
+
 def within(codes: np.ndarray, queries: np.ndarray, bar: int, out: np.ndarray) -> np.ndarray:
     """Rows of `codes` (uint64 [W, n]) within Hamming distance `bar` of any of `queries`
     (uint64 [q, W]), ascending. `out` is a bool [n] scratch buffer. Needs kernel()."""
