@@ -306,6 +306,34 @@ def index(catalog: Catalog, roots=None, *, workers: int | None = None,
 
 def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thresh,
            scan) -> Iterator[Progress]:
+    if analyzer is not None:
+        model_pack = analyzer.models.pack
+    else:
+        model_pack = resolve_pack(catalog, pack)
+    workers = default_workers() if workers is None else max(0, workers)
+    settings = {"det_size": det_size}
+    if det_thresh is not None:
+        settings["det_thresh"] = det_thresh
+    pool = None
+    if workers and analyzer is None and (roots or _has_pending(catalog)):
+        # Folders given (or photos left over): there is work, most likely. The workers load
+        # their models (1-2 s) while the folders are scanned, not after.
+        pool = _WorkerPool(catalog.dir, model_pack, settings, workers)
+    try:
+        yield from _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack,
+                                    settings, scan, pool)
+    finally:
+        if pool is not None:
+            pool.stop(finished=False)  # a no-op after _run_workers stopped them
+
+
+def _has_pending(catalog) -> bool:
+    return catalog.execute("SELECT 1 FROM photos WHERE status='pending' LIMIT 1").fetchone() \
+        is not None
+
+
+def _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack, settings, scan,
+                     pool) -> Iterator[Progress]:
     if scan:
         from .scan import scan_folders
 
@@ -314,20 +342,12 @@ def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thr
     if cancel.cancelled:
         yield Progress(stage="index", message="cancelled")
         return
-    if analyzer is not None:
-        model_pack = analyzer.models.pack
-    else:
-        model_pack = resolve_pack(catalog, pack)
     requeued = requeue_other_models(catalog, model_pack.model_id)
     if requeued:
         log.info("%d photos indexed with another model go back to pending", requeued)
     pending = [(row[0], row[1]) for row in catalog.execute(
         "SELECT id, path FROM photos WHERE status='pending' ORDER BY id")]
     _forget_photo_thumbs(catalog.dir, [photo_id for photo_id, _ in pending])
-    workers = default_workers() if workers is None else max(0, workers)
-    settings = {"det_size": det_size}
-    if det_thresh is not None:
-        settings["det_thresh"] = det_thresh
     tracker = _Tracker(len(pending))
     yield tracker.progress()
     if not pending:
@@ -335,8 +355,8 @@ def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thr
     if workers == 0 or analyzer is not None:
         results = _run_in_process(catalog, pending, analyzer, model_pack, settings, cancel)
     else:
-        results = _run_workers(catalog, pending, min(workers, len(pending)), model_pack,
-                               settings, cancel)
+        pool = pool or _WorkerPool(catalog.dir, model_pack, settings, min(workers, len(pending)))
+        results = _run_workers(catalog, pending, pool, cancel)
     for result in results:
         face_ids = write_result(catalog, result, model_pack.model_id)
         tracker.count(result, len(face_ids))
@@ -442,6 +462,7 @@ class _Worker:
     def __init__(self, context, slot, pack, settings, catalog_dir, outbox) -> None:
         self.slot = slot
         self.ready = False
+        self.told_to_stop = False
         self.inbox = context.Queue()
         self.assigned: collections.deque = collections.deque()
         self.process = context.Process(
@@ -453,12 +474,18 @@ class _Worker:
         self.assigned.append(task)
         self.inbox.put(task)
 
-    def stop(self, *, wait: float) -> None:
-        if self.process.is_alive() and wait > 0:
+    def ask_to_stop(self) -> None:
+        """The stop signal, read once the worker is between photos."""
+        if not self.told_to_stop and self.process.is_alive():
+            self.told_to_stop = True
             try:
                 self.inbox.put(None)
             except (OSError, ValueError):
                 pass
+
+    def stop(self, *, wait: float) -> None:
+        if self.process.is_alive() and wait > 0:
+            self.ask_to_stop()
             self.process.join(wait)
         if self.process.is_alive():
             self.process.terminate()
@@ -470,15 +497,42 @@ class _Worker:
         self.inbox.close()
 
 
-def _run_workers(catalog, pending, count, pack, settings, cancel) -> Iterator[PhotoResult]:
+class _WorkerPool:
+    """The worker processes of one run and the queue they answer on; started as soon as it
+    is made (the models load meanwhile)."""
+
+    def __init__(self, catalog_dir: Path, pack, settings: dict, count: int) -> None:
+        self.context = multiprocessing.get_context("spawn")
+        self.outbox = self.context.Queue()
+        self.pack, self.settings, self.catalog_dir = pack, settings, catalog_dir
+        self.workers = {slot: self.start(slot) for slot in range(count)}
+        self.stopped = False
+
+    def start(self, slot: int) -> "_Worker":
+        return _Worker(self.context, slot, self.pack, self.settings, self.catalog_dir,
+                       self.outbox)
+
+    def stop(self, *, finished: bool) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if finished:
+            for worker in self.workers.values():
+                worker.ask_to_stop()  # all at once: they wind down side by side
+        for worker in self.workers.values():
+            # A worker still loading its models when the work ran out (more workers than
+            # photos) is not waited for: it would only read its stop signal once loaded.
+            worker.stop(wait=5 if finished and worker.ready else 0)
+        self.outbox.cancel_join_thread()
+        self.outbox.close()
+
+
+def _run_workers(catalog, pending, pool: _WorkerPool, cancel) -> Iterator[PhotoResult]:
     from .faces.models import ModelError
 
-    context = multiprocessing.get_context("spawn")
-    outbox = context.Queue()
     todo = collections.deque(pending)
     restarts = collections.Counter()
-    workers = {slot: _Worker(context, slot, pack, settings, catalog.dir, outbox)
-               for slot in range(count)}
+    workers, outbox = pool.workers, pool.outbox
     finished = False
     try:
         while todo or any(w.assigned for w in workers.values()):
@@ -490,8 +544,7 @@ def _run_workers(catalog, pending, count, pack, settings, cancel) -> Iterator[Ph
             try:
                 kind, slot, payload = outbox.get(timeout=0.25)
             except queue.Empty:
-                yield from _replace_dead(workers, todo, restarts, context, pack, settings,
-                                         catalog.dir, outbox)
+                yield from _replace_dead(workers, todo, restarts, pool)
                 continue
             if kind == "fatal":
                 raise ModelError(f"the indexing worker could not load the models: {payload}")
@@ -504,14 +557,10 @@ def _run_workers(catalog, pending, count, pack, settings, cancel) -> Iterator[Ph
             yield payload
         finished = True
     finally:
-        for worker in workers.values():
-            worker.stop(wait=5 if finished else 0)
-        outbox.cancel_join_thread()
-        outbox.close()
+        pool.stop(finished=finished)
 
 
-def _replace_dead(workers, todo, restarts, context, pack, settings, catalog_dir,
-                  outbox) -> Iterator[PhotoResult]:
+def _replace_dead(workers, todo, restarts, pool: _WorkerPool) -> Iterator[PhotoResult]:
     """A worker that died (a decoder crash, the OOM killer) takes the blame for the photo it
     was on, recorded as an error; its queued photos go to the others; a new worker starts."""
     for slot, worker in list(workers.items()):
@@ -537,4 +586,4 @@ def _replace_dead(workers, todo, restarts, context, pack, settings, catalog_dir,
             if not workers:
                 raise RuntimeError("every indexing worker crashed; see the log")
             continue
-        workers[slot] = _Worker(context, slot, pack, settings, catalog_dir, outbox)
+        workers[slot] = pool.start(slot)

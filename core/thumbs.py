@@ -14,9 +14,10 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
+if TYPE_CHECKING:  # cv2 and numpy load where pixels are handled: the indexing parent,
+    import numpy as np  # which only files the workers' JPEG bytes, starts 0.1-0.2 s sooner
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def drop_outdated_face_thumbs(catalog_dir: Path | str) -> None:
 # -- making thumbnails from an image in memory ----------------------------------------------
 
 def encode_jpeg(bgr: np.ndarray) -> bytes:
+    import cv2
+
     ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise ValueError("JPEG encoding failed")
@@ -68,6 +71,8 @@ def encode_jpeg(bgr: np.ndarray) -> bytes:
 
 def photo_thumb(bgr: np.ndarray) -> bytes:
     """The photo (oriented, any scale) shrunk to PHOTO_THUMB_PX on its long side."""
+    import cv2
+
     height, width = bgr.shape[:2]
     factor = PHOTO_THUMB_PX / max(width, height)
     if factor < 1:
@@ -87,6 +92,9 @@ def face_thumb(bgr: np.ndarray, scale: float, box) -> bytes:
     with a margin. Where the square runs past the photo's edge it is padded with a neutral
     grey: the face in the middle is always the face asked about, never a neighbour the crop
     slid onto."""
+    import cv2
+    import numpy as np
+
     x1, y1, x2, y2 = (float(v) * scale for v in box)
     height, width = bgr.shape[:2]
     side = max(2, round(max(x2 - x1, y2 - y1) * (1 + 2 * FACE_MARGIN)))
