@@ -446,16 +446,21 @@ def _label(person) -> str:
 
 
 def cmd_people(args) -> int:
-    from .people import list_people, people_face_ids
+    from .people import list_people, people_face_ids_json
 
     with open_catalog(args, readonly=True) as catalog:
         people = list_people(catalog, include_hidden=args.all)
         if args.json:
-            face_ids = people_face_ids(catalog)
-            print_json([{"id": p.id, "name": p.name, "faces": p.face_count,
-                         "photos": p.photo_count, "cover_face": p.cover_face_id,
-                         "hidden": p.hidden, "face_ids": face_ids.get(p.id, [])}
-                        for p in people])
+            # The face ids go in as SQLite wrote them (JSON arrays): no 100k ints to read
+            # and encode again. One person per line, as print_json writes lists.
+            face_ids = people_face_ids_json(catalog)
+            encode = json.JSONEncoder(ensure_ascii=False).encode
+            lines = [encode({"id": p.id, "name": p.name, "faces": p.face_count,
+                             "photos": p.photo_count, "cover_face": p.cover_face_id,
+                             "hidden": p.hidden})[:-1]
+                     + f', "face_ids": {face_ids.get(p.id, "[]")}}}' for p in people]
+            sys.stdout.write("[\n" + ",\n".join("  " + line for line in lines) + "\n]\n"
+                             if lines else "[]\n")
             return 0
     if not people:
         print("no people yet: index some photos (`faceshelf index PATH`), then "

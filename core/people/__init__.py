@@ -13,7 +13,7 @@ from .operations import (confirm_faces, forget_person, ignore_faces, ignore_smal
                          last_undo, merge_people, move_faces, name_person, reject_faces,
                          set_cover, set_hidden, undo)
 from .queries import (faces_by_id, find_person, get_person, likely_duplicates, list_people,
-                      people_face_ids, person_face_ids, person_faces, person_photos,
+                      people_face_ids_json, person_face_ids, person_faces, person_photos,
                       suggestion_counts, suggestions, unknown_face_count)
 
 _FROM_UPDATE = ("PeopleParams", "run_update", "update_people")
@@ -24,7 +24,7 @@ __all__ = [
     "confirm_faces", "forget_person", "ignore_faces", "ignore_small_groups", "last_undo",
     "merge_people", "move_faces", "name_person", "reject_faces", "set_cover", "set_hidden", "undo",
     "faces_by_id", "find_person", "get_person", "likely_duplicates", "list_people",
-    "people_face_ids", "person_face_ids", "person_faces", "person_photos", "suggestion_counts",
+    "people_face_ids_json", "person_face_ids", "person_faces", "person_photos", "suggestion_counts",
     "suggestions", "unknown_face_count",
     *_FROM_UPDATE,
 ]

@@ -100,14 +100,13 @@ def faces_by_id(catalog: Catalog, face_ids) -> list[FaceInfo]:
     return out
 
 
-def people_face_ids(catalog: Catalog) -> dict[int, list[int]]:
-    """Every person's face ids (not ignored), ascending, in one pass over an index (the ids
-    come joined by SQLite and are split by json's C parser: a third of a row loop's time)."""
-    import json
-
-    return {person_id: sorted(json.loads(f"[{ids}]")) for person_id, ids in catalog.execute(
-        "SELECT person_id, group_concat(id) FROM faces WHERE person_id IS NOT NULL "
-        "AND ignored = 0 GROUP BY person_id")}
+def people_face_ids_json(catalog: Catalog) -> dict[int, str]:
+    """Every person's face ids (not ignored) as JSON arrays, ascending, written by SQLite in
+    one walk over an index in (person, id) order: for `people --json`, where reading 100k ids
+    into Python and encoding them again cost more than the rest of the command."""
+    return dict(catalog.execute(
+        "SELECT person_id, json_group_array(id) FROM faces WHERE person_id IS NOT NULL "
+        "AND ignored = 0 GROUP BY person_id"))
 
 
 def person_face_ids(catalog: Catalog, person_id: int) -> list[int]:

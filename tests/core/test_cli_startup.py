@@ -77,9 +77,23 @@ def test_people_and_status_counts_are_read_from_an_index(indexed_catalog):
         return " | ".join(row[3] for row in indexed_catalog.execute("EXPLAIN QUERY PLAN " + sql))
 
     for sql in ("SELECT COUNT(*), COALESCE(SUM(usable), 0) FROM faces",
-                "SELECT person_id, group_concat(id) FROM faces WHERE person_id IS NOT NULL "
+                "SELECT person_id, json_group_array(id) FROM faces WHERE person_id IS NOT NULL "
                 "AND ignored = 0 GROUP BY person_id",
                 _PEOPLE_SQL.format(where="WHERE p.hidden = 0")):
         steps = plan(sql)
         assert "SCAN faces" not in steps.replace("SCAN faces USING COVERING INDEX", ""), steps
         assert "faces_person_summary" in steps or "COVERING INDEX" in steps, steps
+
+
+def test_people_json_lists_each_persons_face_ids_ascending(indexed_catalog):
+    import json
+
+    done = subprocess.run([sys.executable, "-m", "core.cli", "--catalog",
+                           str(indexed_catalog.dir), "people", "--json"], capture_output=True,
+                          text=True, cwd=PROJECT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    people = json.loads(done.stdout)
+    assert [p["id"] for p in people] == [1, 2, 3]  # 20 faces each: biggest first, then by id
+    for person in people:
+        expected = [f for f in range(1, 61) if 1 + f % 3 == person["id"]]
+        assert person["face_ids"] == expected and person["faces"] == 20
