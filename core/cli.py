@@ -793,6 +793,9 @@ def _search(args) -> int:
         model_id = current_model_id(catalog)
         behind = (model_id is not None and spec.is_similarity_query
                   and SearchIndex.for_catalog(catalog, model_id).needs_rebuild(catalog.conn))
+        if behind and SearchIndex.for_catalog(catalog, model_id).damaged:
+            _rebuild_damaged_index(catalog, model_id)  # the answer above was exact
+            behind = False
     if args.json:
         print_json([_search_row(h) for h in hits])
     else:
@@ -801,6 +804,18 @@ def _search(args) -> int:
         sys.stderr.write("the search index is behind the library (results are complete, but "
                          "slower): run `faceshelf reindex-search`\n")
     return 0
+
+
+def _rebuild_damaged_index(catalog, model_id: str) -> None:
+    from .search.index import build_index
+
+    log.warning("rebuilding the search index of %s (the damaged one was discarded)",
+                catalog.dir)
+    try:
+        for _ in build_index(catalog, model_id):
+            pass
+    except OSError as error:  # a read-only catalog folder: exact searches until it is writable
+        log.warning("could not rebuild the search index: %s", error)
 
 
 def _print_hits(hits) -> None:
