@@ -432,7 +432,11 @@ def _people_counts(last) -> dict:
 
 
 def _label(person) -> str:
-    return person.name if person.name is not None else f"(unnamed #{person.id})"
+    """A person as printed: a name stored with control characters by an older version is
+    shown escaped, never sent raw to the terminal (core/text.py)."""
+    from .text import for_terminal
+
+    return for_terminal(person.name) if person.name is not None else f"(unnamed #{person.id})"
 
 
 def cmd_people(args) -> int:
@@ -819,6 +823,8 @@ def _rebuild_damaged_index(catalog, model_id: str) -> None:
 
 
 def _print_hits(hits) -> None:
+    from .text import for_terminal
+
     if not hits:
         print("no photos found")
         return
@@ -828,7 +834,8 @@ def _print_hits(hits) -> None:
             current = hit.query_face
             print(f"-- face {current} of the photo:")
         score = f"{hit.similarity:6.3f}" if hit.similarity is not None else "      "
-        who = f"  [{hit.person_name or f'person {hit.person_id}'}]" if hit.person_id else ""
+        who = (f"  [{for_terminal(hit.person_name) or f'person {hit.person_id}'}]"
+               if hit.person_id else "")
         print(f"{score}  {hit.path}  (face {hit.face_id}){who}")
 
 
@@ -1090,6 +1097,7 @@ def _changes(s) -> str:
 
 def _cmd_albums(args) -> int:
     from .export import delete_album, list_albums
+    from .text import for_terminal
 
     with open_catalog(args, readonly=not args.delete) as cat:
         if args.delete:
@@ -1107,7 +1115,7 @@ def _cmd_albums(args) -> int:
     for a in albums:
         when = (time.strftime("%Y-%m-%d %H:%M", time.localtime(a.exported_at))
                 if a.exported_at else "never")
-        print(f"{a.name}: {a.shown_spec.describe()} -> {a.destination} "
+        print(f"{for_terminal(a.name)}: {a.shown_spec.describe()} -> {a.destination} "
               f"({a.file_count} photo(s), {a.options.mode}, last exported {when})")
     return 0
 

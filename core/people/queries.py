@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..catalog import Catalog, embeddings_from_blobs
+from ..text import clean_text
 from .model import DuplicatePair, FaceInfo, PersonNotFound, PersonSummary, PhotoInfo, Suggestion
 
 # A person the user has touched: named, hidden, or holding a face the user assigned/confirmed.
@@ -60,7 +61,7 @@ def find_person(catalog: Catalog, ref: int | str) -> int:
         row = catalog.execute("SELECT id FROM people WHERE id = ?", (int(ref),)).fetchone()
     else:
         row = catalog.execute("SELECT id FROM people WHERE name = ? COLLATE NOCASE "
-                              "ORDER BY id LIMIT 1", (str(ref).strip(),)).fetchone()
+                              "ORDER BY id LIMIT 1", (clean_text(ref),)).fetchone()
     if row is None:
         raise PersonNotFound(ref)
     return row[0]
