@@ -37,6 +37,17 @@ def open_catalog(args, *, readonly: bool = False):
     return catalog
 
 
+def _id_arg(text: str) -> int:
+    """An id (or a count compared with ids) typed on the command line: a whole number the
+    catalog can hold, else argparse's usage error (exit 2) with the reason."""
+    from .ids import checked_id
+
+    try:
+        return checked_id(text, "")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).strip()) from None
+
+
 def print_json(value) -> None:
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
@@ -377,20 +388,20 @@ def _add_people_commands(sub) -> None:
     p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("move-faces", help="assign faces by hand to a person")
-    p.add_argument("faces", nargs="+", type=int, metavar="FACE")
+    p.add_argument("faces", nargs="+", type=_id_arg, metavar="FACE")
     p.add_argument("--to", required=True, metavar="ID|NAME|new",
                    help="a person; an unknown NAME or `new` creates a person")
     p.set_defaults(func=cmd_move_faces)
 
     p = sub.add_parser("reject", help="\"not this person\": remembered for good")
-    p.add_argument("faces", nargs="+", type=int, metavar="FACE")
+    p.add_argument("faces", nargs="+", type=_id_arg, metavar="FACE")
     p.add_argument("--from", dest="person", required=True, metavar="ID|NAME")
     p.set_defaults(func=cmd_reject)
 
     p = sub.add_parser("ignore", help="ignore faces (not a face, a stranger), or every small "
                                       "unnamed group")
-    p.add_argument("faces", nargs="*", type=int, metavar="FACE")
-    p.add_argument("--groups-smaller-than", type=int, metavar="N",
+    p.add_argument("faces", nargs="*", type=_id_arg, metavar="FACE")
+    p.add_argument("--groups-smaller-than", type=_id_arg, metavar="N",
                    help="ignore the faces of unnamed groups with fewer than N faces")
     p.set_defaults(func=cmd_ignore)
 
@@ -675,7 +686,8 @@ def _add_search_commands(sub) -> None:
                     "or, with only --and/--or, the photos of those people. --and/--or/--not "
                     "select by who is assigned in a photo.")
     q = p.add_mutually_exclusive_group()
-    q.add_argument("--face", type=int, metavar="ID", help="a face of the library (faces --json)")
+    q.add_argument("--face", type=_id_arg, metavar="ID",
+                   help="a face of the library (faces --json)")
     q.add_argument("--person", metavar="NAME|ID",
                    help="all of this person's faces as queries: photos of them, named or not")
     q.add_argument("--photo", metavar="PATH",
@@ -683,7 +695,8 @@ def _add_search_commands(sub) -> None:
                         "results per face unless --photo-face")
     q.add_argument("--spec", metavar="FILE",
                    help="the whole search as SearchSpec JSON (- for stdin; see --print-spec)")
-    p.add_argument("--photo-face", type=int, metavar="N", help="search with face N of --photo")
+    p.add_argument("--photo-face", type=_id_arg, metavar="N",
+                   help="search with face N of --photo")
     p.add_argument("--list-faces", action="store_true",
                    help="with --photo: list the faces found in it and stop")
     p.add_argument("--and", dest="people_all", action="append", default=[], metavar="PERSON",
@@ -721,8 +734,9 @@ def _search_spec(args):
     from .search.spec import SearchSpec
 
     if args.spec:
-        text = sys.stdin.read() if args.spec == "-" else Path(args.spec).read_text("utf-8")
-        return SearchSpec.from_json(json.loads(text))
+        from .search.spec import read_spec
+
+        return read_spec(args.spec, "--spec")
     return SearchSpec(
         face_id=args.face,
         photo_path=str(Path(args.photo).expanduser().resolve()) if args.photo else None,
@@ -897,9 +911,9 @@ def _add_export_commands(sub) -> None:
                    help="with ANY of the --person instead of all of them")
     q.add_argument("--not", dest="not_people", action="append", default=[], metavar="NAME",
                    help="without this person (repeatable)")
-    q.add_argument("--face", type=int, metavar="ID", help="photos with a face like this one")
+    q.add_argument("--face", type=_id_arg, metavar="ID", help="photos with a face like this one")
     q.add_argument("--photo", metavar="PATH", help="photos with a face like one in this image")
-    q.add_argument("--photo-face", type=int, metavar="N", help="which face of --photo")
+    q.add_argument("--photo-face", type=_id_arg, metavar="N", help="which face of --photo")
     q.add_argument("--similar-to", metavar="PERSON",
                    help="photos with faces like any of this person's")
     q.add_argument("--since", dest="date_from", metavar="DATE", help="taken on/after (ISO)")
@@ -948,17 +962,12 @@ def _export_spec(args):
         mixed = [f for f in _QUERY_FLAGS if f != "search_json" and getattr(args, f)]
         if mixed or args.any:
             raise ExportError("--search-json is the whole query; drop the other query options")
-        source = "standard input" if args.search_json == "-" else args.search_json
+        from .search.spec import read_spec
+
         try:
-            text = sys.stdin.read() if args.search_json == "-" else Path(
-                args.search_json).read_text(encoding="utf-8")
-            return SearchSpec.from_json(json.loads(text))
-        except OSError as error:
-            raise ExportError(f"cannot read --search-json {source}: "
-                              f"{error.strerror or error}") from None
-        except (ValueError, TypeError, AttributeError) as error:
-            raise ExportError(f"--search-json {source} is not a search (SearchSpec JSON): "
-                              f"{error}") from None
+            return read_spec(args.search_json, "--search-json")
+        except ValueError as error:
+            raise ExportError(str(error)) from None
     if args.photo and not os.path.isfile(args.photo):
         raise ExportError(f"--photo {args.photo}: no such file")
     people = list(args.person)   # names, or ids typed as digits: the search resolves both
@@ -1195,6 +1204,9 @@ def main(argv: list[str] | None = None) -> int:
 
         if isinstance(error, (CatalogError, ModelError, FileNotFoundError, ValueError)):
             sys.stderr.write(f"faceshelf: {error}\n")
+            return 2
+        if isinstance(error, OverflowError):  # a number past what SQLite holds, not caught
+            sys.stderr.write(f"faceshelf: a number given is too large ({error})\n")  # earlier
             return 2
         if isinstance(error, IndexBusy):
             sys.stderr.write(f"faceshelf: {error}\n")
