@@ -1007,7 +1007,7 @@ def _keep_result(job, box: list):
 
 
 def _cmd_export(args) -> int:
-    from .export import ExportError, run_export
+    from .export import ExportBusy, ExportError, run_export
 
     previous_handler = signal.getsignal(signal.SIGINT)
     try:
@@ -1017,6 +1017,9 @@ def _cmd_export(args) -> int:
             run_with_progress(_keep_result(run_export(cat, request, interruptible()), result),
                               quiet=args.json or args.dry_run)
             summary = result[0]
+    except ExportBusy as error:  # busy, as for a second index: try again later
+        sys.stderr.write(f"faceshelf export: {error}\n")
+        return 4
     except ExportError as error:
         text = str(error) if args.search_json else _in_flag_words(str(error), _EXPORT_FLAGS)
         sys.stderr.write(f"faceshelf export: {text}\n")
