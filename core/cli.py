@@ -262,8 +262,10 @@ def cmd_status(args) -> int:
           f"pending, {photos['error']} errors")
     print(f"faces     {status['faces']} ({status['usable_faces']} usable for grouping)")
     print(f"people    {status['people']} ({status['named_people']} named)")
+    from .text import for_terminal
+
     for error in status.get("errors", []):
-        print(f"error     {error['path']}: {error['error']}")
+        print(f"error     {for_terminal(error['path'])}: {error['error']}")
     return 0
 
 
@@ -291,9 +293,10 @@ def _catalog_status(catalog, *, with_errors: bool) -> dict:
         "people": people,
         "named_people": named,
     }
-    if with_errors:
-        status["errors"] = [{"path": row[0], "error": row[1]} for row in q(
-            "SELECT path, error FROM photos WHERE status='error' ORDER BY path")]
+    if with_errors:  # unreadable photos, and what the walk skipped (core/scan/problems.py)
+        from .scan.problems import list_problems
+
+        status["errors"] = [{"path": p.path, "error": p.error} for p in list_problems(catalog)]
         # Face tags another program left that could not be used: the photo itself is fine.
         status["errors"] += [{"path": row[0], "error": f"face tags: {row[1]}", "kind": "tags"}
                              for row in q("SELECT p.path, n.message FROM tag_notes n JOIN "
