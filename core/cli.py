@@ -111,16 +111,22 @@ def run_with_progress(job: Iterable[Progress], quiet: bool = False) -> Progress 
 
 
 def interruptible() -> CancelToken:
-    """A token that the first Ctrl-C cancels (the job stops cleanly); a second one kills."""
+    """A token that the first Ctrl-C cancels (the job stops cleanly); a second one kills.
+    `kill` (SIGTERM) stops cleanly too: killed outright, an index left its worker processes'
+    semaphores to the resource tracker, which printed "leaked semaphore" warnings."""
     token = CancelToken()
 
     def handler(signum, frame):
         if token.cancelled:
             raise KeyboardInterrupt
-        sys.stderr.write("\nstopping after the current work; Ctrl-C again to abort\n")
+        if signum == signal.SIGINT:
+            sys.stderr.write("\nstopping after the current work; Ctrl-C again to abort\n")
+        else:
+            sys.stderr.write("\nstopping (terminated) after the current work\n")
         token.cancel()
 
     signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
     return token
 
 

@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -470,10 +471,23 @@ class _Worker:
         self.inbox.close()
 
 
+# The resource tracker is a process of its own, started with our interpreter's -W options;
+# its one warning here is that it unlinked the queues' semaphores of a process killed with -9
+# (a plain kill stops cleanly: cli.interruptible). It did the cleaning; the warning is noise.
+_TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def _quiet_resource_tracker() -> None:
+    """Before the first queue: the tracker starts with the first semaphore."""
+    if _TRACKER_QUIET not in sys.warnoptions:
+        sys.warnoptions.append(_TRACKER_QUIET)
+
+
 def _run_workers(catalog, pending, count, pack, settings, cancel) -> Iterator[PhotoResult]:
     from .faces.models import ModelError
 
     context = multiprocessing.get_context("spawn")
+    _quiet_resource_tracker()
     outbox = context.Queue()
     todo = collections.deque(pending)
     restarts = collections.Counter()
