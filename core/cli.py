@@ -820,8 +820,9 @@ def _search(args) -> int:
         model_id = current_model_id(catalog)
         behind = (model_id is not None and spec.is_similarity_query
                   and SearchIndex.for_catalog(catalog, model_id).needs_rebuild(catalog.conn))
-        if behind and SearchIndex.for_catalog(catalog, model_id).damaged:
-            _rebuild_damaged_index(catalog, model_id)  # the answer above was exact
+        damaged = behind and SearchIndex.for_catalog(catalog, model_id).damaged
+        if damaged:
+            _rebuild_damaged_index(catalog, model_id, damaged)  # the answer above was exact
             behind = False
     if args.json:
         print_json([_search_row(h) for h in hits])
@@ -833,11 +834,11 @@ def _search(args) -> int:
     return 0
 
 
-def _rebuild_damaged_index(catalog, model_id: str) -> None:
+def _rebuild_damaged_index(catalog, model_id: str, why: str) -> None:
     from .search.index import build_index
 
-    log.warning("rebuilding the search index of %s (the damaged one was discarded)",
-                catalog.dir)
+    log.warning("rebuilding the search index of %s (the one there was not used: %s)",
+                catalog.dir, why)
     try:
         for _ in build_index(catalog, model_id):
             pass

@@ -99,6 +99,26 @@ def pointer_path(index_dir: Path, model_id: str) -> Path:
     return Path(index_dir) / f"search-{index_key(model_id)}.json"
 
 
+def pointer_problem(index_dir: Path, model_id: str) -> str | None:
+    """Why a pointer file that is there gives no stamp (None: it is fine, or absent)."""
+    path = pointer_path(index_dir, model_id)
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        return f"{path} is unreadable ({error})"
+    if not isinstance(data, dict) or data.get("model_id") != model_id:
+        return f"{path} is not a search index pointer of this model"
+    if data.get("format") != FORMAT:
+        return f"{path} was written by another version (format {data.get('format')})"
+    try:
+        IndexStamp(**data)
+    except TypeError as error:
+        return f"{path} is damaged ({error})"
+    return None
+
+
 def read_stamp(index_dir: Path, model_id: str) -> IndexStamp | None:
     try:
         data = json.loads(pointer_path(index_dir, model_id).read_text())

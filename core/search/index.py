@@ -24,7 +24,8 @@ from ..jobs import CancelToken, Progress
 from .generation import (BITS_Z, DEFAULT_DIMS, DEFAULT_KIND, DEFAULT_TREES,  # noqa: F401
                          EXPANSIONS, KINDS, hamming_bar, sign_codes,
                          SCAN_CUT, SEARCH_K_PER_ITEM, Generation, IndexStamp, merge_best,
-                         build_generation, index_key, pointer_path, read_stamp,
+                         build_generation, index_key, pointer_path, pointer_problem,
+                         read_stamp,
                          stale_temp_dirs)
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,11 @@ class SearchIndex:
         if sig == self._pointer_sig:
             return
         stamp = read_stamp(self.index_dir, self.model_id)
+        if stamp is None and sig is not None and (problem := pointer_problem(
+                self.index_dir, self.model_id)):  # garbage, or an older version's
+            log.warning("search index not used: %s; searching exactly until it is rebuilt",
+                        problem)
+            self.damaged = problem
         if stamp is not None and stamp.generation in self._damaged_generations:
             stamp = None  # could not be deleted (a read-only folder): never used again
         old = self.generation

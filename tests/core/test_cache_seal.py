@@ -244,3 +244,18 @@ def test_verify_caches_reads_every_block_of_every_cache(indexed, named, monkeypa
     (bad,) = [r for r in verify_caches(cat) if not r.ok]
     assert bad.kind == "search index" and "vectors.npy: block 2 " in bad.problem
     assert vectors.exists()  # reported, not touched
+
+
+@pytest.mark.parametrize("pointer", [b"\x00garbage{", b'{"model_id": "test/model/0"}',
+                                     b"[1, 2]"])
+def test_a_damaged_pointer_is_said_and_rebuilt(indexed, capsys, caplog, pointer):
+    from core.search.generation import pointer_path
+
+    cat, ids = indexed
+    code, before, _ = _search(cat, int(ids[40]), capsys)
+    pointer_path(cat.index_dir, MODEL).write_bytes(pointer)
+    with caplog.at_level(logging.WARNING):
+        code, after, _ = _search(cat, int(ids[40]), capsys)
+    assert code == 0 and after == before
+    assert "search index not used" in caplog.text and "rebuilding the search index" in caplog.text
+    assert read_stamp(cat.index_dir, MODEL) is not None  # rebuilt
