@@ -367,7 +367,6 @@ def decode_with_detail(path: Path | str, *, min_long_side: int) -> tuple[Decoded
 
 _OPENCV_REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2}
 _capture_lock = threading.Lock()
-_capture_file = None
 
 
 @contextlib.contextmanager
@@ -377,27 +376,21 @@ def decoder_messages_named(path):
     OpenCV decodes, fd 2 points at an anonymous temporary file; what was written there is then
     logged as a warning that starts with the file's path. (Pillow's decoder keeps libjpeg's
     warnings to itself.) Decodes in one process take turns here: fd 2 is process-wide."""
-    global _capture_file
-    with _capture_lock:
+    with _capture_lock, tempfile.TemporaryFile() as capture:  # unlinked: nothing left behind
         try:
-            if _capture_file is None:
-                _capture_file = tempfile.TemporaryFile()
             sys.stderr.flush()
             saved = os.dup(2)
         except (OSError, ValueError, AttributeError):  # no fd 2 (a windowed app): as is
             yield
             return
-        os.dup2(_capture_file.fileno(), 2)
+        os.dup2(capture.fileno(), 2)
         try:
             yield
         finally:
             os.dup2(saved, 2)
             os.close(saved)
-            size = _capture_file.tell()
-            _capture_file.seek(0)
-            said = _capture_file.read(min(size, 8192)).decode("utf-8", "replace")
-            _capture_file.seek(0)
-            _capture_file.truncate()
+            capture.seek(0)
+            said = capture.read(8192).decode("utf-8", "replace")
             for line in said.splitlines():
                 if line.strip():
                     log.warning("%s: %s", path, line.strip())
