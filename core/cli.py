@@ -482,6 +482,7 @@ def cmd_people(args) -> int:
 
 def cmd_person(args) -> int:
     from .people import find_person, get_person, person_faces, person_photos, suggestions
+    from .text import for_terminal
 
     with open_catalog(args, readonly=True) as catalog:
         person = get_person(catalog, find_person(catalog, args.person))
@@ -500,7 +501,8 @@ def cmd_person(args) -> int:
     print(f"{_label(person)} (id {person.id}): {len(faces)} faces in {len(photos)} photos"
           + (f", {pending} to review" if pending else "") + (", hidden" if person.hidden else ""))
     for ph in photos:
-        print(f"  {ph.taken_at or '':<19}  {ph.path}  (faces {', '.join(map(str, ph.face_ids))})")
+        print(f"  {ph.taken_at or '':<19}  {for_terminal(ph.path)}  "
+              f"(faces {', '.join(map(str, ph.face_ids))})")
     return 0
 
 
@@ -860,7 +862,7 @@ def _print_hits(hits) -> None:
         score = f"{hit.similarity:6.3f}" if hit.similarity is not None else "      "
         who = (f"  [{for_terminal(hit.person_name) or f'person {hit.person_id}'}]"
                if hit.person_id else "")
-        print(f"{score}  {hit.path}  (face {hit.face_id}){who}")
+        print(f"{score}  {for_terminal(hit.path)}  (face {hit.face_id}){who}")
 
 
 def cmd_reindex_search(args) -> int:
@@ -1066,6 +1068,7 @@ def _export_summary_json(s) -> dict:
 
 def _print_export_summary(s) -> None:
     from .export import STOP_MESSAGES
+    from .text import for_terminal
 
     out = sys.stdout
     if s.dry_run:
@@ -1091,7 +1094,7 @@ def _print_export_summary(s) -> None:
         sys.stderr.write(f"not exported: {f.source or f.dest}: {why}{detail}\n")
     mb = s.bytes_written / 1e6
     speed = f", {mb / s.seconds:.1f} MB/s" if s.seconds > 0 and mb > 1 else ""
-    album = f" (album {s.album})" if s.album else ""
+    album = f" (album {for_terminal(s.album)})" if s.album else ""
     out.write(f"{s.destination}{album}: {s.photos_matched} photo(s) match; added {s.added}"
               f"{_changes(s)}, skipped {s.skipped} already there, removed {s.removed}, "
               f"kept {s.kept}, failed {s.failed}; {mb:.1f} MB in {s.seconds:.1f} s{speed}\n")
@@ -1137,7 +1140,8 @@ def _cmd_albums(args) -> int:
     for a in albums:
         when = (time.strftime("%Y-%m-%d %H:%M", time.localtime(a.exported_at))
                 if a.exported_at else "never")
-        print(f"{for_terminal(a.name)}: {a.shown_spec.describe()} -> {a.destination} "
+        print(f"{for_terminal(a.name)}: {for_terminal(a.shown_spec.describe())} -> "
+              f"{for_terminal(a.destination)} "
               f"({a.file_count} photo(s), {a.options.mode}, last exported {when})")
     return 0
 
