@@ -117,8 +117,9 @@ def _check_file(folder: Path, name: str, entry: dict, blocks: list[int] | None) 
     if "dtype" in entry:
         try:
             header = _npy_header(path)
-        except (OSError, ValueError) as error:
-            raise CacheDamaged(f"{path}: header unreadable ({error})") from None
+        except (OSError, ValueError) as error:  # numpy's words: first line, at most 100
+            said = (str(error).splitlines() or [type(error).__name__])[0][:100]
+            raise CacheDamaged(f"{path}: header unreadable ({said})") from None
         if header != (entry["dtype"], entry["shape"]):
             raise CacheDamaged(f"{path}: header says {header[0]} {header[1]}, the manifest "
                                f"{entry['dtype']} {entry['shape']}")
