@@ -48,6 +48,19 @@ def _id_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(error).strip()) from None
 
 
+def _count_arg(text: str) -> int:
+    """A count compared with the catalog's numbers (SQLite integers)."""
+    from .ids import MAX_ID
+
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 0 <= count <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{count} is out of range: 0 to {MAX_ID}")
+    return count
+
+
 def print_json(value) -> None:
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
@@ -410,7 +423,7 @@ def _add_people_commands(sub) -> None:
     p = sub.add_parser("ignore", help="ignore faces (not a face, a stranger), or every small "
                                       "unnamed group")
     p.add_argument("faces", nargs="*", type=_id_arg, metavar="FACE")
-    p.add_argument("--groups-smaller-than", type=_id_arg, metavar="N",
+    p.add_argument("--groups-smaller-than", type=_count_arg, metavar="N",
                    help="ignore the faces of unnamed groups with fewer than N faces")
     p.set_defaults(func=cmd_ignore)
 
