@@ -97,3 +97,35 @@ def test_a_name_stored_raw_by_an_older_version_still_makes_a_well_formed_sidecar
 ])
 def test_what_a_name_keeps_and_drops(raw, stored):
     assert clean_name(raw) == stored
+
+
+_NO_NETWORK_RUN = r"""
+import sys
+seen = []
+def hook(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname",
+                 "urllib.Request", "socket.sendto"):
+        seen.append(event)
+sys.addaudithook(hook)
+from hypothesis import given, settings, strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+set_hypothesis_home_dir(sys.argv[1])
+@settings(max_examples=200, database=None)
+@given(st.text())
+def check(text):
+    assert isinstance(text, str)
+check()
+print("network events:", seen)
+"""
+
+
+def test_hypothesis_itself_makes_no_network_calls(tmp_path):
+    """The test dependency added for these tests: no socket, DNS or URL opened while it runs
+    (its only network code is an opt-in GitHub artifact database, not configured here)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _NO_NETWORK_RUN, str(tmp_path / "home")],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "network events: []"
