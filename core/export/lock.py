@@ -42,20 +42,12 @@ def exclusive_destination(destination: Path, what: str):
     export to a second one ("album 'Trip'"). Where no lock can be taken (a read-only cache
     folder, a file system without locks) the export goes on unlocked, as before."""
     key = hashlib.sha256(str(destination).encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    try:
-        lock_dir().mkdir(parents=True, exist_ok=True)
-        handle = open(lock_dir() / f"{key}.lock", "a+", encoding="utf-8")
-    except OSError:
+    path = lock_dir() / f"{key}.lock"
+    handle = _locked_handle(path, destination)
+    if handle is None:
         yield
         return
     with handle:
-        if not _try_lock(handle):
-            with contextlib.suppress(OSError):
-                handle.seek(0)
-                holder = handle.read(500).strip()
-            raise ExportBusy(f"another export is writing into {destination} "
-                             f"({holder or 'another process'}); wait until it has finished, "
-                             f"then run this one again")
         try:
             with contextlib.suppress(OSError):
                 handle.seek(0)
@@ -68,7 +60,39 @@ def exclusive_destination(destination: Path, what: str):
             with contextlib.suppress(OSError):
                 handle.seek(0)
                 handle.truncate()
+                if fcntl is not None:  # removed while still held: no file per folder piles up
+                    path.unlink()
             _unlock(handle)
+
+
+def _locked_handle(path: Path, destination: Path):
+    """The open, locked lock file (None: no locking possible here); ExportBusy if held.
+    The file is removed by its holder on release, so a lock taken on a file that was removed
+    meanwhile is dropped and taken again on the new one."""
+    for _ in range(5):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a+", encoding="utf-8")
+        except OSError:
+            return None
+        if not _try_lock(handle):
+            holder = ""
+            with contextlib.suppress(OSError):
+                handle.seek(0)
+                holder = handle.read(500).strip()
+            handle.close()
+            raise ExportBusy(f"another export is writing into {destination} "
+                             f"({holder or 'another process'}); wait until it has finished, "
+                             f"then run this one again")
+        try:
+            same = fcntl is None or os.fstat(handle.fileno()).st_ino == path.stat().st_ino
+        except OSError:
+            same = False
+        if same:
+            return handle
+        _unlock(handle)
+        handle.close()
+    return None
 
 
 def _try_lock(handle) -> bool:

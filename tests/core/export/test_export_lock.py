@@ -69,6 +69,22 @@ def test_the_lock_is_held_across_processes_and_goes_with_a_killed_one(photo_libr
     assert export(catalog, anna(out)).added == 4  # a killed holder leaves no lock behind
 
 
+def test_no_lock_file_is_left_behind(photo_library, catalog, tmp_path):
+    import hashlib
+
+    from core.export.lock import lock_dir
+
+    _library(photo_library)
+    out = tmp_path / "out"
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:24]
+    first = run_export(catalog, anna(out))
+    next(first)
+    assert (lock_dir() / f"{key}.lock").exists()  # held while it runs
+    for _ in first:
+        pass
+    assert not (lock_dir() / f"{key}.lock").exists()  # and removed by its holder after
+
+
 def test_exports_into_different_folders_run_side_by_side(photo_library, catalog, tmp_path):
     _library(photo_library)
     first = run_export(catalog, anna(tmp_path / "a"))
