@@ -10,6 +10,8 @@ from pathlib import Path
 
 from .cache_seal import CacheDamaged, verify_folder
 
+INDEX_DIR = "index"   # Catalog.index_dir, for a folder given without opening its catalog
+
 
 @dataclass(frozen=True)
 class CacheReport:
@@ -42,8 +44,10 @@ def _search_generations(index_dir: Path) -> list[tuple[Path, dict | None]]:
 
 def verify_caches(catalog) -> list[CacheReport]:
     """One report per cache in use: the current search index generation of each model and
-    each people-evidence folder; every block of every file is read and compared."""
-    index_dir = Path(catalog.index_dir)
+    each people-evidence folder; every block of every file is read and compared. `catalog` is
+    a Catalog or a catalog folder (nothing is opened for writing)."""
+    index_dir = Path(catalog.index_dir) if hasattr(catalog, "index_dir") else \
+        Path(catalog) / INDEX_DIR
     reports = []
     if not index_dir.is_dir():
         return reports
@@ -59,6 +63,22 @@ def verify_caches(catalog) -> list[CacheReport]:
                              and not p.name.startswith(".tmp-")):
             reports.append(_verified("people evidence", folder, None))
     return reports
+
+
+def check_caches(catalog_dir: Path) -> list:
+    """`faceshelf check`'s part (core.catalog.health.CHECKS): a damaged cache is a warning
+    (nothing is lost: the next use discards and rebuilds it)."""
+    from .catalog.health import Finding
+
+    reports = verify_caches(catalog_dir)
+    findings = [Finding("warning", "caches", f"{r.kind} damaged: {r.problem}; it is rebuilt "
+                                             f"the next time it is used")
+                for r in reports if not r.ok]
+    if reports and not findings:
+        findings.append(Finding("ok", "caches", f"{len(reports)} cache(s) (search index, "
+                                                f"people evidence): every block matches its "
+                                                f"checksum"))
+    return findings
 
 
 def _verified(kind: str, folder: Path, expected: dict | None) -> CacheReport:

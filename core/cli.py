@@ -315,7 +315,8 @@ def _catalog_status(catalog, *, with_errors: bool) -> dict:
     if with_errors:  # unreadable photos, and what the walk skipped (core/scan/problems.py)
         from .scan.problems import list_problems
 
-        status["errors"] = [{"path": p.path, "error": p.error} for p in list_problems(catalog)]
+        status["errors"] = [{"path": p.path, "error": p.error, "kind": p.kind}  # photo, name,
+                            for p in list_problems(catalog)]                  # or folder
         # Face tags another program left that could not be used: the photo itself is fine.
         status["errors"] += [{"path": row[0], "error": f"face tags: {row[1]}", "kind": "tags"}
                              for row in q("SELECT p.path, n.message FROM tag_notes n JOIN "

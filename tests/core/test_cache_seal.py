@@ -259,3 +259,21 @@ def test_a_damaged_pointer_is_said_and_rebuilt(indexed, capsys, caplog, pointer)
     assert code == 0 and after == before
     assert "search index not used" in caplog.text and "rebuilding the search index" in caplog.text
     assert read_stamp(cat.index_dir, MODEL) is not None  # rebuilt
+
+
+def test_faceshelf_check_reads_every_cache_block(indexed, named, capsys, monkeypatch):
+    cat, _ = indexed
+    code = main(["--catalog", str(cat.dir), "check"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "ok       caches     2 cache(s) (search index, people evidence): every block " \
+           "matches its checksum" in out
+    vectors = _generation(cat) / "vectors.npy"
+    _noise(vectors, 2 * cache_seal.BLOCK + 100, 50)  # where a load's sample may not look
+    before = vectors.read_bytes()
+    code = main(["--catalog", str(cat.dir), "check"])
+    out = capsys.readouterr().out
+    assert code == 0  # a cache: nothing is lost, the catalog itself is intact
+    assert f"warning  caches     search index damaged: {vectors}: block 2 " in out
+    assert "it is rebuilt the next time it is used" in out
+    assert vectors.read_bytes() == before  # check is read-only

@@ -58,10 +58,11 @@ def test_bad_names_and_unreadable_folders_are_listed_with_their_reason(catalog, 
     finally:
         unlock()
     assert errors == [
-        {"path": f"{root}/caf\\xe9.jpg",
+        {"path": f"{root}/caf\\xe9.jpg", "kind": "name",
          "error": "skipped: the name is not valid text (UTF-8); rename the file to index it"},
-        {"path": str(locked), "error": "folder not read: Permission denied; its photos are "
-                                       "neither indexed nor removed"}]
+        {"path": str(locked), "kind": "folder",
+         "error": "folder not read: Permission denied; its photos are neither indexed nor "
+                  "removed"}]
     assert [(p.kind, p.path) for p in problems] == [("name", f"{root}/caf\\xe9.jpg"),
                                                     ("folder", str(locked))]
     main(["--catalog", str(catalog.dir), "status", "--errors"])
