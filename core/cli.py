@@ -39,6 +39,30 @@ def open_catalog(args, *, readonly: bool = False):
     return catalog
 
 
+def _id_arg(text: str) -> int:
+    """An id (or a count compared with ids) typed on the command line: a whole number the
+    catalog can hold, else argparse's usage error (exit 2) with the reason."""
+    from .ids import checked_id
+
+    try:
+        return checked_id(text, "")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).strip()) from None
+
+
+def _count_arg(text: str) -> int:
+    """A count compared with the catalog's numbers (SQLite integers)."""
+    from .ids import MAX_ID
+
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 0 <= count <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{count} is out of range: 0 to {MAX_ID}")
+    return count
+
+
 def print_json(value) -> None:
     """Indented; a list has one compact item per line: json's indenting encoder is pure
     Python (2.6 s for `people --json` of 100k faces; 0.05 s with its C encoder)."""
@@ -108,7 +132,9 @@ def run_with_progress(job: Iterable[Progress], quiet: bool = False) -> Progress 
 
 
 def interruptible() -> CancelToken:
-    """A token that the first Ctrl-C cancels (the job stops cleanly); a second one kills."""
+    """A token that the first Ctrl-C cancels (the job stops cleanly); a second one kills.
+    `kill` (SIGTERM) stops cleanly too: killed outright, an index left its worker processes'
+    semaphores to the resource tracker, which printed "leaked semaphore" warnings."""
     from .jobs import CancelToken
 
     token = CancelToken()
@@ -116,10 +142,14 @@ def interruptible() -> CancelToken:
     def handler(signum, frame):
         if token.cancelled:
             raise KeyboardInterrupt
-        sys.stderr.write("\nstopping after the current work; Ctrl-C again to abort\n")
+        if signum == signal.SIGINT:
+            sys.stderr.write("\nstopping after the current work; Ctrl-C again to abort\n")
+        else:
+            sys.stderr.write("\nstopping (terminated) after the current work\n")
         token.cancel()
 
     signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
     return token
 
 
@@ -261,8 +291,10 @@ def cmd_status(args) -> int:
           f"pending, {photos['error']} errors")
     print(f"faces     {status['faces']} ({status['usable_faces']} usable for grouping)")
     print(f"people    {status['people']} ({status['named_people']} named)")
+    from .text import for_terminal
+
     for error in status.get("errors", []):
-        print(f"error     {error['path']}: {error['error']}")
+        print(f"error     {for_terminal(error['path'])}: {error['error']}")
     return 0
 
 
@@ -290,9 +322,11 @@ def _catalog_status(catalog, *, with_errors: bool) -> dict:
         "people": people,
         "named_people": named,
     }
-    if with_errors:
-        status["errors"] = [{"path": row[0], "error": row[1]} for row in q(
-            "SELECT path, error FROM photos WHERE status='error' ORDER BY path")]
+    if with_errors:  # unreadable photos, and what the walk skipped (core/scan/problems.py)
+        from .scan.problems import list_problems
+
+        status["errors"] = [{"path": p.path, "error": p.error, "kind": p.kind}  # photo, name,
+                            for p in list_problems(catalog)]                  # or folder
         # Face tags another program left that could not be used: the photo itself is fine.
         status["errors"] += [{"path": row[0], "error": f"face tags: {row[1]}", "kind": "tags"}
                              for row in q("SELECT p.path, n.message FROM tag_notes n JOIN "
@@ -387,20 +421,20 @@ def _add_people_commands(sub) -> None:
     p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("move-faces", help="assign faces by hand to a person")
-    p.add_argument("faces", nargs="+", type=int, metavar="FACE")
+    p.add_argument("faces", nargs="+", type=_id_arg, metavar="FACE")
     p.add_argument("--to", required=True, metavar="ID|NAME|new",
                    help="a person; an unknown NAME or `new` creates a person")
     p.set_defaults(func=cmd_move_faces)
 
     p = sub.add_parser("reject", help="\"not this person\": remembered for good")
-    p.add_argument("faces", nargs="+", type=int, metavar="FACE")
+    p.add_argument("faces", nargs="+", type=_id_arg, metavar="FACE")
     p.add_argument("--from", dest="person", required=True, metavar="ID|NAME")
     p.set_defaults(func=cmd_reject)
 
     p = sub.add_parser("ignore", help="ignore faces (not a face, a stranger), or every small "
                                       "unnamed group")
-    p.add_argument("faces", nargs="*", type=int, metavar="FACE")
-    p.add_argument("--groups-smaller-than", type=int, metavar="N",
+    p.add_argument("faces", nargs="*", type=_id_arg, metavar="FACE")
+    p.add_argument("--groups-smaller-than", type=_count_arg, metavar="N",
                    help="ignore the faces of unnamed groups with fewer than N faces")
     p.set_defaults(func=cmd_ignore)
 
@@ -442,7 +476,11 @@ def _people_counts(last) -> dict:
 
 
 def _label(person) -> str:
-    return person.name if person.name is not None else f"(unnamed #{person.id})"
+    """A person as printed: a name stored with control characters by an older version is
+    shown escaped, never sent raw to the terminal (core/text.py)."""
+    from .text import for_terminal
+
+    return for_terminal(person.name) if person.name is not None else f"(unnamed #{person.id})"
 
 
 def cmd_people(args) -> int:
@@ -474,6 +512,7 @@ def cmd_people(args) -> int:
 
 def cmd_person(args) -> int:
     from .people import find_person, get_person, person_faces, person_photos, suggestions
+    from .text import for_terminal
 
     with open_catalog(args, readonly=True) as catalog:
         person = get_person(catalog, find_person(catalog, args.person))
@@ -492,7 +531,8 @@ def cmd_person(args) -> int:
     print(f"{_label(person)} (id {person.id}): {len(faces)} faces in {len(photos)} photos"
           + (f", {pending} to review" if pending else "") + (", hidden" if person.hidden else ""))
     for ph in photos:
-        print(f"  {ph.taken_at or '':<19}  {ph.path}  (faces {', '.join(map(str, ph.face_ids))})")
+        print(f"  {ph.taken_at or '':<19}  {for_terminal(ph.path)}  "
+              f"(faces {', '.join(map(str, ph.face_ids))})")
     return 0
 
 
@@ -687,7 +727,8 @@ def _add_search_commands(sub) -> None:
                     "or, with only --and/--or, the photos of those people. --and/--or/--not "
                     "select by who is assigned in a photo.")
     q = p.add_mutually_exclusive_group()
-    q.add_argument("--face", type=int, metavar="ID", help="a face of the library (faces --json)")
+    q.add_argument("--face", type=_id_arg, metavar="ID",
+                   help="a face of the library (faces --json)")
     q.add_argument("--person", metavar="NAME|ID",
                    help="all of this person's faces as queries: photos of them, named or not")
     q.add_argument("--photo", metavar="PATH",
@@ -695,7 +736,8 @@ def _add_search_commands(sub) -> None:
                         "results per face unless --photo-face")
     q.add_argument("--spec", metavar="FILE",
                    help="the whole search as SearchSpec JSON (- for stdin; see --print-spec)")
-    p.add_argument("--photo-face", type=int, metavar="N", help="search with face N of --photo")
+    p.add_argument("--photo-face", type=_id_arg, metavar="N",
+                   help="search with face N of --photo")
     p.add_argument("--list-faces", action="store_true",
                    help="with --photo: list the faces found in it and stop")
     p.add_argument("--and", dest="people_all", action="append", default=[], metavar="PERSON",
@@ -733,8 +775,9 @@ def _search_spec(args):
     from .search.spec import SearchSpec
 
     if args.spec:
-        text = sys.stdin.read() if args.spec == "-" else Path(args.spec).read_text("utf-8")
-        return SearchSpec.from_json(json.loads(text))
+        from .search.spec import read_spec
+
+        return read_spec(args.spec, "--spec")
     if args.photo and not os.path.isfile(args.photo):
         raise ValueError(f"--photo {args.photo}: no such file"
                          + (" (it is a folder)" if os.path.isdir(args.photo) else ""))
@@ -814,6 +857,10 @@ def _search(args) -> int:
         behind = (model_id is not None and spec.is_similarity_query
                   and SearchIndex.for_catalog(catalog, model_id).needs_rebuild(
                       catalog.conn, count_dead=False))  # deleted faces slow nothing down
+        damaged = behind and SearchIndex.for_catalog(catalog, model_id).damaged
+        if damaged:
+            _rebuild_damaged_index(catalog, model_id, damaged)  # the answer above was exact
+            behind = False
     if args.json:
         print_json([_search_row(h) for h in hits])
     else:
@@ -839,7 +886,21 @@ def _no_match_with_photo(spec, faces: int) -> str:
             f"{where}")
 
 
+def _rebuild_damaged_index(catalog, model_id: str, why: str) -> None:
+    from .search.index import build_index
+
+    log.warning("rebuilding the search index of %s (the one there was not used: %s)",
+                catalog.dir, why)
+    try:
+        for _ in build_index(catalog, model_id):
+            pass
+    except OSError as error:  # a read-only catalog folder: exact searches until it is writable
+        log.warning("could not rebuild the search index: %s", error)
+
+
 def _print_hits(hits) -> None:
+    from .text import for_terminal
+
     if not hits:
         print("no photos found")
         return
@@ -849,8 +910,9 @@ def _print_hits(hits) -> None:
             current = hit.query_face
             print(f"-- face {current} of the photo:")
         score = f"{hit.similarity:6.3f}" if hit.similarity is not None else "      "
-        who = f"  [{hit.person_name or f'person {hit.person_id}'}]" if hit.person_id else ""
-        print(f"{score}  {hit.path}  (face {hit.face_id}){who}")
+        who = (f"  [{for_terminal(hit.person_name) or f'person {hit.person_id}'}]"
+               if hit.person_id else "")
+        print(f"{score}  {for_terminal(hit.path)}  (face {hit.face_id}){who}")
 
 
 def cmd_reindex_search(args) -> int:
@@ -911,9 +973,9 @@ def _add_export_commands(sub) -> None:
                    help="with ANY of the --person instead of all of them")
     q.add_argument("--not", dest="not_people", action="append", default=[], metavar="NAME",
                    help="without this person (repeatable)")
-    q.add_argument("--face", type=int, metavar="ID", help="photos with a face like this one")
+    q.add_argument("--face", type=_id_arg, metavar="ID", help="photos with a face like this one")
     q.add_argument("--photo", metavar="PATH", help="photos with a face like one in this image")
-    q.add_argument("--photo-face", type=int, metavar="N", help="which face of --photo")
+    q.add_argument("--photo-face", type=_id_arg, metavar="N", help="which face of --photo")
     q.add_argument("--similar-to", metavar="PERSON",
                    help="photos with faces like any of this person's")
     q.add_argument("--since", dest="date_from", metavar="DATE", help="taken on/after (ISO)")
@@ -962,17 +1024,12 @@ def _export_spec(args):
         mixed = [f for f in _QUERY_FLAGS if f != "search_json" and getattr(args, f)]
         if mixed or args.any:
             raise ExportError("--search-json is the whole query; drop the other query options")
-        source = "standard input" if args.search_json == "-" else args.search_json
+        from .search.spec import read_spec
+
         try:
-            text = sys.stdin.read() if args.search_json == "-" else Path(
-                args.search_json).read_text(encoding="utf-8")
-            return SearchSpec.from_json(json.loads(text))
-        except OSError as error:
-            raise ExportError(f"cannot read --search-json {source}: "
-                              f"{error.strerror or error}") from None
-        except (ValueError, TypeError, AttributeError) as error:
-            raise ExportError(f"--search-json {source} is not a search (SearchSpec JSON): "
-                              f"{error}") from None
+            return read_spec(args.search_json, "--search-json")
+        except ValueError as error:
+            raise ExportError(str(error)) from None
     if args.photo and not os.path.isfile(args.photo):
         raise ExportError(f"--photo {args.photo}: no such file")
     people = list(args.person)   # names, or ids typed as digits: the search resolves both
@@ -1012,7 +1069,7 @@ def _keep_result(job, box: list):
 
 
 def _cmd_export(args) -> int:
-    from .export import ExportError, run_export
+    from .export import ExportBusy, ExportError, run_export
 
     previous_handler = signal.getsignal(signal.SIGINT)
     try:
@@ -1022,6 +1079,9 @@ def _cmd_export(args) -> int:
             run_with_progress(_keep_result(run_export(cat, request, interruptible()), result),
                               quiet=args.json or args.dry_run)
             summary = result[0]
+    except ExportBusy as error:  # busy, as for a second index: try again later
+        sys.stderr.write(f"faceshelf export: {error}\n")
+        return 4
     except ExportError as error:
         text = str(error) if args.search_json else _in_flag_words(str(error), _EXPORT_FLAGS)
         sys.stderr.write(f"faceshelf export: {text}\n")
@@ -1058,6 +1118,7 @@ def _export_summary_json(s) -> dict:
 
 def _print_export_summary(s) -> None:
     from .export import STOP_MESSAGES
+    from .text import for_terminal
 
     out = sys.stdout
     if s.dry_run:
@@ -1083,7 +1144,7 @@ def _print_export_summary(s) -> None:
         sys.stderr.write(f"not exported: {f.source or f.dest}: {why}{detail}\n")
     mb = s.bytes_written / 1e6
     speed = f", {mb / s.seconds:.1f} MB/s" if s.seconds > 0 and mb > 1 else ""
-    album = f" (album {s.album})" if s.album else ""
+    album = f" (album {for_terminal(s.album)})" if s.album else ""
     out.write(f"{s.destination}{album}: {s.photos_matched} photo(s) match; added {s.added}"
               f"{_changes(s)}, skipped {s.skipped} already there, removed {s.removed}, "
               f"kept {s.kept}, failed {s.failed}; {mb:.1f} MB in {s.seconds:.1f} s{speed}\n")
@@ -1111,6 +1172,7 @@ def _changes(s) -> str:
 
 def _cmd_albums(args) -> int:
     from .export import delete_album, list_albums
+    from .text import for_terminal
 
     with open_catalog(args, readonly=not args.delete) as cat:
         if args.delete:
@@ -1128,7 +1190,8 @@ def _cmd_albums(args) -> int:
     for a in albums:
         when = (time.strftime("%Y-%m-%d %H:%M", time.localtime(a.exported_at))
                 if a.exported_at else "never")
-        print(f"{a.name}: {a.shown_spec.describe()} -> {a.destination} "
+        print(f"{for_terminal(a.name)}: {for_terminal(a.shown_spec.describe())} -> "
+              f"{for_terminal(a.destination)} "
               f"({a.file_count} photo(s), {a.options.mode}, last exported {when})")
     return 0
 
@@ -1288,6 +1351,9 @@ def main(argv: list[str] | None = None) -> int:
                                            IsADirectoryError, PermissionError)) else 1
         if isinstance(error, (CatalogError, ModelError, FileNotFoundError, ValueError)):
             sys.stderr.write(f"faceshelf: {error}\n")
+            return 2
+        if isinstance(error, OverflowError):  # a number past what SQLite holds, not caught
+            sys.stderr.write(f"faceshelf: a number given is too large ({error})\n")  # earlier
             return 2
         if isinstance(error, IndexBusy):
             sys.stderr.write(f"faceshelf: {error}\n")

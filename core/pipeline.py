@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -497,12 +498,25 @@ class _Worker:
         self.inbox.close()
 
 
+# The resource tracker is a process of its own, started with our interpreter's -W options;
+# its one warning here is that it unlinked the queues' semaphores of a process killed with -9
+# (a plain kill stops cleanly: cli.interruptible). It did the cleaning; the warning is noise.
+_TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def _quiet_resource_tracker() -> None:
+    """Before the first queue: the tracker starts with the first semaphore."""
+    if _TRACKER_QUIET not in sys.warnoptions:
+        sys.warnoptions.append(_TRACKER_QUIET)
+
+
 class _WorkerPool:
     """The worker processes of one run and the queue they answer on; started as soon as it
     is made (the models load meanwhile)."""
 
     def __init__(self, catalog_dir: Path, pack, settings: dict, count: int) -> None:
         self.context = multiprocessing.get_context("spawn")
+        _quiet_resource_tracker()
         self.outbox = self.context.Queue()
         self.pack, self.settings, self.catalog_dir = pack, settings, catalog_dir
         self.workers = {slot: self.start(slot) for slot in range(count)}

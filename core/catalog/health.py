@@ -163,7 +163,14 @@ def check_backups(catalog_dir: Path) -> list[Finding]:
 
 
 # The checks `faceshelf check` runs, in order. Append yours (see the module docstring).
-CHECKS: list[Check] = [check_file, check_database, check_writable, check_backups]
+def check_caches(catalog_dir: Path) -> list[Finding]:
+    """Every block of the rebuildable caches against its checksum (core/caches.py)."""
+    from ..caches import check_caches as verify
+
+    return verify(catalog_dir)
+
+
+CHECKS: list[Check] = [check_file, check_database, check_writable, check_backups, check_caches]
 
 
 def check_catalog(catalog_dir: Path | str, checks: list[Check] | None = None) -> Report:

@@ -7,13 +7,15 @@ the library, incrementally, with optional XMP sidecars and a manifest.
 """
 
 from .albums import Album, delete_album, find_album, get_album, list_albums
+from .lock import ExportBusy
 from .naming import FIELDS as TEMPLATE_FIELDS
 from .options import DEFAULT_TEMPLATE, ExportError, ExportOptions
 from .plan import ExportPlan, ExportRequest, PlannedFile, plan_export
 from .run import STOP_MESSAGES, ExportFailure, ExportSummary, run_export
 
-__all__ = ["STOP_MESSAGES", "Album", "DEFAULT_TEMPLATE", "ExportError", "ExportFailure",
-           "ExportOptions", "ExportPlan", "ExportRequest", "ExportSummary", "PlannedFile",
+__all__ = ["STOP_MESSAGES", "Album", "DEFAULT_TEMPLATE", "ExportBusy", "ExportError",
+           "ExportFailure", "ExportOptions", "ExportPlan", "ExportRequest", "ExportSummary",
+           "PlannedFile",
            "TEMPLATE_FIELDS", "delete_album", "export", "find_album", "get_album", "list_albums",
            "plan_export", "run_export"]
 

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from ..search.spec import SearchSpec
+from ..text import clean_text
 from .options import ExportError, ExportOptions
 
 
@@ -181,10 +182,12 @@ def album_exists(conn, name: str) -> bool:
 
 
 def find_album(catalog, name: str) -> Album | None:
+    """By name as typed, or as it is stored now that names are text (core/text.py)."""
     row = catalog.conn.execute(
         """SELECT a.*, (SELECT COUNT(*) FROM album_files af
                         WHERE af.album_id = a.id AND af.kind = 'photo') AS n
-           FROM albums a WHERE a.name = ?""", (name,)).fetchone()
+           FROM albums a WHERE a.name IN (?, ?) ORDER BY a.name = ? DESC""",
+        (name, clean_text(name), name)).fetchone()
     return _album(catalog, row, row["n"]) if row else None
 
 
@@ -214,7 +217,7 @@ def create_album(catalog, name: str, spec: SearchSpec, destination: str,
                  options: ExportOptions) -> Album:
     """Save an album; people named in `spec` are stored by id (see `pin_people`)."""
     spec = pin_people(catalog, spec)
-    name = name.strip()
+    name = clean_text(name)  # names are text: core/text.py
     if not name:
         raise ExportError("an album needs a name")
     with catalog.transaction() as conn:
@@ -232,7 +235,8 @@ def create_album(catalog, name: str, spec: SearchSpec, destination: str,
 def delete_album(catalog, name: str) -> bool:
     """Forget an album (its exported files stay where they are)."""
     with catalog.transaction() as conn:
-        return conn.execute("DELETE FROM albums WHERE name = ?", (name,)).rowcount > 0
+        return any(conn.execute("DELETE FROM albums WHERE name = ?", (n,)).rowcount > 0
+                   for n in (name, clean_text(name)))  # as typed, else as stored now
 
 
 def album_files(catalog, album_id: int) -> list[AlbumFile]:

@@ -21,6 +21,8 @@ import string
 import unicodedata
 from pathlib import PurePosixPath
 
+from ..text import replace_not_text
+
 FIELDS = ("date", "year", "month", "day", "time", "people", "person", "name", "ext", "folder",
           "photo_id")
 UNKNOWN_PERSON = "unknown"
@@ -108,7 +110,7 @@ def render(template: str, item, slot: str = "", by: str | None = None) -> str:
 def sanitize_component(name: str) -> str:
     """One path component that Windows, macOS and Linux all accept and show the same way."""
     name = unicodedata.normalize("NFC", name)   # macOS stores decomposed; compare composed
-    name = _FORBIDDEN.sub("_", name).strip()
+    name = replace_not_text(_FORBIDDEN.sub("_", name), "_").strip()  # C1, noncharacters too
     name = name.rstrip(". ")                     # Windows drops trailing dots and spaces
     if name.startswith("."):                     # no hidden files, no clash with our temp names
         name = "_" + name[1:]

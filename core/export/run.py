@@ -23,7 +23,9 @@ from . import files as fs
 from .albums import (AlbumFile, create_album, forget_file, mark_exported, record_file,
                      rekey_file, update_album_query)
 from .manifest import write_manifest
-from .plan import ExportPlan, ExportRequest, PlannedFile, plan_export
+from .lock import exclusive_destination
+from .plan import (ExportPlan, ExportRequest, PlannedFile, _resolve_request, plan_export,
+                   resolve_destination)
 from .options import ExportError
 
 log = logging.getLogger(__name__)
@@ -99,14 +101,27 @@ def _summary_of_plan(plan: ExportPlan, dry_run: bool) -> ExportSummary:
 
 def run_export(catalog, request: ExportRequest, cancel: CancelToken | None = None
                ) -> Generator[Progress, None, ExportSummary]:
-    """Export; yields Progress, returns the summary. With dry_run, writes nothing anywhere."""
+    """Export; yields Progress, returns the summary. With dry_run, writes nothing anywhere.
+    ExportBusy when another export is writing into the same folder (core/export/lock.py)."""
     started = time.monotonic()
-    plan = plan_export(catalog, request)
-    summary = _summary_of_plan(plan, request.dry_run)
     if request.dry_run:
+        plan = plan_export(catalog, request)
+        summary = _summary_of_plan(plan, request.dry_run)
         yield Progress("export", done=0, total=0, message="dry run")
         summary.seconds = time.monotonic() - started
         return summary
+    # Locked before planning: a plan made while another export writes there is already wrong.
+    _, destination, _, _ = _resolve_request(catalog, request)
+    what = (f"album {request.album!r}" if request.album else
+            f"saving album {request.save_as.strip()!r}" if request.save_as else "an export")
+    with exclusive_destination(resolve_destination(destination), what):
+        return (yield from _run_locked(catalog, request, cancel, started))
+
+
+def _run_locked(catalog, request: ExportRequest, cancel: CancelToken | None, started: float,
+                ) -> Generator[Progress, None, ExportSummary]:
+    plan = plan_export(catalog, request)
+    summary = _summary_of_plan(plan, request.dry_run)
     album_id = _prepare(catalog, plan, summary)
     touched = yield from _write_all(catalog, plan, album_id, summary, request.fsync, cancel,
                                     started)

@@ -20,20 +20,22 @@ reads either back right.
 
 from __future__ import annotations
 
+from ..text import replace_not_text
 from .selection import ExportItem
 
 
 # xml.sax.saxutils does the same, but importing it pulls in urllib.request and http.client
 # (35 ms, on the GUI thread the first time the export dialog opens).
 def escape(text: str) -> str:
+    """Element text. What XML 1.0 cannot hold (control characters, U+FFFE/U+FFFF, lone
+    surrogates: a name stored by an older version may have them) is dropped first."""
+    text = replace_not_text(text, "")  # tabs and line breaks too: names never hold them
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def quoteattr(text: str) -> str:
-    """An attribute value in double quotes; tabs and line breaks kept as character
-    references (a reader would fold them into spaces)."""
-    text = escape(text).replace('"', "&quot;")
-    return '"' + text.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;") + '"'
+    """An attribute value in double quotes (what is not text dropped by `escape`)."""
+    return '"' + escape(text).replace('"', "&quot;") + '"'
 
 NS = {
     "x": "adobe:ns:meta/",

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache_seal import CacheDamaged, check_folder, seal
 from ..catalog import Catalog, embeddings_from_blobs
 from ..cluster.assign import Evidence
 from .queries import ANCHORED
@@ -34,8 +35,9 @@ log = logging.getLogger(__name__)
 
 MAX_EXEMPLARS = 100    # faces per person used as evidence (user-confirmed first, then quality)
 _ARRAYS = ("vectors", "people", "starts", "centroids", "projected")
-_FORMAT = 4            # bump when what is stored changes
+_FORMAT = 5            # bump when what is stored changes (5: seal.json)
 STALE_SECONDS = 3600   # a temporary folder this old belongs to a writer that died
+FULL_CHECK_BYTES = 32 << 20  # evidence vectors up to this size are checked in full at load
 
 
 def load_evidence(catalog: Catalog, model_id: str, people_revision: int) -> Evidence:
@@ -46,7 +48,8 @@ def load_evidence(catalog: Catalog, model_id: str, people_revision: int) -> Evid
                                      "name IS NOT NULL OR hidden = 1").fetchone()
     key = f"{_FORMAT}:{model_id}:{people_revision}:{named}:{touched}:{MAX_EXEMPLARS}"
     folder = _cache_root(catalog, model_id) / hashlib.sha1(key.encode()).hexdigest()[:16]
-    cached = _read(folder)
+    built_from = {"key": key, "model_id": model_id, "people_revision": people_revision}
+    cached = _read(folder, built_from)
     if cached is not None:
         return cached
     shutil.rmtree(folder, ignore_errors=True)  # damaged, if there at all
@@ -54,7 +57,7 @@ def load_evidence(catalog: Catalog, model_id: str, people_revision: int) -> Evid
     if not blobs:  # nobody named yet: nothing worth caching (and nothing to map)
         return _in_memory(person, blobs)
     try:
-        return _write(folder, person, blobs)
+        return _write(folder, person, blobs, built_from)
     except OSError as error:  # a cache: matching works without it
         log.warning("could not cache people evidence in %s: %s", folder, error)
         return _in_memory(person, blobs)
@@ -91,7 +94,23 @@ def _in_memory(person: np.ndarray, blobs: list[bytes]) -> Evidence:
     return Evidence.build(embeddings_from_blobs(blobs), person)
 
 
-def _read(folder: Path) -> Evidence | None:
+def _read(folder: Path, built_from: dict) -> Evidence | None:
+    """The cached evidence, or None when there is none or it is damaged (with a log line:
+    the caller rebuilds it). Checked against the seal: every block of the small arrays, and
+    of vectors.npy all blocks up to FULL_CHECK_BYTES (16,000 exemplars: ~20 ms), else its
+    header, first, last and 8 random blocks (a full pass over 100,000 exemplars cost 126 ms,
+    a third of a whole update: bench/cache_check.py). `faceshelf check` reads every block."""
+    if not folder.is_dir():
+        return None
+    try:
+        big = (folder / "vectors.npy").stat().st_size > FULL_CHECK_BYTES
+    except OSError:
+        big = False  # missing: check_folder says so
+    try:
+        check_folder(folder, built_from, sampled=("vectors.npy",) if big else ())
+    except CacheDamaged as error:
+        log.warning("people evidence cache damaged (%s): rebuilding it", error)
+        return None
     try:
         # plain views of the maps: slicing a np.memmap costs ~2 us more per slice
         arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray)
@@ -101,7 +120,7 @@ def _read(folder: Path) -> Evidence | None:
     return Evidence(**arrays)
 
 
-def _write(folder: Path, person: np.ndarray, blobs: list[bytes]) -> Evidence:
+def _write(folder: Path, person: np.ndarray, blobs: list[bytes], built_from: dict) -> Evidence:
     """Write the cache into a private folder, then rename it into place: readers see all or
     nothing, and two processes (GUI and CLI) may refresh it at once. The embeddings go straight
     from SQLite's rows to the file, and what is worked out from them is read through a map:
@@ -128,6 +147,8 @@ def _write(folder: Path, person: np.ndarray, blobs: list[bytes]) -> Evidence:
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(built, name)))
         # Unmapped before the rename: Windows renames no folder with a file in use.
         del built, mapped
+        seal(tmp, {**built_from, "count": len(blobs), "dtype": "<f4",
+                   "shape": [len(blobs), dims]})
         try:
             os.rename(tmp, folder)
         except OSError:
@@ -140,7 +161,7 @@ def _write(folder: Path, person: np.ndarray, blobs: list[bytes]) -> Evidence:
             shutil.rmtree(old, ignore_errors=True)
     with contextlib.suppress(OSError):  # the single-file cache of earlier versions
         root.with_suffix(".npz").unlink()
-    evidence = _read(folder)
+    evidence = _read(folder, built_from)
     if evidence is None:
         raise OSError(f"the evidence cache just written to {folder} cannot be read")
     return evidence

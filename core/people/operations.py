@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 
 from ..catalog import Catalog
+from ..text import clean_text
 from .model import NameInUse, PersonNotFound, UndoEntry
 from .queries import ANCHORED, person_by_name
 from .undo import Recorder, faces_phrase, last_entry, person_label, restore
@@ -28,8 +29,9 @@ def _require_person(conn, person_id: int) -> None:
 
 
 def _spaces_collapsed(name) -> str:
-    """Runs of white space (newlines, tabs) made one space, none at the ends."""
-    return " ".join(str(name).split())
+    """Runs of white space (newlines, tabs) made one space, none at the ends; what is not
+    text (control characters, noncharacters, lone surrogates) dropped: core/text.py."""
+    return clean_text(name)
 
 
 def _clean_name(name: str) -> str:
@@ -92,7 +94,8 @@ MAX_NAME_LENGTH = 200
 
 
 def clean_name(name: str | None) -> str:
-    """A name as stored: runs of white space (newlines, tabs) made one space; "" for none.
+    """A name as stored: runs of white space (newlines, tabs) made one space, control
+    characters, noncharacters and lone surrogates dropped (core/text.py); "" for none.
     ValueError for a name no one could use: too long, or digits only (everywhere a person
     is given by name or id, digits are read as the id)."""
     name = _spaces_collapsed(name) if name is not None else ""

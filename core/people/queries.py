@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ..catalog import Catalog, embeddings_from_blobs
+from ..ids import checked_id
+from ..text import clean_text
 from .model import DuplicatePair, FaceInfo, PersonNotFound, PersonSummary, PhotoInfo, Suggestion
 
 # A person the user has touched: named, hidden, or holding a face the user assigned/confirmed.
@@ -55,10 +57,13 @@ def get_person(catalog: Catalog, person_id: int) -> PersonSummary:
 def find_person(catalog: Catalog, ref: int | str) -> int:
     """A person id from an id or a name (names compare case-insensitively)."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-        row = catalog.execute("SELECT id FROM people WHERE id = ?", (int(ref),)).fetchone()
+        row = catalog.execute("SELECT id FROM people WHERE id = ?",
+                              (checked_id(ref, "person id"),)).fetchone()
     else:
-        row = catalog.execute("SELECT id FROM people WHERE name = ? COLLATE NOCASE "
-                              "ORDER BY id LIMIT 1", (str(ref).strip(),)).fetchone()
+        # as typed (a name stored by an older version), or as a name is stored now
+        row = catalog.execute("SELECT id FROM people WHERE name COLLATE NOCASE IN (?, ?) "
+                              "ORDER BY id LIMIT 1", (str(ref).strip(), clean_text(ref))
+                              ).fetchone()
     if row is None:
         raise PersonNotFound(ref)
     return row[0]

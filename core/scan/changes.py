@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..catalog import folder_prefix
 from ..jobs import CancelToken, Progress
+from .problems import record_walk_problems
 from .walk import FileEntry, WalkProblems, fingerprint, walk_photos
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ class _Scan:
             if not complete:
                 self.counters["cancelled"] = 1
                 break
+            record_walk_problems(self.catalog, folder_id, problems)  # replaces the last walk's
         else:
             # Only once every root was walked: a photo moved from one root to another is
             # found in the second one, as a move, before the first one's leftovers go.

@@ -14,7 +14,8 @@ What decode() promises:
   640 MB of transient buffers at ~10 bytes/pixel) is refused with DecodeError("too large ...").
   For JPEG that is the *reduced* size, so only a full-resolution request of a huge JPEG is refused.
   Headers claiming more than `MAX_SOURCE_PIXELS` (Pillow's own 2 x 89 MP bomb limit) are refused
-  before any pixel is read. Pillow's DecompressionBombWarning/Error never escape.
+  before any pixel is read. Pillow's DecompressionBombWarning/Error never escape. Each "too
+  large" message names the limit that applied (`too_large_message`).
 - Truncated files are refused (DecodeError "truncated ..."), even when libjpeg could show the
   top of the picture: a half-grey photo would give wrong thumbnails and missed faces, and the
   error in the catalog tells the user which file to restore. Zero-byte, text-named-.jpg and
@@ -28,10 +29,14 @@ What decode() promises:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
 import struct
+import sys
+import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,7 +205,7 @@ def open_image(path: Path | str) -> Image.Image:
     try:
         im = Image.open(path, formats=_open_formats)
     except Image.DecompressionBombError as exc:
-        raise DecodeError(f"too large: {exc}") from None
+        raise DecodeError(_too_large_to_open(exc)) from None
     except UnidentifiedImageError:
         raise DecodeError(_unidentified_reason(path)) from None
     except PermissionError as exc:
@@ -217,6 +222,23 @@ _KNOWN_UNSUPPORTED = (
     (b"%PDF", "PDF"),
     (b"8BPS", "Photoshop PSD"),
 )
+
+
+def too_large_message(width: int, height: int, *, limit: int, what: str) -> str:
+    """Says the limit that applied: a photo of any size is refused over MAX_SOURCE_PIXELS
+    (Pillow's bomb limit, checked on the header); MAX_DECODE_PIXELS bounds one decode (a
+    JPEG is decoded reduced, so only a full-size decode of a huge one meets it)."""
+    return (f"too large: {width}x{height} = {width * height:,} pixels {what}, over the "
+            f"{limit:,}-pixel limit ({limit / 1e6:.0f} MP)")
+
+
+def _too_large_to_open(exc: Exception) -> str:
+    import re
+
+    size = re.search(r"\((\d+) pixels\)", str(exc))
+    pixels = f"{int(size.group(1)):,} pixels" if size else "this photo"
+    return (f"too large: {pixels}, over the {MAX_SOURCE_PIXELS:,}-pixel limit "
+            f"({MAX_SOURCE_PIXELS / 1e6:.0f} MP) for any photo")
 
 
 def _unidentified_reason(path: Path) -> str:
@@ -277,15 +299,16 @@ def _decode_opened(im: Image.Image, min_long_side: int | None) -> DecodedImage:
     if full_w <= 0 or full_h <= 0:
         raise DecodeError("corrupt: image has no pixels")
     if full_w * full_h > MAX_SOURCE_PIXELS:
-        raise DecodeError(f"too large: {full_w}x{full_h} pixels")
+        raise DecodeError(too_large_message(full_w, full_h, limit=MAX_SOURCE_PIXELS,
+                                            what="for any photo"))
     if im.format in _JPEG_FORMATS and min_long_side is not None:
         dct = _dct_scale(max(full_w, full_h), min_long_side)
         if dct > 1:
             # Pillow picks min(w // rw, h // rh); floor sizes make that exactly `dct`.
             im.draft(None, (full_w // dct, full_h // dct))
     if im.size[0] * im.size[1] > MAX_DECODE_PIXELS:
-        raise DecodeError(f"too large: {full_w}x{full_h} pixels (limit {MAX_DECODE_PIXELS:,} "
-                          "for a full decode)")
+        raise DecodeError(too_large_message(*im.size, limit=MAX_DECODE_PIXELS,
+                                            what="to decode at once"))
     orientation = orientation_of(im) or 1
     if orientation >= 5 and not _pixels_already_oriented(im):
         oriented_size = (full_h, full_w)
@@ -343,6 +366,34 @@ def decode_with_detail(path: Path | str, *, min_long_side: int) -> tuple[Decoded
 
 
 _OPENCV_REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2}
+_capture_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def decoder_messages_named(path):
+    """libjpeg inside OpenCV prints its warnings ("Corrupt JPEG data: 4 extraneous bytes
+    before marker 0xd9") straight to file descriptor 2, without saying which file. While
+    OpenCV decodes, fd 2 points at an anonymous temporary file; what was written there is then
+    logged as a warning that starts with the file's path. (Pillow's decoder keeps libjpeg's
+    warnings to itself.) Decodes in one process take turns here: fd 2 is process-wide."""
+    with _capture_lock, tempfile.TemporaryFile() as capture:  # unlinked: nothing left behind
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError, AttributeError):  # no fd 2 (a windowed app): as is
+            yield
+            return
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            said = capture.read(8192).decode("utf-8", "replace")
+            for line in said.splitlines():
+                if line.strip():
+                    log.warning("%s: %s", path, line.strip())
 # Above this (a 64 MP photo's 1/2 decode), a photo goes the two-decode way: most big
 # photos have no small face, and the 1/2 decode's buffer would be large for nothing.
 MAX_DETAIL_PIXELS = 16_000_000
@@ -365,7 +416,8 @@ def _decode_pair_with_opencv(path, im: Image.Image, min_long_side: int):
     data = np.fromfile(str(path), dtype=np.uint8)
     if len(data) < 4 or data[-2] != 0xFF or data[-1] != 0xD9:
         return None  # maybe truncated (or trailing data): Pillow tells
-    bgr = cv2.imdecode(data, _OPENCV_REDUCED[detail_dct] | cv2.IMREAD_IGNORE_ORIENTATION)
+    with decoder_messages_named(path):
+        bgr = cv2.imdecode(data, _OPENCV_REDUCED[detail_dct] | cv2.IMREAD_IGNORE_ORIENTATION)
     del data
     if bgr is None or bgr.shape[1] != detail_size[0] or bgr.shape[0] != detail_size[1]:
         return None

@@ -104,6 +104,8 @@ class WalkProblems:
     """What the walk could not look into; the caller must not conclude files there are gone."""
     unreadable_dirs: list[str] = field(default_factory=list)
     bad_names: int = 0   # names that are not valid text (can't be stored in the catalog)
+    # path -> why, for the catalog's list of problems (core/scan/problems.py)
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 def walk_photos(root: str, *, known: Callable[[str], bool] = lambda path: False,
@@ -167,6 +169,8 @@ def walk_photos(root: str, *, known: Callable[[str], bool] = lambda path: False,
             if not (directory_storable and (name.isascii() or _storable(name))):
                 problems.bad_names += 1
                 log.warning("skipping a file whose name is not valid text: %r", entry.path)
+                problems.reasons[entry.path] = ("skipped: the name is not valid text (UTF-8); "
+                                                "rename the file to index it")
                 continue
             yield FileEntry(entry.path, est.st_size, est.st_mtime_ns)
         stack.extend(reversed(subdirs))  # pop() then visits them in sorted order
@@ -192,6 +196,8 @@ def _storable(path: str) -> bool:
 def _unreadable(problems: WalkProblems, directory: str, exc: OSError) -> None:
     log.warning("cannot read folder %s: %s", directory, exc.strerror or exc)
     problems.unreadable_dirs.append(directory)
+    problems.reasons[directory] = (f"folder not read: {exc.strerror or exc}; its photos are "
+                                   f"neither indexed nor removed")
 
 
 def __getattr__(name: str):

@@ -13,6 +13,14 @@ On disk, per model id, in `catalog.index_dir`:
         planes.npy             float32 [512, B] (kind "bits"): seeded random hyperplanes
         codes.npy              uint64 [B/64, n] (kind "bits"): sign bits, one word row per
                                64 planes, so a query streams B/8 bytes per face
+        seal.json              what it was built from and a CRC32 of every 1 MiB block of
+                               every file (core/cache_seal.py)
+
+Opening a generation checks its seal: every block of the files scanned whole by each query
+(ids, codes, planes, projection, projected, tree), and of vectors.npy (2 KB a face, only the
+candidates' rows are read) the header, first, last and 8 random blocks; and every vector row a
+query re-ranks on must be a unit vector. Damage raises CacheDamaged; SearchIndex then drops the
+generation, answers exactly from the catalog, and rebuilds.
 
 A build writes a new generation under a temporary name, renames it, then replaces the pointer
 with os.replace: readers see the old generation or the new one, never a half. Open readers keep
@@ -35,13 +43,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache_seal import CacheDamaged, check_folder, seal
 from ..catalog import EMBEDDING_DIM
 from ..jobs import CancelToken, Progress
 from . import hamming
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2               # 2: generations carry seal.json
 # Chosen by measurement (bench/search_scale.py, README search section).
 DEFAULT_KIND = "bits"
 DEFAULT_DIMS = {"annoy": 64, "scan": 128, "bits": 768}   # "bits": code length B (x 64)
@@ -74,12 +83,40 @@ class IndexStamp:
     format: int = FORMAT
 
 
+def built_from(stamp: IndexStamp) -> dict:
+    """What a generation's seal must say it was built from (its own stamp, not another's)."""
+    return {"model_id": stamp.model_id, "generation": stamp.generation,
+            "revision": stamp.revision, "max_face_id": stamp.max_face_id, "count": stamp.count,
+            "kind": stamp.kind, "dims": stamp.dims, "dtype": "<f4",
+            "shape": [stamp.count, EMBEDDING_DIM]}
+
+
 def index_key(model_id: str) -> str:
     return hashlib.sha1(model_id.encode()).hexdigest()[:12]
 
 
 def pointer_path(index_dir: Path, model_id: str) -> Path:
     return Path(index_dir) / f"search-{index_key(model_id)}.json"
+
+
+def pointer_problem(index_dir: Path, model_id: str) -> str | None:
+    """Why a pointer file that is there gives no stamp (None: it is fine, or absent)."""
+    path = pointer_path(index_dir, model_id)
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        return f"{path} is unreadable ({error})"
+    if not isinstance(data, dict) or data.get("model_id") != model_id:
+        return f"{path} is not a search index pointer of this model"
+    if data.get("format") != FORMAT:
+        return f"{path} was written by another version (format {data.get('format')})"
+    try:
+        IndexStamp(**data)
+    except TypeError as error:
+        return f"{path} is damaged ({error})"
+    return None
 
 
 def read_stamp(index_dir: Path, model_id: str) -> IndexStamp | None:
@@ -189,6 +226,7 @@ def build_generation(index_dir: Path, model_id: str, ids: np.ndarray,
                            max_face_id=int(max_face_id), count=n, n_trees=n_trees, dims=dims,
                            built_at=time.time(), build_seconds=time.monotonic() - started,
                            kind=kind)
+        seal(tmp, built_from(stamp))
         os.rename(tmp, index_dir / generation)
         _publish(index_dir, stamp)
     except BaseException:
@@ -386,7 +424,13 @@ class Generation:
 
     def __init__(self, index_dir: Path, stamp: IndexStamp) -> None:
         folder = Path(index_dir) / stamp.generation
+        self.folder = folder
         self.stamp = stamp
+        if not folder.is_dir():  # deleted under us by a newer build: not damage
+            raise FileNotFoundError(f"search index {folder} is gone")
+        # vectors.npy is only sampled when queries scan something else (see the module doc)
+        whole_scan = stamp.kind == "scan" and not (folder / "projection.npy").exists()
+        check_folder(folder, built_from(stamp), sampled=() if whole_scan else ("vectors.npy",))
         self.ids = np.load(folder / "ids.npy")
         self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         self.projection = (np.load(folder / "projection.npy")
@@ -415,7 +459,18 @@ class Generation:
                               if self.projection is not None else self.vectors)
             items = len(self.projected)
         if items != len(self.ids) or len(self.vectors) != len(self.ids):
-            raise OSError(f"search index {folder} is inconsistent")
+            raise CacheDamaged(f"search index {folder} is inconsistent")
+
+    def _rows(self, items: np.ndarray) -> np.ndarray:
+        """The stored vectors of `items`, which are unit vectors unless the file was damaged
+        where the load's sample did not look (noise makes wild or NaN norms)."""
+        rows = np.asarray(self.vectors[items])
+        norms = np.einsum("ij,ij->i", rows, rows)
+        if not np.all(np.abs(norms - 1.0) < 1e-2):  # NaN fails too
+            bad = int(items[np.flatnonzero(~(np.abs(norms - 1.0) < 1e-2))[0]])
+            raise CacheDamaged(f"search index {self.folder}: vectors.npy row {bad} is not a "
+                               f"unit vector")
+        return rows
 
     def close(self) -> None:
         if self.tree is not None:
@@ -451,7 +506,7 @@ class Generation:
         items = self.scanner.within(codes, bar)
         if not len(items):
             return self.ids[:0], np.empty(0, np.float32)
-        sims = (np.asarray(self.vectors[items]) @ queries.T).max(axis=1)
+        sims = (self._rows(items) @ queries.T).max(axis=1)
         keep = sims >= min_sim
         return self.ids[items[keep]], sims[keep]
 
@@ -470,7 +525,7 @@ class Generation:
             scores = self.projected[start:start + SCAN_ROWS] @ probes
             candidates.append(start + np.nonzero((scores >= bar).any(axis=1))[0])
         items = np.concatenate(candidates) if candidates else np.empty(0, np.int64)
-        sims = (np.asarray(self.vectors[items]) @ queries.T).max(axis=1) if len(items) \
+        sims = (self._rows(items) @ queries.T).max(axis=1) if len(items) \
             else np.empty(0, np.float32)
         keep = sims >= min_sim
         return self.ids[items[keep]], sims[keep]
@@ -496,7 +551,7 @@ class Generation:
             new = np.setdiff1d(candidates, items)  # sorted: memory-map locality
             if len(new):
                 items = np.concatenate([items, new])
-                sims = np.concatenate([sims, np.asarray(self.vectors[new]) @ query])
+                sims = np.concatenate([sims, self._rows(new) @ query])
 
         k = min(self.first_k, n)
         add(self._probe(query, k))
@@ -507,7 +562,7 @@ class Generation:
             above = items[sims >= min_sim]
             if len(above) < 2:
                 break
-            centre = np.asarray(self.vectors[np.sort(above)]).sum(axis=0)
+            centre = self._rows(np.sort(above)).sum(axis=0)
             centre /= np.linalg.norm(centre)
             before = len(above)
             add(self._probe(centre, min(n, max(self.first_k, 2 * before))))

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache_seal import CacheDamaged
 from ..catalog import EMBEDDING_DIM, embeddings_from_blobs
 from ..jobs import CancelToken, Progress
 from .generation import (BITS_Z, DEFAULT_DIMS, DEFAULT_KIND, DEFAULT_TREES,  # noqa: F401
                          EXPANSIONS, KINDS, hamming_bar, sign_codes,
                          SCAN_CUT, SEARCH_K_PER_ITEM, Generation, IndexStamp, merge_best,
-                         build_generation, index_key, pointer_path, read_stamp,
+                         build_generation, index_key, pointer_path, pointer_problem,
+                         read_stamp,
                          stale_temp_dirs)
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ class SearchIndex:
         self._delta_ids = np.empty(0, np.int64)
         self._delta_vectors = np.empty((0, EMBEDDING_DIM), np.float32)
         self._rebuild_thread: threading.Thread | None = None
+        self.damaged: str | None = None  # why the last generation was discarded, if it was
+        self._damaged_generations: set[str] = set()
 
     @classmethod
     def for_catalog(cls, catalog, model_id: str) -> "SearchIndex":
@@ -86,9 +90,19 @@ class SearchIndex:
         if sig == self._pointer_sig:
             return
         stamp = read_stamp(self.index_dir, self.model_id)
+        if stamp is None and sig is not None and (problem := pointer_problem(
+                self.index_dir, self.model_id)):  # garbage, or an older version's
+            log.warning("search index not used: %s; searching exactly until it is rebuilt",
+                        problem)
+            self.damaged = problem
+        if stamp is not None and stamp.generation in self._damaged_generations:
+            stamp = None  # could not be deleted (a read-only folder): never used again
         old = self.generation
         try:
             self.generation = Generation(self.index_dir, stamp) if stamp else None
+        except CacheDamaged as error:
+            self._discard_damaged(stamp, error)
+            self.generation = None
         except OSError as error:  # deleted under us by a newer build: take the newest next time
             log.warning("search index unreadable (%s); searching exactly until rebuilt", error)
             self.generation = None
@@ -100,6 +114,19 @@ class SearchIndex:
         self._delta_after = self.generation.stamp.max_face_id if self.generation else 0
         self._delta_ids = np.empty(0, np.int64)
         self._delta_vectors = np.empty((0, EMBEDDING_DIM), np.float32)
+
+    def _discard_damaged(self, stamp: IndexStamp, error: Exception) -> None:
+        """A generation whose checksums or vectors are wrong is never used again: its pointer
+        and folder go (unless a newer build already replaced them), searches run exactly on
+        the catalog, and `damaged` makes needs_rebuild say yes."""
+        log.warning("search index damaged (%s): discarded; searching exactly until it is "
+                    "rebuilt", error)
+        self.damaged = str(error)
+        self._damaged_generations.add(stamp.generation)
+        with contextlib.suppress(OSError):
+            if read_stamp(self.index_dir, self.model_id) == stamp:
+                pointer_path(self.index_dir, self.model_id).unlink()
+                shutil.rmtree(Path(self.index_dir) / stamp.generation, ignore_errors=True)
 
     def _refresh_delta(self, conn) -> None:
         rows = conn.execute(
@@ -132,7 +159,12 @@ class SearchIndex:
             self.refresh(conn)
             found: dict[int, float] = {}
             if self.generation is not None:
-                merge_best(found, *self.generation.matches_many(queries, min_sim))
+                try:
+                    merge_best(found, *self.generation.matches_many(queries, min_sim))
+                except CacheDamaged as error:  # a damaged row the load's sample missed
+                    self._discard_damaged(self.generation.stamp, error)
+                    self._pointer_sig = ()  # re-read: a newer build, or none and all exact
+                    return self.matches(conn, queries, min_sim)
             if len(self._delta_ids):
                 sims = self._delta_vectors @ queries.T
                 best = sims.max(axis=1)
@@ -150,7 +182,7 @@ class SearchIndex:
             indexed = self.generation.stamp.count if self.generation else 0
             total = indexed + self.delta_size
             if self.generation is None:
-                return total >= MIN_INDEXED
+                return total >= MIN_INDEXED or (self.damaged is not None and total > 0)
             if self.delta_size > max(DELTA_LIMIT, DELTA_SHARE * indexed):
                 return True
             if not count_dead:

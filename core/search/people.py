@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..ids import checked_id
+from ..text import clean_text
 from .spec import PersonRef, SearchSpec
 
 
@@ -24,11 +26,12 @@ def resolve_person(conn, ref: PersonRef) -> set[int]:
     if isinstance(ref, bool):
         raise UnknownPerson(f"not a person: {ref!r}")
     if isinstance(ref, int):
-        if conn.execute("SELECT 1 FROM people WHERE id=?", (ref,)).fetchone():
+        if conn.execute("SELECT 1 FROM people WHERE id=?",
+                        (checked_id(ref, "person id"),)).fetchone():
             return {ref}
         raise UnknownPerson(f"no person with id {ref}")
-    rows = conn.execute("SELECT id FROM people WHERE name = ? COLLATE NOCASE",
-                        (ref.strip(),)).fetchall()
+    rows = conn.execute("SELECT id FROM people WHERE name COLLATE NOCASE IN (?, ?)",
+                        (ref.strip(), clean_text(ref))).fetchall()  # as typed, or as stored
     if rows:
         return {r[0] for r in rows}
     if ref.strip().isdigit():

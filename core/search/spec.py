@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
+from ..ids import MAX_ID, checked_id, out_of_range
+
 PersonRef = str | int
 
 
@@ -78,6 +80,14 @@ class SearchSpec:
             raise ValueError(f"min_similarity must be in [-1, 1], not {self.min_similarity}")
         if self.top is not None and self.top < 1:
             raise ValueError(f"top must be at least 1, not {self.top}")
+        if self.face_id is not None:
+            checked_id(self.face_id, "face_id")
+        for ref in (self.similar_to_person, *self.people_all, *self.people_any,
+                    *self.people_not):
+            if out_of_range(ref):
+                checked_id(ref, "person id")
+        for photo in self.photo_ids or ():
+            checked_id(photo, "photo id")
 
     def describe(self) -> str:
         """One line for people: "Anna and Ben; without Carl; 2019-01-01 to ..."."""
@@ -130,12 +140,16 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_id(value) -> bool:
+    return _is_int(value) and not out_of_range(value)
+
+
 def _is_person(value) -> bool:
-    return _is_int(value) or (isinstance(value, str) and value.strip() != "")
+    return _is_id(value) or (isinstance(value, str) and value.strip() != "")
 
 
 _FIELD_CHECKS = {  # field -> (accepts, what it must be)
-    "face_id": (_is_int, "a face id (an integer)"),
+    "face_id": (_is_id, f"a face id (an integer from 1 to {MAX_ID})"),
     "photo_face": (_is_int, "a face number (an integer)"),
     "top": (_is_int, "an integer"),
     "photo_path": (lambda v: isinstance(v, str), "a path (a string)"),
@@ -144,11 +158,11 @@ _FIELD_CHECKS = {  # field -> (accepts, what it must be)
     "folder": (lambda v: isinstance(v, str), "a folder path (a string)"),
     "min_similarity": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
                        "a number"),
-    "similar_to_person": (_is_person, "a person's name or id"),
+    "similar_to_person": (_is_person, f"a person's name or id (at most {MAX_ID})"),
     "people_all": (lambda v: isinstance(v, list) and all(map(_is_person, v)),
-                   "a list of people's names or ids"),
-    "photo_ids": (lambda v: isinstance(v, list) and all(map(_is_int, v)),
-                  "a list of photo ids (integers)"),
+                   f"a list of people's names or ids (ids at most {MAX_ID})"),
+    "photo_ids": (lambda v: isinstance(v, list) and all(map(_is_id, v)),
+                  f"a list of photo ids (integers from 1 to {MAX_ID})"),
 }
 _FIELD_CHECKS["people_any"] = _FIELD_CHECKS["people_not"] = _FIELD_CHECKS["people_all"]
 
@@ -189,3 +203,41 @@ def search_photos(catalog, spec: SearchSpec) -> list[PhotoHit]:
     from .query import run_search  # lazy: spec stays importable without numpy/annoy
 
     return run_search(catalog, spec)
+
+
+MAX_SPEC_BYTES = 1 << 20   # a search is a few hundred bytes; 1 MB leaves room for photo_ids
+
+
+def read_spec(source: str, flag: str = "--spec") -> SearchSpec:
+    """A SearchSpec from a JSON file, or standard input for "-", read at most MAX_SPEC_BYTES
+    (so /dev/zero or a wrong file is refused at once, not read for minutes). ValueError with a
+    sentence naming `flag` and the file for anything that is not a search."""
+    import json
+    import sys
+
+    where = "standard input" if source == "-" else source
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
+        else:
+            with open(source, "rb") as stream:
+                data = stream.read(MAX_SPEC_BYTES + 1)
+    except IsADirectoryError:
+        raise ValueError(f"{flag} {where} is not a search: it is a folder") from None
+    except OSError as error:
+        raise ValueError(f"cannot read {flag} {where}: {error.strerror or error}") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise ValueError(f"{flag} {where} is not a search: larger than "
+                         f"{MAX_SPEC_BYTES // (1 << 20)} MB ({MAX_SPEC_BYTES:,} bytes)")
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{flag} {where} is not a search: not text (UTF-8)") from None
+    except RecursionError:
+        raise ValueError(f"{flag} {where} is not a search: nested too deeply") from None
+    except ValueError as error:
+        raise ValueError(f"{flag} {where} is not a search: not valid JSON ({error})") from None
+    try:
+        return SearchSpec.from_json(value)
+    except ValueError as error:
+        raise ValueError(f"{flag} {where}: {error}") from None

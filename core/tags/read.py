@@ -26,9 +26,9 @@ name are names without a box.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from pathlib import Path
 
+from ..text import clean_text
 from .containers import embedded_xmp
 from .model import PhotoTags, Region, TagProblem
 from .picasa import picasa_regions
@@ -78,22 +78,10 @@ def _turn(box, convert, orientation):
 
 # -- names ------------------------------------------------------------------------------------
 
-try:   # the project's one sanitiser (core.text.clean_text, being added on another branch)
-    from ..text import clean_text as _project_clean_text
-except ImportError:
-    _project_clean_text = None
-
-
 def _without_control_characters(name: str) -> str:
-    """White space runs made one space, control characters (C0, DEL, C1) and lone
-    surrogates dropped: core.text.clean_text when it is there; until then the same rule,
-    here in one place."""
-    if _project_clean_text is not None:
-        return _project_clean_text(name)
-    kept = "".join(" " if ch.isspace() else ch for ch in name
-                   if not (unicodedata.category(ch) == "Cc" and not ch.isspace())
-                   and not 0xD800 <= ord(ch) <= 0xDFFF)
-    return " ".join(kept.split())
+    """The project's one rule for names (core.text.clean_text): white space runs made one
+    space; control characters, noncharacters and lone surrogates dropped."""
+    return clean_text(name)
 
 
 def clean_imported_name(name: str) -> tuple[str, str | None]:

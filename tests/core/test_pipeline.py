@@ -438,6 +438,37 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path, workload):
         os.killpg(process.pid, signal.SIGKILL)
     assert len(workers) >= 2
     assert left == [], "worker processes outlived their parent"
+    # the resource tracker (it shares the parent's stderr) cleans up without a warning
+    err = process.stderr.read().decode()
+    assert "leaked semaphore" not in err and "resource_tracker" not in err, err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_kill_stops_an_index_cleanly_without_leaked_semaphore_warnings(tmp_path, workload):
+    """`kill PID` (SIGTERM, what a task manager or a shutdown sends): stops like Ctrl-C, the
+    workers go, and no "leaked semaphore objects" warning is printed (issue 11)."""
+    folder, guard = workload
+    catalog_dir = tmp_path / "catalog"
+    process = subprocess.Popen(cli(catalog_dir, "index", str(folder), "--workers", "2",
+                                   "--quiet"), cwd=PROJECT, env=cli_env(guard),
+                               start_new_session=True, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_indexed(catalog_dir / "catalog.sqlite3", 2, process, timeout=90)
+        workers = [pid for pid in _children(process.pid) if _alive(pid)]
+        process.terminate()
+        _, err = process.communicate(timeout=60)
+        tracker_done = time.monotonic() + 20  # the tracker outlives the parent a moment
+        while time.monotonic() < tracker_done and any(_alive(pid) for pid in workers):
+            time.sleep(0.1)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, err
+    assert "stopping (terminated)" in err and "resume" in err
+    assert "leaked semaphore" not in err and "Traceback" not in err, err
+    assert not [pid for pid in workers if _alive(pid)]
+    check_consistent(catalog_dir / "catalog.sqlite3")
 
 
 @pytest.mark.slow

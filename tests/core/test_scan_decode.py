@@ -355,3 +355,60 @@ def test_decode_with_detail_refuses_truncated_jpeg(tmp_path):
     path.write_bytes(buf.getvalue()[: len(buf.getvalue()) * 2 // 3])
     with pytest.raises(DecodeError, match="truncated"):
         decode_with_detail(path, min_long_side=100)
+
+
+# -- issue 11: messages that name the limit that applied, and the file of every warning ------
+
+def _png_header_only(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header claims width x height (no pixel data: decode must refuse first)."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk
+                     + struct.pack(">I", zlib.crc32(chunk))
+                     + struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND")))
+    return path
+
+
+def test_too_large_says_the_decode_limit_when_that_applied(tmp_path):
+    path = _png_header_only(tmp_path / "wide.png", 9000, 8000)  # 72 MP: under Pillow's limits
+    with pytest.raises(DecodeError) as caught:
+        decode(path, min_long_side=640)
+    assert str(caught.value) == ("too large: 9000x8000 = 72,000,000 pixels to decode at once, "
+                                 "over the 64,000,000-pixel limit (64 MP)")
+
+
+def test_too_large_says_the_bomb_limit_when_that_applied(tmp_path):
+    path = _png_header_only(tmp_path / "huge.png", 20000, 10000)  # 200 MP
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DecodeError) as caught:
+            decode(path, min_long_side=640)
+    assert str(caught.value) == ("too large: 200,000,000 pixels, over the 178,956,970-pixel "
+                                 "limit (179 MP) for any photo")
+    assert "64,000,000" not in str(caught.value)
+
+
+def test_libjpeg_warnings_name_the_file(tmp_path, caplog, capfd):
+    import logging
+
+    from core.scan.decode import decode_with_detail
+
+    rng = np.random.default_rng(0)
+    good = tmp_path / "good.jpg"
+    Image.fromarray((rng.random((2400, 3200, 3)) * 255).astype(np.uint8)).save(good, quality=80)
+    data = good.read_bytes()
+    bad = tmp_path / "extra bytes.jpg"
+    bad.write_bytes(data[:-2] + b"\0" * 7 + b"\xff\xd9")  # junk before the end marker
+    capfd.readouterr()
+    with caplog.at_level(logging.WARNING, logger="core.scan.decode"):
+        image, detail = decode_with_detail(bad, min_long_side=640)
+        decode_with_detail(good, min_long_side=640)
+    assert detail is not None and image.bgr.shape == (600, 800, 3)  # still decoded
+    corrupt = [r.getMessage() for r in caplog.records if "Corrupt JPEG" in r.getMessage()]
+    assert corrupt == [f"{bad}: Corrupt JPEG data: 4 extraneous bytes before marker 0xd9"], \
+        [r.getMessage() for r in caplog.records]
+    said = [line for line in capfd.readouterr().err.splitlines() if "Corrupt JPEG" in line]
+    assert all(str(bad) in line for line in said), said  # never unnamed on the terminal
