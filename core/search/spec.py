@@ -225,7 +225,8 @@ def read_spec(source: str, flag: str = "--spec") -> SearchSpec:
     except IsADirectoryError:
         raise ValueError(f"{flag} {where} is not a search: it is a folder") from None
     except OSError as error:
-        raise ValueError(f"cannot read {flag} {where}: {error.strerror or error}") from None
+        reason = (error.strerror or str(error)).lower()  # words, as the CLI says OS errors
+        raise ValueError(f"cannot read {flag} {where}: {reason}") from None
     if len(data) > MAX_SPEC_BYTES:
         raise ValueError(f"{flag} {where} is not a search: larger than "
                          f"{MAX_SPEC_BYTES // (1 << 20)} MB ({MAX_SPEC_BYTES:,} bytes)")
