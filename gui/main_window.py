@@ -6,8 +6,8 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QStackedWidget, QWidget)
 
@@ -717,8 +717,11 @@ class MainWindow(QMainWindow):
         self.last_dialog = dialog
         return dialog
 
-    def show_in_folder(self, path: str) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+    def show_in_folder(self, path: str) -> bool:
+        """The photo's folder in the file manager; a message when there is none."""
+        from .views.folders import open_folder
+
+        return open_folder(self, Path(path).parent, "The photo's folder")
 
     # -- drop an outside photo anywhere: search by it ------------------------------------------
     def _dropped_image(self, event) -> str | None:

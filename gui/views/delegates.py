@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..models import people as people_roles
 from ..models.photos import photos_phrase
+from .hints import soft_colour
 
 HEADER_INDENT = 10  # px: month headers start where the thumbnails' pictures do
 HEADER_HEIGHT = 40
@@ -63,7 +64,7 @@ def _selection(painter: QPainter, option: QStyleOptionViewItem, rect: QRect,
 
 def paint_month_header(painter: QPainter, rect: QRect, palette: QPalette, font: QFont,
                        title: str, count: int) -> None:
-    """A month's header: its title, and its photo count in the placeholder colour."""
+    """A month's header: its title, and its photo count in the hint colour."""
     painter.save()
     rect = rect.adjusted(HEADER_INDENT, 0, -HEADER_INDENT, 0)
     title_font = QFont(font)
@@ -75,7 +76,7 @@ def paint_month_header(painter: QPainter, rect: QRect, palette: QPalette, font: 
     painter.drawText(rect, flags, title)
     width = painter.fontMetrics().horizontalAdvance(title + "  ")
     painter.setFont(font)
-    painter.setPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText))
+    painter.setPen(soft_colour(palette, QPalette.ColorRole.Base, QPalette.ColorRole.Text))
     painter.drawText(rect.adjusted(width, 0, 0, 0), flags, photos_phrase(count))
     painter.restore()
 
@@ -183,15 +184,15 @@ class PersonDelegate(QStyledItemDelegate):
         font.setBold(bool(name))
         font.setItalic(not name)
         painter.setFont(font)
-        colour = palette.color(QPalette.ColorRole.Text if name
-                               else QPalette.ColorRole.PlaceholderText)
+        soft = soft_colour(palette, QPalette.ColorRole.Base, QPalette.ColorRole.Text)
+        colour = palette.color(QPalette.ColorRole.Text) if name else soft
         painter.setPen(colour)
         label = name or people_roles.UNNAMED
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter,
                          painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight,
                                                           text_rect.width()))
         painter.setFont(option.font)
-        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.setPen(soft)
         count_rect = text_rect.translated(0, metrics.height() + 2)
         painter.drawText(count_rect, Qt.AlignmentFlag.AlignHCenter,
                          f"{count} photo" + ("" if count == 1 else "s"))

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 
 from ..context import AppContext
 from ..settings import Settings, default_workers
-from . import icons
+from . import hints, icons
 
 
 class LateAnswerSafeDialog(QDialog):
@@ -55,7 +55,7 @@ class SettingsDialog(LateAnswerSafeDialog):
         folder_note = QLabel("Removing a folder forgets its photos and faces in Faceshelf; "
                              "the files themselves are never touched.")
         folder_note.setWordWrap(True)
-        folder_note.setEnabled(False)
+        hints.hint(folder_note)
 
         settings = ctx.settings
         self.pack = QComboBox()
@@ -67,7 +67,7 @@ class SettingsDialog(LateAnswerSafeDialog):
                            "~/.insightface/models appear here; switching re-indexes the library. "
                            "InsightFace models: non-commercial research use only.")
         pack_note.setWordWrap(True)
-        pack_note.setEnabled(False)
+        hints.hint(pack_note)
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.20, 0.90)
         self.threshold.setSingleStep(0.01)

@@ -25,7 +25,7 @@ from ..models.photos import PhotoList, PhotoListModel, photos_phrase
 from ..models import queries
 from ..models.queries import PhotoRow
 from ..workers.tasks import worker_catalog
-from . import icons
+from . import hints, icons
 from .chips import PeopleChips
 from .names import NameCompleter
 from .page import Page
@@ -139,7 +139,7 @@ class SearchPage(Page):
         self.slider.valueChanged.connect(self._slider_moved)
         self._slider_moved(self.slider.value())
         self.count = QLabel()
-        self.count.setEnabled(False)
+        hints.hint(self.count)
         self.export = QPushButton(icons.icon("export"), "Export these…")
         self.export.setEnabled(False)
         self.export.clicked.connect(lambda: self.export_requested.emit(self.current_spec()))
@@ -181,7 +181,7 @@ class SearchPage(Page):
         self.empty = QLabel("")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)  # a long name in the message must not widen the window
-        self.empty.setEnabled(False)
+        hints.hint(self.empty)
         self.results = QStackedLayout()
         self.results.addWidget(self.grid)
         self.results.addWidget(self.empty)

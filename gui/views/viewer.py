@@ -16,7 +16,7 @@ from ..context import AppContext
 from ..models import queries
 from ..models.people import not_label
 from ..models.photos import format_taken
-from . import icons, names
+from . import hints, icons, names
 from .page import Page
 
 VIEW_LONG_SIDE = 2048
@@ -161,7 +161,7 @@ class ViewerPage(Page):
         back.clicked.connect(self.back_requested)
         self.caption = QLabel()
         self.info = QLabel()
-        self.info.setEnabled(False)
+        hints.hint(self.info)
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 6, 12, 6)
         bar.addWidget(back)
