@@ -651,11 +651,9 @@ class MainWindow(QMainWindow):
                       what="reading what was done")
 
     def search_by_photo_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Search by photo", str(Path.home()),
-            "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")")
-        if path:
-            self.search_by_photo(path)
+        """File → Search by photo…: the search page's own Choose photo…"""
+        self._show_search()
+        self.search_page.choose_photo()
 
     def search_by_photo(self, path: str) -> None:
         self.search_page.search_photo(path)
