@@ -16,6 +16,7 @@ from core.jobs import Progress
 from .actions import PeopleActions
 from .context import AppContext, CatalogWatcher
 from .models import queries
+from .models.people import UNNAMED
 from .settings import Settings
 from .views import icons, names
 from .views.albums_view import AlbumsPage
@@ -600,9 +601,9 @@ class MainWindow(QMainWindow):
     def find_person(self, face) -> None:
         """Right-click a face → Find this person: everyone's photos of them, best first."""
         if face.person_id is not None:
-            self.search_page.search_person(face.person_id, face.person_name or "this person")
+            self.search_page.search_person(face.person_id, face.person_name or UNNAMED)
         else:
-            self.search_page.search_face(face.id, "this face")
+            self.search_page.search_face(face.id, f"this {UNNAMED} face")
         self._show_search()
 
     def find_people_in_photo(self, grid, photo_id: int) -> None:
@@ -681,7 +682,7 @@ class MainWindow(QMainWindow):
                 self.export_dialog(people=[name])
             else:
                 self.export_dialog(spec=SearchSpec(people_all=[person_id]),
-                                   label="this unnamed person")
+                                   label=f"this {UNNAMED} person")
 
         self.ctx.read(lambda conn: queries.person_name(conn, person_id), open_with,
                       what="reading a person's name")

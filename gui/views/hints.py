@@ -78,7 +78,8 @@ class _Restyle(QObject):
         self.widget.setPalette(palette)
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.ApplicationPaletteChange:
+        # (the palette change our own setPalette causes finds the colour already right)
+        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
             self.apply()
         return False
 
