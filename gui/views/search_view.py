@@ -380,7 +380,8 @@ class SearchPage(Page):
     def _apply(self, ticket: int, result) -> None:
         if ticket != self._ticket:
             return  # a newer search is on its way
-        photos, hits, own = result
+        photos, hits, *own = result   # (own: the person's own photos, see run_search)
+        own = own[0] if own else 0
         self.hits = hits
         self._show_results(photos, "No photos match.",
                            own if self.spec is not None and

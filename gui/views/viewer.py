@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QToolButton, QToolTip, QVBoxLayout,
                                QWidget)
@@ -156,10 +156,20 @@ class PhotoCanvas(QWidget):
         if hover != self.hover:
             self.hover = hover
             self.update()
-        if face is not None:
-            QToolTip.showText(event.globalPosition().toPoint(), face_tooltip(face), self)
-        else:
-            QToolTip.hideText()
+            if face is None:
+                QToolTip.hideText()
+
+    def event(self, event) -> bool:
+        """Hovering a face a moment tells whose it is, in the legend's words."""
+        if event.type() == QEvent.Type.ToolTip:
+            face = self.face_at(QPointF(event.pos()))
+            if face is not None:
+                QToolTip.showText(event.globalPos(), face_tooltip(face), self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
 
     def contextMenuEvent(self, event) -> None:
         face = self.face_at(QPointF(event.pos()))
