@@ -6,7 +6,8 @@ Colours come from the palette so light and dark themes both read well.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtGui import (QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette,
+                           QPen, QPixmap)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..models import people as people_roles
@@ -81,17 +82,56 @@ def paint_month_header(painter: QPainter, rect: QRect, palette: QPalette, font: 
     painter.restore()
 
 
+def paint_compact_header(painter: QPainter, rect: QRect, palette: QPalette, font: QFont,
+                         title: str, count: int) -> None:
+    """A small month's header in a cell of its own, beside its photos: the month and the
+    year on two lines, the photo count below, a rule on the left tying it to its photos."""
+    painter.save()
+    rule = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Mid)
+    painter.fillRect(QRect(rect.left() + 4, rect.top() + 14, 2, rect.height() - 28), rule)
+    inner = rect.adjusted(HEADER_INDENT + 4, 8, -6, -8)
+    title_font = QFont(font)
+    title_font.setPointSizeF(font.pointSizeF() * 1.15)
+    title_font.setBold(True)
+    painter.setFont(title_font)
+    line = painter.fontMetrics().height()
+    count_line = QFontMetrics(font).height()
+    top = inner.top() + max(0, (inner.height() - 2 * line - count_line - 4) // 2)
+    painter.setPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
+    month, _, year = title.rpartition(" ")
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    for n, text in enumerate((month or title, year if month else "")):
+        painter.drawText(QRect(inner.left(), top + n * line, inner.width(), line), flags,
+                         painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                                          inner.width()))
+    painter.setFont(font)
+    painter.setPen(soft_colour(palette, QPalette.ColorRole.Base, QPalette.ColorRole.Text))
+    painter.drawText(QRect(inner.left(), top + 2 * line + 4, inner.width(), count_line), flags,
+                     photos_phrase(count))
+    painter.restore()
+
+
 class PhotoDelegate(QStyledItemDelegate):
     """Photo cells and the month headers between them. The grid sets `cell` (a photo's cell,
-    widened to fill the row) and `row_width` (a header takes a whole row)."""
+    widened to fill the row) and `row_width`. A month's header takes a whole row, unless the
+    month is small: when its header and photos fit in one row, the header is a cell of its
+    own beside them, so that a run of months with a photo or two shares rows instead of
+    taking two rows each."""
 
     def __init__(self, cell: int = 176, parent=None) -> None:
         super().__init__(parent)
         self.cell = QSize(cell, cell)
         self.row_width = cell
 
+    def compact(self, count: int) -> bool:
+        """Does a month of `count` photos get a compact (one-cell) header?"""
+        return count + 1 <= max(1, self.row_width // max(1, self.cell.width()))
+
     def sizeHint(self, option, index) -> QSize:
-        if index.model().is_header(index.row()):
+        model = index.model()
+        if model.is_header(index.row()):
+            if self.compact(model.section_of(index.row())[1]):
+                return self.cell
             return QSize(self.row_width, HEADER_HEIGHT)
         return self.cell
 
@@ -101,7 +141,8 @@ class PhotoDelegate(QStyledItemDelegate):
         pixmap, header, badge = index.model().cell(index.row())
         if header is not None:
             # a header is a disabled item: the normal colours, not the greyed ones
-            paint_month_header(painter, option.rect, option.palette, option.font, *header)
+            paint = paint_compact_header if self.compact(header[1]) else paint_month_header
+            paint(painter, option.rect, option.palette, option.font, *header)
             return
         state = option.state
         if state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_MouseOver):
