@@ -235,7 +235,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Search by photo…", self.search_by_photo_dialog,
                      QKeySequence("Ctrl+Shift+F"), "search")
-        self._action(file_menu, "Export…", self.export_dialog, QKeySequence("Ctrl+E"), "export")
+        # (a lambda: the menu passes `checked`, which export_dialog would take for a search)
+        self._action(file_menu, "Export…", lambda: self.export_dialog(), QKeySequence("Ctrl+E"),
+                     "export")
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = self.menuBar().addMenu("&Edit")

@@ -334,9 +334,9 @@ class AlbumsPage(Page):
             if result is None:
                 self.status.setText(f"The album “{name}” was already gone.")
             elif result.files_deleted:
-                text = f"Deleted the album “{name}” and {photos_phrase(result.photos)}"
+                text = f"Deleted the album “{name}” and its {photos_phrase(result.photos)}"
                 if result.sidecars:
-                    text += f" ({_files_phrase(result.sidecars, 'sidecar file')})"
+                    text += f" (and {_files_phrase(result.sidecars, 'sidecar file')})"
                 if result.kept:
                     text += f"; kept {_files_phrase(len(result.kept))} changed since"
                 self.status.setText(text + ".")

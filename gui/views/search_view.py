@@ -239,6 +239,7 @@ class SearchPage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(holder, 1)
+        self._show_results(None)   # nothing searched yet: how to start
 
     # -- building the query -------------------------------------------------------------------
     def _slider_moved(self, value: int) -> None:

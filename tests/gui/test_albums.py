@@ -143,7 +143,7 @@ def test_delete_asks_and_can_delete_the_files_the_album_wrote(qtbot, album_catal
     qtbot.waitUntil(lambda: album_names(catalog_dir) == [], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: page.albums == [] and page.empty.isVisible(), timeout=WAIT_MS)
     assert sorted(p.name for p in out.iterdir()) == ["my notes.txt"]   # only its own files
-    assert "Deleted the album “Trip” and 2 photos" in page.status.text()
+    assert "Deleted the album “Trip” and its 2 photos" in page.status.text()
     assert window.errors == []
 
 

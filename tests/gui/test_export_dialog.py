@@ -91,3 +91,12 @@ def test_a_file_that_failed_is_listed_first_with_the_reason(qtbot, indexed, wind
     assert column(table, 0) == ["failed", "written"]
     assert "the original is missing" in table.item(0, 2).text()
     assert "1 photo written · 1 failed" in dialog.preview_summary.text()
+
+
+def test_file_export_opens_the_dialog(qtbot, indexed, window_for):
+    # the menu's `checked` argument used to arrive as the search to export: a crash
+    from .test_small_items import menu_dialog
+
+    window = window_for(indexed)
+    dialog = menu_dialog(qtbot, window, "&File", "Export…")
+    assert dialog.windowTitle() == "Export photos" and dialog.use_people.isChecked()

@@ -13,6 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from core.catalog import Catalog
+from gui.views.search_view import PROMPT
 
 from .test_albums import click
 
@@ -46,6 +47,9 @@ def test_choose_photo_with_several_faces_asks_which_face_first(qtbot, tmp_path, 
     window = window_for(indexed)
     window.show_section("search")
     page = window.search_page
+    # before anything is searched, the page says how to start (Choose photo… among them)
+    assert page.results.currentWidget() is page.empty and page.empty.text() == PROMPT
+    assert page.empty.isVisible() and "Choose a photo" in PROMPT
     choose_photo(qtbot, page, outside)
     strip = page.query_faces
     qtbot.waitUntil(strip.isVisible, timeout=WAIT_MS)
