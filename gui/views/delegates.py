@@ -115,24 +115,22 @@ class PhotoDelegate(QStyledItemDelegate):
     """Photo cells and the month headers between them. The grid sets `cell` (a photo's cell,
     widened to fill the row) and `row_width`. A month's header takes a whole row, unless the
     month is small: when its header and photos fit in one row, the header is a cell of its
-    own beside them, so that a run of months with a photo or two shares rows instead of
-    taking two rows each."""
+    own beside them (`MonthSections.compact_header`), so that a run of months with a photo
+    or two shares rows instead of taking two rows each."""
 
     def __init__(self, cell: int = 176, parent=None) -> None:
         super().__init__(parent)
         self.cell = QSize(cell, cell)
         self.row_width = cell
 
-    def compact(self, count: int) -> bool:
-        """Does a month of `count` photos get a compact (one-cell) header?"""
-        return count + 1 <= max(1, self.row_width // max(1, self.cell.width()))
+    def compact(self, index) -> bool:
+        """Is this header a compact (one-cell) one? (`MonthSections.compact_header`)"""
+        columns = max(1, self.row_width // max(1, self.cell.width()))
+        return index.model().compact_header(index.row(), columns)
 
     def sizeHint(self, option, index) -> QSize:
-        model = index.model()
-        if model.is_header(index.row()):
-            if self.compact(model.section_of(index.row())[1]):
-                return self.cell
-            return QSize(self.row_width, HEADER_HEIGHT)
+        if index.model().is_header(index.row()):
+            return self.cell if self.compact(index) else QSize(self.row_width, HEADER_HEIGHT)
         return self.cell
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
@@ -141,7 +139,7 @@ class PhotoDelegate(QStyledItemDelegate):
         pixmap, header, badge = index.model().cell(index.row())
         if header is not None:
             # a header is a disabled item: the normal colours, not the greyed ones
-            paint = paint_compact_header if self.compact(header[1]) else paint_month_header
+            paint = paint_compact_header if self.compact(index) else paint_month_header
             paint(painter, option.rect, option.palette, option.font, *header)
             return
         state = option.state

@@ -167,3 +167,25 @@ def test_a_month_that_fills_a_row_keeps_a_header_row_of_its_own(qtbot, tmp_path,
     w, g = _grid(qtbot, window_over, tmp_path)     # May: 5 photos, 4 columns
     header, first = g.visualRect(g.sections.index(0)), g.visualRect(g.sections.index(1))
     assert header.width() > 3 * first.width() and header.bottom() < first.top()
+
+
+def test_a_small_months_header_never_ends_a_row_away_from_its_photo(qtbot, tmp_path,
+                                                                   window_over):
+    # 4 columns: December's header and 2 photos, then November's header would fall in the
+    # last column with its photo on the next row: it takes a row of its own instead
+    photos = [("d1.jpg", "2020-12-10T10:00:00"), ("d2.jpg", "2020-12-09T10:00:00"),
+              ("n1.jpg", "2020-11-10T10:00:00"), ("o1.jpg", "2020-10-10T10:00:00")]
+    w = window_over(tmp_path, photos)
+    w.resize(900, 600)
+    w.show()
+    w.show_section("photos")
+    g = w.photos_page.grid
+    n = len(photos) + 3
+    qtbot.waitUntil(lambda: g.sections.rowCount() == n, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: g.visualRect(g.sections.index(n - 1)).top() > 0, timeout=WAIT_MS)
+    rects = [g.visualRect(g.sections.index(r)) for r in range(n)]
+    # rows: [Dec header][d1][d2] / [November header row] / [n1][Oct header][o1]
+    assert rects[0].top() == rects[1].top() == rects[2].top()
+    assert rects[3].width() > 3 * rects[4].width() and rects[3].bottom() < rects[4].top()
+    assert rects[4].top() == rects[5].top() == rects[6].top()
+    assert rects[5].width() == rects[6].width()
