@@ -398,6 +398,11 @@ def walk(d: Driver) -> None:
         if chooser is not None:
             d.key("Return")
             time.sleep(2)
+        strip = w.search_page.query_faces     # the page's own question: click the first face
+        if d.gui(strip.isVisible) and d.gui(strip.count) > 1:
+            first = d.gui(lambda: strip.visualItemRect(strip.item(0)).center())
+            d.click_widget(d.gui(strip.viewport), first)
+            time.sleep(3)
         d.shot("outside_results", "the results for the chosen face (none of these people is "
                                   "in the library: an honest 'no match')")
 
@@ -437,9 +442,27 @@ def walk(d: Driver) -> None:
         time.sleep(1.5)
         d.shot("albums", "the album of George W Bush with a cover")
         page = w.albums_page
-        target = d.gui(lambda: page)
-        d.click_widget(target, button=3)
-        d.shot("album_menu", "the album's menu: Rename, Delete, Open folder")
+        d.wait_for("an album", lambda: page.table.rowCount() > 0, timeout=20)
+        table = page.table
+        name_cell = d.gui(lambda: table.visualItemRect(table.item(0, 1)).center())
+        viewport = d.gui(table.viewport)
+        d.click_widget(viewport, name_cell, button=3)
+        menu = d.wait_for("the album's menu", active_dialog, timeout=10)
+        d.shot("album_menu", "the album's menu: Update, Open folder, Rename, Delete…")
+        rename = d.gui(lambda: next(a for a in menu.actions() if a.text() == "Rename"))
+        d.click_widget(menu, d.gui(lambda: menu.actionGeometry(rename).center()))
+        d.key("ctrl+a")
+        d.type("Bush, all years")
+        d.shot("album_renaming", "the album's name being edited in place")
+        d.key("Return")
+        d.wait_for("the new name", lambda: page.albums and
+                   page.albums[0].name == "Bush, all years", timeout=20)
+        d.shot("album_renamed", "the album renamed: 'Renamed album … to “Bush, all years”'")
+        d.click_widget(d.gui(lambda: page.delete_button))
+        box = d.wait_for("the delete question", lambda: page.delete_box, timeout=20)
+        d.shot("album_delete", "Delete the album? says how many photos it exported; Delete "
+                               "album only / Delete album and its N photos / Cancel")
+        d.click_widget(d.gui(lambda: box.button(box.StandardButton.Cancel)))
 
     _ = (_first_index, _name, _merge_by_drag, _review, _viewer, _find_this_person,
          _outside_photo, _export, _album_rename, QApplication)
