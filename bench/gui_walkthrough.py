@@ -502,7 +502,7 @@ def walk(d: Driver) -> None:
 
 
 def inside(args) -> int:
-    from PySide6.QtCore import QObject, Qt, QTimer, Signal
+    from PySide6.QtCore import QObject, Qt, Signal
 
     from gui.app import create_app
     from gui.main_window import MainWindow
@@ -532,7 +532,8 @@ def inside(args) -> int:
         finally:
             driver.note(f"{len(driver.failures)} step(s) failed: {driver.failures}")
             driver.log.close()
-            QTimer.singleShot(0, app.quit)
+            # on the GUI thread: a QTimer started on this thread (no event loop) never fires
+            driver.invoker.call.emit(app.quit)
 
     threading.Thread(target=run, daemon=True).start()
     app.exec()
