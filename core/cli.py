@@ -962,8 +962,9 @@ def _add_export_commands(sub) -> None:
     d.add_argument("--files", action="store_true",
                    help="delete the album's own unchanged photos, sidecars and manifest too")
     d.add_argument("--dry-run", action="store_true", help="say what would be deleted")
-    for p in (r, d):
-        p.add_argument("--json", action="store_true")
+    for p in (r, d):   # the global options after these too (see build_parser)
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+        _add_global_options(p, on_command=True)
 
 
 def _export_spec(args):

@@ -108,3 +108,12 @@ def test_cli_rename_and_delete(saved, catalog, capsys):
     assert json.loads(out) == []
     code, _, err = run(capsys, catalog, "albums", "delete", "Family")
     assert code == 2 and "no album named 'Family'" in err
+
+
+def test_cli_global_options_after_the_album_action(saved, catalog, capsys):
+    code = main(["albums", "rename", "Anna", "Family", "--json", "--catalog", str(catalog.dir)])
+    out, _ = capsys.readouterr()
+    assert code == 0 and json.loads(out)["name"] == "Family"
+    code = main(["--json", "albums", "delete", "Family", "--catalog", str(catalog.dir)])
+    out, _ = capsys.readouterr()
+    assert code == 0 and json.loads(out)["files_deleted"] is False
