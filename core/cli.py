@@ -1010,10 +1010,23 @@ def _add_export_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=_cmd_export)
 
-    a = sub.add_parser("albums", help="list saved export albums")
+    a = sub.add_parser("albums", help="list, rename or delete saved export albums")
     a.add_argument("--json", action="store_true")
     a.add_argument("--delete", metavar="NAME", help="forget an album (its files stay)")
-    a.set_defaults(func=_cmd_albums)
+    a.set_defaults(func=_cmd_albums, albums_command=None)
+    what = a.add_subparsers(dest="albums_command", metavar="ACTION")
+    r = what.add_parser("rename", help="give an album another name (folder and files stay)")
+    r.add_argument("name")
+    r.add_argument("new_name")
+    d = what.add_parser("delete", help="forget an album; --files also deletes the files it "
+                                       "wrote (never files changed since, nothing else)")
+    d.add_argument("name")
+    d.add_argument("--files", action="store_true",
+                   help="delete the album's own unchanged photos, sidecars and manifest too")
+    d.add_argument("--dry-run", action="store_true", help="say what would be deleted")
+    for p in (r, d):   # the global options after these too (see build_parser)
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+        _add_global_options(p, on_command=True)
 
 
 def _export_spec(args):
@@ -1174,6 +1187,8 @@ def _cmd_albums(args) -> int:
     from .export import delete_album, list_albums
     from .text import for_terminal
 
+    if args.albums_command is not None:
+        return _cmd_album_change(args)
     with open_catalog(args, readonly=not args.delete) as cat:
         if args.delete:
             if not delete_album(cat, args.delete):
@@ -1193,6 +1208,44 @@ def _cmd_albums(args) -> int:
         print(f"{for_terminal(a.name)}: {for_terminal(a.shown_spec.describe())} -> "
               f"{for_terminal(a.destination)} "
               f"({a.file_count} photo(s), {a.options.mode}, last exported {when})")
+    return 0
+
+
+def _cmd_album_change(args) -> int:
+    """`albums rename OLD NEW` and `albums delete NAME [--files] [--dry-run]`."""
+    from .export import ExportError, album_deletion_plan, delete_album, rename_album
+
+    with open_catalog(args, readonly=getattr(args, "dry_run", False)) as cat:
+        try:
+            if args.albums_command == "rename":
+                album = rename_album(cat, args.name, args.new_name)
+                if args.json:
+                    print_json(album.to_json())
+                else:
+                    print(f"renamed album {args.name!r} to {album.name!r}")
+                return 0
+            if args.dry_run:
+                result = album_deletion_plan(cat, args.name)
+            else:
+                result = delete_album(cat, args.name, delete_files=args.files)
+                if result is None:
+                    raise ExportError(f"no album named {args.name!r}")
+        except ExportError as error:
+            sys.stderr.write(f"faceshelf albums {args.albums_command}: {error}\n")
+            return 2
+    if args.json:
+        print_json(result.to_json())
+    elif args.dry_run:
+        print(f"{result.name}: deleting with --files would remove {result.photos} photo(s) and "
+              f"{result.sidecars} sidecar/manifest file(s) from {result.destination}"
+              + (f"; {len(result.kept)} file(s) changed since would stay" if result.kept else ""))
+    elif result.files_deleted:
+        print(f"deleted album {result.name!r} and {result.photos} photo(s), {result.sidecars} "
+              f"sidecar/manifest file(s) it wrote in {result.destination}"
+              + (f"; kept {len(result.kept)} file(s) changed since it wrote them"
+                 if result.kept else ""))
+    else:
+        print(f"deleted album {result.name!r} (its files stay in {result.destination})")
     return 0
 
 

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPalette, QPixmap
+from PySide6.QtGui import QPixmap
 
 from .models import queries
 from .settings import Settings
-from .views import icons
 from .workers.tasks import Workers, worker_catalog
 from .workers.thumbnails import ThumbnailLoader
 
@@ -75,7 +74,9 @@ class AppContext:
         return pixmap
 
     def face_placeholder(self, px: int) -> QPixmap:
-        return icons.pixmap("face", px, QPalette.ColorRole.PlaceholderText)
+        """Until a face arrives: nothing drawn over the cell's neutral disc or square (a
+        smiley there read as an emoji, and as a face that is not there)."""
+        return self.placeholder(px)
 
     def read(self, fn, on_success, on_error=None, *, what: str = "") -> None:
         """Run `fn(conn)` with this thread's catalog connection in the reads pool."""

@@ -6,8 +6,8 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QStackedWidget, QWidget)
 
@@ -16,6 +16,7 @@ from core.jobs import Progress
 from .actions import PeopleActions
 from .context import AppContext, CatalogWatcher
 from .models import queries
+from .models.people import UNNAMED
 from .settings import Settings
 from .views import icons, names
 from .views.albums_view import AlbumsPage
@@ -234,7 +235,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Search by photo…", self.search_by_photo_dialog,
                      QKeySequence("Ctrl+Shift+F"), "search")
-        self._action(file_menu, "Export…", self.export_dialog, QKeySequence("Ctrl+E"), "export")
+        # (a lambda: the menu passes `checked`, which export_dialog would take for a search)
+        self._action(file_menu, "Export…", lambda: self.export_dialog(), QKeySequence("Ctrl+E"),
+                     "export")
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = self.menuBar().addMenu("&Edit")
@@ -600,9 +603,9 @@ class MainWindow(QMainWindow):
     def find_person(self, face) -> None:
         """Right-click a face → Find this person: everyone's photos of them, best first."""
         if face.person_id is not None:
-            self.search_page.search_person(face.person_id, face.person_name or "this person")
+            self.search_page.search_person(face.person_id, face.person_name or UNNAMED)
         else:
-            self.search_page.search_face(face.id, "this face")
+            self.search_page.search_face(face.id, f"this {UNNAMED} face")
         self._show_search()
 
     def find_people_in_photo(self, grid, photo_id: int) -> None:
@@ -651,11 +654,9 @@ class MainWindow(QMainWindow):
                       what="reading what was done")
 
     def search_by_photo_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Search by photo", str(Path.home()),
-            "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")")
-        if path:
-            self.search_by_photo(path)
+        """File → Search by photo…: the search page's own Choose photo…"""
+        self._show_search()
+        self.search_page.choose_photo()
 
     def search_by_photo(self, path: str) -> None:
         self.search_page.search_photo(path)
@@ -683,7 +684,7 @@ class MainWindow(QMainWindow):
                 self.export_dialog(people=[name])
             else:
                 self.export_dialog(spec=SearchSpec(people_all=[person_id]),
-                                   label="this unnamed person")
+                                   label=f"this {UNNAMED} person")
 
         self.ctx.read(lambda conn: queries.person_name(conn, person_id), open_with,
                       what="reading a person's name")
@@ -717,8 +718,11 @@ class MainWindow(QMainWindow):
         self.last_dialog = dialog
         return dialog
 
-    def show_in_folder(self, path: str) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+    def show_in_folder(self, path: str) -> bool:
+        """The photo's folder in the file manager; a message when there is none."""
+        from .views.folders import open_folder
+
+        return open_folder(self, Path(path).parent, "The photo's folder")
 
     # -- drop an outside photo anywhere: search by it ------------------------------------------
     def _dropped_image(self, event) -> str | None:

@@ -6,18 +6,19 @@ the library, incrementally, with optional XMP sidecars and a manifest.
     list_albums(catalog)                                                    # saved albums
 """
 
-from .albums import Album, delete_album, find_album, get_album, list_albums
+from .albums import (Album, AlbumDeletion, album_deletion_plan, delete_album, find_album,
+                     get_album, list_albums, rename_album)
 from .lock import ExportBusy
 from .naming import FIELDS as TEMPLATE_FIELDS
 from .options import DEFAULT_TEMPLATE, ExportError, ExportOptions
 from .plan import ExportPlan, ExportRequest, PlannedFile, plan_export
 from .run import STOP_MESSAGES, ExportFailure, ExportSummary, run_export
 
-__all__ = ["STOP_MESSAGES", "Album", "DEFAULT_TEMPLATE", "ExportBusy", "ExportError",
-           "ExportFailure", "ExportOptions", "ExportPlan", "ExportRequest", "ExportSummary",
-           "PlannedFile",
+__all__ = ["STOP_MESSAGES", "Album", "AlbumDeletion", "DEFAULT_TEMPLATE", "ExportBusy",
+           "ExportError", "ExportFailure", "ExportOptions", "ExportPlan", "ExportRequest",
+           "ExportSummary", "PlannedFile", "album_deletion_plan",
            "TEMPLATE_FIELDS", "delete_album", "export", "find_album", "get_album", "list_albums",
-           "plan_export", "run_export"]
+           "plan_export", "rename_album", "run_export"]
 
 
 def export(catalog, request: ExportRequest, cancel=None) -> ExportSummary:

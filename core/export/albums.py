@@ -3,9 +3,12 @@ export of the album wrote (`album_files`) — the only files a re-export may eve
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..search.spec import SearchSpec
 from ..text import clean_text
@@ -24,6 +27,7 @@ class Album:
     file_count: int = 0          # photos (not sidecars) the album's exports wrote and still own
     display_spec: SearchSpec | None = None   # the query with people ids shown as current names
     pinned_names: dict[int, str] | None = None   # id -> name when last saved/exported
+    cover_photo_id: int | None = None   # a photo of the album (its latest), for its cover
 
     @property
     def shown_spec(self) -> SearchSpec:
@@ -35,7 +39,7 @@ class Album:
                 "query_names": self.shown_spec.to_json(),
                 "destination": self.destination, "options": self.options.to_json(),
                 "created_at": self.created_at, "exported_at": self.exported_at,
-                "file_count": self.file_count}
+                "file_count": self.file_count, "cover_photo_id": self.cover_photo_id}
 
 
 @dataclass
@@ -64,13 +68,15 @@ class AlbumFile:
 
 
 def _album(catalog, row, count: int = 0) -> Album:
+    """An Album from a row of `_ALBUM_ROWS`."""
     spec = SearchSpec.from_json(json.loads(row["query"]))
     raw_options = json.loads(row["options"])
     pinned = {int(k): v for k, v in raw_options.get("pinned_names", {}).items()}
     return Album(id=row["id"], name=row["name"], spec=spec, destination=row["destination"],
                  options=ExportOptions.from_json(raw_options),
                  created_at=row["created_at"], exported_at=row["exported_at"], file_count=count,
-                 display_spec=named_spec(catalog, spec), pinned_names=pinned)
+                 display_spec=named_spec(catalog, spec), pinned_names=pinned,
+                 cover_photo_id=row["cover"])
 
 
 def _refs(spec: SearchSpec) -> list:
@@ -169,11 +175,19 @@ def named_spec(catalog, spec: SearchSpec) -> SearchSpec:
     return _map_refs(spec, lambda ref: names.get(ref, ref) if isinstance(ref, int) else ref)
 
 
+# An album with its photo count and its cover: the newest of its photos still in the library.
+_ALBUM_ROWS = """SELECT a.*, (SELECT COUNT(*) FROM album_files af
+                              WHERE af.album_id = a.id AND af.kind = 'photo') AS n,
+                        (SELECT af.photo_id FROM album_files af JOIN photos p
+                              ON p.id = af.photo_id
+                         WHERE af.album_id = a.id AND af.kind = 'photo'
+                         ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.id DESC
+                         LIMIT 1) AS cover
+                 FROM albums a"""
+
+
 def list_albums(catalog) -> list[Album]:
-    rows = catalog.conn.execute(
-        """SELECT a.*, (SELECT COUNT(*) FROM album_files af
-                        WHERE af.album_id = a.id AND af.kind = 'photo') AS n
-           FROM albums a ORDER BY a.name COLLATE NOCASE""").fetchall()
+    rows = catalog.conn.execute(_ALBUM_ROWS + " ORDER BY a.name COLLATE NOCASE").fetchall()
     return [_album(catalog, r, r["n"]) for r in rows]
 
 
@@ -183,11 +197,8 @@ def album_exists(conn, name: str) -> bool:
 
 def find_album(catalog, name: str) -> Album | None:
     """By name as typed, or as it is stored now that names are text (core/text.py)."""
-    row = catalog.conn.execute(
-        """SELECT a.*, (SELECT COUNT(*) FROM album_files af
-                        WHERE af.album_id = a.id AND af.kind = 'photo') AS n
-           FROM albums a WHERE a.name IN (?, ?) ORDER BY a.name = ? DESC""",
-        (name, clean_text(name), name)).fetchone()
+    row = catalog.conn.execute(_ALBUM_ROWS + " WHERE a.name IN (?, ?) ORDER BY a.name = ? DESC",
+                               (name, clean_text(name), name)).fetchone()
     return _album(catalog, row, row["n"]) if row else None
 
 
@@ -232,11 +243,99 @@ def create_album(catalog, name: str, spec: SearchSpec, destination: str,
     return get_album(catalog, name)
 
 
-def delete_album(catalog, name: str) -> bool:
-    """Forget an album (its exported files stay where they are)."""
+def rename_album(catalog, old: str, new: str) -> Album:
+    """Give an album another name (its folder, files and query stay as they are)."""
+    new = clean_text(new).strip()  # names are text: core/text.py
+    if not new:
+        raise ExportError("an album needs a name")
     with catalog.transaction() as conn:
-        return any(conn.execute("DELETE FROM albums WHERE name = ?", (n,)).rowcount > 0
-                   for n in (name, clean_text(name)))  # as typed, else as stored now
+        album = find_album(catalog, old)   # as typed, else as stored now
+        if album is None:
+            raise ExportError(f"no album named {old!r}")
+        clash = conn.execute("SELECT 1 FROM albums WHERE name = ? AND id != ?",
+                             (new, album.id)).fetchone()
+        if clash is not None:
+            raise ExportError(f"an album named {new!r} already exists")
+        conn.execute("UPDATE albums SET name = ? WHERE id = ?", (new, album.id))
+    return get_album(catalog, new)
+
+
+@dataclass
+class AlbumDeletion:
+    """What deleting an album with its files did (or, from `album_deletion_plan`, would do)."""
+    name: str
+    destination: str
+    photos: int = 0        # the album's own photo files, unchanged since written: removed
+    sidecars: int = 0      # its own XMP sidecars and manifest, unchanged: removed
+    kept: list[str] | None = None   # its files changed since (someone's now): left alone
+    missing: int = 0       # files it wrote that are gone already
+    files_deleted: bool = False
+
+    def to_json(self) -> dict:
+        return {"album": self.name, "destination": self.destination,
+                "files_deleted": self.files_deleted, "photos": self.photos,
+                "sidecars": self.sidecars, "kept": self.kept or [], "missing": self.missing}
+
+
+def _own_files(catalog, album: Album) -> tuple[list[Path], AlbumDeletion]:
+    """The album's files that are still exactly as it wrote them, and the counts."""
+    from . import files as fs
+    from .manifest import _ours, manifest_path
+
+    result = AlbumDeletion(album.name, album.destination, kept=[])
+    removable: list[Path] = []
+    for f in album_files(catalog, album.id):
+        state = fs.file_state(Path(f.dest_path))
+        if state is None:
+            result.missing += 1
+        elif f.unchanged(state):
+            removable.append(Path(f.dest_path))
+            if f.kind == "photo":
+                result.photos += 1
+            else:
+                result.sidecars += 1
+        else:
+            result.kept.append(f.dest_path)
+    fmt = album.options.manifest
+    if fmt and album.file_count:
+        path = manifest_path(Path(album.destination), fmt)
+        if path.is_file() and _ours(path, fmt):
+            removable.append(path)
+            result.sidecars += 1
+    return removable, result
+
+
+def album_deletion_plan(catalog, name: str) -> AlbumDeletion:
+    """What `delete_album(..., delete_files=True)` would remove; touches nothing."""
+    return _own_files(catalog, get_album(catalog, name))[1]
+
+
+def delete_album(catalog, name: str, *, delete_files: bool = False) -> AlbumDeletion | None:
+    """Forget an album; None when there is no such album. Its exported files stay where they
+    are unless `delete_files`: then the files the album wrote itself and nobody changed since
+    (photos, XMP sidecars, its manifest) are deleted, with the folders that leaves empty —
+    nothing else in the folder is ever touched (the same rule as --prune)."""
+    album = find_album(catalog, name)
+    if album is None:
+        return None
+    result = AlbumDeletion(album.name, album.destination)
+    if delete_files:
+        from . import files as fs
+
+        removable, result = _own_files(catalog, album)
+        root = Path(album.destination)
+        for path in removable:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            fs.remove_empty_parents(path, root)
+        with contextlib.suppress(OSError):
+            root.rmdir()   # only ever succeeds on an empty folder: nothing else was in it
+        result.files_deleted = True
+    with catalog.transaction() as conn:
+        conn.execute("DELETE FROM albums WHERE id = ?", (album.id,))
+    return result
 
 
 def album_files(catalog, album_id: int) -> list[AlbumFile]:

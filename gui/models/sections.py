@@ -19,12 +19,15 @@ class MonthSections(QAbstractListModel):
         super().__init__(parent)
         self.source = source
         self._layout = source.layout
+        self._compact_for: int | None = None   # the column count `_compact` was made for
+        self._compact: set[int] = set()
         source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self._reset)
         source.dataChanged.connect(self._changed)
 
     def _reset(self) -> None:
         self._layout = self.source.layout
+        self._compact_for = None
         self.endResetModel()
 
     def _changed(self, first: QModelIndex, last: QModelIndex, roles=()) -> None:
@@ -47,6 +50,24 @@ class MonthSections(QAbstractListModel):
         k = ~photo if photo < 0 else row - photo - 1
         month, _first, count = self._layout.sections[k]
         return month_title(month), count
+
+    def compact_header(self, row: int, columns: int) -> bool:
+        """Is the header at grid row `row` a cell beside its photos (with `columns` photos a
+        row)? A month is small when its header and photos fit in one row; its header is
+        compact unless it would fall in a row's last column, away from its photos: then it
+        is a whole row as a big month's is. Worked out per month, not per photo (a few
+        hundred steps at 100,000 photos), once per column count and list."""
+        if self._compact_for != columns:
+            self._compact_for = columns
+            self._compact = set()
+            column = 0
+            for k, (_month, first, count) in enumerate(self._layout.sections):
+                if count + 1 <= columns and column < columns - 1:
+                    self._compact.add(first + k)
+                    column = (column + 1 + count) % columns
+                else:
+                    column = count % columns
+        return row in self._compact
 
     # -- the model --------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:

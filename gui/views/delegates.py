@@ -6,11 +6,13 @@ Colours come from the palette so light and dark themes both read well.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtGui import (QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette,
+                           QPen, QPixmap)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..models import people as people_roles
 from ..models.photos import photos_phrase
+from .hints import soft_colour
 
 HEADER_INDENT = 10  # px: month headers start where the thumbnails' pictures do
 HEADER_HEIGHT = 40
@@ -63,7 +65,7 @@ def _selection(painter: QPainter, option: QStyleOptionViewItem, rect: QRect,
 
 def paint_month_header(painter: QPainter, rect: QRect, palette: QPalette, font: QFont,
                        title: str, count: int) -> None:
-    """A month's header: its title, and its photo count in the placeholder colour."""
+    """A month's header: its title, and its photo count in the hint colour."""
     painter.save()
     rect = rect.adjusted(HEADER_INDENT, 0, -HEADER_INDENT, 0)
     title_font = QFont(font)
@@ -75,23 +77,60 @@ def paint_month_header(painter: QPainter, rect: QRect, palette: QPalette, font: 
     painter.drawText(rect, flags, title)
     width = painter.fontMetrics().horizontalAdvance(title + "  ")
     painter.setFont(font)
-    painter.setPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText))
+    painter.setPen(soft_colour(palette, QPalette.ColorRole.Base, QPalette.ColorRole.Text))
     painter.drawText(rect.adjusted(width, 0, 0, 0), flags, photos_phrase(count))
+    painter.restore()
+
+
+def paint_compact_header(painter: QPainter, rect: QRect, palette: QPalette, font: QFont,
+                         title: str, count: int) -> None:
+    """A small month's header in a cell of its own, beside its photos: the month and the
+    year on two lines, the photo count below, a rule on the left tying it to its photos."""
+    painter.save()
+    rule = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Mid)
+    painter.fillRect(QRect(rect.left() + 4, rect.top() + 14, 2, rect.height() - 28), rule)
+    inner = rect.adjusted(HEADER_INDENT + 4, 8, -6, -8)
+    title_font = QFont(font)
+    title_font.setPointSizeF(font.pointSizeF() * 1.15)
+    title_font.setBold(True)
+    painter.setFont(title_font)
+    line = painter.fontMetrics().height()
+    count_line = QFontMetrics(font).height()
+    top = inner.top() + max(0, (inner.height() - 2 * line - count_line - 4) // 2)
+    painter.setPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
+    month, _, year = title.rpartition(" ")
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    for n, text in enumerate((month or title, year if month else "")):
+        painter.drawText(QRect(inner.left(), top + n * line, inner.width(), line), flags,
+                         painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                                          inner.width()))
+    painter.setFont(font)
+    painter.setPen(soft_colour(palette, QPalette.ColorRole.Base, QPalette.ColorRole.Text))
+    painter.drawText(QRect(inner.left(), top + 2 * line + 4, inner.width(), count_line), flags,
+                     photos_phrase(count))
     painter.restore()
 
 
 class PhotoDelegate(QStyledItemDelegate):
     """Photo cells and the month headers between them. The grid sets `cell` (a photo's cell,
-    widened to fill the row) and `row_width` (a header takes a whole row)."""
+    widened to fill the row) and `row_width`. A month's header takes a whole row, unless the
+    month is small: when its header and photos fit in one row, the header is a cell of its
+    own beside them (`MonthSections.compact_header`), so that a run of months with a photo
+    or two shares rows instead of taking two rows each."""
 
     def __init__(self, cell: int = 176, parent=None) -> None:
         super().__init__(parent)
         self.cell = QSize(cell, cell)
         self.row_width = cell
 
+    def compact(self, index) -> bool:
+        """Is this header a compact (one-cell) one? (`MonthSections.compact_header`)"""
+        columns = max(1, self.row_width // max(1, self.cell.width()))
+        return index.model().compact_header(index.row(), columns)
+
     def sizeHint(self, option, index) -> QSize:
         if index.model().is_header(index.row()):
-            return QSize(self.row_width, HEADER_HEIGHT)
+            return self.cell if self.compact(index) else QSize(self.row_width, HEADER_HEIGHT)
         return self.cell
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
@@ -100,7 +139,8 @@ class PhotoDelegate(QStyledItemDelegate):
         pixmap, header, badge = index.model().cell(index.row())
         if header is not None:
             # a header is a disabled item: the normal colours, not the greyed ones
-            paint_month_header(painter, option.rect, option.palette, option.font, *header)
+            paint = paint_compact_header if self.compact(index) else paint_month_header
+            paint(painter, option.rect, option.palette, option.font, *header)
             return
         state = option.state
         if state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_MouseOver):
@@ -183,15 +223,15 @@ class PersonDelegate(QStyledItemDelegate):
         font.setBold(bool(name))
         font.setItalic(not name)
         painter.setFont(font)
-        colour = palette.color(QPalette.ColorRole.Text if name
-                               else QPalette.ColorRole.PlaceholderText)
+        soft = soft_colour(palette, QPalette.ColorRole.Base, QPalette.ColorRole.Text)
+        colour = palette.color(QPalette.ColorRole.Text) if name else soft
         painter.setPen(colour)
         label = name or people_roles.UNNAMED
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter,
                          painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight,
                                                           text_rect.width()))
         painter.setFont(option.font)
-        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.setPen(soft)
         count_rect = text_rect.translated(0, metrics.height() + 2)
         painter.drawText(count_rect, Qt.AlignmentFlag.AlignHCenter,
                          f"{count} photo" + ("" if count == 1 else "s"))

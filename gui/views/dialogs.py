@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 
 from ..context import AppContext
 from ..settings import Settings, default_workers
-from . import icons
+from . import hints, icons
 
 
 class LateAnswerSafeDialog(QDialog):
@@ -47,7 +47,10 @@ class SettingsDialog(LateAnswerSafeDialog):
         add = QPushButton(icons.icon("folder-add"), "Add folder…")
         add.clicked.connect(self._add)
         self.remove = QPushButton("Remove")
+        self.remove.setToolTip("Forget the selected folder (its files are never touched)")
         self.remove.clicked.connect(self._remove)
+        self.remove.setEnabled(False)    # nothing to remove until a folder is chosen
+        self.folders.itemSelectionChanged.connect(self._update_remove)
         folder_buttons = QHBoxLayout()
         folder_buttons.addWidget(add)
         folder_buttons.addWidget(self.remove)
@@ -55,7 +58,7 @@ class SettingsDialog(LateAnswerSafeDialog):
         folder_note = QLabel("Removing a folder forgets its photos and faces in Faceshelf; "
                              "the files themselves are never touched.")
         folder_note.setWordWrap(True)
-        folder_note.setEnabled(False)
+        hints.hint(folder_note)
 
         settings = ctx.settings
         self.pack = QComboBox()
@@ -67,7 +70,7 @@ class SettingsDialog(LateAnswerSafeDialog):
                            "~/.insightface/models appear here; switching re-indexes the library. "
                            "InsightFace models: non-commercial research use only.")
         pack_note.setWordWrap(True)
-        pack_note.setEnabled(False)
+        hints.hint(pack_note)
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.20, 0.90)
         self.threshold.setSingleStep(0.01)
@@ -110,7 +113,11 @@ class SettingsDialog(LateAnswerSafeDialog):
             return
         self.folders.clear()
         self.folders.addItems(paths)
-        self.remove.setEnabled(bool(paths))
+        self._update_remove()
+
+    def _update_remove(self) -> None:
+        """Remove acts on the chosen folder: off with an empty list or nothing chosen."""
+        self.remove.setEnabled(bool(self.folders.selectedItems()))
 
     def _add(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Add a photo folder")
@@ -138,6 +145,7 @@ class SettingsDialog(LateAnswerSafeDialog):
 
 
 ABOUT = """<h2>Faceshelf</h2>
+<p>Version {version}</p>
 <p>Finds the people in your own photos.</p>
 <p><b>Everything stays on this computer.</b> Faceshelf has no account and no cloud; it never
 connects to the network, never uploads a photo, and never changes your photo files. The catalog,
@@ -148,6 +156,18 @@ licensed for <b>non-commercial research use only</b>.</p>
 <p>Built with Qt (PySide6), ONNX Runtime, OpenCV, Pillow, annoy and SQLite.</p>"""
 
 
+def app_version() -> str:
+    """The installed package's version (what `pip` installed), else the source's own."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("faceshelf")
+    except PackageNotFoundError:
+        from core import __version__
+
+        return __version__
+
+
 class AboutDialog(QDialog):
     def __init__(self, catalog_dir, parent=None) -> None:
         super().__init__(parent)
@@ -155,7 +175,8 @@ class AboutDialog(QDialog):
         logo = QLabel()
         logo.setPixmap(icons.icon("app").pixmap(QSize(72, 72), self.devicePixelRatioF()))
         logo.setAlignment(Qt.AlignmentFlag.AlignTop)
-        text = QLabel(ABOUT.format(catalog=catalog_dir))
+        text = QLabel(ABOUT.format(catalog=catalog_dir, version=app_version()))
+        self.text = text
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

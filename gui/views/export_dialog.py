@@ -1,5 +1,6 @@
 """The export dialog: what (people, or the current search), where, how (mode, file names,
-sub-folders, XMP), a dry-run preview, then the export itself with progress and Cancel.
+sub-folders, XMP), a dry-run preview, then the export itself with progress and Cancel; once
+done, the table shows what happened to each file (failures first) and "Open folder" shows it.
 
 Everything is `core.export`: `plan_export` is the preview (writes nothing), `run_export` the
 job; the dialog only gathers the request and shows what comes back.
@@ -25,6 +26,7 @@ from ..workers.jobs import Job
 from ..workers.tasks import worker_catalog
 from .chips import PeopleChips
 from .dialogs import LateAnswerSafeDialog
+from .folders import open_folder
 from .names import NameCompleter
 from .status import describe
 
@@ -128,6 +130,11 @@ class ExportDialog(LateAnswerSafeDialog):
         self.export_button = self.buttons.addButton("Export",
                                                     QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.open_button = self.buttons.addButton("Open folder",
+                                                  QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.setToolTip("Show the exported photos in the file manager")
+        self.open_button.clicked.connect(self._open_folder)
+        self.open_button.hide()   # there is something to open once an export has run
         self.export_button.clicked.connect(self.start_export)
         self.cancel_button.clicked.connect(self._cancel_or_close)
 
@@ -194,6 +201,7 @@ class ExportDialog(LateAnswerSafeDialog):
 
     def _show_plan(self, plan) -> None:
         self.last_plan = plan
+        self.table.setHorizontalHeaderLabels(["Action", "File (in the folder above)", "Why"])
         counts = {a: plan.count(a) for a in ("add", "skip", "update", "move", "remove", "keep",
                                              "error")}
         parts = [photos_phrase(plan.photos_matched) + (" matches" if plan.photos_matched == 1
@@ -204,17 +212,34 @@ class ExportDialog(LateAnswerSafeDialog):
                    ("error", "cannot be written"))
                   if counts[a]]
         self.preview_summary.setText(" · ".join(parts) + f" → {plan.destination}")
-        files = plan.files[:PREVIEW_ROWS]
-        self.table.setRowCount(len(files))
-        for row, planned in enumerate(files):
-            shown = planned.dest
-            if shown.startswith(plan.destination.rstrip("/") + "/"):
-                shown = shown[len(plan.destination.rstrip("/")) + 1:]  # inside the folder above
-            for column, text in enumerate((planned.action, shown, planned.reason)):
+        self._fill_table(plan.destination, [(f.action, f.dest, f.reason, f.source)
+                                            for f in plan.files[:PREVIEW_ROWS]])
+
+    def _fill_table(self, destination: str, rows) -> None:
+        """Rows of (action or outcome, destination path, why, original)."""
+        self.table.setRowCount(len(rows))
+        root = destination.rstrip("/") + "/"
+        for row, (what, dest, why, source) in enumerate(rows):
+            shown = dest[len(root):] if dest.startswith(root) else dest  # in the folder above
+            for column, text in enumerate((what, shown, why)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(planned.source or "")
+                item.setToolTip(source or "")
                 self.table.setItem(row, column, item)
         self.table.resizeColumnToContents(0)
+
+    def _show_outcomes(self, summary, outcomes) -> None:
+        """After the export: what happened to each file, failures first."""
+        self.table.setHorizontalHeaderLabels(["Result", "File (in the folder above)", "Why"])
+        self._fill_table(summary.destination, [(o.outcome, o.dest, o.detail, o.source)
+                                               for o in outcomes[:PREVIEW_ROWS]])
+        photos = [o for o in outcomes if o.kind == "photo"]
+        counts = {}
+        for o in photos:
+            counts[o.outcome] = counts.get(o.outcome, 0) + 1
+        parts = [f"{photos_phrase(counts.pop('written', 0))} written"]
+        parts += [f"{n:,} {what}" for what, n in counts.items()]
+        self.preview_summary.setText("Exported: " + " · ".join(parts)
+                                     + f" → {summary.destination}")
 
     def _plan_failed(self, error) -> None:
         self.preview_summary.setText(f"<b>{error}</b>")
@@ -225,12 +250,18 @@ class ExportDialog(LateAnswerSafeDialog):
         if request is None or self.job is not None:
             return
         directory = self.ctx.catalog_dir
+        outcomes: list = []   # filled in the worker: what happened to each file
 
         def run(token):
             from core.export import run_export
+            from core.export.outcome import file_outcomes
 
-            return (yield from run_export(worker_catalog(directory), request, token))
+            summary = yield from run_export(worker_catalog(directory), request, token)
+            outcomes.extend(file_outcomes(summary))
+            return summary
 
+        self._outcomes = outcomes
+        self.open_button.hide()
         self.job = Job("export", run, self)
         self.job.progress.connect(self._progress)
         self.job.finished.connect(self._finished)
@@ -266,6 +297,8 @@ class ExportDialog(LateAnswerSafeDialog):
                    if summary.stopped else "")
                 + f" → {summary.destination}")
         self.progress_label.setText(text)
+        self._show_outcomes(summary, self._outcomes)
+        self.open_button.setVisible(Path(summary.destination).is_dir())
         self.exported.emit(summary)
         self.ctx.watcher.poll()
 
@@ -276,6 +309,10 @@ class ExportDialog(LateAnswerSafeDialog):
         self.export_button.setEnabled(True)
         self.preview_button.setEnabled(True)
         self.progress_label.setText(f"<b>Export failed: {error}</b>")
+
+    def _open_folder(self) -> None:
+        if self.summary is not None:
+            open_folder(self, self.summary.destination, "The export folder")
 
     def _cancel_or_close(self) -> None:
         if self.job is not None:

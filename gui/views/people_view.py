@@ -14,7 +14,7 @@ from ..context import AppContext
 from ..models import people as roles
 from ..models import queries
 from ..models.people import PERSON_MIME, PeopleModel, PeopleProxy, sort_people
-from . import names, person_picker
+from . import hints, names, person_picker
 from .delegates import PersonDelegate
 from .page import Page
 from .photo_grid import configure_grid
@@ -195,7 +195,7 @@ class PeoplePage(Page):
         self.show_hidden.toggled.connect(self.proxy.set_show_hidden)
         self.show_hidden.toggled.connect(self._show_grid_or_why_empty)
         self.summary = QLabel()
-        self.summary.setEnabled(False)
+        hints.hint(self.summary)
         bar = QHBoxLayout()
         bar.setContentsMargins(10, 8, 10, 4)
         bar.addWidget(self.filter, 2)
@@ -206,7 +206,7 @@ class PeoplePage(Page):
         bar.addWidget(self.summary)
         self.empty = QLabel(NO_PEOPLE)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setEnabled(False)
+        hints.hint(self.empty)
         self.stack = QStackedLayout()
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.empty)

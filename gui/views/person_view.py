@@ -19,7 +19,7 @@ from ..models import people as roles
 from ..models import queries
 from ..models.people import FacesModel, not_label, person_label
 from ..models.photos import PhotoList, PhotoListModel
-from . import icons, names, person_picker
+from . import hints, icons, names, person_picker
 from .delegates import FaceDelegate
 from .page import Page
 from .photo_grid import PhotoGrid
@@ -97,7 +97,7 @@ class PersonPage(Page):
         self.name.returnPressed.connect(self._commit_name)
         self.name.installEventFilter(self)  # Esc while typing a name cancels it
         self.counts = QLabel()
-        self.counts.setEnabled(False)
+        hints.hint(self.counts)
         title = QVBoxLayout()
         title.setSpacing(0)
         title.addWidget(self.name)
@@ -128,7 +128,7 @@ class PersonPage(Page):
         self.strip.customContextMenuRequested.connect(self._face_menu)
         self.faces_label = QLabel("Faces — select several to fix them at once "
                                   "(right-click: move, not this person, ignore)")
-        self.faces_label.setEnabled(False)
+        hints.hint(self.faces_label)
         cell = ctx.settings.thumbnail_px
         self.photos = PhotoListModel(ctx.loader, ctx.catalog_dir, ctx.placeholder(cell), self)
         self.grid = PhotoGrid(self.photos, cell, self)

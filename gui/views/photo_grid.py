@@ -2,8 +2,10 @@
 
 A QListView over `MonthSections` (the photos with a header row before each month), laid out in
 batches: Qt lays out and paints only what is visible, so 100,000 rows cost what a screenful
-costs. A header takes a whole row, so each month starts on a row of its own; the month of the
-top row floats in a sticky header, pushed up by the next month's as in Apple Photos.
+costs. A month's header takes a whole row, so each month starts on a row of its own, unless
+the month fits in one row with its header: then the header is a cell beside its photos, and
+consecutive small months share rows. The month of the top row floats in a sticky header,
+pushed up by the next month's as in Apple Photos.
 """
 
 from __future__ import annotations
@@ -178,7 +180,9 @@ class PhotoGrid(QListView):
         index = super().moveCursor(action, modifiers)
         if index.isValid() and self.sections.is_header(index.row()):
             # a month has a photo right after its header; the first header has none before
-            up = action in (Move.MovePageUp, Move.MoveUp) and index.row() > 0
+            # (a small month's header sits in the row beside its photos: Left steps over it)
+            backwards = (Move.MovePageUp, Move.MoveUp, Move.MoveLeft, Move.MovePrevious)
+            up = action in backwards and index.row() > 0
             index = self.sections.index(index.row() + (-1 if up else 1))
         return index
 

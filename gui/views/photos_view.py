@@ -9,6 +9,7 @@ from ..context import AppContext
 from ..gc_pauses import bulk_allocation
 from ..models import queries
 from ..models.photos import PhotoList, PhotoListModel
+from . import hints
 from .page import Page
 from .photo_grid import PhotoGrid
 
@@ -23,7 +24,7 @@ class PhotosPage(Page):
         self.grid = PhotoGrid(self.model, cell, self)
         self.empty = QLabel("No photos yet. Add a folder with File → Add folder…")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setEnabled(False)
+        hints.hint(self.empty)
         self.stack = QStackedLayout()
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.empty)

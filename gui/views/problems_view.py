@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTreeWidget, QT
 
 from ..context import AppContext
 from ..workers.tasks import worker_catalog
-from . import icons
+from . import hints, icons
 from .page import Page
 
 
@@ -95,7 +95,7 @@ class ProblemsPage(Page):
         self.list.setColumnWidth(0, 260)
         self.list.setColumnWidth(1, 360)
         self.nothing = QLabel("No problems: every file found could be read.")
-        self.nothing.setEnabled(False)
+        hints.hint(self.nothing)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(heading)

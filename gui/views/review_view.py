@@ -20,7 +20,7 @@ from ..models import people as roles
 from ..models import queries
 from ..models.people import FacesModel, person_label
 from ..workers.thumbnails import face_thumb_loader
-from . import icons
+from . import hints, icons
 from .delegates import FaceDelegate
 from .page import Page
 from .photo_grid import configure_grid
@@ -55,9 +55,9 @@ class ReviewPage(Page):
         font.setBold(True)
         self.title_label.setFont(font)
         self.remaining = QLabel()
-        self.remaining.setEnabled(False)
+        hints.hint(self.remaining)
         hint = QLabel("Is this them?  Y yes · N no · S skip · Space: see the whole photo")
-        hint.setEnabled(False)
+        hints.hint(hint)
         self.faces = FacesModel(ctx.loader, ctx.catalog_dir, ctx.face_placeholder(FACE_PX), self)
         self.grid = QListView()
         self.grid.setModel(self.faces)
@@ -119,7 +119,7 @@ class ReviewPage(Page):
                             "belongs to someone, it asks here: Y yes, N no, S skip.")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setEnabled(False)
+        hints.hint(self.empty)
         self.stack = QStackedLayout()
         self.stack.addWidget(splitter)
         self.stack.addWidget(self.empty)

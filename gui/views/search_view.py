@@ -1,6 +1,10 @@
-"""Search: by a face, a person, or an outside photo dropped on the window; people chips (AND /
-OR / NOT), a date range, a similarity threshold; results grid with the similarity on each photo,
-and "Export these".
+"""Search: by a face, a person, or an outside photo (dropped on the window, or "Choose
+photo…"); people chips (AND / OR / NOT), a date range, a similarity threshold; results grid
+with the similarity on each photo, and "Export these".
+
+An outside photo with several faces asks which face first (their crops, side by side); "Find
+this person" on a named face shows their photos as theirs (no similarity badge), then the
+photos with an unnamed face like theirs, each with its similarity.
 
 The query is a `core.search.spec.SearchSpec`; `search_photos` runs in a worker (the inference
 pool when an outside photo must be analysed, else the reads pool). Moving the slider or a chip
@@ -13,10 +17,10 @@ import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QDateEdit, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QPushButton, QSlider, QStackedLayout,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QPushButton, QSlider,
+                               QStackedLayout, QVBoxLayout, QWidget)
 
 from core.search.spec import PhotoHit, SearchSpec
 
@@ -25,17 +29,43 @@ from ..models.photos import PhotoList, PhotoListModel, photos_phrase
 from ..models import queries
 from ..models.queries import PhotoRow
 from ..workers.tasks import worker_catalog
-from . import icons
+from . import hints, icons
 from .chips import PeopleChips
 from .names import NameCompleter
 from .page import Page
 from .photo_grid import PhotoGrid
 
-QUERY_FACE_PX = 72
+QUERY_FACE_PX = 80
 
 
-PROMPT = ("Drop a photo anywhere on the window to find the people in it, right-click a face "
-          "and choose Find this person, or pick people below.")
+HEADING = "Search"
+PROMPT = ("Choose a photo (or drop one anywhere on the window) to find the people in it, "
+          "right-click a face in a photo and choose Find this person, or pick people above.")
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.heic *.heif *.avif)"
+
+
+class ElidedLabel(QLabel):
+    """One line, cut with "…" when the row is narrow (the whole text in the tooltip): the
+    heading never wraps nor widens the window."""
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+        self.update()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(60, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(min(super().sizeHint().width(), 600), super().sizeHint().height())
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             self.width())
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft |
+                         Qt.AlignmentFlag.AlignVCenter, text)
 
 
 def run_search(catalog_dir: Path, spec: SearchSpec):
@@ -51,16 +81,27 @@ def run_search(catalog_dir: Path, spec: SearchSpec):
         info.update({r[0]: r[1:] for r in catalog.conn.execute(
             "SELECT id, taken_at, COALESCE(width, 0), COALESCE(height, 0) FROM photos "
             f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)})
-    rows, seen = [], set()
+    own = set()   # "Find this person": the photos where they are named are theirs
+    if spec.similar_to_person is not None:
+        from core.search.people import resolve_person
+
+        own = set(resolve_person(catalog.conn, spec.similar_to_person))
+    rows, theirs, seen = [], [], set()
     for hit in hits:
         if hit.photo_id in seen:  # an outside photo searched face by face: best face wins
             continue
         seen.add(hit.photo_id)
         taken, width, height = info.get(hit.photo_id, (None, 0, 0))
+        if hit.person_id is not None and hit.person_id in own:
+            theirs.append(PhotoRow(hit.photo_id, hit.path, taken, width, height, "",
+                                   hit.face_id))
+            continue
         badge = f"{hit.similarity:.0%}" if hit.similarity is not None else ""
         rows.append(PhotoRow(hit.photo_id, hit.path, taken, width, height, badge, hit.face_id))
+    # the person's own photos first, newest first; then the look-alikes, best first
+    theirs.sort(key=lambda r: r.taken_at or "", reverse=True)
     # ranked by similarity, or in date order for people alone
-    return PhotoList(rows, by_date=not spec.is_similarity_query), hits
+    return PhotoList(theirs + rows, by_date=not spec.is_similarity_query), hits, len(theirs)
 
 
 def query_faces(path: str) -> list[tuple[int, QImage]]:
@@ -92,8 +133,7 @@ class SearchPage(Page):
         self._debounce.setInterval(300)
         self._debounce.timeout.connect(self.run)
 
-        self.query = QLabel(PROMPT)
-        self.query.setWordWrap(True)
+        self.query = ElidedLabel(HEADING)
         font = self.query.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
@@ -101,7 +141,7 @@ class SearchPage(Page):
         self.query_faces = QListWidget()
         self.query_faces.setViewMode(QListWidget.ViewMode.IconMode)
         self.query_faces.setIconSize(QSize(QUERY_FACE_PX, QUERY_FACE_PX))
-        cell = QSize(QUERY_FACE_PX + 10, QUERY_FACE_PX + self.fontMetrics().height() + 8)
+        cell = QSize(QUERY_FACE_PX + 12, QUERY_FACE_PX + 12)   # the crops alone, no caption
         self.query_faces.setGridSize(cell)
         self.query_faces.setMovement(QListWidget.Movement.Static)
         self.query_faces.setFlow(QListWidget.Flow.LeftToRight)
@@ -110,7 +150,7 @@ class SearchPage(Page):
         # vertical one (it used to show both and cut the labels)
         self.query_faces.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.query_faces.setFixedHeight(self._query_faces_height(with_bar=True))
-        self.query_faces.setToolTip("Faces found in the photo: pick the one to search for")
+        self.query_faces.setToolTip("Faces found in the photo: click the one to search for")
         self.query_faces.currentItemChanged.connect(self._query_face_chosen)
         self.query_faces.hide()
 
@@ -139,12 +179,17 @@ class SearchPage(Page):
         self.slider.valueChanged.connect(self._slider_moved)
         self._slider_moved(self.slider.value())
         self.count = QLabel()
-        self.count.setEnabled(False)
+        hints.hint(self.count)
         self.export = QPushButton(icons.icon("export"), "Export these…")
         self.export.setEnabled(False)
         self.export.clicked.connect(lambda: self.export_requested.emit(self.current_spec()))
         self.clear_button = QPushButton("Clear")
         self.clear_button.clicked.connect(self.clear)
+        self.choose_button = QPushButton(icons.icon("search"), "Choose photo…")
+        self.choose_button.setToolTip("Find the people of a photo from anywhere (or drop one "
+                                      "on the window)")
+        self.choose_button.clicked.connect(self.choose_photo)
+        self.file_dialog: QFileDialog | None = None
 
         people_row = QHBoxLayout()   # each box wraps its own chips: a third of the width each
         for chips in (self.all_of, self.any_of, self.none_of):
@@ -161,13 +206,16 @@ class SearchPage(Page):
         filters.addStretch(1)
         top = QVBoxLayout()
         top.setContentsMargins(12, 10, 12, 4)
-        # the buttons share the row of the query's words, which wrap: the window fits 800 px
-        # with a usable slider, however many people are picked
+        # one row: the query's words (cut with "…" when narrow, whole in the tooltip), the
+        # count and the buttons, all centred on one line; the window fits 800 px with a
+        # usable slider, however many people are picked
         heading = QHBoxLayout()
         heading.addWidget(self.query, 1)
-        heading.addWidget(self.count, 0, Qt.AlignmentFlag.AlignTop)
-        heading.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignTop)
-        heading.addWidget(self.export, 0, Qt.AlignmentFlag.AlignTop)
+        heading.addWidget(self.count)
+        heading.addSpacing(8)
+        heading.addWidget(self.choose_button)
+        heading.addWidget(self.clear_button)
+        heading.addWidget(self.export)
         top.addLayout(heading)
         top.addWidget(self.query_faces)
         top.addLayout(people_row)
@@ -181,7 +229,7 @@ class SearchPage(Page):
         self.empty = QLabel("")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)  # a long name in the message must not widen the window
-        self.empty.setEnabled(False)
+        hints.hint(self.empty)
         self.results = QStackedLayout()
         self.results.addWidget(self.grid)
         self.results.addWidget(self.empty)
@@ -191,6 +239,7 @@ class SearchPage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(holder, 1)
+        self._show_results(None)   # nothing searched yet: how to start
 
     # -- building the query -------------------------------------------------------------------
     def _slider_moved(self, value: int) -> None:
@@ -204,12 +253,37 @@ class SearchPage(Page):
     def search_person(self, person_id: int, label: str) -> None:
         self._start(SearchSpec(similar_to_person=person_id), f"Photos of {label}")
 
+    def choose_photo(self) -> None:
+        """"Choose photo…": a photo from anywhere; its people are searched for."""
+        dialog = QFileDialog(self, "Search by photo", str(Path.home()), IMAGE_FILTER)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.search_photo)
+        dialog.finished.connect(lambda _result: setattr(self, "file_dialog", None))
+        self.file_dialog = dialog
+        dialog.open()
+
     def search_photo(self, path: str) -> None:
-        self._start(SearchSpec(photo_path=path), f"People in {Path(path).name}")
+        """Find its faces first: one is searched at once; with several, the page asks which
+        (their crops side by side) and searches nothing until one is picked."""
+        self._reset_filters()
+        self._ticket += 1          # an earlier search's answer no longer applies
+        self.spec = SearchSpec(photo_path=path)
+        self.query.setText(f"People in {Path(path).name}")
         self.query_faces.clear()
         self.query_faces.hide()
-        self.ctx.workers.run("inference", lambda: query_faces(path), self._show_query_faces,
+        self.hits = []
+        self._show_results(None, f"Looking for faces in {Path(path).name}…")
+        self.count.setText("")
+        ticket = self._ticket
+        self.ctx.workers.run("inference", lambda: query_faces(path),
+                             lambda faces: self._show_query_faces(faces, ticket),
+                             lambda error: self._faces_failed(error, ticket, path),
                              what="finding faces in the photo")
+
+    def _faces_failed(self, error, ticket: int, path: str) -> None:
+        if ticket == self._ticket:
+            self._show_results(None, f"Cannot search by {Path(path).name}: {error}")
 
     def _start(self, spec: SearchSpec, label: str) -> None:
         """A new query starts clean: filters left from the last search would silently narrow
@@ -223,7 +297,7 @@ class SearchPage(Page):
     def clear(self) -> None:
         self._ticket += 1  # a search still on its way must not fill the grid again
         self.spec = None
-        self.query.setText(PROMPT)
+        self.query.setText(HEADING)
         self.query_faces.hide()
         self._reset_filters()
         self._show_results(None)
@@ -249,13 +323,25 @@ class SearchPage(Page):
         spec = self.current_spec()
         return spec.describe() if spec is not None else ""
 
-    def _show_results(self, photos, message: str = "") -> None:
-        """The grid (`photos`: rows, or None for nothing searched) or, when empty, `message`."""
+    def _show_results(self, photos, message: str = "", own: int | None = None) -> None:
+        """The grid (`photos`: rows, or None for nothing searched) or, when empty, `message`
+        (nothing searched and no message: how to start). `own`: how many of the rows are the
+        photos of the person searched for (the rest look like them)."""
         self.model.set_rows(photos if photos is not None else [])
         rows = len(photos.rows) if photos is not None else 0
-        self.count.setText("" if photos is None else
-                           photos_phrase(rows))
+        if photos is None:
+            self.count.setText("")
+        elif own is not None and own < rows:
+            self.count.setText(f"{photos_phrase(own)}, {rows - own:,} maybe")
+        else:
+            self.count.setText(photos_phrase(rows))
+        self.count.setToolTip(
+            "" if own is None or photos is None else
+            f"{photos_phrase(own)} where they are named (no badge), {rows - own:,} with an "
+            f"unnamed face like theirs (with its similarity)")
         self.export.setEnabled(rows > 0)
+        if photos is None and not message:
+            message = PROMPT
         self.empty.setText(message)
         self.results.setCurrentWidget(self.grid if rows or not message else self.empty)
 
@@ -277,8 +363,8 @@ class SearchPage(Page):
     # -- running ------------------------------------------------------------------------------
     def run(self) -> None:
         spec = self.current_spec()
-        if self.spec is None:  # people alone: the heading says who, not how to start
-            self.query.setText(PROMPT if spec is None else f"Photos of {spec.describe()}")
+        if self.spec is None:  # people alone: the heading says who
+            self.query.setText(HEADING if spec is None else f"Photos of {spec.describe()}")
         if spec is None:
             self._ticket += 1  # a search still on its way no longer applies
             self._show_results(None)
@@ -295,9 +381,12 @@ class SearchPage(Page):
     def _apply(self, ticket: int, result) -> None:
         if ticket != self._ticket:
             return  # a newer search is on its way
-        photos, hits = result
+        photos, hits, *own = result   # (own: the person's own photos, see run_search)
+        own = own[0] if own else 0
         self.hits = hits
-        self._show_results(photos, "No photos match.")
+        self._show_results(photos, "No photos match.",
+                           own if self.spec is not None and
+                           self.spec.similar_to_person is not None else None)
         self.grid.scrollToTop()
 
     def _failed(self, ticket: int, error) -> None:
@@ -315,13 +404,17 @@ class SearchPage(Page):
         self.ctx.workers.failed.emit("search", error)
 
     # -- an outside photo with several faces: pick one ----------------------------------------
-    def _show_query_faces(self, faces: list[tuple[int, QImage]]) -> None:
+    def _show_query_faces(self, faces: list[tuple[int, QImage]], ticket: int) -> None:
+        if ticket != self._ticket or self.spec is None or self.spec.photo_path is None:
+            return   # another search started meanwhile
+        name = Path(self.spec.photo_path).name
         self.query_faces.blockSignals(True)
         self.query_faces.clear()
         for index, image in faces:
-            item = QListWidgetItem(QPixmap.fromImage(image).scaled(
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(image).scaled(
                 QUERY_FACE_PX, QUERY_FACE_PX, Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation), f"Face {index + 1}")
+                Qt.TransformationMode.SmoothTransformation)), "")
+            item.setToolTip("Search for this face")
             item.setData(Qt.ItemDataRole.UserRole, index)
             self.query_faces.addItem(item)
         self.query_faces.blockSignals(False)
@@ -333,8 +426,17 @@ class SearchPage(Page):
         fits = wanted <= self.width() - 24
         self.query_faces.setFixedHeight(self._query_faces_height(with_bar=not fits))
         self.query_faces.setVisible(len(faces) > 1)
-        if len(faces) == 0 and self.spec is not None and self.spec.photo_path:
-            self.query.setText(f"No face found in {Path(self.spec.photo_path).name}")
+        if not faces:
+            self.query.setText(f"No face found in {name}")
+            self._show_results(None, f"Faceshelf found no face in {name} to search for.")
+        elif len(faces) == 1:
+            self.spec = dataclasses.replace(self.spec, photo_face=faces[0][0])
+            self.run()
+        else:
+            self.query.setText(f"{len(faces)} faces in {name}: which one?")
+            self._show_results(None, f"{name} shows {len(faces)} people. Click the face of "
+                                     f"the one you are looking for, above.")
+            self.query_faces.setFocus()
 
     def _query_faces_height(self, with_bar: bool) -> int:
         bar = self.query_faces.horizontalScrollBar().sizeHint().height() if with_bar else 0
@@ -345,6 +447,7 @@ class SearchPage(Page):
             return
         self.spec = dataclasses.replace(self.spec,
                                         photo_face=item.data(Qt.ItemDataRole.UserRole))
+        self.query.setText(f"People in {Path(self.spec.photo_path).name}")
         self.run()
 
     def load(self) -> None:

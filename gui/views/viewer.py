@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QToolButton, QToolTip, QVBoxLayout,
                                QWidget)
@@ -14,13 +14,42 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QToolButton, QToolTip
 from ..actions import PeopleActions
 from ..context import AppContext
 from ..models import queries
-from ..models.people import not_label
+from ..models.people import UNNAMED, not_label
 from ..models.photos import format_taken
-from . import icons, names
+from . import hints, icons, names
 from .page import Page
 
 VIEW_LONG_SIDE = 2048
 HIGHLIGHT = QColor("#ff3d9a")  # the face asked about (Review), bold, unlike any other box
+# Box colours, said in the legend above the photo: a name, no name yet, ignored.
+NAMED_COLOUR = "#4fc3f7"
+UNNAMED_COLOUR = "#ffd54a"
+IGNORED_COLOUR = "#a0a0a0"
+
+
+def box_colour(face) -> QColor:
+    if face.ignored:
+        return QColor(IGNORED_COLOUR)
+    return QColor(NAMED_COLOUR if face.person_name else UNNAMED_COLOUR)
+
+
+def face_tooltip(face) -> str:
+    if face.ignored:
+        return "Ignored (grey box) — right-click for this face's menu"
+    if face.person_name:
+        return f"{face.person_name} (blue box: named) — right-click to find, rename or reject"
+    return f"{UNNAMED} (yellow box) — right-click to name"
+
+
+def legend_html(asked: bool = False) -> str:
+    """The legend; `asked`: a face is marked as the one Review asks about."""
+    def swatch(colour: str, word: str) -> str:
+        return (f'<span style="color:{colour}; font-size:large">&#9632;</span>&nbsp;{word}')
+    entries = [swatch(NAMED_COLOUR, "Named"), swatch(UNNAMED_COLOUR, UNNAMED),
+               swatch(IGNORED_COLOUR, "Ignored")]
+    if asked:
+        entries.append(swatch(HIGHLIGHT.name(), "Asked about"))
+    return "&nbsp;&nbsp;&nbsp;".join(entries)
 
 
 def load_photo(photo_id: int, long_side: int = VIEW_LONG_SIDE):
@@ -102,9 +131,7 @@ class PhotoCanvas(QWidget):
         for face in self.faces:
             rect = self.face_rect(face)
             hovered = face.id == self.hover
-            colour = QColor("#ffd54a") if face.person_id is None else QColor("#4fc3f7")
-            if face.ignored:
-                colour = QColor(160, 160, 160)
+            colour = box_colour(face)
             marked = face.id == self.highlight
             if marked:
                 colour = HIGHLIGHT
@@ -129,11 +156,20 @@ class PhotoCanvas(QWidget):
         if hover != self.hover:
             self.hover = hover
             self.update()
-        if face is not None:
-            QToolTip.showText(event.globalPosition().toPoint(),
-                              face.person_name or "Unknown — right-click to name", self)
-        else:
-            QToolTip.hideText()
+            if face is None:
+                QToolTip.hideText()
+
+    def event(self, event) -> bool:
+        """Hovering a face a moment tells whose it is, in the legend's words."""
+        if event.type() == QEvent.Type.ToolTip:
+            face = self.face_at(QPointF(event.pos()))
+            if face is not None:
+                QToolTip.showText(event.globalPos(), face_tooltip(face), self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
 
     def contextMenuEvent(self, event) -> None:
         face = self.face_at(QPointF(event.pos()))
@@ -161,12 +197,19 @@ class ViewerPage(Page):
         back.clicked.connect(self.back_requested)
         self.caption = QLabel()
         self.info = QLabel()
-        self.info.setEnabled(False)
+        hints.hint(self.info)
+        self.legend = QLabel(legend_html())
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setToolTip("What the colours of the face boxes mean")
+        hints.hint(self.legend)
+        self.legend.hide()
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 6, 12, 6)
         bar.addWidget(back)
         bar.addWidget(self.caption, 1)
         bar.addWidget(self.info)
+        bar.addSpacing(16)
+        bar.addWidget(self.legend)
         self.canvas = PhotoCanvas(self)
         self.canvas.setBackgroundRole(QPalette.ColorRole.Dark)
         self.canvas.setAutoFillBackground(True)
@@ -202,6 +245,8 @@ class ViewerPage(Page):
             self.caption.setText("This photo is no longer in the library.")
             return
         self.canvas.set_photo(image, full_size, faces, self.highlight)
+        self.legend.setText(legend_html(asked=any(f.id == self.highlight for f in faces)))
+        self.legend.setVisible(bool(faces))
         self.caption.setText(Path(record["path"]).name)
         named = sorted({f.person_name for f in faces if f.person_name})
         parts = [format_taken(record["taken_at"]),

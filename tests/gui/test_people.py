@@ -167,7 +167,7 @@ def test_export_an_album_and_update_it(qtbot, indexed, people_window, tmp_path):
     window.show_section("albums")
     albums = window.albums_page
     qtbot.waitUntil(lambda: albums.table.rowCount() == 1, timeout=WAIT_MS)
-    assert albums.table.item(0, 0).text() == "Tom"
+    assert albums.table.item(0, 1).text() == "Tom"
     with qtbot.waitSignal(window.job_ended, timeout=20000):
         albums.update_button.click()
     qtbot.waitUntil(lambda: "already there" in albums.status.text(), timeout=WAIT_MS)

@@ -126,3 +126,66 @@ def test_a_click_on_a_header_clears_the_selection(qtbot, tmp_path, window_over):
     qtbot.mouseClick(g.viewport(), Qt.MouseButton.LeftButton,
                      pos=g.visualRect(g.sections.index(6)).center())   # March's header
     assert g.selected_ids() == []
+
+
+# Six months of one or two photos (newest first): at 900 px (4 columns) each month's header
+# is a cell beside its photos, so they share rows instead of taking two rows a month.
+SMALL_MONTHS = ([(f"m{m}.jpg", f"2020-{m:02d}-10T10:00:00") for m in (12, 11, 10, 9, 8)]
+                + [("jul1.jpg", "2020-07-10T10:00:00"), ("jul2.jpg", "2020-07-09T10:00:00")])
+
+
+def test_small_months_share_rows_with_their_headers(qtbot, tmp_path, window_over):
+    w = window_over(tmp_path, SMALL_MONTHS)
+    w.resize(900, 600)
+    w.show()
+    w.show_section("photos")
+    g = w.photos_page.grid
+    n = len(SMALL_MONTHS) + 6
+    qtbot.waitUntil(lambda: g.sections.rowCount() == n, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: g.visualRect(g.sections.index(n - 1)).top() > 0, timeout=WAIT_MS)
+    rects = [g.visualRect(g.sections.index(r)) for r in range(n)]
+    headers = [r for r in range(n) if g.sections.is_header(r)]
+    assert len(headers) == 6
+    for r in headers:        # a header cell the size of a photo's, in the row of its photo
+        assert rects[r].width() == rects[r + 1].width()
+        assert rects[r].top() == rects[r + 1].top()
+    assert len({rect.top() for rect in rects}) == 4   # 13 cells, 4 a row (was 12 rows)
+    # the header cell says which month, and how many photos
+    assert g.sections.index(headers[0]).data() == "December 2020"
+    shot = g.viewport().grab(rects[headers[0]]).toImage()
+    assert len({shot.pixel(x, y) for x in range(shot.width()) for y in range(shot.height())}) > 4
+    # the keys step over the header cells: Right to the next month's photo, Left back
+    g.setFocus()
+    g.setCurrentIndex(g.sections.index(1))
+    qtbot.keyClick(g, Qt.Key.Key_Right)
+    assert g.currentIndex().row() == 3
+    qtbot.keyClick(g, Qt.Key.Key_Left)
+    assert g.currentIndex().row() == 1
+
+
+def test_a_month_that_fills_a_row_keeps_a_header_row_of_its_own(qtbot, tmp_path, window_over):
+    w, g = _grid(qtbot, window_over, tmp_path)     # May: 5 photos, 4 columns
+    header, first = g.visualRect(g.sections.index(0)), g.visualRect(g.sections.index(1))
+    assert header.width() > 3 * first.width() and header.bottom() < first.top()
+
+
+def test_a_small_months_header_never_ends_a_row_away_from_its_photo(qtbot, tmp_path,
+                                                                   window_over):
+    # 4 columns: December's header and 2 photos, then November's header would fall in the
+    # last column with its photo on the next row: it takes a row of its own instead
+    photos = [("d1.jpg", "2020-12-10T10:00:00"), ("d2.jpg", "2020-12-09T10:00:00"),
+              ("n1.jpg", "2020-11-10T10:00:00"), ("o1.jpg", "2020-10-10T10:00:00")]
+    w = window_over(tmp_path, photos)
+    w.resize(900, 600)
+    w.show()
+    w.show_section("photos")
+    g = w.photos_page.grid
+    n = len(photos) + 3
+    qtbot.waitUntil(lambda: g.sections.rowCount() == n, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: g.visualRect(g.sections.index(n - 1)).top() > 0, timeout=WAIT_MS)
+    rects = [g.visualRect(g.sections.index(r)) for r in range(n)]
+    # rows: [Dec header][d1][d2] / [November header row] / [n1][Oct header][o1]
+    assert rects[0].top() == rects[1].top() == rects[2].top()
+    assert rects[3].width() > 3 * rects[4].width() and rects[3].bottom() < rects[4].top()
+    assert rects[4].top() == rects[5].top() == rects[6].top()
+    assert rects[5].width() == rects[6].width()

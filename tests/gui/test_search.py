@@ -9,6 +9,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from core.catalog import Catalog
+from gui.views.search_view import PROMPT
 
 WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true
 
@@ -95,7 +96,8 @@ def test_a_new_query_starts_clean_and_a_typo_is_said_in_place(qtbot, indexed, wi
     assert page.results.currentWidget() is page.empty
     assert window.errors == []                 # no error dialog for a typo
     page.clear()
-    assert page.empty.text() == "" and page.results.currentWidget() is page.grid
+    # cleared: the page says how to start (it used to sit in the heading)
+    assert page.empty.text() == PROMPT and page.results.currentWidget() is page.empty
     assert page.count.text() == ""
 
     page.all_of.add("Nobody Here")

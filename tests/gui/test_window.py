@@ -145,13 +145,18 @@ def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path, window_over):
         return grid.visualRect(sections.index(row))
 
     qtbot.waitUntil(lambda: rect(12).top() > 0, timeout=WAIT_MS)  # laid out to the end
-    for header in headers:
+    # 4 columns: May's header is a whole row; so is March's (small, but its header would
+    # end May's last row, away from its photos); the undated photo's month is a header cell
+    # beside it, in March's row
+    for header in headers[:2]:
         # a header is a whole row: the month's first photo starts the next row, at the left
         assert rect(header).width() >= grid.viewport().width() - grid.verticalScrollBar().width()
         first = rect(header + 1)
         assert first.left() == 0 and first.top() == rect(header).bottom() + 1
         assert rect(header).height() < rect(header + 1).height()
     assert rect(7).top() < rect(8).top()  # March starts below the last row of May
+    assert rect(11).top() == rect(12).top() == rect(10).top()
+    assert rect(11).width() == rect(12).width() and rect(11).left() > rect(10).left()
     # headers are not photos: select-all, selections and the context menu see photos only
     grid.setFocus()
     qtbot.keySequence(grid, QKeySequence.StandardKey.SelectAll)
@@ -168,9 +173,10 @@ def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path, window_over):
     qtbot.keyClick(grid, Qt.Key.Key_Up)
     assert grid.currentIndex().row() == 6
     qtbot.keyClick(grid, Qt.Key.Key_Down)
-    qtbot.keyClick(grid, Qt.Key.Key_Down)
-    assert grid.currentIndex().row() == 12  # the undated photo
-    assert grid.indexAt(QPoint(8, rect(11).center().y())).row() == 11
+    assert grid.currentIndex().row() == 10
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert grid.currentIndex().row() == 12  # the undated photo, over its month's header cell
+    assert grid.indexAt(rect(11).center()).row() == 11
     # scrolled into May, May's header stays on top; pushed up as March's arrives under it
     bar = grid.verticalScrollBar()
     bar.setValue(0)
@@ -178,6 +184,28 @@ def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path, window_over):
     bar.setValue(100)
     assert grid._header.isVisible() and grid._header.y() == 0
     assert "May 2021" in grid._header.text() and "7 photos" in grid._header.text()
+    assert w.errors == []
+
+
+def test_the_pinned_month_is_pushed_up_by_the_next_months_header(qtbot, tmp_path,
+                                                                 window_over):
+    # (March big enough for a header row of its own at 4 columns)
+    photos = ([(f"may{i}.jpg", f"2021-05-{20 - i:02d}T10:00:00") for i in range(7)]
+              + [(f"mar{i}.jpg", f"2021-03-{20 - i:02d}T10:00:00") for i in range(6)])
+    w = window_over(tmp_path, photos)
+    w.resize(900, 420)
+    w.show()
+    w.show_section("photos")
+    grid = w.photos_page.grid
+    sections = grid.sections
+    qtbot.waitUntil(lambda: sections.rowCount() == 15, timeout=WAIT_MS)
+
+    def rect(row):
+        return grid.visualRect(sections.index(row))
+
+    qtbot.waitUntil(lambda: rect(14).top() > 0, timeout=WAIT_MS)
+    assert sections.is_header(8) and rect(8).width() > 3 * rect(9).width()
+    bar = grid.verticalScrollBar()
     bar.setValue(rect(8).top() + bar.value() - 20)   # March's header 20 px below the top
     assert rect(8).top() == 20
     assert "May 2021" in grid._header.text() and grid._header.y() == 20 - grid._header.height()
