@@ -79,7 +79,7 @@ def test_search_files_that_are_not_searches(cli, tmp_path, monkeypatch):
              str(deep): "is not a search: nested too deeply",
              str(binary): "is not a search: not text (UTF-8)",
              str(broken): "is not a search: not valid JSON (Expecting value",
-             str(tmp_path / "missing.json"): "No such file or directory"}
+             str(tmp_path / "missing.json"): "no such file or directory"}
     for flag, argv in (("--spec", ["search", "--spec"]),
                        ("--search-json", ["export", "--to", str(tmp_path / "o"),
                                           "--search-json"])):
