@@ -126,6 +126,15 @@ def library(tmp_path, insightface_images) -> Path:
     return make_library(tmp_path / "library", insightface_images)
 
 
+def photo_tree(*roots: Path) -> dict[str, tuple[str, int]]:
+    """Every file under the photo folders with its content hash and mode: the user's photos
+    (and sidecars) are read, never written, never joined by files of ours."""
+    import hashlib
+
+    return {str(path): (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mode)
+            for root in roots for path in sorted(root.rglob("*")) if path.is_file()}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_command_stays_offline(backend, tmp_path, library):
@@ -141,6 +150,7 @@ def test_every_command_stays_offline(backend, tmp_path, library):
     box.faceshelf("index", str(first), "--workers", "0", "--quiet", "--no-cluster")
     box.faceshelf("index", str(second), "--workers", "1", "--quiet", "--no-cluster")
     shutil.move(library / "mask_white.jpg", first / "mask_white.jpg")
+    originals = photo_tree(first, second)
     box.faceshelf("rescan", "--workers", "1", "--quiet", "--no-cluster")
     box.faceshelf("cluster", "--quiet")
     people = json.loads(box.faceshelf("people", "--json"))
@@ -170,8 +180,11 @@ def test_every_command_stays_offline(backend, tmp_path, library):
     box.faceshelf("status", "--errors")
     box.faceshelf("check")
     box.faceshelf("repair")
+    box.faceshelf("import-tags", "--dry-run")
+    box.faceshelf("import-tags")
     box.faceshelf("remove-folder", str(second))
     box.assert_offline()
+    assert photo_tree(first, second) == originals
 
 
 @pytest.mark.slow
@@ -180,6 +193,7 @@ def test_the_app_stays_offline_through_a_first_index(backend, tmp_path, library)
     box = Sandbox(tmp_path / "sandbox", backend)
     for name in ("t1_small.jpg", "tom_framed.jpg", "mask_white.jpg", "mask_blue.jpg"):
         (library / name).unlink()  # two photos are enough: each worker loads the models
+    originals = photo_tree(library)
     out = box.run([str(PROBE / "gui_first_index.py"), str(box.catalog), str(library)])
     assert "outcomes: ['finished'" in out
     from core.catalog import Catalog
@@ -187,6 +201,7 @@ def test_the_app_stays_offline_through_a_first_index(backend, tmp_path, library)
     with Catalog(box.catalog) as catalog:
         assert catalog.execute("SELECT COUNT(*) FROM faces").fetchone()[0] >= 7
     box.assert_offline()
+    assert photo_tree(library) == originals
 
 
 @pytest.mark.parametrize("first", ["import onnxruntime", "import openvino"])
