@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .db import DB_NAME, CatalogError, CatalogTooNew, connect, migrate
+from .db import DB_NAME, CatalogError, CatalogTooNew, connect, migrate, open_counted
 from .problems import (CatalogDamaged, CatalogReadOnly, CatalogUnusable, explain, inspect_file,
                        why_read_only)
 
@@ -195,26 +195,27 @@ class Catalog:
 
 def _open_readonly(db_path: Path) -> sqlite3.Connection:
     try:
-        conn = connect(db_path, readonly=True)
-        _first_read(conn, db_path)
-        return conn
+        return _first_read(connect(db_path, readonly=True), db_path)
     except sqlite3.OperationalError:
         # A WAL catalog in a read-only folder or mount: SQLite cannot create the -shm file
         # its readers share ("unable to open", or SQLITE_READONLY_CANTINIT). Nobody can
         # write there, so reading it as immutable is safe.
         if why_read_only(db_path) is None:
             raise
-    conn = connect(db_path, readonly=True, immutable=True)
-    _first_read(conn, db_path)
-    return conn
+    return _first_read(connect(db_path, readonly=True, immutable=True), db_path)
 
 
-def _first_read(conn: sqlite3.Connection, db_path: Path) -> None:
-    """Read the header and schema now, so a damaged file fails here and not mid-command."""
-    conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-    if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+def _first_read(conn: sqlite3.Connection, db_path: Path) -> sqlite3.Connection:
+    """Read the header and schema now, so a damaged file fails here and not mid-command.
+    A connection that fails is closed (see core.catalog.db: counted until closed)."""
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            raise _foreign(db_path)
+    except BaseException:
         conn.close()
-        raise _foreign(db_path)
+        raise
+    return conn
 
 
 def _foreign(db_path: Path) -> CatalogUnusable:
@@ -237,14 +238,18 @@ def _open_for_writing(db_path: Path) -> sqlite3.Connection:
     else:
         _refuse_foreign(db_path)
     conn = connect(db_path)
-    migrate(conn, db_path)
+    try:
+        migrate(conn, db_path)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
 def _refuse_foreign(db_path: Path) -> None:
     """Someone else's SQLite file gets no tables of ours (nor WAL mode): look before
     opening it for writing."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    conn = open_counted(db_path, f"file:{db_path}?mode=ro", uri=True, timeout=30)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]

@@ -19,8 +19,11 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
+
+from .db import open_counted
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +88,10 @@ def _backup(db_path: Path, target: Path, failures: list | None = None) -> Path |
     A failure (disk full, read-only) is logged, added to `failures` and leaves no file;
     a damaged source raises CatalogDamaged."""
     started = time.perf_counter()
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         target.parent.mkdir(exist_ok=True)
-        source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+        source = open_counted(db_path, f"file:{db_path}?mode=ro", uri=True, timeout=30)
         try:
             copy = sqlite3.connect(str(temporary))
             try:

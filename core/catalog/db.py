@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import logging
+import os
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .schema import MIGRATIONS, SCHEMA_VERSION
@@ -22,6 +27,70 @@ class CatalogTooNew(CatalogError):
     pass
 
 
+# -- SQLite handles on a file, and reading the file ourselves --------------------------------
+#
+# On POSIX, closing ANY descriptor of a file drops every lock this process holds on it, SQLite's
+# included ("How To Corrupt An SQLite Database File", 2.2). A plain open()/close() of the catalog
+# while a connection is open in this process silently unlocks that connection: another process
+# then takes its last-connection exclusive lock, checkpoints and deletes the -wal and -shm
+# still in use here, and both sides read a database that looks malformed. So every connection
+# to a catalog file is counted, and the file is only opened by hand while none is open (and
+# none can open meanwhile).
+
+_handles_lock = threading.Lock()
+_handles: collections.Counter[str] = collections.Counter()
+
+
+def _key(path: Path | str) -> str:
+    return os.path.realpath(path)
+
+
+class _CountedConnection(sqlite3.Connection):
+    """A connection that is counted in `_handles` until closed (one left to the garbage
+    collector stays counted: the file is then never opened by hand, which is only slower
+    to diagnose, never wrong)."""
+
+    _counted_as: str | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            key, self._counted_as = self._counted_as, None
+            if key is not None:
+                with _handles_lock:
+                    _handles[key] -= 1
+                    if _handles[key] <= 0:
+                        del _handles[key]
+
+
+def open_counted(db_path: Path | str, database: str | None = None,
+                 **kwargs) -> sqlite3.Connection:
+    """sqlite3.connect(database or db_path, **kwargs), counted as a handle on `db_path`."""
+    key = _key(db_path)
+    with _handles_lock:  # (not while a file is read by hand: see file_to_ourselves)
+        _handles[key] += 1
+    try:
+        conn = sqlite3.connect(database or str(db_path), factory=_CountedConnection, **kwargs)
+    except BaseException:
+        with _handles_lock:
+            _handles[key] -= 1
+            if _handles[key] <= 0:
+                del _handles[key]
+        raise
+    conn._counted_as = key
+    return conn
+
+
+@contextlib.contextmanager
+def file_to_ourselves(db_path: Path | str) -> Iterator[bool]:
+    """True inside when no SQLite connection of this process has `db_path` open, so opening
+    and closing it by hand drops nobody's locks; no connection opens meanwhile. False: do
+    not touch the file (SQLite's own first read checks it, under its locks)."""
+    with _handles_lock:
+        yield _handles[_key(db_path)] == 0
+
+
 def connect(db_path: Path, *, readonly: bool = False,
             immutable: bool = False) -> sqlite3.Connection:
     """One connection per thread (sqlite3 objects must not cross threads). `immutable`: for
@@ -29,18 +98,22 @@ def connect(db_path: Path, *, readonly: bool = False,
     readers need (nobody can write there either, so nothing can change under us)."""
     if readonly:
         uri = f"file:{db_path}?mode=ro" + ("&immutable=1" if immutable else "")
-        conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None,
-                               check_same_thread=True)
+        conn = open_counted(db_path, uri, uri=True, timeout=30, isolation_level=None,
+                            check_same_thread=True)
     else:
-        conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 30000")
-    if not readonly:
-        _use_wal(conn)
-        # NORMAL is durable against application crashes in WAL mode; only an OS crash can lose
-        # the last commits, never corrupt the file.
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn = open_counted(db_path, timeout=30, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        if not readonly:
+            _use_wal(conn)
+            # NORMAL is durable against application crashes in WAL mode; only an OS crash can
+            # lose the last commits, never corrupt the file.
+            conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

@@ -14,7 +14,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from .db import CatalogError
+from .db import CatalogError, file_to_ourselves
 
 # Exit statuses (the CLI's others: 1 failed, 2 usage, 3 name in use, 4 busy, 130 interrupted).
 EXIT_CATALOG_UNUSABLE = 5   # damaged, empty, not a catalog, cannot be opened
@@ -128,9 +128,27 @@ def inspect_file(db_path: Path) -> CatalogUnusable | None:
     if info.st_size == 0:
         return CatalogDamaged(db_path, "is empty (0 bytes): a catalog file is never empty, so "
                                        "it was truncated or overwritten")
+    with file_to_ourselves(db_path) as ours:
+        if not ours:  # a connection of ours has it open: it was looked at, and SQLite watches
+            return None
+        return _inspect_header(db_path)
+
+
+def _inspect_header(db_path: Path) -> CatalogUnusable | None:
+    """The header's checks (call only with the file to ourselves: see file_to_ourselves)."""
     try:
         with open(db_path, "rb") as handle:
             header = handle.read(100)
+            # In this order: a checkpoint (another process closing its last connection)
+            # grows the file after writing the new header and deletes the -wal only once
+            # it is done, so a size taken after the header and after seeing no journal
+            # is never older than the page count the header states.
+            journals = [db_path.with_name(db_path.name + suffix)
+                        for suffix in ("-wal", "-journal")]
+            journaled = any(map(_has_content, journals))
+            size = os.fstat(handle.fileno()).st_size
+    except FileNotFoundError:
+        return None
     except PermissionError:
         return CatalogUnusable(db_path, "cannot be read: permission denied",
                                "Make the file readable by you (e.g. `chmod u+r`), or give "
@@ -149,11 +167,9 @@ def inspect_file(db_path: Path) -> CatalogUnusable | None:
     # hot rollback journal) beside the file, a checkpoint may be growing it right now, so
     # only a lone file is judged.
     counted = header[24:28] == header[92:96]
-    journals = (db_path.with_name(db_path.name + suffix) for suffix in ("-wal", "-journal"))
-    if counted and pages and not any(map(_has_content, journals)) \
-            and info.st_size < pages * page_size:
+    if counted and pages and not journaled and size < pages * page_size:
         return CatalogDamaged(
-            db_path, f"is truncated: it is {info.st_size:,} bytes long, its header says "
+            db_path, f"is truncated: it is {size:,} bytes long, its header says "
                      f"{pages * page_size:,}")
     return None
 
@@ -174,7 +190,7 @@ def why_read_only(db_path: Path) -> str | None:
             return f"it is on a file system mounted read-only ({directory})"
     except (OSError, AttributeError):
         pass
-    if db_path.exists() and not os.access(db_path, os.W_OK):
+    if _unwritable(db_path):
         mode = stat.filemode(db_path.stat().st_mode)
         return f"the file is read-only ({mode})"
     if directory.exists() and not os.access(directory, os.W_OK | os.X_OK):
@@ -182,9 +198,16 @@ def why_read_only(db_path: Path) -> str | None:
                 f"the file)")
     for suffix in ("-wal", "-shm"):
         side = db_path.with_name(db_path.name + suffix)
-        if side.exists() and not os.access(side, os.W_OK):
+        if _unwritable(side):
             return f"{side.name} beside it is read-only"
     return None
+
+
+def _unwritable(path: Path) -> bool:
+    """There and not writable. The -wal and -shm vanish whenever the last connection (of any
+    process) closes, so a failed access() is only believed if the file is still there after
+    it, and still not writable: never "read-only" for a file that was merely deleted."""
+    return not os.access(path, os.W_OK) and path.exists() and not os.access(path, os.W_OK)
 
 
 # -- SQLite's errors --------------------------------------------------------------------------
