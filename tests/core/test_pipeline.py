@@ -350,6 +350,11 @@ def wait_for_indexed(db: Path, count: int, process: subprocess.Popen, timeout: f
             except sqlite3.OperationalError:
                 pass
         time.sleep(0.02)
+    if process.poll() is not None:  # it ended before: say how, not "did not get going"
+        out, err = process.communicate()
+        raise AssertionError(f"the index process exited with status {process.returncode} "
+                             f"before {count} photos were indexed; it printed:\n{out or ''}"
+                             f"{err or ''}")
     raise AssertionError("indexing did not get going in time")
 
 
