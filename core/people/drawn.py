@@ -52,9 +52,11 @@ def _clipped(box, width: int, height: int) -> tuple[float, float, float, float]:
     return x1, y1, x2, y2
 
 
-def embed_drawn_face(catalog: Catalog, photo_id: int, box, *, analyzer=None) -> DrawnFace:
+def embed_drawn_face(catalog: Catalog, photo_id: int, box, *, analyzer=None,
+                     cache: dict | None = None) -> DrawnFace:
     """Embed the region `box` (x1, y1, x2, y2 in the displayed photo's full-resolution pixels,
-    the frame of every face box) of photo `photo_id`. Slow: decode and two models."""
+    the frame of every face box) of photo `photo_id`. Slow: decode and two models (kept in
+    `cache`, a dict the caller keeps, for the next face)."""
     from ..scan.decode import decode
     from ..tags.faces import face_from_region
     from ..tags.importer import _analyzer, _long_side_for
@@ -70,7 +72,10 @@ def embed_drawn_face(catalog: Catalog, photo_id: int, box, *, analyzer=None) -> 
     region = _clipped(box, width, height)
     normalised = SimpleNamespace(box=(region[0] / width, region[1] / height,
                                       region[2] / width, region[3] / height))
-    analyzer = _analyzer(catalog, {"analyzer": analyzer}, model_id)
+    state = cache if cache is not None else {}
+    if analyzer is not None:
+        state["analyzer"] = analyzer
+    analyzer = _analyzer(catalog, state, model_id)
     image = decode(path, min_long_side=_long_side_for(path, [normalised], catalog))
     face = face_from_region(analyzer, image, region)
     try:

@@ -340,8 +340,7 @@ def add_face(catalog: Catalog, drawn, to: int | None = None, *,
         rec.face_added(face_id)
         if to is not None:
             _touch(conn, to)
-        rec.about = f"a face drawn in photo {drawn.photo_id}" + (
-            f" for {person_label(conn, to)}" if to is not None else "")
+        rec.about = "a face" + (f" for {person_label(conn, to)}" if to is not None else "")
         rec.save()
     if drawn.thumb:
         from ..thumbs import face_thumb_path, write_file
