@@ -340,7 +340,8 @@ def add_face(catalog: Catalog, drawn, to: int | None = None, *,
         rec.face_added(face_id)
         if to is not None:
             _touch(conn, to)
-        rec.about = "a face" + (f" for {person_label(conn, to)}" if to is not None else "")
+        rec.about = "a face" + (f" for {person_label(conn, to)}" if to is not None else "") + (
+            "" if face.usable else ", too small to recognise")
         rec.save()
     if drawn.thumb:
         from ..thumbs import face_thumb_path, write_file

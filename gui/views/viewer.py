@@ -404,9 +404,7 @@ class ViewerPage(Page):
 
     def _store_drawn(self, drawn, person, name) -> None:
         def stored(_result) -> None:
-            self.draw_button.setChecked(False)
-            if not drawn.usable:
-                self.window().statusBar().showMessage(drawn.too_small_sentence(), 15000)
+            self.draw_button.setChecked(False)   # (said in the status bar, too small or not)
             self.show_photo(drawn.photo_id)
 
         self.actions.add_face(drawn, person, name=name, on_success=stored,

@@ -78,6 +78,16 @@ def test_a_drawn_face_is_embedded_like_the_detected_face_in_its_place(tmp_path, 
     assert abs(row[4] - max(0.0, box[0])) < 1e-6 and abs(row[5] - max(0.0, box[1])) < 1e-6
     aaron = next(p for p in list_people(catalog) if p.id == person)
     assert (aaron.name, aaron.face_count) == ("Aaron", 1)
+    catalog.close()
+
+    # exported in XMP like every named face: an MWG region named Aaron
+    from core.cli import main
+
+    out = tmp_path / "out"
+    assert main(["--catalog", str(tmp_path / "cat"), "export", "--person", "Aaron", "--to",
+                 str(out), "--xmp", "--template", "{name}.{ext}"]) == 0
+    sidecar, = out.glob("*.xmp")
+    assert 'mwg-rs:Name="Aaron"' in sidecar.read_text()
 
 
 def test_a_drawn_face_is_searchable_survives_reindex_and_undo_takes_it_back(
