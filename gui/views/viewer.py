@@ -293,7 +293,7 @@ class ViewerPage(Page):
         self.draw_button.setToolTip("Box a face the detector missed: drag over it, then name "
                                     "it (Shift+drag does the same at any time)")
         self.draw_button.toggled.connect(self.canvas.set_drawing)
-        bar.insertWidget(bar.count() - 1, self.draw_button)
+        bar.insertWidget(1, self.draw_button)   # after Back: it stays put as captions change
         self.canvas.face_drawn.connect(self.name_drawn_face)
         self._analyzers: dict = {}  # the models, loaded once by the first drawn face
 
