@@ -46,8 +46,8 @@ def legend_html(asked: bool = False) -> str:
     """The legend; `asked`: a face is marked as the one Review asks about."""
     def swatch(colour: str, word: str) -> str:
         return (f'<span style="color:{colour}; font-size:large">&#9632;</span>&nbsp;{word}')
-    entries = [swatch(NAMED_COLOUR, "Named"), swatch(UNNAMED_COLOUR, UNNAMED),
-               swatch(IGNORED_COLOUR, "Ignored")]
+    # (no "Ignored": a face said to be "Not a face" is no longer drawn at all)
+    entries = [swatch(NAMED_COLOUR, "Named"), swatch(UNNAMED_COLOUR, UNNAMED)]
     if asked:
         entries.append(swatch(HIGHLIGHT.name(), "Asked about"))
     return "&nbsp;&nbsp;&nbsp;".join(entries)

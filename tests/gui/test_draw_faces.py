@@ -111,21 +111,26 @@ def test_not_a_face_takes_it_off_the_photo_and_undo_puts_it_back(qtbot, indexed,
     face = canvas.faces[2]
     person = face.person_id
     at = canvas.face_rect(face).center().toPoint()
+    qtbot.mouseMove(canvas, at)
     qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, pos=at)
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at,
                                                      canvas.mapToGlobal(at)))
     menu = _visible_menu(qtbot, viewer)
     assert "Ignore face" not in [a.text() for a in menu.actions()]
     not_a_face = next(a for a in menu.actions() if a.text() == "Not a face")
-    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(not_a_face).center())
+    item = menu.actionGeometry(not_a_face).center()
+    qtbot.mouseMove(menu, item)                  # the pointer goes to the item, then clicks
+    qtbot.waitUntil(lambda: menu.activeAction() is not_a_face, timeout=WAIT_MS)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=item)
     qtbot.waitUntil(lambda: _db(indexed, "SELECT ignored, person_id FROM faces WHERE id=?",
                                 (face.id,)) == [(1, None)], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: face.id not in [f.id for f in canvas.faces], timeout=WAIT_MS)
     assert len(canvas.faces) == 5 and viewer.info.text().split(" · ")[1] == "5 faces"
     qtbot.waitUntil(lambda: window.notice.text().startswith("Ignored 1 face"), timeout=WAIT_MS)
 
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT_MS)
+    window.activateWindow()     # a shortcut reaches the window that has the focus
+    qtbot.waitUntil(lambda: QApplication.focusWindow() is window.windowHandle(),
+                    timeout=WAIT_MS)
     qtbot.keyClick(viewer, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)   # Ctrl+Z
     qtbot.waitUntil(lambda: _db(indexed, "SELECT ignored, person_id FROM faces WHERE id=?",
                                 (face.id,)) == [(0, person)], timeout=WAIT_MS)
