@@ -446,6 +446,13 @@ def _add_people_commands(sub) -> None:
     p = sub.add_parser("undo", help="undo the last people operation")
     p.set_defaults(func=cmd_undo)
 
+    p = sub.add_parser("add-face", help="a face the detector missed: embed the box drawn "
+                                        "(pixels of the upright photo) and store it")
+    p.add_argument("photo", type=_id_arg, metavar="PHOTO_ID")
+    p.add_argument("box", nargs=4, type=float, metavar=("X1", "Y1", "X2", "Y2"))
+    p.add_argument("--name", metavar="NAME", help="whose face (a new name makes a person)")
+    p.set_defaults(func=cmd_add_face)
+
 
 def _people_after_index(catalog, token, *, quiet: bool = False,
                         as_json: bool = False) -> dict | None:
@@ -706,6 +713,21 @@ def _ask(prompt: str) -> str:
         answer = line.strip().lower()[:1]
         if answer in ("y", "n", "s", "q"):
             return answer
+
+
+def cmd_add_face(args) -> int:
+    from .people import add_face
+    from .people.drawn import embed_drawn_face
+
+    with open_catalog(args) as catalog:
+        drawn = embed_drawn_face(catalog, args.photo, args.box)
+        face_id, person = add_face(catalog, drawn, name=args.name)
+    print(f"added face {face_id} to photo {args.photo}"
+          + (f", {args.name!r} (person {person})" if person is not None else "")
+          + " (`faceshelf undo` takes it back)")
+    if not drawn.usable:
+        print(f"note: {drawn.too_small_sentence()}", file=sys.stderr)
+    return 0
 
 
 def cmd_undo(args) -> int:

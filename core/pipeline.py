@@ -150,7 +150,11 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
                          "WHERE id=?", (result.error, now, result.photo_id))
             return []
         earlier = _earlier_faces(conn, result.photo_id)   # a changed file, another model
-        conn.execute("DELETE FROM faces WHERE photo_id=?", (result.photo_id,))
+        # Faces drawn by hand stay (with their person, or ignored): the detector missed
+        # them; where it now finds one (another model, an edit), its face takes over.
+        drawn = _earlier_faces(conn, result.photo_id, drawn=True)
+        conn.execute("DELETE FROM faces WHERE photo_id=? AND source IS NOT 'manual'",
+                     (result.photo_id,))
         meta = result.metadata
         conn.execute(
             "UPDATE photos SET width=?, height=?, orientation=?, taken_at=?, taken_at_source=?, "
@@ -171,8 +175,12 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
                  "imported" if result.detected is not None and len(face_ids) >= result.detected
                  else None))
             face_ids.append(cursor.lastrowid)
-        if earlier:
-            _carry_over(conn, earlier, face_ids, [face.box for face in result.faces])
+        if earlier or drawn:
+            carried = _carry_over(conn, earlier + [d[1:] for d in drawn], face_ids,
+                                  [face.box for face in result.faces])
+            for i in carried:
+                if i >= len(earlier):
+                    conn.execute("DELETE FROM faces WHERE id=?", (drawn[i - len(earlier)][0],))
         _apply_tags(conn, result, face_ids, report)
     for face_id, data in zip(face_ids, result.face_thumbs):
         if data:
@@ -203,12 +211,13 @@ def _apply_tags(conn, result: PhotoResult, face_ids: list[int], report) -> None:
 CARRY_IOU = 0.5  # a new face this much over an old one is the same face
 
 
-def _earlier_faces(conn, photo_id: int) -> list[tuple]:
+def _earlier_faces(conn, photo_id: int, *, drawn: bool = False) -> list[tuple]:
     """What the user and the people core said about the photo's faces before it is indexed
-    again: (box, person, assigned_by, ignored, rejections) per face that carries anything."""
+    again: (box, person, assigned_by, ignored, rejections) per face that carries anything.
+    drawn: the faces drawn by hand instead, every one, as (id, box, person, ...)."""
     rows = conn.execute(
-        "SELECT id, x1, y1, x2, y2, person_id, assigned_by, ignored FROM faces WHERE photo_id=?",
-        (photo_id,)).fetchall()
+        "SELECT id, x1, y1, x2, y2, person_id, assigned_by, ignored FROM faces WHERE photo_id=? "
+        f"AND source IS {'' if drawn else 'NOT '}'manual'", (photo_id,)).fetchall()
     rejections: dict[int, list[int]] = collections.defaultdict(list)
     for face_id, person in conn.execute(
             "SELECT r.face_id, r.person_id FROM face_rejections r JOIN faces f "
@@ -217,17 +226,21 @@ def _earlier_faces(conn, photo_id: int) -> list[tuple]:
     earlier = []
     for face_id, x1, y1, x2, y2, person, by, ignored in rows:
         rejected = rejections.get(face_id, [])
-        if person is not None or ignored or rejected:
+        if drawn:
+            earlier.append((face_id, (x1, y1, x2, y2), person, by, ignored, rejected))
+        elif person is not None or ignored or rejected:
             earlier.append(((x1, y1, x2, y2), person, by, ignored, rejected))
     return earlier
 
 
-def _carry_over(conn, earlier: list[tuple], face_ids: list[int], boxes: list) -> None:
+def _carry_over(conn, earlier: list[tuple], face_ids: list[int], boxes: list) -> list[int]:
     """Each old face's name (or ignore, or "not this person") goes to the new face in its
-    place: editing a photo (colours, metadata) or changing the model must not lose names."""
+    place: editing a photo (colours, metadata) or changing the model must not lose names.
+    Returns the positions in `earlier` that found a new face."""
     taken: set[int] = set()
+    carried: list[int] = []
     now = time.time()
-    for box, person, by, ignored, rejected in earlier:
+    for position, (box, person, by, ignored, rejected) in enumerate(earlier):
         best, best_iou = None, CARRY_IOU
         for i, new_box in enumerate(boxes):
             overlap = _iou(box, new_box)
@@ -236,12 +249,14 @@ def _carry_over(conn, earlier: list[tuple], face_ids: list[int], boxes: list) ->
         if best is None:
             continue
         taken.add(best)
+        carried.append(position)
         conn.execute("UPDATE faces SET person_id=(SELECT id FROM people WHERE id=?), "
                      "assigned_by=?, ignored=? WHERE id=?",
                      (person, by if person is not None else None, ignored, face_ids[best]))
         conn.executemany("INSERT OR IGNORE INTO face_rejections(face_id, person_id, at) "
                          "SELECT ?, id, ? FROM people WHERE id=?",
                          [(face_ids[best], now, p) for p in rejected])
+    return carried
 
 
 def _iou(a, b) -> float:

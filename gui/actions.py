@@ -77,6 +77,10 @@ class PeopleActions(QObject):
     def reject(self, face_ids: list[int], person_id: int, **kw) -> None:
         self._call("reject", ("reject_faces",), list(face_ids), person_id, **kw)
 
+    def add_face(self, drawn, person_id: int | None, *, name: str | None = None, **kw) -> None:
+        """A face drawn by hand (core.people.drawn.DrawnFace, embedded) to a person or name."""
+        self._call("add_face", ("add_face",), drawn, person_id, name=name, **kw)
+
     def ignore(self, face_ids: list[int], **kw) -> None:
         self._call("ignore", ("ignore_faces",), list(face_ids), **kw)
 

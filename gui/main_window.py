@@ -464,7 +464,7 @@ class MainWindow(QMainWindow):
     PROBLEMS_AFTER_MS = 2500
     REGROUP_AFTER_MS = 4000
     _REGROUPING_ACTIONS = {"rename", "merge", "move_faces", "confirm", "reject", "ignore",
-                           "undo"}
+                           "undo", "add_face"}
 
     def _people_changed(self, action: str, _result) -> None:
         if action in self._REGROUPING_ACTIONS:
@@ -624,7 +624,7 @@ class MainWindow(QMainWindow):
                "reject": "the “not this person”", "confirm": "the confirmation",
                "ignore": "the ignoring", "unignore": "the un-ignoring", "hide": "the hiding",
                "unhide": "the showing", "cover": "the cover change", "forget": "the forgetting",
-               "ignore-groups": "the ignoring of small groups"}
+               "ignore-groups": "the ignoring of small groups", "add-face": "the drawn face"}
 
     def undo(self) -> None:
         def said(result) -> None:
@@ -636,7 +636,7 @@ class MainWindow(QMainWindow):
 
         self.actions.undo(self.started_at, on_success=said)
 
-    _SAID_ACTIONS = {"rename", "merge", "move_faces", "hide"}
+    _SAID_ACTIONS = {"rename", "merge", "move_faces", "hide", "add_face", "ignore"}
 
     def _say_what_changed(self, action: str, _result) -> None:
         """Naming, hiding, merging and moving say what they did, with Undo (the undo log's

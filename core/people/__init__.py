@@ -9,7 +9,7 @@ for importing the clustering behind `update_people`.
 
 from .model import (DuplicatePair, FaceInfo, NameInUse, PersonNotFound, PersonSummary, PhotoInfo,
                     Suggestion, UndoEntry, UpdateSummary)
-from .operations import (confirm_faces, forget_person, ignore_faces, ignore_small_groups,
+from .operations import (add_face, confirm_faces, forget_person, ignore_faces, ignore_small_groups,
                          last_undo, merge_people, move_faces, name_person, reject_faces,
                          set_cover, set_hidden, undo)
 from .queries import (faces_by_id, find_person, get_person, likely_duplicates, list_people,
@@ -21,7 +21,7 @@ _FROM_UPDATE = ("PeopleParams", "run_update", "update_people")
 __all__ = [
     "DuplicatePair", "FaceInfo", "NameInUse", "PersonNotFound", "PersonSummary", "PhotoInfo",
     "Suggestion", "UndoEntry", "UpdateSummary",
-    "confirm_faces", "forget_person", "ignore_faces", "ignore_small_groups", "last_undo",
+    "add_face", "confirm_faces", "forget_person", "ignore_faces", "ignore_small_groups", "last_undo",
     "merge_people", "move_faces", "name_person", "reject_faces", "set_cover", "set_hidden", "undo",
     "faces_by_id", "find_person", "get_person", "likely_duplicates", "list_people",
     "people_face_ids_json", "person_face_ids", "person_faces", "person_photos", "suggestion_counts",

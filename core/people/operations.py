@@ -303,6 +303,59 @@ def reject_faces(catalog: Catalog, face_ids: Iterable[int], person_id: int) -> i
         return len(face_ids)
 
 
+# -- faces drawn by hand ---------------------------------------------------------------------
+
+def add_face(catalog: Catalog, drawn, to: int | None = None, *,
+             name: str | None = None) -> tuple[int, int | None]:
+    """Store a face drawn by hand (a core.people.drawn.DrawnFace: embed it first, outside any
+    transaction) as source 'manual', and give it to person `to`, or to the person called
+    `name` (made when no one has it), as the user's own choice (assigned_by 'user': evidence,
+    never moved). Neither: an unknown face. Returns (face id, person id or None)."""
+    from ..catalog import embedding_to_blob
+
+    face = drawn.face
+    with catalog.transaction() as conn:
+        if conn.execute("SELECT 1 FROM photos WHERE id = ? AND status = 'indexed'",
+                        (drawn.photo_id,)).fetchone() is None:
+            raise ValueError(f"photo {drawn.photo_id} is no longer in the library")
+        rec = Recorder(conn, "add-face")
+        if to is not None:
+            _require_person(conn, to)
+            rec.person(to)
+        elif name is not None:
+            to = person_by_name(conn, _clean_name(clean_name(name)))
+            if to is None:
+                to = _new_person(conn, rec, _clean_name(clean_name(name)))
+            else:
+                rec.person(to)
+        x1, y1, x2, y2 = face.box
+        face_id = conn.execute(
+            "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
+            "usable, embedding, model_id, created_at, person_id, assigned_by, source) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'manual')",
+            (drawn.photo_id, x1, y1, x2, y2, face.landmarks.astype("float32").tobytes(),
+             float(face.det_score), float(face.size), float(face.quality), int(face.usable),
+             embedding_to_blob(face.embedding), drawn.model_id, time.time(), to,
+             "user" if to is not None else None)).lastrowid
+        rec.face_added(face_id)
+        if to is not None:
+            _touch(conn, to)
+        rec.about = "a face" + (f" for {person_label(conn, to)}" if to is not None else "") + (
+            "" if face.usable else ", too small to recognise")
+        rec.save()
+    if drawn.thumb:
+        from ..thumbs import face_thumb_path, write_file
+
+        try:
+            write_file(face_thumb_path(catalog.dir, face_id), drawn.thumb)
+        except OSError as error:  # the cache is optional
+            import logging
+
+            logging.getLogger(__name__).warning("cannot write a drawn face's thumbnail: %s",
+                                                error)
+    return face_id, to
+
+
 # -- ignoring and forgetting -----------------------------------------------------------------
 
 def ignore_faces(catalog: Catalog, face_ids: Iterable[int], ignored: bool = True) -> int:

@@ -60,6 +60,7 @@ class Recorder:
         self._rejections_added: list[tuple[int, int]] = []
         self._rejections_removed: list[tuple[int, int, float]] = []
         self._suggestions: list[tuple[int, int, float]] = []  # of the recorded faces
+        self._faces_added: list[int] = []  # drawn by hand: undo deletes them
 
     def faces(self, face_ids) -> None:
         ids = [int(f) for f in face_ids if int(f) not in self._faces]
@@ -91,6 +92,9 @@ class Recorder:
     def created(self, person_id: int) -> None:
         self._people.setdefault(person_id, None)
 
+    def face_added(self, face_id: int) -> None:
+        self._faces_added.append(int(face_id))
+
     def rejection_added(self, face_id: int, person_id: int) -> None:
         self._rejections_added.append((face_id, person_id))
 
@@ -104,6 +108,7 @@ class Recorder:
             "rejections_added": self._rejections_added,
             "rejections_removed": self._rejections_removed,
             "suggestions": self._suggestions,
+            "faces_added": self._faces_added,
             "about": self.about,
         }
         cur = self.conn.execute("INSERT INTO undo_log(action, payload, at) VALUES (?, ?, ?)",
@@ -158,6 +163,8 @@ def restore(conn: sqlite3.Connection, entry_id: int) -> None:
         "INSERT OR IGNORE INTO suggestions(face_id, person_id, score) SELECT ?, ?, ? WHERE "
         "EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
         [(f, p, score, f, p) for f, p, score in payload.get("suggestions", [])])
+    for face_id in payload.get("faces_added", []):
+        conn.execute("DELETE FROM faces WHERE id=?", (face_id,))
     for person_id in created:
         conn.execute("DELETE FROM people WHERE id=?", (person_id,))
     if payload["faces"]:  # a group a regrouping made since out of them is left empty

@@ -53,6 +53,7 @@ def people_change(action: str, about: str) -> str:
         if new == "unnamed":
             return f"{old} is unnamed again."
         return f"Named {new}." if old == "unnamed" else f"Renamed {old} to {new}."
-    verbs = {"merge": "Merged", "move": "Moved", "hide": "Hid", "unhide": "Showing"}
+    verbs = {"merge": "Merged", "move": "Moved", "hide": "Hid", "unhide": "Showing",
+             "add-face": "Added", "ignore": "Ignored"}
     tail = " again" if action == "unhide" else ""
     return f"{verbs.get(action, action.capitalize())} {about}{tail}."

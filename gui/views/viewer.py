@@ -1,6 +1,7 @@
 """The photo viewer: the photo upright (EXIF orientation applied by the core's decoder), face
 boxes with names, hover shows the name, right-click a face for Find this person, This is…,
-Not <name>, Ignore face. Left/Right walk through the list the photo was opened from."""
+Not <name>, Not a face. "Draw a face" (or Shift+drag) boxes a face the detector missed.
+Left/Right walk through the list the photo was opened from."""
 
 from __future__ import annotations
 
@@ -45,8 +46,8 @@ def legend_html(asked: bool = False) -> str:
     """The legend; `asked`: a face is marked as the one Review asks about."""
     def swatch(colour: str, word: str) -> str:
         return (f'<span style="color:{colour}; font-size:large">&#9632;</span>&nbsp;{word}')
-    entries = [swatch(NAMED_COLOUR, "Named"), swatch(UNNAMED_COLOUR, UNNAMED),
-               swatch(IGNORED_COLOUR, "Ignored")]
+    # (no "Ignored": a face said to be "Not a face" is no longer drawn at all)
+    entries = [swatch(NAMED_COLOUR, "Named"), swatch(UNNAMED_COLOUR, UNNAMED)]
     if asked:
         entries.append(swatch(HIGHLIGHT.name(), "Asked about"))
     return "&nbsp;&nbsp;&nbsp;".join(entries)
@@ -71,10 +72,16 @@ def load_photo(photo_id: int, long_side: int = VIEW_LONG_SIDE):
     return load
 
 
+MIN_DRAG_PX = 8  # a smaller drag is a click, not a box
+
+
 class PhotoCanvas(QWidget):
-    """Paints the photo fitted to the widget with the face boxes on top."""
+    """Paints the photo fitted to the widget with the face boxes on top. In drawing mode (the
+    viewer's "Draw a face" button, or Shift held when the drag starts) a left-button drag
+    boxes a face; `face_drawn` carries it in the photo's full-resolution upright pixels."""
 
     face_menu_requested = Signal(object, object)  # FaceRow, global QPoint
+    face_drawn = Signal(object)  # (x1, y1, x2, y2), the frame of every face box
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -83,6 +90,9 @@ class PhotoCanvas(QWidget):
         self.faces: list[queries.FaceRow] = []
         self.hover: int | None = None
         self.highlight: int | None = None  # the face the user came to see (from Review)
+        self.drawing = False                       # the "Draw a face" mode
+        self._drag: tuple[QPointF, QPointF] | None = None
+        self.pending: tuple | None = None          # a drawn box waiting for its name
         self.setMouseTracking(True)
         self.setMinimumSize(200, 200)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
@@ -92,7 +102,27 @@ class PhotoCanvas(QWidget):
         self.image, self.full_size, self.faces = image, full_size, faces
         self.highlight = highlight
         self.hover = None
+        self.pending = None
         self.update()
+
+    def set_drawing(self, on: bool) -> None:
+        self.drawing = on
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
+    def _scale(self) -> float:
+        """Widget pixels per full-resolution photo pixel."""
+        return self._target().width() / (self.full_size[0] or 1)
+
+    def to_photo(self, pos: QPointF) -> tuple[float, float]:
+        target, s = self._target(), self._scale()
+        x = min(max(pos.x(), target.left()), target.right())
+        y = min(max(pos.y(), target.top()), target.bottom())
+        return (x - target.left()) / s, (y - target.top()) / s
+
+    def box_rect(self, box) -> QRectF:
+        target, s = self._target(), self._scale()
+        x1, y1, x2, y2 = box
+        return QRectF(target.left() + x1 * s, target.top() + y1 * s, (x2 - x1) * s, (y2 - y1) * s)
 
     def _target(self) -> QRectF:
         if self.image is None or self.image.isNull():
@@ -110,6 +140,32 @@ class PhotoCanvas(QWidget):
         s = target.width() / full_w
         x1, y1, x2, y2 = face.box
         return QRectF(target.left() + x1 * s, target.top() + y1 * s, (x2 - x1) * s, (y2 - y1) * s)
+
+    def mousePressEvent(self, event) -> None:
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if (event.button() == Qt.MouseButton.LeftButton and self.image is not None
+                and (self.drawing or shift)
+                and self._target().contains(event.position())):
+            self._drag = (event.position(), event.position())
+            self.update()
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._drag is None or event.button() != Qt.MouseButton.LeftButton:
+            super().mouseReleaseEvent(event)
+            return
+        start, _ = self._drag
+        self._drag = None
+        end = event.position()
+        self.update()
+        if abs(end.x() - start.x()) < MIN_DRAG_PX or abs(end.y() - start.y()) < MIN_DRAG_PX:
+            return
+        (ax, ay), (bx, by) = self.to_photo(start), self.to_photo(end)
+        box = (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+        if box[2] - box[0] >= 1 and box[3] - box[1] >= 1:
+            self.pending = box
+            self.face_drawn.emit(box)
 
     def face_at(self, pos: QPointF) -> queries.FaceRow | None:
         for face in self.faces:
@@ -149,8 +205,20 @@ class PhotoCanvas(QWidget):
                 painter.drawRoundedRect(tag, 4, 4)
                 painter.setPen(QColor("white"))
                 painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
+        rubber = (QRectF(*self._drag).normalized() if self._drag is not None else
+                  self.box_rect(self.pending) if self.pending is not None else None)
+        if rubber is not None:  # the box being drawn, or waiting for its name
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(0, 0, 0, 160), 4))
+            painter.drawRect(rubber)
+            painter.setPen(QPen(QColor("#7cff6b"), 2, Qt.PenStyle.DashLine))
+            painter.drawRect(rubber)
 
     def mouseMoveEvent(self, event) -> None:
+        if self._drag is not None:
+            self._drag = (self._drag[0], event.position())
+            self.update()
+            return
         face = self.face_at(event.position())
         hover = face.id if face else None
         if hover != self.hover:
@@ -219,6 +287,15 @@ class ViewerPage(Page):
         layout.addLayout(bar)
         layout.addWidget(self.canvas, 1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.draw_button = QToolButton()
+        self.draw_button.setText("Draw a face")
+        self.draw_button.setCheckable(True)
+        self.draw_button.setToolTip("Box a face the detector missed: drag over it, then name "
+                                    "it (Shift+drag does the same at any time)")
+        self.draw_button.toggled.connect(self.canvas.set_drawing)
+        bar.insertWidget(1, self.draw_button)   # after Back: it stays put as captions change
+        self.canvas.face_drawn.connect(self.name_drawn_face)
+        self._analyzers: dict = {}  # the models, loaded once by the first drawn face
 
     def show_photo(self, photo_id: int, sequence: list[int] | None = None,
                    highlight: int | None = None) -> None:
@@ -244,6 +321,7 @@ class ViewerPage(Page):
         if record is None:
             self.caption.setText("This photo is no longer in the library.")
             return
+        faces = [f for f in faces if not f.ignored]   # "Not a face": gone from the photo
         self.canvas.set_photo(image, full_size, faces, self.highlight)
         self.legend.setText(legend_html(asked=any(f.id == self.highlight for f in faces)))
         self.legend.setVisible(bool(faces))
@@ -281,7 +359,7 @@ class ViewerPage(Page):
         if face.person_id is not None:
             menu.addAction(not_label(face.person_name),
                            lambda: self.actions.reject([face.id], face.person_id))
-        menu.addAction(icons.icon("ignore"), "Ignore face", lambda: self.actions.ignore([face.id]))
+        menu.addAction(icons.icon("ignore"), "Not a face", lambda: self.actions.ignore([face.id]))
         menu.popup(global_pos)
 
     def name_face(self, face: queries.FaceRow) -> None:
@@ -297,3 +375,45 @@ class ViewerPage(Page):
         pick_person(self, self.ctx, "This is…", "Who is this? (type a new name for someone "
                     "new)", move, exclude={face.person_id} if face.person_id else set(),
                     allow_new=True)
+
+    # -- a face drawn by hand -----------------------------------------------------------------
+    def name_drawn_face(self, box) -> None:
+        """Whose face is the box just drawn? Then embedded (a worker: decode and the models)
+        and stored as the user's own choice."""
+        from .person_picker import pick_person
+
+        photo_id = self.photo_id
+
+        def chosen(to) -> None:
+            name = to if isinstance(to, str) else None
+            person = None if isinstance(to, str) else to.id
+            self.caption.setText("Adding the face…")
+            analyzers = self._analyzers
+
+            def embed(catalog):
+                from core.people.drawn import embed_drawn_face
+
+                return embed_drawn_face(catalog, photo_id, box, cache=analyzers)
+
+            self.ctx.read_catalog(embed, lambda drawn: self._store_drawn(drawn, person, name),
+                                  self._drawn_failed, what="embedding the face drawn")
+
+        picker = pick_person(self, self.ctx, "Draw a face", "Whose face is this? (type a new "
+                             "name for someone new)", chosen, allow_new=True)
+        picker.rejected.connect(self._forget_drawn)
+
+    def _store_drawn(self, drawn, person, name) -> None:
+        def stored(_result) -> None:
+            self.draw_button.setChecked(False)   # (said in the status bar, too small or not)
+            self.show_photo(drawn.photo_id)
+
+        self.actions.add_face(drawn, person, name=name, on_success=stored,
+                              on_error=self._drawn_failed)
+
+    def _drawn_failed(self, error) -> None:
+        self._forget_drawn()
+        self.caption.setText(f"The face could not be added: {error}")
+
+    def _forget_drawn(self) -> None:
+        self.canvas.pending = None
+        self.canvas.update()

@@ -169,6 +169,9 @@ def test_every_command_stays_offline(backend, tmp_path, library):
     box.faceshelf("reject", "--from", "Anna", moved)
     stranger = next(face["id"] for face in faces if face["id"] not in group["face_ids"])
     box.faceshelf("ignore", str(stranger))
+    photo = str(next(face["photo_id"] for face in faces))   # a face drawn by hand, then undone
+    box.faceshelf("add-face", photo, "1", "1", "60", "60", "--name", "Drawn")
+    box.faceshelf("undo")
     box.faceshelf("search", "--face", str(group["face_ids"][0]))
     box.faceshelf("search", "--person", "Anna")
     box.faceshelf("search", "--photo", str(first / "t1.jpg"))
