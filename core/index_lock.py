@@ -40,7 +40,7 @@ def exclusive_index(catalog_dir: Path | str):
     carried on without one, as before."""
     path = Path(catalog_dir) / LOCK_NAME
     with open(path, "a+") as handle:
-        if not _try_lock(handle):
+        if not try_lock(handle):
             try:
                 handle.seek(0)
                 holder = handle.read(100).strip() or "another process"
@@ -58,10 +58,12 @@ def exclusive_index(catalog_dir: Path | str):
             with contextlib.suppress(OSError):
                 handle.seek(0)
                 handle.truncate()
-            _unlock(handle)
+            unlock(handle)
 
 
-def _try_lock(handle) -> bool:
+def try_lock(handle) -> bool:
+    """An exclusive OS lock on the open file, without waiting (also used by the export
+    lock): False when another process holds it; True where the file system has no locks."""
     if fcntl is None:  # Windows
         try:
             handle.seek(_LOCKED_BYTE)
@@ -79,7 +81,7 @@ def _try_lock(handle) -> bool:
         return True
 
 
-def _unlock(handle) -> None:
+def unlock(handle) -> None:
     with contextlib.suppress(OSError):
         if fcntl is None:
             handle.seek(_LOCKED_BYTE)

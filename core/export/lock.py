@@ -17,15 +17,13 @@ from pathlib import Path
 
 import platformdirs
 
+from ..index_lock import try_lock, unlock
 from .options import ExportError
 
 try:
     import fcntl
-except ImportError:  # Windows: msvcrt locks a byte far past the holder's description
+except ImportError:  # Windows (try_lock locks a byte with msvcrt there)
     fcntl = None
-    import msvcrt
-
-_LOCKED_BYTE = 1 << 20
 
 
 class ExportBusy(ExportError):
@@ -62,7 +60,7 @@ def exclusive_destination(destination: Path, what: str):
                 handle.truncate()
                 if fcntl is not None:  # removed while still held: no file per folder piles up
                     path.unlink()
-            _unlock(handle)
+            unlock(handle)
 
 
 def _locked_handle(path: Path, destination: Path):
@@ -75,7 +73,7 @@ def _locked_handle(path: Path, destination: Path):
             handle = open(path, "a+", encoding="utf-8")
         except OSError:
             return None
-        if not _try_lock(handle):
+        if not try_lock(handle):
             holder = ""
             with contextlib.suppress(OSError):
                 handle.seek(0)
@@ -90,32 +88,6 @@ def _locked_handle(path: Path, destination: Path):
             same = False
         if same:
             return handle
-        _unlock(handle)
+        unlock(handle)
         handle.close()
     return None
-
-
-def _try_lock(handle) -> bool:
-    if fcntl is None:
-        try:
-            handle.seek(_LOCKED_BYTE)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-    except OSError:  # no locks on this file system
-        return True
-
-
-def _unlock(handle) -> None:
-    with contextlib.suppress(OSError):
-        if fcntl is None:
-            handle.seek(_LOCKED_BYTE)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            fcntl.flock(handle, fcntl.LOCK_UN)
