@@ -384,10 +384,22 @@ class SearchPage(Page):
         photos, hits, *own = result   # (own: the person's own photos, see run_search)
         own = own[0] if own else 0
         self.hits = hits
-        self._show_results(photos, "No photos match.",
+        self._show_results(photos, self._no_match(),
                            own if self.spec is not None and
                            self.spec.similar_to_person is not None else None)
         self.grid.scrollToTop()
+
+    def _no_match(self) -> str:
+        """What an empty result says: for a face (an outside photo's, or Find this person)
+        that no face of the library is like it, not a bare "No photos match"."""
+        spec = self.current_spec()
+        if spec is None or not spec.is_similarity_query:
+            return "No photos match."
+        narrowed = (spec.people_all or spec.people_any or spec.people_not or spec.date_from
+                    or spec.date_to or spec.folder)
+        where = "in the photos chosen" if narrowed else "in your library"
+        return (f"No face {where} is like this one at {self.slider.value()}% or more. "
+                "Lower Match to see weaker look-alikes.")
 
     def _failed(self, ticket: int, error) -> None:
         if ticket != self._ticket:

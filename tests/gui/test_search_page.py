@@ -144,3 +144,22 @@ def test_the_heading_is_one_row_in_a_narrow_window(qtbot, tmp_path, indexed, win
     assert page.export.geometry().right() <= page.width()
     assert page.query.height() < 2 * page.query.fontMetrics().height()  # not wrapped
     assert page.query.toolTip() == page.query.text()  # the whole text is at hand
+
+
+def test_a_face_like_no_one_in_the_library_says_so(qtbot, tmp_path, indexed, window_for,
+                                                    shared_data):
+    """An outside photo of a stranger: the empty results say that no face is like this one
+    (and how to see weaker look-alikes), not a bare "No photos match"."""
+    outside = tmp_path / "stranger.jpg"
+    shutil.copy(sorted((shared_data / "faces" / "Colin_Powell").iterdir())[0], outside)
+    window = window_for(indexed)
+    window.show_section("search")
+    page = window.search_page
+    choose_photo(qtbot, page, outside)
+    qtbot.waitUntil(lambda: "is like this one" in page.empty.text(), timeout=WAIT_MS)
+    assert page.model.rowCount() == 0 and page.results.currentWidget() is page.empty
+    assert page.empty.isVisible()
+    assert f"in your library is like this one at {page.slider.value()}% or more" in \
+        page.empty.text()
+    assert "Lower Match" in page.empty.text()
+    assert window.errors == []
