@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit,
                                QListView, QPushButton, QVBoxLayout, QWidget)
@@ -103,8 +103,12 @@ class PersonPicker(QDialog):
 
     def _filtered(self, text: str) -> None:
         self.proxy.set_text(text)
-        if self.proxy.rowCount():
+        # Nobody is chosen until the user types or moves: an Enter in an untouched picker
+        # (right after drawing a face) must not give the face to whoever is listed first.
+        if self.proxy.rowCount() and text.strip():
             self.list.setCurrentIndex(self.proxy.index(0, 0))
+        else:
+            self.list.setCurrentIndex(QModelIndex())
         name = text.strip()
         exact = any(r.name and r.name.casefold() == name.casefold() for r in self.model.rows)
         self.new_person.setVisible(self.allow_new and bool(name) and not exact)
@@ -176,6 +180,9 @@ class NameChoiceDialog(QDialog):
         text.setWordWrap(True)
         row = QHBoxLayout()
         px = round(CHOICE_FACE_PX * ctx.loader.device_pixel_ratio)
+        # The name with the most photos comes first and is the default: an Enter keeps it
+        # (it was the order of the gesture, so Enter could rename 40 photos after 1).
+        people = sorted(people, key=lambda p: -p.photos)
         for person in people:
             button = QPushButton(f"Keep “{person.name}”\n{_photos(person.photos)}")
             button.setIconSize(QSize(CHOICE_FACE_PX, CHOICE_FACE_PX))
@@ -193,6 +200,7 @@ class NameChoiceDialog(QDialog):
                                                               person.cover_face_id, px))
                 elif not pixmap.isNull():
                     button.setIcon(QIcon(pixmap))
+        self.keep_buttons[0].setDefault(True)
         ctx.loader.ready.connect(self._faces_arrived)
         cancel = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         cancel.rejected.connect(self.reject)

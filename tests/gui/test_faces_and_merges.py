@@ -473,3 +473,35 @@ def test_review_asks_about_a_face_at_the_edge_with_that_face_in_the_middle(
     face = page.faces.rows[0]
     qtbot.waitUntil(lambda: _marked_at_its_place(page.context, face), timeout=WAIT_MS)
     assert window.errors == []
+
+
+def test_an_untouched_picker_gives_the_face_to_nobody_on_enter(qtbot, indexed, people_window,
+                                                               monkeypatch):
+    """Enter in a picker where nothing was typed or chosen picks nobody (it gave a drawn face
+    to whoever was listed first); Down then Enter picks the first person listed."""
+    window = people_window
+    anna = _person_of(indexed, "t1.jpg")
+    with Catalog(indexed) as cat:
+        name_person(cat, anna, "Anna")
+    group = _split_off_a_duplicate(indexed, anna)
+    _confirm_yes(monkeypatch)
+    window.open_person(group)
+    page = window.person_page
+    qtbot.waitUntil(lambda: page.person is not None and page.person.id == group,
+                    timeout=WAIT_MS)
+    merge = next(b for b in page.findChildren(QPushButton) if b.text() == "Merge…")
+    qtbot.mouseClick(merge, Qt.MouseButton.LeftButton)
+    picker = _picker(qtbot, window)
+    qtbot.waitUntil(lambda: picker.proxy.rowCount() > 0, timeout=WAIT_MS)
+    assert not picker.list.currentIndex().isValid()
+    qtbot.keyClick(picker.filter, Qt.Key.Key_Return)
+    qtbot.wait(300)
+    assert picker.isVisible() and _exists(indexed, group)
+    qtbot.keyClick(picker.filter, Qt.Key.Key_Down)
+    assert picker.list.currentIndex().row() == 0
+    first = picker.list.currentIndex().data(roles.IdRole)
+    qtbot.keyClick(picker.filter, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not _exists(indexed, group) or not _exists(indexed, first),
+                    timeout=WAIT_MS)
+    assert window.errors == []
+
