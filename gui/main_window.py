@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.problems = Problems()
         # (read number, callback): said once a read asked for at that point has answered
         self._when_problems_read: list = []
+        self._jobs_ended = 0   # so a job's end sentence is said only if no job ended after it
         self._last_index: Progress | None = None
         self._grouping_after_stop = False   # the next grouping's sentence is about the stop
 
@@ -280,6 +281,10 @@ class MainWindow(QMainWindow):
         page = self.section_pages.get(item.data(Qt.ItemDataRole.UserRole))
         if page is not None and self.pages.currentWidget() is not self.welcome:
             self.go_to(page, remember=False)
+            if page is self.review_page:
+                # Review is answered with keys (Y, N, S): they go to its faces, not to the
+                # sidebar, whose type-ahead would jump to "Search" on an S.
+                QTimer.singleShot(0, self.review_page.grid.setFocus)
 
     def _update_review_count(self, _stamp=None) -> None:
         """The sidebar says how many faces wait for review."""
@@ -505,6 +510,8 @@ class MainWindow(QMainWindow):
 
     def _job_ended(self, how: str, job: Job) -> None:
         self.job = None
+        self._jobs_ended += 1
+        ended = self._jobs_ended
         self.ctx.watcher.poll()
         name = job.name
         messages = self._ENDED.get(name, self._ENDED["index"])
@@ -515,8 +522,11 @@ class MainWindow(QMainWindow):
             # the true sentence needs the catalog's count of what is left: said once read
             # (by this read or a later one, never by one asked for while the job ran)
             ran = self._last_index if name == "index" else None
+            # an older job's sentence never replaces a later job's (an album update queued
+            # behind the index may end before the index's sentence is read)
             self._when_problems_read.append(
-                (number, lambda problems: self._say_job_end(name, how, ran, problems)))
+                (number, lambda problems: self._jobs_ended == ended
+                 and self._say_job_end(name, how, ran, problems)))
         else:
             self.statusBar().showMessage(messages.get(how, messages["failed"]), 8000)
         self.job_ended.emit(how)

@@ -93,3 +93,32 @@ def test_switching_person_never_shows_one_persons_faces_under_anothers_name(qtbo
         assert not shown or shown == queue[chosen], "another person's faces under this name"
     chosen = page.people.item(1).data(Qt.ItemDataRole.UserRole)
     qtbot.waitUntil(lambda: {r.id for r in page.faces.rows} == queue[chosen], timeout=WAIT_MS)
+
+
+def test_review_reached_from_the_sidebar_answers_keys_at_once(qtbot, indexed, window_for):
+    """A click on "Review" in the sidebar, then Y and S typed at once (to whatever has the
+    focus, as a keyboard does): Y answers the face shown and S skips; S never jumps the
+    sidebar to "Search" (its type-ahead had the keys before)."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    tom, (first, _second, _third) = _suggest_t1_faces_for_tom(indexed)
+    window = window_for(indexed)
+    window.show_section("people")
+    window.activateWindow()
+    sidebar = window.sidebar
+    row = window._sidebar_row("review")
+    QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     pos=sidebar.visualItemRect(sidebar.item(row)).center())
+    page = window.review_page
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is page and page.faces.rowCount() == 3
+                    and page.grid.currentIndex().isValid(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not sidebar, timeout=WAIT_MS)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y)
+    qtbot.waitUntil(lambda: _row(indexed, "SELECT person_id, assigned_by FROM faces WHERE id = ?",
+                                 (first,)) == (tom, "user"), timeout=WAIT_MS)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_S)
+    qtbot.wait(300)
+    assert window.pages.currentWidget() is page
+    assert window.sidebar.currentRow() == row
+    assert window.errors == []
