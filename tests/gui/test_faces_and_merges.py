@@ -195,9 +195,9 @@ def _picker(qtbot, window) -> PersonPicker:
     return found
 
 
-def test_merge_picks_a_person_by_face_and_keeps_the_named_one(qtbot, indexed, people_window,
-                                                               monkeypatch):
-    window = people_window
+def _merge_picker_on_a_duplicate(qtbot, window, indexed, monkeypatch):
+    """Anna named, a duplicate group of hers split off and opened, Merge… clicked: (anna, the
+    group, the answers to the confirmation, the picker)."""
     anna = _person_of(indexed, "t1.jpg")
     with Catalog(indexed) as cat:
         name_person(cat, anna, "Anna")
@@ -209,7 +209,14 @@ def test_merge_picks_a_person_by_face_and_keeps_the_named_one(qtbot, indexed, pe
                     timeout=WAIT_MS)
     merge = next(b for b in page.findChildren(QPushButton) if b.text() == "Merge…")
     qtbot.mouseClick(merge, Qt.MouseButton.LeftButton)
-    picker = _picker(qtbot, window)
+    return anna, group, asked, _picker(qtbot, window)
+
+
+def test_merge_picks_a_person_by_face_and_keeps_the_named_one(qtbot, indexed, people_window,
+                                                               monkeypatch):
+    window = people_window
+    anna, group, asked, picker = _merge_picker_on_a_duplicate(qtbot, window, indexed,
+                                                              monkeypatch)
     # everyone but this group, each with a face crop
     listed = [picker.proxy.index(r, 0).data(roles.IdRole) for r in range(picker.proxy.rowCount())]
     assert group not in listed and anna in listed
@@ -480,18 +487,8 @@ def test_an_untouched_picker_gives_the_face_to_nobody_on_enter(qtbot, indexed, p
     """Enter in a picker where nothing was typed or chosen picks nobody (it gave a drawn face
     to whoever was listed first); Down then Enter picks the first person listed."""
     window = people_window
-    anna = _person_of(indexed, "t1.jpg")
-    with Catalog(indexed) as cat:
-        name_person(cat, anna, "Anna")
-    group = _split_off_a_duplicate(indexed, anna)
-    _confirm_yes(monkeypatch)
-    window.open_person(group)
-    page = window.person_page
-    qtbot.waitUntil(lambda: page.person is not None and page.person.id == group,
-                    timeout=WAIT_MS)
-    merge = next(b for b in page.findChildren(QPushButton) if b.text() == "Merge…")
-    qtbot.mouseClick(merge, Qt.MouseButton.LeftButton)
-    picker = _picker(qtbot, window)
+    _anna, group, _asked, picker = _merge_picker_on_a_duplicate(qtbot, window, indexed,
+                                                                monkeypatch)
     qtbot.waitUntil(lambda: picker.proxy.rowCount() > 0, timeout=WAIT_MS)
     assert not picker.list.currentIndex().isValid()
     qtbot.keyClick(picker.filter, Qt.Key.Key_Return)
