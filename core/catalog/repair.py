@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .db import DB_NAME, connect, migrate
+from .db import DB_NAME, connect, file_to_ourselves, migrate, open_counted
 from .problems import SQLITE_MAGIC, CatalogReadOnly, why_read_only
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def repair(catalog_dir: Path | str, *, switch: bool = True) -> RepairResult:
     with tempfile.TemporaryDirectory(prefix=".repair-", dir=catalog_dir) as work:
         work = Path(work)
         copy = work / "damaged-copy.sqlite3"
-        _copy_with_sidecars(db_path, copy)  # the original is never opened by SQLite here
+        _copy_with_sidecars(db_path, copy)  # the original is only ever read here
         header_rebuilt = _rebuild_header_if_needed(copy)
         source = _open_source(copy)
         try:
@@ -129,10 +129,28 @@ def repair(catalog_dir: Path | str, *, switch: bool = True) -> RepairResult:
 
 
 def _copy_with_sidecars(db_path: Path, copy: Path) -> None:
-    shutil.copyfile(db_path, copy)
-    wal = db_path.with_name(db_path.name + "-wal")
-    if wal.exists() and wal.stat().st_size:  # committed changes not yet in the file
-        shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+    with file_to_ourselves(db_path) as ours:
+        if ours:
+            shutil.copyfile(db_path, copy)
+            wal = db_path.with_name(db_path.name + "-wal")
+            if wal.exists() and wal.stat().st_size:  # committed changes not yet in the file
+                shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+            return
+    # A connection of this process (the GUI's other threads) has it open: closing a
+    # descriptor of our own would drop its locks (see db.file_to_ourselves), so let SQLite
+    # copy the pages, the WAL's included, under its locks.
+    source = open_counted(db_path, f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        target = sqlite3.connect(str(copy))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    except sqlite3.DatabaseError as error:
+        raise NothingToSalvage(f"it cannot be copied while Faceshelf has it open ({error}); "
+                               f"close Faceshelf and repair it again") from None
+    finally:
+        source.close()
 
 
 def _open_source(path: Path) -> sqlite3.Connection:

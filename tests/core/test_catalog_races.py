@@ -6,6 +6,7 @@ one fixed order, with a real second process where the real case has one."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -136,3 +137,26 @@ def test_a_journal_deleted_while_looked_at_is_not_read_only(tmp_path, monkeypatc
     monkeypatch.undo()
     with Catalog(directory) as catalog:
         assert catalog.get_meta("first") == "1"
+
+
+@posix_locks
+def test_repairing_beside_an_open_catalog_keeps_its_locks(tmp_path):
+    """The GUI repairs from a worker thread while its other threads hold the catalog open:
+    copying the file with open()/close() dropped their locks (as above), so the CLI closing
+    beside it deleted the -wal still in use here."""
+    from core.catalog.repair import repair
+
+    directory = tmp_path / "catalog"
+    held = Catalog(directory)               # the GUI, open all along
+    held.set_meta("first", "1")
+    result = repair(directory, switch=False)
+    assert in_other_process(directory, "Catalog(d).get_meta('first')") == ["1"]  # CLI, done
+    held.set_meta("second", "2")
+    assert in_other_process(directory, "Catalog(d).get_meta('second')") == ["2"]
+    assert (directory / (DB_NAME + "-wal")).exists(), "the WAL of an open catalog was deleted"
+    held.close()
+    salvaged = sqlite3.connect(result.salvaged_path)
+    try:  # the rows still in the WAL were copied too
+        assert salvaged.execute("SELECT value FROM meta WHERE key='first'").fetchone() == ("1",)
+    finally:
+        salvaged.close()
