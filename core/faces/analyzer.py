@@ -13,7 +13,6 @@ import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -120,11 +119,9 @@ class FaceAnalyzer:
 
     def __init__(self, pack=None, *, threads: int = 1, det_size: int = 640,
                  det_thresh: float = DEFAULT_DET_THRESH) -> None:
-        from .models import find_pack, load_models
+        from .models import load_models
 
-        if pack is None or isinstance(pack, (str, Path)):
-            pack = find_pack(str(pack) if pack is not None else None)
-        self.models = load_models(pack, threads=threads)
+        self.models = load_models(pack, threads=threads)  # (a name or folder is found there)
         self.model_id: str = self.models.model_id
         self.det_size = det_size
         self.det_thresh = det_thresh

@@ -94,16 +94,23 @@ def manifest_files() -> dict[str, dict]:
 
 
 def bundled_pack() -> ModelPack:
+    return _checked_bundled_pack()[0]
+
+
+def _checked_bundled_pack() -> tuple[ModelPack, bytes, bytes]:
+    """The bundled pack and its detector and recognizer bytes, each read once and checked
+    (said now, before any catalog or folder changes; load_models runs these very bytes)."""
     manifest = json.loads(MANIFEST.read_text())
     folder = _bundled_dir()
     files = manifest_files()
-    for entry in files.values():  # said now, before any catalog or folder changes
-        read_checked(folder / entry["file"], entry["sha256"], BUNDLED_REMEDY)
-    return ModelPack(name=manifest["pack"],
+    checked = {role: read_checked(folder / entry["file"], entry["sha256"], BUNDLED_REMEDY)
+               for role, entry in files.items()}
+    pack = ModelPack(name=manifest["pack"],
                      detector=folder / files["detector"]["file"],
                      recognizer=folder / files["recognizer"]["file"],
                      detector_sha256=files["detector"]["sha256"],
                      recognizer_sha256=files["recognizer"]["sha256"])
+    return pack, checked["detector"], checked["recognizer"]
 
 
 def _classify_user_pack(folder: Path) -> tuple[Path | None, Path | None]:
@@ -182,10 +189,11 @@ class LoadedModels:
         return self.pack.model_id
 
 
-def load_models(pack: ModelPack | None = None, *, threads: int = 1,
+def load_models(pack: ModelPack | str | Path | None = None, *, threads: int = 1,
                 providers: tuple[str, ...] = ("CPUExecutionProvider",),
                 backend: str | None = None) -> LoadedModels:
-    """Create the detector and recognizer sessions (inside each worker process).
+    """Create the detector and recognizer sessions (inside each worker process). `pack`: a
+    ModelPack, or a name or folder for find_pack (None: the bundled pack).
 
     Every model byte that runs is checked: each file is read once, hashed against the pack's
     SHA-256 and handed to the runtime as those bytes; the recognizer's faster form and the
@@ -201,12 +209,18 @@ def load_models(pack: ModelPack | None = None, *, threads: int = 1,
     from . import derived, openvino_backend
 
     backend = openvino_backend.chosen_backend(backend)
-    pack = pack or find_pack()
-    remedy = BUNDLED_REMEDY if pack.name == DEFAULT_PACK else USER_PACK_REMEDY
-    detector_bytes = read_checked(pack.detector, pack.detector_sha256, remedy)
+    if pack is None or (isinstance(pack, (str, Path)) and str(pack) == DEFAULT_PACK):
+        # find_pack() would check the bundled files only for them to be read and checked
+        # again below: read and check them once.
+        pack, detector_bytes, raw_recognizer = _checked_bundled_pack()
+    else:
+        if isinstance(pack, (str, Path)):
+            pack = find_pack(str(pack))
+        remedy = BUNDLED_REMEDY if pack.name == DEFAULT_PACK else USER_PACK_REMEDY
+        detector_bytes = read_checked(pack.detector, pack.detector_sha256, remedy)
+        raw_recognizer = read_checked(pack.recognizer, pack.recognizer_sha256, remedy)
     try:
-        recognizer_bytes = derived.recognizer_bytes(
-            read_checked(pack.recognizer, pack.recognizer_sha256, remedy))
+        recognizer_bytes = derived.recognizer_bytes(raw_recognizer)
     except ModelError:
         raise
     except Exception as error:  # checked, but not a model onnx can read (a user pack)
