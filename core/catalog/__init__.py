@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .db import DB_NAME, CatalogError, CatalogTooNew, connect, migrate, open_counted
 from .problems import (CatalogDamaged, CatalogReadOnly, CatalogUnusable, explain, inspect_file,
-                       why_read_only)
+                       not_a_catalog, why_read_only)
 
 __all__ = ["Catalog", "CatalogError", "CatalogTooNew", "CatalogUnusable", "CatalogDamaged",
            "CatalogReadOnly", "EMBEDDING_DIM",
@@ -211,17 +211,11 @@ def _first_read(conn: sqlite3.Connection, db_path: Path) -> sqlite3.Connection:
     try:
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-            raise _foreign(db_path)
+            raise not_a_catalog(db_path)
     except BaseException:
         conn.close()
         raise
     return conn
-
-
-def _foreign(db_path: Path) -> CatalogUnusable:
-    return CatalogUnusable(db_path, "is an SQLite database but not a Faceshelf catalog",
-                           "Give --catalog a Faceshelf catalog folder, or a new empty folder "
-                           "to start one. Nothing was changed.")
 
 
 def _open_for_writing(db_path: Path) -> sqlite3.Connection:
@@ -256,7 +250,7 @@ def _refuse_foreign(db_path: Path) -> None:
     finally:
         conn.close()
     if version == 0 and tables:
-        raise _foreign(db_path)
+        raise not_a_catalog(db_path)
 
 
 def _create(db_path: Path) -> None:

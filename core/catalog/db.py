@@ -141,12 +141,10 @@ def migrate(conn: sqlite3.Connection, db_path: Path) -> None:
     if version == SCHEMA_VERSION:
         return
     if version == 0 and conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
-        from .problems import CatalogUnusable
+        from .problems import not_a_catalog
 
         # Someone else's database: adding our tables to it would be a quiet disaster.
-        raise CatalogUnusable(db_path, "is an SQLite database but not a Faceshelf catalog",
-                              "Give --catalog a Faceshelf catalog folder, or a new empty "
-                              "folder to start one. Nothing was changed.")
+        raise not_a_catalog(db_path)
     if version > 0:
         from .backups import migration_backup
 

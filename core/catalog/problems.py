@@ -54,6 +54,13 @@ class CatalogReadOnly(CatalogUnusable):
         super().__init__(db_path, f"cannot be changed: {why}", read_only_advice(Path(db_path)))
 
 
+def not_a_catalog(db_path: Path | str) -> CatalogUnusable:
+    """Someone else's SQLite file: it gets none of our tables."""
+    return CatalogUnusable(db_path, "is an SQLite database but not a Faceshelf catalog",
+                           "Give --catalog a Faceshelf catalog folder, or a new empty folder "
+                           "to start one. Nothing was changed.")
+
+
 # -- advice -------------------------------------------------------------------------------------
 
 def _cli(db_path: Path, command: str) -> str:
