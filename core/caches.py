@@ -5,6 +5,7 @@ and rebuilds it (core/search/index.py, core/people/evidence.py)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,6 @@ def _search_generations(index_dir: Path) -> list[tuple[Path, dict | None]]:
     found = []
     for pointer in sorted(index_dir.glob("search-*.json")):
         try:
-            import json
-
             model_id = json.loads(pointer.read_text("utf-8"))["model_id"]
         except (OSError, ValueError, KeyError, TypeError):
             found.append((pointer, None))  # an unreadable pointer: reported as such

@@ -162,7 +162,6 @@ def check_backups(catalog_dir: Path) -> list[Finding]:
                                      f"{backups[0]}")]
 
 
-# The checks `faceshelf check` runs, in order. Append yours (see the module docstring).
 def check_caches(catalog_dir: Path) -> list[Finding]:
     """Every block of the rebuildable caches against its checksum (core/caches.py)."""
     from ..caches import check_caches as verify
@@ -170,6 +169,7 @@ def check_caches(catalog_dir: Path) -> list[Finding]:
     return verify(catalog_dir)
 
 
+# The checks `faceshelf check` runs, in order. Append yours (see the module docstring).
 CHECKS: list[Check] = [check_file, check_database, check_writable, check_backups, check_caches]
 
 
