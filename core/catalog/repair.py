@@ -172,9 +172,15 @@ def _rebuild_header_if_needed(path: Path) -> bool:
     list starts at byte 100, after the header, so it usually survives a zeroed header."""
     with open(path, "rb") as handle:
         header = handle.read(100)
-    if header.startswith(SQLITE_MAGIC) and _readable(path):
-        return False
     size = path.stat().st_size
+    if header.startswith(SQLITE_MAGIC):
+        if _readable(path):
+            return False
+        page_size = int.from_bytes(header[16:18], "big")
+        expected = int.from_bytes(header[28:32], "big") * (65536 if page_size == 1 else page_size)
+        if size < expected:  # the header is fine: the table list was in the part cut off
+            raise NothingToSalvage(f"it is cut short ({size:,} of {expected:,} bytes) and its "
+                                   f"list of tables was in the part that is lost")
     for page_size in (4096, 1024, 2048, 8192, 16384, 32768, 65536, 512):
         if size % page_size:
             continue

@@ -390,3 +390,17 @@ def test_repair_keeps_the_photos_of_a_lost_folder_row(fresh):
     status = json.loads(run(catalog, "status", "--json").stdout)
     assert [(f["path"], f["photos"]) for f in status["folders"]] == [("/library", 300)]
     assert status["faces"] == 600
+
+
+def test_repair_of_a_catalog_cut_before_its_table_list_says_so(fresh):
+    """Cut short mid-page, before the pages that hold its list of tables: repair says that
+    (it said "its header is damaged", which it is not) and points to the backup."""
+    catalog = fresh()
+    db = catalog / DB
+    with open(db, "r+b") as handle:
+        handle.truncate(50_000)
+    done = run(catalog, "repair")
+    assert done.returncode == 5 and "Traceback" not in done.stderr
+    assert "is cut short (50,000 of" in done.stderr
+    assert "header is damaged" not in done.stderr
+    assert db.stat().st_size == 50_000            # the damaged file is left as it is
