@@ -130,6 +130,22 @@ def _metadata_fields(metadata, orientation: int | None) -> dict:
 
 # -- the writer -----------------------------------------------------------------------------
 
+def insert_face(conn, photo_id: int, face, model_id: str, created_at: float, *,
+                source: str | None = None, person_id: int | None = None,
+                assigned_by: str | None = None) -> int:
+    """One face (a core.faces.analyzer.DetectedFace) as a row of `faces`; its id. Every
+    writer of new faces goes through here: indexing, an imported tag, a face drawn by hand."""
+    x1, y1, x2, y2 = face.box
+    return conn.execute(
+        "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
+        "usable, embedding, model_id, created_at, person_id, assigned_by, source) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (photo_id, x1, y1, x2, y2, face.landmarks.astype("float32").tobytes(),
+         float(face.det_score), float(face.size), float(face.quality), int(face.usable),
+         embedding_to_blob(face.embedding), model_id, created_at, person_id, assigned_by,
+         source)).lastrowid
+
+
 def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
                  report=None) -> list[int]:
     """Store one photo's outcome in one transaction; returns the new face ids. Its face tags
@@ -164,17 +180,10 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
              meta.get("taken_at_source"), meta.get("gps_lat"), meta.get("gps_lon"),
              meta.get("camera_make"), meta.get("camera_model"), now, model_id, result.photo_id))
         for face in result.faces:
-            x1, y1, x2, y2 = face.box
-            cursor = conn.execute(
-                "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
-                "usable, embedding, model_id, created_at, source) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (result.photo_id, x1, y1, x2, y2, face.landmarks.astype("float32").tobytes(),
-                 face.det_score, face.size, face.quality, int(face.usable),
-                 embedding_to_blob(face.embedding), model_id, now,
-                 "imported" if result.detected is not None and len(face_ids) >= result.detected
-                 else None))
-            face_ids.append(cursor.lastrowid)
+            face_ids.append(insert_face(
+                conn, result.photo_id, face, model_id, now,
+                source="imported" if result.detected is not None
+                and len(face_ids) >= result.detected else None))
         if earlier or drawn:
             carried = _carry_over(conn, earlier + [d[1:] for d in drawn], face_ids,
                                   [face.box for face in result.faces])
