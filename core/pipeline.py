@@ -165,10 +165,10 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
             conn.execute("UPDATE photos SET status='error', error=?, indexed_at=?, model_id=NULL "
                          "WHERE id=?", (result.error, now, result.photo_id))
             return []
-        earlier = _earlier_faces(conn, result.photo_id)   # a changed file, another model
-        # Faces drawn by hand stay (with their person, or ignored): the detector missed
-        # them; where it now finds one (another model, an edit), its face takes over.
-        drawn = _earlier_faces(conn, result.photo_id, drawn=True)
+        # earlier: a changed file, another model. Faces drawn by hand stay (with their
+        # person, or ignored): the detector missed them; where it now finds one (another
+        # model, an edit), its face takes over.
+        earlier, drawn = _earlier_faces(conn, result.photo_id)
         conn.execute("DELETE FROM faces WHERE photo_id=? AND source IS NOT 'manual'",
                      (result.photo_id,))
         meta = result.metadata
@@ -220,26 +220,30 @@ def _apply_tags(conn, result: PhotoResult, face_ids: list[int], report) -> None:
 CARRY_IOU = 0.5  # a new face this much over an old one is the same face
 
 
-def _earlier_faces(conn, photo_id: int, *, drawn: bool = False) -> list[tuple]:
+def _earlier_faces(conn, photo_id: int) -> tuple[list[tuple], list[tuple]]:
     """What the user and the people core said about the photo's faces before it is indexed
-    again: (box, person, assigned_by, ignored, rejections) per face that carries anything.
-    drawn: the faces drawn by hand instead, every one, as (id, box, person, ...)."""
+    again, in two lists (one pass over the photo's faces and rejections):
+    - detected or imported faces: (box, person, assigned_by, ignored, rejections) per face
+      that carries anything;
+    - faces drawn by hand, every one: (id, box, person, assigned_by, ignored, rejections)."""
     rows = conn.execute(
-        "SELECT id, x1, y1, x2, y2, person_id, assigned_by, ignored FROM faces WHERE photo_id=? "
-        f"AND source IS {'' if drawn else 'NOT '}'manual'", (photo_id,)).fetchall()
+        "SELECT id, x1, y1, x2, y2, person_id, assigned_by, ignored, source IS 'manual' "
+        "FROM faces WHERE photo_id=?", (photo_id,)).fetchall()
+    if not rows:
+        return [], []
     rejections: dict[int, list[int]] = collections.defaultdict(list)
     for face_id, person in conn.execute(
             "SELECT r.face_id, r.person_id FROM face_rejections r JOIN faces f "
             "ON f.id = r.face_id WHERE f.photo_id=?", (photo_id,)):
         rejections[face_id].append(person)
-    earlier = []
-    for face_id, x1, y1, x2, y2, person, by, ignored in rows:
+    earlier, drawn = [], []
+    for face_id, x1, y1, x2, y2, person, by, ignored, manual in rows:
         rejected = rejections.get(face_id, [])
-        if drawn:
-            earlier.append((face_id, (x1, y1, x2, y2), person, by, ignored, rejected))
+        if manual:
+            drawn.append((face_id, (x1, y1, x2, y2), person, by, ignored, rejected))
         elif person is not None or ignored or rejected:
             earlier.append(((x1, y1, x2, y2), person, by, ignored, rejected))
-    return earlier
+    return earlier, drawn
 
 
 def _carry_over(conn, earlier: list[tuple], face_ids: list[int], boxes: list) -> list[int]:
