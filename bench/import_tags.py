@@ -48,20 +48,13 @@ SAME_PICTURE = {
 }
 
 
-def iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def per_file(workdir: Path) -> None:
     from core.catalog import Catalog
     from core.faces.analyzer import FaceAnalyzer
     from core.pipeline import index
     from core.tags.picasa import _read_ini
     from core.tags.read import _xmp_of_sidecar
+    from core.tags.faces import iou
 
     source = DATA / "regions"
     library = workdir / "regions"

@@ -130,6 +130,22 @@ def _metadata_fields(metadata, orientation: int | None) -> dict:
 
 # -- the writer -----------------------------------------------------------------------------
 
+def insert_face(conn, photo_id: int, face, model_id: str, created_at: float, *,
+                source: str | None = None, person_id: int | None = None,
+                assigned_by: str | None = None) -> int:
+    """One face (a core.faces.analyzer.DetectedFace) as a row of `faces`; its id. Every
+    writer of new faces goes through here: indexing, an imported tag, a face drawn by hand."""
+    x1, y1, x2, y2 = face.box
+    return conn.execute(
+        "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
+        "usable, embedding, model_id, created_at, person_id, assigned_by, source) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (photo_id, x1, y1, x2, y2, face.landmarks.astype("float32").tobytes(),
+         float(face.det_score), float(face.size), float(face.quality), int(face.usable),
+         embedding_to_blob(face.embedding), model_id, created_at, person_id, assigned_by,
+         source)).lastrowid
+
+
 def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
                  report=None) -> list[int]:
     """Store one photo's outcome in one transaction; returns the new face ids. Its face tags
@@ -149,10 +165,10 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
             conn.execute("UPDATE photos SET status='error', error=?, indexed_at=?, model_id=NULL "
                          "WHERE id=?", (result.error, now, result.photo_id))
             return []
-        earlier = _earlier_faces(conn, result.photo_id)   # a changed file, another model
-        # Faces drawn by hand stay (with their person, or ignored): the detector missed
-        # them; where it now finds one (another model, an edit), its face takes over.
-        drawn = _earlier_faces(conn, result.photo_id, drawn=True)
+        # earlier: a changed file, another model. Faces drawn by hand stay (with their
+        # person, or ignored): the detector missed them; where it now finds one (another
+        # model, an edit), its face takes over.
+        earlier, drawn = _earlier_faces(conn, result.photo_id)
         conn.execute("DELETE FROM faces WHERE photo_id=? AND source IS NOT 'manual'",
                      (result.photo_id,))
         meta = result.metadata
@@ -164,17 +180,10 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
              meta.get("taken_at_source"), meta.get("gps_lat"), meta.get("gps_lon"),
              meta.get("camera_make"), meta.get("camera_model"), now, model_id, result.photo_id))
         for face in result.faces:
-            x1, y1, x2, y2 = face.box
-            cursor = conn.execute(
-                "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
-                "usable, embedding, model_id, created_at, source) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (result.photo_id, x1, y1, x2, y2, face.landmarks.astype("float32").tobytes(),
-                 face.det_score, face.size, face.quality, int(face.usable),
-                 embedding_to_blob(face.embedding), model_id, now,
-                 "imported" if result.detected is not None and len(face_ids) >= result.detected
-                 else None))
-            face_ids.append(cursor.lastrowid)
+            face_ids.append(insert_face(
+                conn, result.photo_id, face, model_id, now,
+                source="imported" if result.detected is not None
+                and len(face_ids) >= result.detected else None))
         if earlier or drawn:
             carried = _carry_over(conn, earlier + [d[1:] for d in drawn], face_ids,
                                   [face.box for face in result.faces])
@@ -211,26 +220,30 @@ def _apply_tags(conn, result: PhotoResult, face_ids: list[int], report) -> None:
 CARRY_IOU = 0.5  # a new face this much over an old one is the same face
 
 
-def _earlier_faces(conn, photo_id: int, *, drawn: bool = False) -> list[tuple]:
+def _earlier_faces(conn, photo_id: int) -> tuple[list[tuple], list[tuple]]:
     """What the user and the people core said about the photo's faces before it is indexed
-    again: (box, person, assigned_by, ignored, rejections) per face that carries anything.
-    drawn: the faces drawn by hand instead, every one, as (id, box, person, ...)."""
+    again, in two lists (one pass over the photo's faces and rejections):
+    - detected or imported faces: (box, person, assigned_by, ignored, rejections) per face
+      that carries anything;
+    - faces drawn by hand, every one: (id, box, person, assigned_by, ignored, rejections)."""
     rows = conn.execute(
-        "SELECT id, x1, y1, x2, y2, person_id, assigned_by, ignored FROM faces WHERE photo_id=? "
-        f"AND source IS {'' if drawn else 'NOT '}'manual'", (photo_id,)).fetchall()
+        "SELECT id, x1, y1, x2, y2, person_id, assigned_by, ignored, source IS 'manual' "
+        "FROM faces WHERE photo_id=?", (photo_id,)).fetchall()
+    if not rows:
+        return [], []
     rejections: dict[int, list[int]] = collections.defaultdict(list)
     for face_id, person in conn.execute(
             "SELECT r.face_id, r.person_id FROM face_rejections r JOIN faces f "
             "ON f.id = r.face_id WHERE f.photo_id=?", (photo_id,)):
         rejections[face_id].append(person)
-    earlier = []
-    for face_id, x1, y1, x2, y2, person, by, ignored in rows:
+    earlier, drawn = [], []
+    for face_id, x1, y1, x2, y2, person, by, ignored, manual in rows:
         rejected = rejections.get(face_id, [])
-        if drawn:
-            earlier.append((face_id, (x1, y1, x2, y2), person, by, ignored, rejected))
+        if manual:
+            drawn.append((face_id, (x1, y1, x2, y2), person, by, ignored, rejected))
         elif person is not None or ignored or rejected:
             earlier.append(((x1, y1, x2, y2), person, by, ignored, rejected))
-    return earlier
+    return earlier, drawn
 
 
 def _carry_over(conn, earlier: list[tuple], face_ids: list[int], boxes: list) -> list[int]:

@@ -36,7 +36,6 @@ def file_outcomes(summary: ExportSummary) -> list[FileOutcome]:
     if plan is None:
         return []
     failures = {f.dest: f for f in summary.failures}
-    failed_photos = {f.dest for f in summary.failures}
     out: list[FileOutcome] = []
     for pf in plan.files:
         failure = failures.get(pf.dest)
@@ -46,7 +45,7 @@ def file_outcomes(summary: ExportSummary) -> list[FileOutcome]:
             out.append(FileOutcome("failed", pf.dest, detail, pf.source, pf.kind))
             continue
         outcome, detail = DONE.get(pf.action, pf.action), pf.reason
-        if pf.kind == "xmp" and pf.dest[:-len(".xmp")] in failed_photos:
+        if pf.kind == "xmp" and pf.dest[:-len(".xmp")] in failures:
             outcome, detail = "not written", "its photo could not be written"
         elif summary.stopped and pf.action == "add" and not os.path.lexists(pf.dest):
             outcome = "not written"

@@ -72,6 +72,16 @@ def oriented_to_stored(u: float, v: float, orientation: int | None) -> tuple[flo
     return u, v
 
 
+# Orientations 6 and 8 undo each other; every other orientation is its own inverse.
+_INVERSE_ORIENTATION = {6: 8, 8: 6}
+
+
+def stored_to_oriented(u: float, v: float, orientation: int | None) -> tuple[float, float]:
+    """A normalised point of the stored pixels -> the same point on the displayed image."""
+    o = orientation or 1
+    return oriented_to_stored(u, v, _INVERSE_ORIENTATION.get(o, o))
+
+
 def normalised_regions(item: ExportItem, frame: str = "stored"
                        ) -> tuple[tuple[int, int], list[tuple[str, float, float, float, float]]]:
     """((w, h) applied-to dimensions, [(name, cx, cy, w, h) normalised]) for `frame`."""

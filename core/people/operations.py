@@ -311,7 +311,7 @@ def add_face(catalog: Catalog, drawn, to: int | None = None, *,
     transaction) as source 'manual', and give it to person `to`, or to the person called
     `name` (made when no one has it), as the user's own choice (assigned_by 'user': evidence,
     never moved). Neither: an unknown face. Returns (face id, person id or None)."""
-    from ..catalog import embedding_to_blob
+    from ..pipeline import insert_face
 
     face = drawn.face
     with catalog.transaction() as conn:
@@ -328,15 +328,9 @@ def add_face(catalog: Catalog, drawn, to: int | None = None, *,
                 to = _new_person(conn, rec, _clean_name(clean_name(name)))
             else:
                 rec.person(to)
-        x1, y1, x2, y2 = face.box
-        face_id = conn.execute(
-            "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, "
-            "usable, embedding, model_id, created_at, person_id, assigned_by, source) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'manual')",
-            (drawn.photo_id, x1, y1, x2, y2, face.landmarks.astype("float32").tobytes(),
-             float(face.det_score), float(face.size), float(face.quality), int(face.usable),
-             embedding_to_blob(face.embedding), drawn.model_id, time.time(), to,
-             "user" if to is not None else None)).lastrowid
+        face_id = insert_face(conn, drawn.photo_id, face, drawn.model_id, time.time(),
+                              source="manual", person_id=to,
+                              assigned_by="user" if to is not None else None)
         rec.face_added(face_id)
         if to is not None:
             _touch(conn, to)

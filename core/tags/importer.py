@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..catalog import Catalog, embedding_to_blob
+from ..catalog import Catalog
 from ..jobs import CancelToken, Progress
 from .apply import ImportReport, People, apply_photo_tags, record_notes
 from .faces import faces_for_regions, match_regions, pixel_box
@@ -65,6 +65,8 @@ def import_tags(catalog: Catalog, folder: Path | str | None = None, *, dry_run: 
 
 
 def _import_photo(catalog, report, state, photo_id, path, size, model_id, tags, dry_run):
+    from ..pipeline import insert_face  # the index's writer; pipeline loads only when used
+
     stored = [_StoredFace(r[0], (r[1], r[2], r[3], r[4])) for r in catalog.execute(
         "SELECT id, x1, y1, x2, y2 FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,))]
     boxes = [pixel_box(r.box, size) for r in tags.regions]
@@ -78,14 +80,7 @@ def _import_photo(catalog, report, state, photo_id, path, size, model_id, tags, 
         new_ids = []
         now = time.time()
         for face in created_faces:
-            x1, y1, x2, y2 = face.box
-            new_ids.append(conn.execute(
-                "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, "
-                "quality, usable, embedding, model_id, created_at, source) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?, 'imported')",
-                (photo_id, x1, y1, x2, y2, face.landmarks.astype("float32").tobytes(),
-                 face.det_score, face.size, face.quality, int(face.usable),
-                 embedding_to_blob(face.embedding), model_id, now)).lastrowid)
+            new_ids.append(insert_face(conn, photo_id, face, model_id, now, source="imported"))
         tagged = []
         for i, region in enumerate(tags.regions):
             if i in matched:

@@ -52,22 +52,9 @@ def displayed_to_stored(u: float, v: float, orientation: int | None) -> tuple[fl
 
 
 def stored_to_displayed(u: float, v: float, orientation: int | None) -> tuple[float, float]:
-    o = orientation or 1
-    if o == 2:
-        return 1 - u, v
-    if o == 3:
-        return 1 - u, 1 - v
-    if o == 4:
-        return u, 1 - v
-    if o == 5:
-        return v, u
-    if o == 6:          # stored (u, v) displays at (1 - v, u)
-        return 1 - v, u
-    if o == 7:
-        return 1 - v, 1 - u
-    if o == 8:          # stored (u, v) displays at (v, 1 - u)
-        return v, 1 - u
-    return u, v
+    from ..export.xmp import stored_to_oriented
+
+    return stored_to_oriented(u, v, orientation)
 
 
 def _turn(box, convert, orientation):
