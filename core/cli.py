@@ -52,13 +52,13 @@ def _id_arg(text: str) -> int:
 
 def _count_arg(text: str) -> int:
     """A count compared with the catalog's numbers (SQLite integers)."""
-    from .ids import MAX_ID
+    from .ids import MAX_ID, out_of_range
 
     try:
         count = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if not 0 <= count <= MAX_ID:
+    if out_of_range(count):
         raise argparse.ArgumentTypeError(f"{count} is out of range: 0 to {MAX_ID}")
     return count
 
@@ -68,10 +68,16 @@ def print_json(value) -> None:
     Python (2.6 s for `people --json` of 100k faces; 0.05 s with its C encoder)."""
     if isinstance(value, list) and value:
         encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one, not one each
-        sys.stdout.write("[\n" + ",\n".join("  " + encode(item) for item in value) + "\n]\n")
+        _write_json_lines([encode(item) for item in value])
         return
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
+
+
+def _write_json_lines(items: list[str]) -> None:
+    """A JSON list of already-encoded items, one per line, as print_json writes lists."""
+    sys.stdout.write("[\n" + ",\n".join("  " + item for item in items) + "\n]\n"
+                     if items else "[]\n")
 
 
 class ProgressBar:
@@ -504,8 +510,7 @@ def cmd_people(args) -> int:
                              "photos": p.photo_count, "cover_face": p.cover_face_id,
                              "hidden": p.hidden})[:-1]
                      + f', "face_ids": {face_ids.get(p.id, "[]")}}}' for p in people]
-            sys.stdout.write("[\n" + ",\n".join("  " + line for line in lines) + "\n]\n"
-                             if lines else "[]\n")
+            _write_json_lines(lines)
             return 0
     if not people:
         print("no people yet: index some photos (`faceshelf index PATH`), then "
@@ -794,11 +799,9 @@ def _person_ref(text: str):
 
 
 def _search_spec(args):
-    from .search.spec import SearchSpec
+    from .search.spec import SearchSpec, read_spec
 
     if args.spec:
-        from .search.spec import read_spec
-
         return read_spec(args.spec, "--spec")
     if args.photo and not os.path.isfile(args.photo):
         raise ValueError(f"--photo {args.photo}: no such file"
