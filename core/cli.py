@@ -1305,23 +1305,6 @@ def cmd_install_desktop_entry(args) -> int:
 _WHERE_IT_APPLIES = ("quiet", "json")
 
 
-class _VersionAction(argparse.Action):
-    """--version, read when asked (importlib.metadata costs more than the rest of --help)."""
-
-    def __init__(self, option_strings, dest, **kwargs) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
-
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
-        from importlib import metadata
-
-        try:
-            version = metadata.version("faceshelf")
-        except metadata.PackageNotFoundError:  # run from a checkout that was never installed
-            from . import __version__ as version
-        sys.stdout.write(f"faceshelf {version}\n")
-        parser.exit()
-
-
 def _add_global_options(parser: argparse.ArgumentParser, *, on_command: bool = False) -> None:
     """On the main parser with real defaults; on each command with SUPPRESS, so that a value
     given before the command is not reset by the command's own default."""
@@ -1336,7 +1319,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faceshelf",
         description="Find the people in your own photos. Everything stays on this computer.")
-    parser.add_argument("--version", action=_VersionAction, help="print the version and stop")
+    from . import __version__  # what pyproject.toml's dynamic version reads: no metadata lookup
+
+    parser.add_argument("--version", action="version", version=f"faceshelf {__version__}",
+                        help="print the version and stop")
     _add_global_options(parser)
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar (for the commands that show one)")
