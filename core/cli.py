@@ -879,10 +879,11 @@ def _search(args) -> int:
             print(_no_match_with_photo(spec, len(faces)))
             return 0
         model_id = current_model_id(catalog)
-        behind = (model_id is not None and spec.is_similarity_query
-                  and SearchIndex.for_catalog(catalog, model_id).needs_rebuild(
-                      catalog.conn, count_dead=False))  # deleted faces slow nothing down
-        damaged = behind and SearchIndex.for_catalog(catalog, model_id).damaged
+        index = (SearchIndex.for_catalog(catalog, model_id)
+                 if model_id is not None and spec.is_similarity_query else None)
+        behind = index is not None and index.needs_rebuild(
+            catalog.conn, count_dead=False)  # deleted faces slow nothing down
+        damaged = behind and index.damaged
         if damaged:
             _rebuild_damaged_index(catalog, model_id, damaged)  # the answer above was exact
             behind = False
