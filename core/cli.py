@@ -40,8 +40,8 @@ def open_catalog(args, *, readonly: bool = False):
 
 
 def _id_arg(text: str) -> int:
-    """An id (or a count compared with ids) typed on the command line: a whole number the
-    catalog can hold, else argparse's usage error (exit 2) with the reason."""
+    """An id typed on the command line (counts take _count_arg): a whole number the catalog
+    can hold, else argparse's usage error (exit 2) with the reason."""
     from .ids import checked_id
 
     try:
