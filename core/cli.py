@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .text import for_terminal  # user data (names, paths) never drives the terminal
+
 if TYPE_CHECKING:  # imported where used: `faceshelf --help` should load next to nothing
     from .jobs import CancelToken, Progress
 
@@ -297,7 +299,6 @@ def cmd_status(args) -> int:
           f"pending, {photos['error']} errors")
     print(f"faces     {status['faces']} ({status['usable_faces']} usable for grouping)")
     print(f"people    {status['people']} ({status['named_people']} named)")
-    from .text import for_terminal
 
     for error in status.get("errors", []):
         print(f"error     {for_terminal(error['path'])}: {error['error']}")
@@ -491,7 +492,6 @@ def _people_counts(last) -> dict:
 def _label(person) -> str:
     """A person as printed: a name stored with control characters by an older version is
     shown escaped, never sent raw to the terminal (core/text.py)."""
-    from .text import for_terminal
 
     return for_terminal(person.name) if person.name is not None else f"(unnamed #{person.id})"
 
@@ -524,7 +524,6 @@ def cmd_people(args) -> int:
 
 def cmd_person(args) -> int:
     from .people import find_person, get_person, person_faces, person_photos, suggestions
-    from .text import for_terminal
 
     with open_catalog(args, readonly=True) as catalog:
         person = get_person(catalog, find_person(catalog, args.person))
@@ -870,7 +869,7 @@ def _search(args) -> int:
                     print(f"face {f.index}: box {', '.join(f'{v:.0f}' for v in f.box)}  "
                           f"score {f.det_score:.2f}")
                 if not faces:
-                    print(f"no face found in {spec.photo_path}")
+                    print(f"no face found in {for_terminal(spec.photo_path)}")
             return 0
         hits = search_photos(catalog, spec)
         if not hits and spec.photo_path and not args.json:
@@ -899,16 +898,17 @@ def _search(args) -> int:
 
 def _no_match_with_photo(spec, faces: int) -> str:
     """What a search by an outside photo that found nothing looked for."""
+    photo = for_terminal(spec.photo_path)
     if not faces:
-        return f"no face found in {spec.photo_path}"
+        return f"no face found in {photo}"
     narrowed = (spec.people_all or spec.people_any or spec.people_not or spec.date_from
                 or spec.date_to or spec.folder)
     where = "in the photos chosen" if narrowed else "in the library"
     if spec.photo_face is not None:
-        return f"face {spec.photo_face} of {spec.photo_path} is like no face {where}"
+        return f"face {spec.photo_face} of {photo} is like no face {where}"
     if faces == 1:
-        return f"1 face was found in {spec.photo_path}; it is like no face {where}"
-    return (f"{faces} faces were found in {spec.photo_path}; none of them is like a face "
+        return f"1 face was found in {photo}; it is like no face {where}"
+    return (f"{faces} faces were found in {photo}; none of them is like a face "
             f"{where}")
 
 
@@ -925,7 +925,6 @@ def _rebuild_damaged_index(catalog, model_id: str, why: str) -> None:
 
 
 def _print_hits(hits) -> None:
-    from .text import for_terminal
 
     if not hits:
         print("no photos found")
@@ -1157,7 +1156,6 @@ def _export_summary_json(s) -> dict:
 
 def _print_export_summary(s) -> None:
     from .export import STOP_MESSAGES
-    from .text import for_terminal
 
     out = sys.stdout
     if s.dry_run:
@@ -1184,7 +1182,7 @@ def _print_export_summary(s) -> None:
     mb = s.bytes_written / 1e6
     speed = f", {mb / s.seconds:.1f} MB/s" if s.seconds > 0 and mb > 1 else ""
     album = f" (album {for_terminal(s.album)})" if s.album else ""
-    out.write(f"{s.destination}{album}: {s.photos_matched} photo(s) match; added {s.added}"
+    out.write(f"{for_terminal(s.destination)}{album}: {s.photos_matched} photo(s) match; added {s.added}"
               f"{_changes(s)}, skipped {s.skipped} already there, removed {s.removed}, "
               f"kept {s.kept}, failed {s.failed}; {mb:.1f} MB in {s.seconds:.1f} s{speed}\n")
     if s.sidecars_written:
@@ -1211,7 +1209,6 @@ def _changes(s) -> str:
 
 def _cmd_albums(args) -> int:
     from .export import delete_album, list_albums
-    from .text import for_terminal
 
     if args.albums_command is not None:
         return _cmd_album_change(args)
@@ -1262,8 +1259,9 @@ def _cmd_album_change(args) -> int:
     if args.json:
         print_json(result.to_json())
     elif args.dry_run:
-        print(f"{result.name}: deleting with --files would remove {result.photos} photo(s) and "
-              f"{result.sidecars} sidecar/manifest file(s) from {result.destination}"
+        print(f"{for_terminal(result.name)}: deleting with --files would remove {result.photos} "
+              f"photo(s) and {result.sidecars} sidecar/manifest file(s) from "
+              f"{for_terminal(result.destination)}"
               + (f"; {len(result.kept)} file(s) changed since would stay" if result.kept else ""))
     elif result.files_deleted:
         print(f"deleted album {result.name!r} and {result.photos} photo(s), {result.sidecars} "

@@ -108,3 +108,17 @@ def test_export_progress_counts_photos_not_sidecars(library):
     progress = [line for line in done.stderr.splitlines() if line.startswith("export")]
     assert progress and progress[-1].split()[2] == "1/1", done.stderr  # one photo, not 2 files
     assert "added 1" in done.stdout
+
+
+def test_a_photo_path_with_control_characters_is_printed_escaped(tmp_path, library):
+    """Paths come from the user's disk: a search by a photo whose name holds an escape
+    sequence prints it as visible text, never as a raw ESC that drives the terminal."""
+    from PIL import Image
+
+    catalog, _summary, _root = library
+    photo = tmp_path / "grey\x1b[2J.png"
+    Image.new("RGB", (64, 64), (128, 128, 128)).save(photo)
+    done = faceshelf("--catalog", catalog, "search", "--photo", photo)
+    assert done.returncode == 0, done.stderr
+    assert "no face found in" in done.stdout
+    assert "\x1b" not in done.stdout and "\\x1b[2J" in done.stdout
