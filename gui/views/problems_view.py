@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.status import catalog_status
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout)
@@ -39,9 +40,7 @@ class Problems:
 
 def read_problems(catalog_dir: Path) -> Problems:
     """Worker: the catalog's status as `faceshelf status --errors` reads it."""
-    from core.cli import _catalog_status   # the one read of it; the CLI prints the same
-
-    status = _catalog_status(worker_catalog(catalog_dir), with_errors=True)
+    status = catalog_status(worker_catalog(catalog_dir), with_errors=True)
     problems = Problems(pending=status["photos"]["pending"],
                         offline=[f["path"] for f in status["folders"] if not f["online"]])
     for record in status.get("errors", []):
