@@ -43,11 +43,11 @@ def read_problems(catalog_dir: Path) -> Problems:
     status = catalog_status(worker_catalog(catalog_dir), with_errors=True)
     problems = Problems(pending=status["photos"]["pending"],
                         offline=[f["path"] for f in status["folders"] if not f["online"]])
-    for record in status.get("errors", []):
-        path = str(record.get("path", ""))
-        reason = str(record.get("error") or record.get("reason") or "unknown reason")
-        kind = record.get("kind", "photo")
-        (problems.unreadable if kind == "photo" else problems.other).append((path, reason))
+    for record in status["errors"]:
+        path = str(record["path"])
+        reason = str(record["error"] or "unknown reason")
+        (problems.unreadable if record["kind"] == "photo" else problems.other).append(
+            (path, reason))
     return problems
 
 
@@ -110,19 +110,19 @@ class ProblemsPage(Page):
     def check(self) -> int:
         """Read the facts again, shown or not (the sidebar and the end-of-job messages use
         them too); returns the number its answer will carry in `summary_changed`."""
-        self._reads += 1
-        number = self._reads
-        self.ctx.workers.run("reads", lambda d=self.ctx.catalog_dir: read_problems(d),
-                             lambda problems: self._read(problems, number),
-                             what="reading problems")
-        return number
+        return self._ask(self._read)
 
     def load(self) -> None:
+        self._ask(self._loaded, self.load_failed)
+
+    def _ask(self, answered, failed=None) -> int:
+        """One read in a worker, numbered; `answered(problems, number)` gets its answer."""
         self._reads += 1
         number = self._reads
         self.ctx.workers.run("reads", lambda d=self.ctx.catalog_dir: read_problems(d),
-                             lambda problems: self._loaded(problems, number), self.load_failed,
+                             lambda problems: answered(problems, number), failed,
                              what="reading problems")
+        return number
 
     def _loaded(self, problems: Problems, number: int) -> None:
         self._read(problems, number)
@@ -152,10 +152,9 @@ class ProblemsPage(Page):
             f"in, or, if the folder moved, add its new place and remove the old one in "
             f"Settings." for path in problems.offline))
         self.offline.setVisible(bool(problems.offline))
-        rows = [(p, r, "could not be read") for p, r in problems.unreadable] + \
-               [(p, r, "") for p, r in problems.other]
+        rows = problems.unreadable + problems.other
         self.list.clear()
-        for path, reason, _kind in rows:
+        for path, reason in rows:
             name = Path(path).name or path
             item = QTreeWidgetItem([name, reason, str(Path(path).parent)])
             item.setToolTip(0, path)
