@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTreeWidget, QT
                                QVBoxLayout)
 
 from ..context import AppContext
+from ..models.photos import photos_phrase
 from ..workers.tasks import worker_catalog
 from . import hints, icons
 from .page import Page
@@ -51,12 +52,8 @@ def read_problems(catalog_dir: Path) -> Problems:
     return problems
 
 
-def photos(n: int) -> str:
-    return f"{n:,} photo{'' if n == 1 else 's'}"
-
-
 def todo_sentence(pending: int) -> str:
-    return f"{photos(pending)} not indexed yet." if pending else "Every photo is indexed."
+    return f"{photos_phrase(pending)} not indexed yet." if pending else "Every photo is indexed."
 
 
 class ProblemsPage(Page):
@@ -142,7 +139,7 @@ class ProblemsPage(Page):
     def show_problems(self, problems: Problems) -> None:
         self.problems = problems
         if self.indexing and problems.pending:
-            self.todo.setText(f"{photos(problems.pending)} not indexed yet: indexing is "
+            self.todo.setText(f"{photos_phrase(problems.pending)} not indexed yet: indexing is "
                               f"running.")
         else:
             self.todo.setText(todo_sentence(problems.pending))
