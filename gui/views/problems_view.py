@@ -34,10 +34,6 @@ class Problems:
         """Things that went wrong (photos still to do are work, not a problem)."""
         return len(self.unreadable) + len(self.offline) + len(self.other)
 
-    @property
-    def any(self) -> bool:
-        return bool(self.pending or self.count)
-
 
 def read_problems(catalog_dir: Path) -> Problems:
     """Worker: the catalog's status as `faceshelf status --errors` reads it."""
