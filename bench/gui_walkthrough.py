@@ -255,6 +255,14 @@ def walk(d: Driver) -> None:
             return fn
         return run
 
+    def named_card(name):
+        """People page (Ctrl+1), and where the named person's card is: (viewport, centre)."""
+        d.key("ctrl+1")
+        time.sleep(1)
+        grid = w.people_page.grid
+        named = d.gui(lambda: next(r for r in people_rows(w) if r.name == name))
+        return d.gui(grid.viewport), d.gui(lambda: card_of(grid, named.id).center())
+
     @step("first index")
     def _first_index():
         d.wait_for("the welcome page", lambda: w.pages.currentWidget() is w.welcome)
@@ -345,12 +353,8 @@ def walk(d: Driver) -> None:
 
     @step("viewer")
     def _viewer():
-        d.key("ctrl+1")
-        time.sleep(1)
-        grid = w.people_page.grid
-        named = d.gui(lambda: next(r for r in people_rows(w) if r.name == "George W Bush"))
-        viewport = d.gui(lambda: grid.viewport())
-        d.click_widget(viewport, d.gui(lambda: card_of(grid, named.id).center()), double=True)
+        viewport, card = named_card("George W Bush")
+        d.click_widget(viewport, card, double=True)
         d.wait_for("the person page", lambda: w.pages.currentWidget() is w.person_page)
         time.sleep(1.5)
         d.shot("person", "George W Bush's page: his faces and photos")
@@ -412,13 +416,9 @@ def walk(d: Driver) -> None:
 
     @step("export with XMP")
     def _export():
-        d.key("ctrl+1")
-        time.sleep(1)
-        grid = w.people_page.grid
-        named = d.gui(lambda: next(r for r in people_rows(w) if r.name == "George W Bush"))
-        viewport = d.gui(lambda: grid.viewport())
+        viewport, card = named_card("George W Bush")
         w.last_dialog = None
-        d.click_widget(viewport, d.gui(lambda: card_of(grid, named.id).center()), button=3)
+        d.click_widget(viewport, card, button=3)
         try:
             menu = d.wait_for("the card's menu", active_dialog, timeout=10)
         except TimeoutError:

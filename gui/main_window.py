@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -99,9 +100,9 @@ class MainWindow(QMainWindow):
         # pages to go back to, each with the sidebar section that was highlighted with it
         self.history: list[tuple[QWidget, str | None]] = []
         self.problems = Problems()
-        # (read number, callback): said once a read asked for at that point has answered
-        self._when_problems_read: list = []
-        self._jobs_ended = 0   # so a job's end sentence is said only if no job ended after it
+        # the last ended job's sentence, (read number, say): said once a read asked for at its
+        # end has answered; the next job's end replaces it, so an older job's is never said
+        self._end_sentence: tuple[int, Callable[[Problems], None]] | None = None
         self._last_index: Progress | None = None
         self._grouping_after_stop = False   # the next grouping's sentence is about the stop
 
@@ -510,8 +511,6 @@ class MainWindow(QMainWindow):
 
     def _job_ended(self, how: str, job: Job) -> None:
         self.job = None
-        self._jobs_ended += 1
-        ended = self._jobs_ended
         self.ctx.watcher.poll()
         name = job.name
         messages = self._ENDED.get(name, self._ENDED["index"])
@@ -522,12 +521,12 @@ class MainWindow(QMainWindow):
             # the true sentence needs the catalog's count of what is left: said once read
             # (by this read or a later one, never by one asked for while the job ran)
             ran = self._last_index if name == "index" else None
+            self._end_sentence = (number, lambda problems: self._say_job_end(name, how, ran,
+                                                                             problems))
+        else:
             # an older job's sentence never replaces a later job's (an album update queued
             # behind the index may end before the index's sentence is read)
-            self._when_problems_read.append(
-                (number, lambda problems: self._jobs_ended == ended
-                 and self._say_job_end(name, how, ran, problems)))
-        else:
+            self._end_sentence = None
             self.statusBar().showMessage(messages.get(how, messages["failed"]), 8000)
         self.job_ended.emit(how)
         stopped_indexing = how == "cancelled" and name == "index"
@@ -574,11 +573,10 @@ class MainWindow(QMainWindow):
             waiting = problems.pending and not (self.job is not None and self.job.name == "index")
             item.setHidden(not (problems.count or waiting))
             item.setText(f"Problems  ({problems.count:,})" if problems.count else "Problems")
-        due = [callback for asked, callback in self._when_problems_read if number >= asked]
-        self._when_problems_read = [(asked, callback) for asked, callback
-                                    in self._when_problems_read if number < asked]
-        for callback in due:
-            callback(problems)
+        if self._end_sentence is not None and number >= self._end_sentence[0]:
+            say = self._end_sentence[1]
+            self._end_sentence = None
+            say(problems)
 
     def _say_job_end(self, name: str, how: str, ran: Progress | None,
                      problems: Problems) -> None:

@@ -18,6 +18,7 @@ from ..context import AppContext
 from ..models import people as roles
 from ..models import queries
 from ..models.people import PeopleModel, PeopleProxy, person_label, sort_people
+from ..models.photos import photos_phrase
 from ..workers.thumbnails import face_thumb_loader
 from . import names
 
@@ -27,17 +28,13 @@ PICKER_FACE_PX = 48
 CHOICE_FACE_PX = 112
 
 
-def _photos(n: int) -> str:
-    return f"{n:,} photo" + ("" if n == 1 else "s")
-
-
 class _PickerModel(PeopleModel):
     """People with their face and how many photos they are in, one per line."""
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
             row: queries.PersonRow = self.rows[index.row()]
-            return f"{person_label(row.name)}  ·  {_photos(row.photos)}"
+            return f"{person_label(row.name)}  ·  {photos_phrase(row.photos)}"
         return super().data(index, role)
 
     def flags(self, index):  # a list to pick from: no editing, no dragging
@@ -184,7 +181,7 @@ class NameChoiceDialog(QDialog):
         # (it was the order of the gesture, so Enter could rename 40 photos after 1).
         people = sorted(people, key=lambda p: -p.photos)
         for person in people:
-            button = QPushButton(f"Keep “{person.name}”\n{_photos(person.photos)}")
+            button = QPushButton(f"Keep “{person.name}”\n{photos_phrase(person.photos)}")
             button.setIconSize(QSize(CHOICE_FACE_PX, CHOICE_FACE_PX))
             button.setIcon(QIcon(ctx.face_placeholder(CHOICE_FACE_PX)))
             button.setProperty("person_id", person.id)
@@ -246,9 +243,9 @@ def merge_people(parent: QWidget, ctx: AppContext, actions, people: list[queries
         return dialog
     survivor = named[0] if named else into
     others = [p for p in people if p.id != survivor.id]
-    who = ", ".join(f"{person_label(p.name)} ({_photos(p.photos)})" for p in others)
+    who = ", ".join(f"{person_label(p.name)} ({photos_phrase(p.photos)})" for p in others)
     if names.confirm(parent, "Merge people",
                      f"Merge {who} into {person_label(survivor.name)} "
-                     f"({_photos(survivor.photos)})? All their faces will belong to one person."):
+                     f"({photos_phrase(survivor.photos)})? All their faces will belong to one person."):
         actions.merge([p.id for p in others], survivor.id)
     return None

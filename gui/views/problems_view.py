@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.status import catalog_status
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout)
 
 from ..context import AppContext
+from ..models.photos import photos_phrase
 from ..workers.tasks import worker_catalog
 from . import hints, icons
 from .page import Page
@@ -32,32 +34,22 @@ class Problems:
         """Things that went wrong (photos still to do are work, not a problem)."""
         return len(self.unreadable) + len(self.offline) + len(self.other)
 
-    @property
-    def any(self) -> bool:
-        return bool(self.pending or self.count)
-
 
 def read_problems(catalog_dir: Path) -> Problems:
     """Worker: the catalog's status as `faceshelf status --errors` reads it."""
-    from core.cli import _catalog_status   # the one read of it; the CLI prints the same
-
-    status = _catalog_status(worker_catalog(catalog_dir), with_errors=True)
+    status = catalog_status(worker_catalog(catalog_dir), with_errors=True)
     problems = Problems(pending=status["photos"]["pending"],
                         offline=[f["path"] for f in status["folders"] if not f["online"]])
-    for record in status.get("errors", []):
-        path = str(record.get("path", ""))
-        reason = str(record.get("error") or record.get("reason") or "unknown reason")
-        kind = record.get("kind", "photo")
-        (problems.unreadable if kind == "photo" else problems.other).append((path, reason))
+    for record in status["errors"]:
+        path = str(record["path"])
+        reason = str(record["error"] or "unknown reason")
+        (problems.unreadable if record["kind"] == "photo" else problems.other).append(
+            (path, reason))
     return problems
 
 
-def photos(n: int) -> str:
-    return f"{n:,} photo{'' if n == 1 else 's'}"
-
-
 def todo_sentence(pending: int) -> str:
-    return f"{photos(pending)} not indexed yet." if pending else "Every photo is indexed."
+    return f"{photos_phrase(pending)} not indexed yet." if pending else "Every photo is indexed."
 
 
 class ProblemsPage(Page):
@@ -111,19 +103,19 @@ class ProblemsPage(Page):
     def check(self) -> int:
         """Read the facts again, shown or not (the sidebar and the end-of-job messages use
         them too); returns the number its answer will carry in `summary_changed`."""
-        self._reads += 1
-        number = self._reads
-        self.ctx.workers.run("reads", lambda d=self.ctx.catalog_dir: read_problems(d),
-                             lambda problems: self._read(problems, number),
-                             what="reading problems")
-        return number
+        return self._ask(self._read)
 
     def load(self) -> None:
+        self._ask(self._loaded, self.load_failed)
+
+    def _ask(self, answered, failed=None) -> int:
+        """One read in a worker, numbered; `answered(problems, number)` gets its answer."""
         self._reads += 1
         number = self._reads
         self.ctx.workers.run("reads", lambda d=self.ctx.catalog_dir: read_problems(d),
-                             lambda problems: self._loaded(problems, number), self.load_failed,
+                             lambda problems: answered(problems, number), failed,
                              what="reading problems")
+        return number
 
     def _loaded(self, problems: Problems, number: int) -> None:
         self._read(problems, number)
@@ -143,7 +135,7 @@ class ProblemsPage(Page):
     def show_problems(self, problems: Problems) -> None:
         self.problems = problems
         if self.indexing and problems.pending:
-            self.todo.setText(f"{photos(problems.pending)} not indexed yet: indexing is "
+            self.todo.setText(f"{photos_phrase(problems.pending)} not indexed yet: indexing is "
                               f"running.")
         else:
             self.todo.setText(todo_sentence(problems.pending))
@@ -153,10 +145,9 @@ class ProblemsPage(Page):
             f"in, or, if the folder moved, add its new place and remove the old one in "
             f"Settings." for path in problems.offline))
         self.offline.setVisible(bool(problems.offline))
-        rows = [(p, r, "could not be read") for p, r in problems.unreadable] + \
-               [(p, r, "") for p, r in problems.other]
+        rows = problems.unreadable + problems.other
         self.list.clear()
-        for path, reason, _kind in rows:
+        for path, reason in rows:
             name = Path(path).name or path
             item = QTreeWidgetItem([name, reason, str(Path(path).parent)])
             item.setToolTip(0, path)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from core.jobs import Progress
 
-from .problems_view import Problems, photos
+from ..models.photos import photos_phrase
+from .problems_view import Problems
 
 RESUME, SHOW = "Resume", "Show"
 
@@ -17,13 +18,13 @@ def job_end(name: str, how: str, ran: Progress | None, problems: Problems, *,
     nothing worth saying (a quiet regrouping that left nothing to do). `ran`: the index's last
     report; `indexing`: another index runs now; `after_stop`: the grouping that follows a
     stopped index."""
-    left = f"{photos(problems.pending)} still to do" if problems.pending and not indexing else ""
+    left = f"{photos_phrase(problems.pending)} still to do" if problems.pending and not indexing else ""
     button = RESUME if left else ""
     if name == "index" and how == "cancelled":
         text = f"Indexing stopped: {left}." if left else "Indexing stopped."
     elif name == "index":
         errors = ran.counters.get("errors", 0) if ran is not None else 0
-        text = (f"Indexed {photos(ran.done - errors)}" if ran is not None and ran.total
+        text = (f"Indexed {photos_phrase(ran.done - errors)}" if ran is not None and ran.total
                 else "Indexing finished: no new photos")
         if errors:
             text += f", {errors:,} could not be read"

@@ -17,6 +17,7 @@ from ..context import AppContext
 from ..models import queries
 from ..models.people import UNNAMED, not_label
 from ..models.photos import format_taken
+from ..workers.tasks import worker_catalog
 from . import hints, icons, names
 from .page import Page
 
@@ -388,15 +389,20 @@ class ViewerPage(Page):
             name = to if isinstance(to, str) else None
             person = None if isinstance(to, str) else to.id
             self.caption.setText("Adding the face…")
-            analyzers = self._analyzers
+            analyzers, directory = self._analyzers, self.ctx.catalog_dir
 
-            def embed(catalog):
+            def embed():
                 from core.people.drawn import embed_drawn_face
 
-                return embed_drawn_face(catalog, photo_id, box, cache=analyzers)
+                return embed_drawn_face(worker_catalog(directory), photo_id, box,
+                                        cache=analyzers)
 
-            self.ctx.read_catalog(embed, lambda drawn: self._store_drawn(drawn, person, name),
-                                  self._drawn_failed, what="embedding the face drawn")
+            # the inference pool (one thread): loading the models and embedding take seconds,
+            # which in the reads pool would hold up the pages' reads, and the models' cache
+            # is filled by one thread at a time
+            self.ctx.workers.run("inference", embed,
+                                 lambda drawn: self._store_drawn(drawn, person, name),
+                                 self._drawn_failed, what="embedding the face drawn")
 
         picker = pick_person(self, self.ctx, "Draw a face", "Whose face is this? (type a new "
                              "name for someone new)", chosen, allow_new=True)

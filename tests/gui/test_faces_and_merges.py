@@ -14,7 +14,8 @@ from gui.views import names
 from gui.views.person_picker import NameChoiceDialog, PersonPicker
 from gui.views.viewer import HIGHLIGHT
 
-from .test_people import WAIT_MS, _card, _db, _person_of, people_window  # noqa: F401
+from .test_people import (WAIT_MS, _card, _db, _person_of, _person_page,  # noqa: F401
+                          _rename_in_place, people_window)
 from .test_review import _suggest_t1_faces_for_tom
 
 
@@ -237,9 +238,7 @@ def test_merge_picks_a_person_by_face_and_keeps_the_named_one(qtbot, indexed, pe
 def test_move_to_picks_a_person_or_makes_a_new_one(qtbot, indexed, people_window):
     window = people_window
     tom = _person_of(indexed, "Tom_Hanks_54745.png")
-    window.open_person(tom)
-    page = window.person_page
-    qtbot.waitUntil(lambda: page.faces.rowCount() == 2, timeout=WAIT_MS)
+    page = _person_page(qtbot, window, tom)
     face = page.faces.rows[0].id
     at = page.strip.visualRect(page.faces.index(0)).center()
     qtbot.mouseClick(page.strip.viewport(), Qt.MouseButton.LeftButton, pos=at)
@@ -357,13 +356,7 @@ def test_one_enter_on_a_suggested_name_names_and_asks_about_the_merge(qtbot, ind
     anna, group = _people(indexed)[1:3]
     _name(window, anna, "Anna", qtbot)
     asked = _confirm_yes(monkeypatch)
-    grid = window.people_page.grid
-    grid.setCurrentIndex(_card(window, group))
-    grid.setFocus()
-    qtbot.keyClick(grid, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: grid.findChild(QLineEdit) is not None and
-                    grid.findChild(QLineEdit).isVisible(), timeout=WAIT_MS)
-    editor = grid.findChild(QLineEdit)
+    _, editor = _rename_in_place(qtbot, window, group)
     qtbot.keyClicks(editor, "Ann")
     popup = editor.completer().popup()
     qtbot.waitUntil(popup.isVisible, timeout=WAIT_MS)

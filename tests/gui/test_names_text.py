@@ -6,23 +6,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLineEdit
 
 from gui.models import people as roles
 
-from .test_people import WAIT_MS, _card, _db, _person_of, people_window  # noqa: F401
+from .test_people import (WAIT_MS, _card, _db, _person_of, _rename_in_place,  # noqa: F401
+                          people_window)
 
 
 def test_a_pasted_name_loses_its_control_characters(qtbot, indexed, people_window):  # noqa: F811
     window = people_window
     tom = _person_of(indexed, "Tom_Hanks_54745.png")
-    grid = window.people_page.grid
-    grid.setCurrentIndex(_card(window, tom))
-    grid.setFocus()
-    qtbot.keyClick(grid, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: grid.findChild(QLineEdit) is not None and
-                    grid.findChild(QLineEdit).isVisible(), timeout=WAIT_MS)
-    editor = grid.findChild(QLineEdit)
+    _, editor = _rename_in_place(qtbot, window, tom)
     editor.selectAll()
     QGuiApplication.clipboard().setText("\x1b[31mTom\x00 Hanks\x7f\x9b\ufffe")
     qtbot.keyClick(editor, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # paste

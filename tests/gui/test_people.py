@@ -41,17 +41,29 @@ def _card(window, person_id: int):
     return index
 
 
-def test_name_a_person_in_place(qtbot, indexed, people_window):
-    window = people_window
-    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+def _person_page(qtbot, window, person_id: int, faces: int = 2):
+    """The person's page, open with its strip of `faces` faces loaded."""
+    window.open_person(person_id)
+    page = window.person_page
+    qtbot.waitUntil(lambda: page.faces.rowCount() == faces, timeout=WAIT_MS)
+    return page
+
+
+def _rename_in_place(qtbot, window, person_id: int):
+    """F2 on the person's card in the People grid: (the grid, its open name editor)."""
     grid = window.people_page.grid
-    index = _card(window, tom)
-    grid.setCurrentIndex(index)
+    grid.setCurrentIndex(_card(window, person_id))
     grid.setFocus()
     qtbot.keyClick(grid, Qt.Key.Key_F2)  # rename in place
     qtbot.waitUntil(lambda: grid.findChild(QLineEdit) is not None and
                     grid.findChild(QLineEdit).isVisible(), timeout=WAIT_MS)
-    editor = grid.findChild(QLineEdit)
+    return grid, grid.findChild(QLineEdit)
+
+
+def test_name_a_person_in_place(qtbot, indexed, people_window):
+    window = people_window
+    tom = _person_of(indexed, "Tom_Hanks_54745.png")
+    _, editor = _rename_in_place(qtbot, window, tom)
     editor.setText("Tom Hanks")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: _db(indexed, "SELECT name FROM people WHERE id=?", (tom,))[0][0]
@@ -107,9 +119,7 @@ def test_merge_by_dragging_a_card_onto_another(qtbot, indexed, people_window, mo
 def test_reject_a_face_from_the_person_strip(qtbot, indexed, people_window):
     window = people_window
     person = _person_of(indexed, "t1.jpg")
-    window.open_person(person)
-    page = window.person_page
-    qtbot.waitUntil(lambda: page.faces.rowCount() == 2, timeout=WAIT_MS)
+    page = _person_page(qtbot, window, person)
     face_id = page.faces.rows[0].id
     page.strip.setCurrentIndex(page.faces.index(0))
     page.reject_selected()

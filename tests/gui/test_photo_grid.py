@@ -17,13 +17,15 @@ PHOTOS = ([(f"may{i}.jpg", f"2021-05-{20 - i:02d}T10:00:00") for i in range(5)]
           + [(f"jan{i}.jpg", f"2021-01-{20 - i:02d}T10:00:00") for i in range(6)])
 
 
-def _grid(qtbot, window_over, tmp_path, size=(900, 600)):
-    w = window_over(tmp_path, PHOTOS)
+def _grid(qtbot, window_over, tmp_path, size=(900, 600), photos=None, months=3):
+    """The photos page over `photos` (PHOTOS: 3 months), laid out: all its cells placed."""
+    photos = PHOTOS if photos is None else photos
+    w = window_over(tmp_path, photos)
     w.resize(*size)
     w.show()
     w.show_section("photos")
     g = w.photos_page.grid
-    n = len(PHOTOS) + 3
+    n = len(photos) + months              # a cell a photo, and a header cell a month
     qtbot.waitUntil(lambda: g.sections.rowCount() == n, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: g.visualRect(g.sections.index(n - 1)).top() > 0, timeout=WAIT_MS)
     g.setFocus()
@@ -135,14 +137,8 @@ SMALL_MONTHS = ([(f"m{m}.jpg", f"2020-{m:02d}-10T10:00:00") for m in (12, 11, 10
 
 
 def test_small_months_share_rows_with_their_headers(qtbot, tmp_path, window_over):
-    w = window_over(tmp_path, SMALL_MONTHS)
-    w.resize(900, 600)
-    w.show()
-    w.show_section("photos")
-    g = w.photos_page.grid
-    n = len(SMALL_MONTHS) + 6
-    qtbot.waitUntil(lambda: g.sections.rowCount() == n, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: g.visualRect(g.sections.index(n - 1)).top() > 0, timeout=WAIT_MS)
+    w, g = _grid(qtbot, window_over, tmp_path, photos=SMALL_MONTHS, months=6)
+    n = g.sections.rowCount()
     rects = [g.visualRect(g.sections.index(r)) for r in range(n)]
     headers = [r for r in range(n) if g.sections.is_header(r)]
     assert len(headers) == 6
@@ -175,14 +171,8 @@ def test_a_small_months_header_never_ends_a_row_away_from_its_photo(qtbot, tmp_p
     # last column with its photo on the next row: it takes a row of its own instead
     photos = [("d1.jpg", "2020-12-10T10:00:00"), ("d2.jpg", "2020-12-09T10:00:00"),
               ("n1.jpg", "2020-11-10T10:00:00"), ("o1.jpg", "2020-10-10T10:00:00")]
-    w = window_over(tmp_path, photos)
-    w.resize(900, 600)
-    w.show()
-    w.show_section("photos")
-    g = w.photos_page.grid
-    n = len(photos) + 3
-    qtbot.waitUntil(lambda: g.sections.rowCount() == n, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: g.visualRect(g.sections.index(n - 1)).top() > 0, timeout=WAIT_MS)
+    w, g = _grid(qtbot, window_over, tmp_path, photos=photos)
+    n = g.sections.rowCount()
     rects = [g.visualRect(g.sections.index(r)) for r in range(n)]
     # rows: [Dec header][d1][d2] / [November header row] / [n1][Oct header][o1]
     assert rects[0].top() == rects[1].top() == rects[2].top()
