@@ -503,8 +503,48 @@ def walk(d: Driver) -> None:
                                "album only / Delete album and its N photos / Cancel")
         d.click_widget(d.gui(lambda: box.button(box.StandardButton.Cancel)))
 
+    @step("draw a face")
+    def _draw_a_face():
+        d.click_widget(w.sidebar, d.gui(lambda: w.sidebar.visualItemRect(w.sidebar.item(0))
+                                        .center()))
+        viewport, card = named_card("George W Bush")
+        d.click_widget(viewport, card, double=True)
+        d.wait_for("the person page", lambda: w.pages.currentWidget() is w.person_page)
+        time.sleep(1.5)
+        pgrid = w.person_page.grid
+        first = d.gui(lambda: next(pgrid.visualRect(pgrid.model().index(r, 0)).center()
+                                   for r in range(pgrid.model().rowCount())
+                                   if pgrid.model().index(r, 0).flags()
+                                   & pgrid.model().index(r, 0).flags().ItemIsSelectable))
+        d.click_widget(d.gui(pgrid.viewport), first, double=True)
+        d.wait_for("the viewer", lambda: w.pages.currentWidget() is w.viewer)
+        time.sleep(1.5)
+        canvas = w.viewer.canvas
+        faces_before = d.gui(lambda: len(canvas.faces))
+        target = d.gui(lambda: canvas._target())
+        start = d.point_of(canvas, target.topLeft() + (target.bottomRight() - target.topLeft())
+                           * 0.05)
+        end = d.point_of(canvas, target.topLeft() + (target.bottomRight() - target.topLeft())
+                         * 0.30)
+        d.xdotool("keydown", "shift")      # Shift+drag boxes a face the detector missed
+        d.drag(start, end)
+        d.xdotool("keyup", "shift")
+        picker = d.wait_for("the name picker", active_dialog, timeout=20)
+        d.shot("draw_picker", "a dashed box where the mouse was dragged; 'Whose face is this?' "
+                              "with nobody chosen")
+        d.key("Return")                     # untouched: must give the face to nobody
+        time.sleep(1)
+        if d.gui(lambda: len(canvas.faces)) != faces_before or d.gui(active_dialog) is None:
+            raise RuntimeError("Enter in the untouched picker stored a face")
+        d.type("Drawn Stranger")
+        d.key("Return")
+        d.wait_for("the drawn face", lambda: len(canvas.faces) == faces_before + 1, timeout=60)
+        d.shot("drawn_face", "the drawn box labelled 'Drawn Stranger'; the status bar says "
+                             "'Added a face for Drawn Stranger' with Undo")
+        _ = picker
+
     _ = (_first_index, _name, _merge_by_drag, _review, _viewer, _find_this_person,
-         _outside_photo, _export, _album_rename, QApplication)
+         _outside_photo, _export, _album_rename, _draw_a_face, QApplication)
 
 
 def inside(args) -> int:
