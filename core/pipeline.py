@@ -547,6 +547,7 @@ class _WorkerPool:
         _quiet_resource_tracker()
         self.outbox = self.context.Queue()
         self.pack, self.settings, self.catalog_dir = pack, settings, catalog_dir
+        self.started = time.monotonic()   # for the debug timeline: ready, first result, stop
         self.workers = {slot: self.start(slot) for slot in range(count)}
         self.stopped = False
 
@@ -558,6 +559,7 @@ class _WorkerPool:
         if self.stopped:
             return
         self.stopped = True
+        stopping = time.monotonic()
         if finished:
             for worker in self.workers.values():
                 worker.ask_to_stop()  # all at once: they wind down side by side
@@ -567,6 +569,7 @@ class _WorkerPool:
             worker.stop(wait=5 if finished and worker.ready else 0)
         self.outbox.cancel_join_thread()
         self.outbox.close()
+        log.debug("workers stopped in %.2f s", time.monotonic() - stopping)
 
 
 def _run_workers(catalog, pending, pool: _WorkerPool, cancel) -> Iterator[PhotoResult]:
@@ -593,6 +596,8 @@ def _run_workers(catalog, pending, pool: _WorkerPool, cancel) -> Iterator[PhotoR
             worker = workers[slot]
             if kind == "ready":
                 worker.ready = True
+                log.debug("worker %d ready %.2f s after the pool started", slot,
+                          time.monotonic() - pool.started)
                 continue
             if worker.assigned and worker.assigned[0][0] == payload.photo_id:
                 worker.assigned.popleft()
