@@ -645,7 +645,8 @@ def cmd_review(args) -> int:
         queue = suggestions(catalog, person.id)
         if args.json:
             print_json([{"face_id": s.face_id, "score": round(s.score, 4),
-                         "photo_id": s.photo_id, "path": s.path} for s in queue])
+                         "photo_id": s.photo_id, "path": s.path, "source": s.source}
+                        for s in queue])
             return 0
         if not queue:
             print(f"nothing to review for {_label(person)}")
@@ -654,8 +655,10 @@ def cmd_review(args) -> int:
         answers = {"y": 0, "n": 0, "s": 0}
         answered = 0
         for number, s in enumerate(queue, 1):
-            answer = _ask(f"[{number}/{len(queue)}] face {s.face_id} in {s.path} "
-                          f"(score {s.score:.2f}) [y/n/s/q] ")
+            why = ("named in the photo's tags" if s.source == "tags"
+                   else f"score {s.score:.2f}")
+            answer = _ask(f"[{number}/{len(queue)}] face {s.face_id} in "
+                          f"{for_terminal(s.path)} ({why}) [y/n/s/q] ")
             if answer == "q":
                 break
             if answer == "y":

@@ -198,6 +198,12 @@ MIGRATIONS: list[str] = [
                                                usable);
     DROP INDEX faces_person;
     """,
+    # 8: a review question that comes from a photo's own tags: a name written there without a
+    # box (Google Takeout, IPTC PersonInImage, a region too vague to match) is offered for each
+    # unnamed face of the photo. Recognition's regrouping keeps these (it rescores only its own).
+    """
+    ALTER TABLE suggestions ADD COLUMN source TEXT;   -- NULL: recognition | tags
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -42,6 +42,7 @@ class Suggestion:
     score: float                            # higher = more likely theirs
     photo_id: int
     path: str
+    source: str | None = None               # "tags": named in the photo's tags, no box
 
 
 @dataclass(frozen=True)

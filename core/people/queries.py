@@ -135,13 +135,14 @@ def suggestions(catalog: Catalog, person_id: int | None = None,
     """The review queue: faces probably theirs but below the auto-assign bar, likeliest first."""
     where = "WHERE s.person_id = ?" if person_id is not None else ""
     params: tuple = (person_id,) if person_id is not None else ()
-    sql = (f"SELECT s.face_id, s.person_id, s.score, f.photo_id, ph.path FROM suggestions s "
+    sql = (f"SELECT s.face_id, s.person_id, s.score, f.photo_id, ph.path, s.source "
+           f"FROM suggestions s "
            f"JOIN faces f ON f.id = s.face_id JOIN photos ph ON ph.id = f.photo_id {where} "
            f"ORDER BY s.score DESC, s.face_id")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [Suggestion(face_id=r[0], person_id=r[1], score=r[2], photo_id=r[3], path=r[4])
-            for r in catalog.execute(sql, params)]
+    return [Suggestion(face_id=r[0], person_id=r[1], score=r[2], photo_id=r[3], path=r[4],
+                       source=r[5]) for r in catalog.execute(sql, params)]
 
 
 def suggestion_counts(catalog: Catalog) -> dict[int, int]:

@@ -22,12 +22,15 @@ def drop_empty_groups(conn: sqlite3.Connection) -> None:
                  "(SELECT 1 FROM faces WHERE person_id = people.id)")
 
 
-def delete_suggestions(conn: sqlite3.Connection, face_ids: list[int]) -> None:
-    """The review questions about these faces, in chunks SQLite takes."""
+def delete_suggestions(conn: sqlite3.Connection, face_ids: list[int], *,
+                       recognition_only: bool = False) -> None:
+    """The review questions about these faces, in chunks SQLite takes (`recognition_only`:
+    not those that come from the photos' tags)."""
+    only = " AND source IS NULL" if recognition_only else ""
     for start in range(0, len(face_ids), 500):
         chunk = face_ids[start:start + 500]
-        conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({','.join('?' * len(chunk))})",
-                     chunk)
+        conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({','.join('?' * len(chunk))})"
+                     f"{only}", chunk)
 
 
 def bump_people_revision(conn: sqlite3.Connection) -> None:
@@ -59,7 +62,7 @@ class Recorder:
         self._people: dict[int, dict | None] = {}
         self._rejections_added: list[tuple[int, int]] = []
         self._rejections_removed: list[tuple[int, int, float]] = []
-        self._suggestions: list[tuple[int, int, float]] = []  # of the recorded faces
+        self._suggestions: list[tuple] = []  # (face, person, score, source) of the recorded faces
         self._faces_added: list[int] = []  # drawn by hand: undo deletes them
 
     def faces(self, face_ids) -> None:
@@ -73,7 +76,8 @@ class Recorder:
                 self._faces[row[0]] = [row[1], row[2], row[3]]
             # An answer in the review queue removes the question; undo asks it again.
             self._suggestions += [tuple(row) for row in self.conn.execute(
-                f"SELECT face_id, person_id, score FROM suggestions WHERE face_id IN ({marks})",
+                f"SELECT face_id, person_id, score, source FROM suggestions WHERE face_id IN "
+                f"({marks})",
                 chunk)]
 
     def state(self, face_id: int) -> list:
@@ -160,9 +164,11 @@ def restore(conn: sqlite3.Connection, entry_id: int) -> None:
     if "suggestions" in payload:  # (entries from before they were recorded have none)
         delete_suggestions(conn, [face for face, *_ in payload["faces"]])
     conn.executemany(
-        "INSERT OR IGNORE INTO suggestions(face_id, person_id, score) SELECT ?, ?, ? WHERE "
-        "EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE id=?)",
-        [(f, p, score, f, p) for f, p, score in payload.get("suggestions", [])])
+        "INSERT OR IGNORE INTO suggestions(face_id, person_id, score, source) SELECT ?, ?, ?, ? "
+        "WHERE EXISTS (SELECT 1 FROM faces WHERE id=?) AND EXISTS (SELECT 1 FROM people WHERE "
+        "id=?)",   # entries written before the source was recorded have three items
+        [(f, p, score, (rest or [None])[0], f, p)
+         for f, p, score, *rest in payload.get("suggestions", [])])
     for face_id in payload.get("faces_added", []):
         conn.execute("DELETE FROM faces WHERE id=?", (face_id,))
     for person_id in created:

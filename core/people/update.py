@@ -291,15 +291,21 @@ def _apply(conn, plan: _Plan, recluster: bool) -> None:
         conn.executemany("UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?", changed)
     # Unnamed groups left empty (regrouped, or every face matched a named person) disappear.
     drop_empty_groups(conn)
-    # The review queue: re-evaluated faces get fresh suggestions; stale ones go.
-    delete_suggestions(conn, plan.scored)
+    # The review queue: re-evaluated faces get fresh suggestions; stale ones go. Questions
+    # from a photo's tags are not recognition's to drop: they go once the person has a face in
+    # that photo (or by the rules below).
+    delete_suggestions(conn, plan.scored, recognition_only=True)
+    conn.execute("DELETE FROM suggestions WHERE source = 'tags' AND EXISTS (SELECT 1 FROM "
+                 "faces f JOIN faces g ON g.photo_id = f.photo_id AND g.id != f.id WHERE "
+                 "f.id = suggestions.face_id AND g.person_id = suggestions.person_id)")
     # Walks the (short) queue with key lookups; "face_id IN (SELECT ... FROM faces)" would
     # scan every face of the library.
     conn.execute(f"DELETE FROM suggestions WHERE EXISTS (SELECT 1 FROM faces f WHERE f.id = "
                  f"suggestions.face_id AND (f.ignored = 1 OR f.person_id IN (SELECT p.id FROM "
                  f"people p WHERE {ANCHORED})))")
-    conn.executemany("INSERT OR REPLACE INTO suggestions(face_id, person_id, score) "
-                     "VALUES (?, ?, ?)", plan.suggest)
+    conn.executemany("INSERT INTO suggestions(face_id, person_id, score) VALUES (?, ?, ?) "
+                     "ON CONFLICT(face_id, person_id) DO UPDATE SET score = excluded.score",
+                     plan.suggest)   # a question from the tags keeps its source
     revision = conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]
     people_revision = plan.stamp[1]
     for key, value in (("people_stamp", f"{revision}:{people_revision}"),

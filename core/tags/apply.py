@@ -207,6 +207,26 @@ def _names_without_box(conn, people, report, photo_id, path, names, faces, outco
                "its one unnamed face looks like someone else")
         if not faces:
             why = "no face was found in this photo"
+        asked = _offer_in_review(conn, people, report, name, free, dry_run)
+        where = "offered in Review" if asked else "place it by hand (draw the face)"
         outcomes.append(Outcome(path, source, name, "offered", None,
-                                f"named in the file without a box; {why}: place it by hand"))
+                                f"named in the file without a box; {why}: {where}"))
     return changed
+
+
+def _offer_in_review(conn, people, report, name, face_ids, dry_run) -> int:
+    """Ask in Review whether each of these faces is `name` (not those the user already said
+    are not them). How many faces are asked about."""
+    target = people.find(name)
+    if target is not None:
+        rejected = {row[0] for row in conn.execute(
+            f"SELECT face_id FROM face_rejections WHERE person_id = ? AND face_id IN "
+            f"({','.join('?' * len(face_ids))})", (target, *face_ids))} if face_ids else set()
+        face_ids = [f for f in face_ids if f not in rejected]
+    if not face_ids or dry_run:
+        return len(face_ids)
+    target = people.get_or_create(name, report)
+    conn.executemany("INSERT INTO suggestions(face_id, person_id, score, source) "
+                     "VALUES (?, ?, 0, 'tags') ON CONFLICT(face_id, person_id) "
+                     "DO UPDATE SET source = 'tags'", [(f, target) for f in face_ids])
+    return len(face_ids)

@@ -199,9 +199,14 @@ class FacesModel(_ThumbModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._face_pixmap(row.id)
         if role == Qt.ItemDataRole.DisplayRole:
+            if row.offered_by == "tags":
+                return "in tags"
             return f"{row.score:.0%}" if row.score is not None else ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{Path(row.path).name}" + (f"\n{row.person_name}" if row.person_name else "")
+            why = ("\nNamed in this photo's own tags (written by another program) without a "
+                   "box: is it this face?" if row.offered_by == "tags" else "")
+            return f"{Path(row.path).name}" + (f"\n{row.person_name}" if row.person_name
+                                              else "") + why
         if role == RecordRole:
             return row
         if role == IdRole:

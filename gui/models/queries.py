@@ -39,6 +39,7 @@ class FaceRow(NamedTuple):
     person_name: str | None
     score: float | None = None  # a suggestion's score
     ignored: bool = False
+    offered_by: str | None = None  # a suggestion's source: "tags" (named in the photo's tags)
 
 
 class CatalogStamp(NamedTuple):
@@ -189,11 +190,12 @@ def review_count(conn: sqlite3.Connection) -> int:
 def review_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:
     rows = conn.execute(
         "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
-        "f.person_id, p.name, s.score FROM suggestions s JOIN faces f ON f.id = s.face_id "
-        "JOIN photos ph ON ph.id = f.photo_id JOIN people p ON p.id = s.person_id "
-        f"WHERE s.person_id = ? AND {_WAITING} ORDER BY s.score DESC", (person_id,))
+        "f.person_id, p.name, s.score, s.source FROM suggestions s JOIN faces f ON "
+        "f.id = s.face_id JOIN photos ph ON ph.id = f.photo_id JOIN people p ON "
+        f"p.id = s.person_id WHERE s.person_id = ? AND {_WAITING} ORDER BY s.score DESC",
+        (person_id,))
     return [FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), (r[7] or 0, r[8] or 0), r[9],
-                    r[10], r[11]) for r in rows]
+                    r[10], r[11], offered_by=r[12]) for r in rows]
 
 
 # -- albums -------------------------------------------------------------------------------------

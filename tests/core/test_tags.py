@@ -385,6 +385,8 @@ def test_upgrade_adds_the_source_column(tmp_path):
     with Catalog(tmp_path) as cat:
         columns = [r[1] for r in cat.execute("PRAGMA table_info(faces)")]
         assert "source" in columns
+        # migration 8: review questions from the photos' tags
+        assert "source" in [r[1] for r in cat.execute("PRAGMA table_info(suggestions)")]
         assert cat.execute("SELECT COUNT(*) FROM tag_notes").fetchone()[0] == 0
 
 
@@ -396,3 +398,41 @@ def test_import_tags_command_says_what_is_wrong(tmp_path, capsys):
     assert main(["--catalog", str(tmp_path / "cat"), "import-tags", "--json", "--quiet"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["photos"] == 0 and report["counts"] == {} and report["dry_run"] is False
+
+
+def test_a_name_without_a_box_is_asked_about_in_review(tmp_path, face_analyzer,
+                                                       insightface_images):
+    """Takeout names Carl in a six-face photo: no face can be chosen for him, so each unnamed
+    face of the photo is offered for Carl in Review (source 'tags'). Regrouping keeps these
+    questions; once one face is confirmed as Carl, the others of that photo are asked no more."""
+    import shutil
+
+    from core.people import confirm_faces, run_update, suggestions
+    from core.tags.apply import ImportReport
+    from core.tags.importer import import_tags
+
+    library = tmp_path / "library"
+    library.mkdir()
+    shutil.copy(insightface_images / "t1.jpg", library / "t1.jpg")
+    catalog = _index(tmp_path / "cat", library, face_analyzer)   # no tags yet
+    (library / "t1.jpg.json").write_text(json.dumps({"title": "t1.jpg",
+                                                     "people": [{"name": "Carl"}]}))
+    report = ImportReport()
+    for _ in import_tags(catalog, report=report, analyzer=face_analyzer):
+        pass
+    offered = [o for o in report.outcomes if o.action == "offered"]
+    assert len(offered) == 1 and offered[0].detail.endswith("offered in Review")
+    carl = catalog.execute("SELECT id FROM people WHERE name = 'Carl'").fetchone()[0]
+    faces = {r[0] for r in catalog.execute(
+        "SELECT id FROM faces WHERE ignored = 0 AND person_id IS NULL OR person_id IN "
+        "(SELECT id FROM people WHERE name IS NULL)")}
+    queue = suggestions(catalog, carl)
+    assert {s.face_id for s in queue} == faces and len(faces) >= 2
+    assert {s.source for s in queue} == {"tags"}
+    run_update(catalog, force=True)                       # recognition does not drop them
+    assert {s.face_id for s in suggestions(catalog, carl)} == faces
+    chosen = sorted(faces)[0]
+    confirm_faces(catalog, [chosen], carl)
+    run_update(catalog)
+    assert suggestions(catalog, carl) == []               # Carl is placed in that photo
+    catalog.close()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 
 from core.catalog import Catalog
 from core.people import name_person
+from gui.models.people import RecordRole
 
 WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true
 
@@ -121,4 +122,49 @@ def test_review_reached_from_the_sidebar_answers_keys_at_once(qtbot, indexed, wi
     qtbot.wait(300)
     assert window.pages.currentWidget() is page
     assert window.sidebar.currentRow() == row
+    assert window.errors == []
+
+
+def test_a_name_from_a_photos_tags_is_asked_face_by_face(qtbot, indexed, window_for):
+    """A name the photo's tags give without a box (Takeout) waits in Review for each unnamed
+    face of that photo, marked "in tags" (not a similarity); Y on one gives it that name."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from core.tags.apply import ImportReport, People, apply_photo_tags
+
+    with Catalog(indexed) as cat, cat.transaction() as conn:
+        photo_id, path = conn.execute("SELECT id, path FROM photos WHERE path LIKE "
+                                      "'%/t1.jpg'").fetchone()
+        apply_photo_tags(conn, People(conn), ImportReport(), photo_id, path, [],
+                         [("Carl", "takeout")])
+    carl = _row(indexed, "SELECT id FROM people WHERE name = 'Carl'", ())[0]
+    window = window_for(indexed)
+    window.show_section("people")
+    window.activateWindow()
+    sidebar = window.sidebar
+    row = window._sidebar_row("review")
+    QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     pos=sidebar.visualItemRect(sidebar.item(row)).center())
+    page = window.review_page
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is page, timeout=WAIT_MS)
+    people = page.people
+
+    def carl_row():
+        return next((i for i in range(people.count())
+                     if people.item(i).data(Qt.ItemDataRole.UserRole) == carl), None)
+
+    qtbot.waitUntil(lambda: carl_row() is not None, timeout=WAIT_MS)
+    QTest.mouseClick(people.viewport(), Qt.MouseButton.LeftButton,
+                     pos=people.visualItemRect(people.item(carl_row())).center())
+    qtbot.waitUntil(lambda: page.faces.rowCount() >= 2 and page.grid.currentIndex().isValid()
+                    and all(r.person_id != carl for r in page.faces.rows), timeout=WAIT_MS)
+    badges = {page.faces.index(i).data(Qt.ItemDataRole.DisplayRole)
+              for i in range(page.faces.rowCount())}
+    assert badges == {"in tags"}
+    asked = page.grid.currentIndex().data(RecordRole)
+    page.grid.setFocus()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y)
+    qtbot.waitUntil(lambda: _row(indexed, "SELECT person_id, assigned_by FROM faces WHERE "
+                                 "id = ?", (asked.id,)) == (carl, "user"), timeout=WAIT_MS)
     assert window.errors == []
