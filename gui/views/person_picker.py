@@ -244,8 +244,11 @@ def merge_people(parent: QWidget, ctx: AppContext, actions, people: list[queries
     survivor = named[0] if named else into
     others = [p for p in people if p.id != survivor.id]
     who = ", ".join(f"{person_label(p.name)} ({photos_phrase(p.photos)})" for p in others)
+    target = person_label(survivor.name)
+    # "All their faces" would not be true: a face the user said is not the target goes
+    # back to the unknown faces instead (core.people.merge_people).
     if names.confirm(parent, "Merge people",
-                     f"Merge {who} into {person_label(survivor.name)} "
-                     f"({photos_phrase(survivor.photos)})? All their faces will belong to one person."):
+                     f"Merge {who} into {target} ({photos_phrase(survivor.photos)})? Their "
+                     f"faces become {target}'s, except any face you said is not {target}."):
         actions.merge([p.id for p in others], survivor.id)
     return None

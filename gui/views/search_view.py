@@ -127,6 +127,7 @@ class SearchPage(Page):
         self.spec: SearchSpec | None = None
         self.query_label_text = ""
         self._ticket = 0
+        self._results_stale = False  # the catalog changed while the page was not shown
         self.hits: list[PhotoHit] = []
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -361,7 +362,21 @@ class SearchPage(Page):
         return spec
 
     # -- running ------------------------------------------------------------------------------
+    def _catalog_changed(self, stamp) -> None:
+        if not self.isVisible():
+            # A merge, a name or an answer elsewhere changes whose photos these are: the
+            # search runs again when the page is shown (not on every change while it is
+            # shown: an index in progress would pull the results from under the user).
+            self._results_stale = True
+        super()._catalog_changed(stamp)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._results_stale and self.current_spec() is not None:
+            self.run()
+
     def run(self) -> None:
+        self._results_stale = False
         spec = self.current_spec()
         if self.spec is None:  # people alone: the heading says who
             self.query.setText(HEADING if spec is None else f"Photos of {spec.describe()}")

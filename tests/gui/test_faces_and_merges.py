@@ -99,6 +99,8 @@ def test_dragging_a_named_person_onto_an_unnamed_group_keeps_the_named_person(
     _drag_card(qtbot, window, named, unnamed)
     qtbot.waitUntil(lambda: not _exists(indexed, unnamed), timeout=WAIT_MS)
     assert asked and "into Anna" in asked[0]
+    # true also when a face was rejected for Anna: that one goes back to the unknown faces
+    assert "except any face you said is not Anna" in asked[0]
     assert _faces_of(indexed, named) == 4
     assert _db(indexed, "SELECT name FROM people WHERE id=?", (named,)) == [("Anna",)]
     qtbot.waitUntil(lambda: window.people_page.model.rowCount() == 6, timeout=WAIT_MS)

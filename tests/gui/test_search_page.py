@@ -163,3 +163,40 @@ def test_a_face_like_no_one_in_the_library_says_so(qtbot, tmp_path, indexed, win
         page.empty.text()
     assert "Lower Match" in page.empty.text()
     assert window.errors == []
+
+
+def test_results_follow_a_merge_made_elsewhere_when_the_page_is_shown_again(
+        qtbot, indexed, window_for):
+    """Photos of Tom, then a merge on the People page gives him t1's people: back on Search
+    (a click on the sidebar), the results are Tom's photos as they are now, not as before."""
+    from core.people import merge_people
+
+    person, photo, face = _tom(indexed)
+    window = window_for(indexed)
+    window.actions.rename(person, "Tom Hanks")
+    qtbot.waitUntil(lambda: window.completer.person_named("Tom Hanks") == person,
+                    timeout=WAIT_MS)
+    window.show_section("search")
+    page = window.search_page
+    page.all_of.edit.setFocus()
+    QTest.keyClicks(page.all_of.edit, "Tom Hanks")
+    QTest.keyClick(page.all_of.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: names(page.model) == {"Tom_Hanks_54745.png", "tom_framed.jpg"},
+                    timeout=WAIT_MS)
+    window.show_section("people")
+    people = window.people_page.model
+    qtbot.waitUntil(lambda: people.rowCount() > 0, timeout=WAIT_MS)
+    before = people.rowCount()
+    with Catalog(indexed) as cat:   # another group becomes Tom (as a merge in the app does)
+        other = cat.execute("SELECT f.person_id FROM faces f JOIN photos p ON p.id = "
+                            "f.photo_id WHERE p.path LIKE '%/t1.jpg' AND f.person_id IS NOT "
+                            "NULL LIMIT 1").fetchone()[0]
+        merge_people(cat, [other], person)
+    window.ctx.watcher.poll()
+    qtbot.waitUntil(lambda: people.rowCount() == before - 1, timeout=WAIT_MS)  # seen there
+    sidebar = window.sidebar
+    row = window._sidebar_row("search")
+    QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     pos=sidebar.visualItemRect(sidebar.item(row)).center())
+    qtbot.waitUntil(lambda: {"t1.jpg", "t1_small.jpg"} <= names(page.model), timeout=WAIT_MS)
+    assert window.errors == []
