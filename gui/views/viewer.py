@@ -407,6 +407,23 @@ class ViewerPage(Page):
         picker = pick_person(self, self.ctx, "Draw a face", "Whose face is this? (type a new "
                              "name for someone new)", chosen, allow_new=True)
         picker.rejected.connect(self._forget_drawn)
+        self._place_beside_box(picker, box)
+
+    def _place_beside_box(self, dialog, box) -> None:
+        """The picker beside the box just drawn, not over it: the face asked about stays in
+        sight (centred on the window, the picker covered a box in the middle of the photo)."""
+        rect = self.canvas.box_rect(box)
+        top_left = self.canvas.mapToGlobal(rect.topLeft().toPoint())
+        bottom_right = self.canvas.mapToGlobal(rect.bottomRight().toPoint())
+        screen = (self.screen() or dialog.screen()).availableGeometry()
+        size = dialog.frameGeometry().size()
+        gap = 12
+        x = bottom_right.x() + gap                      # right of the box
+        if x + size.width() > screen.right():
+            x = top_left.x() - gap - size.width()       # else left of it
+        x = max(screen.left(), min(x, screen.right() - size.width()))
+        y = max(screen.top(), min(top_left.y(), screen.bottom() - size.height()))
+        dialog.move(x, y)
 
     def _store_drawn(self, drawn, person, name) -> None:
         def stored(_result) -> None:

@@ -136,3 +136,24 @@ def test_not_a_face_takes_it_off_the_photo_and_undo_puts_it_back(qtbot, indexed,
                                 (face.id,)) == [(0, person)], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: len(canvas.faces) == 6, timeout=WAIT_MS)
     assert window.errors == []
+
+
+def test_the_name_picker_leaves_the_drawn_box_in_sight(qtbot, indexed, window_for):
+    """A box drawn in the middle of the photo: the picker that asks whose face it is opens
+    beside it, not over it (centred on the window it covered the face asked about)."""
+    from PySide6.QtCore import QRect
+
+    photo = _photo(indexed, "t1.jpg")
+    window = window_for(indexed)
+    window.resize(1200, 800)
+    viewer = _open(qtbot, window, photo)
+    canvas = viewer.canvas
+    target = canvas._target()
+    middle = target.center().toPoint()
+    start, end = middle - QPoint(30, 30), middle + QPoint(30, 30)
+    _drag(qtbot, canvas, start, end, Qt.KeyboardModifier.ShiftModifier)
+    picker = _picker(qtbot, window)
+    box = QRect(canvas.mapToGlobal(start), canvas.mapToGlobal(end))
+    qtbot.waitUntil(lambda: not picker.frameGeometry().intersects(box), timeout=WAIT_MS)
+    qtbot.keyClick(picker.filter, Qt.Key.Key_Escape)
+    assert window.errors == []
