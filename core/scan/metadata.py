@@ -83,7 +83,7 @@ def read_metadata(path: Path | str, *, mtime: float | None = None,
     `data`: the file's bytes, already read (decode.read_photo_bytes): the file is not opened.
     """
     path = Path(path)
-    if data is None and not path.is_file():  # missing, a folder, or a FIFO that would block
+    if data is None and not path.is_file():  # missing, a folder, a FIFO (blocks exifread)
         return PhotoMetadata(taken_at=_mtime_iso(path, mtime))
     raw = _read_exifread(path, data)
     orientation = None
