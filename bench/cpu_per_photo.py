@@ -66,6 +66,8 @@ def main() -> None:
 
     analyzer = analyzer_mod.FaceAnalyzer(threads=1)
     models = analyzer.models
+    if hasattr(decode_mod, "read_photo_bytes"):  # the one read of the file the stages share
+        timed(decode_mod, "read_photo_bytes", "file read")
     timed(metadata_mod, "read_metadata", "metadata")
     if hasattr(decode_mod, "decode_with_detail"):
         timed(decode_mod, "decode_with_detail", "decode")

@@ -220,7 +220,7 @@ def score(hits, relevant: set[int], labelled: set[int]) -> tuple[float, float, f
 def run_real(source: Path, threshold: float) -> None:
     from core.catalog import Catalog
     from core.search.index import SearchIndex, build_index
-    from core.search.spec import SearchSpec, search_photos
+    from core.search import SearchSpec, search_photos
 
     print(f"\n== real: catalog {source} ==")
     with tempfile.TemporaryDirectory(prefix="faceshelf-bench-real-") as tmp:
@@ -268,7 +268,7 @@ def _faces_of(cat, photo_id: int) -> list[int]:
 def run_delta(cat, photos, people, query_face, threshold) -> None:
     """Remove the non-query photos of 50 people, build, add them back, search at once."""
     from core.search.index import SearchIndex, build_index, current_model_id
-    from core.search.spec import SearchSpec, search_photos
+    from core.search import SearchSpec, search_photos
 
     rng = np.random.default_rng(3)
     chosen = [people[i] for i in rng.choice(len(people), size=min(50, len(people)),

@@ -64,22 +64,6 @@ def verify_caches(catalog) -> list[CacheReport]:
     return reports
 
 
-def check_caches(catalog_dir: Path) -> list:
-    """`faceshelf check`'s part (core.catalog.health.CHECKS): a damaged cache is a warning
-    (nothing is lost: the next use discards and rebuilds it)."""
-    from .catalog.health import Finding
-
-    reports = verify_caches(catalog_dir)
-    findings = [Finding("warning", "caches", f"{r.kind} damaged: {r.problem}; it is rebuilt "
-                                             f"the next time it is used")
-                for r in reports if not r.ok]
-    if reports and not findings:
-        findings.append(Finding("ok", "caches", f"{len(reports)} cache(s) (search index, "
-                                                f"people evidence): every block matches its "
-                                                f"checksum"))
-    return findings
-
-
 def _verified(kind: str, folder: Path, expected: dict | None) -> CacheReport:
     try:
         verify_folder(folder, expected)

@@ -817,7 +817,7 @@ def cmd_search(args) -> int:
 
 
 def _search(args) -> int:
-    from .search import detect_query_faces, search_photos
+    from .search import analyze_outside, search_photos
     from .search.index import SearchIndex, current_model_id
 
     spec = _search_spec(args)
@@ -825,10 +825,15 @@ def _search(args) -> int:
         print_json(spec.to_json())
         return 0
     with open_catalog(args, readonly=True) as catalog:
+        if args.list_faces and not spec.photo_path:
+            raise ValueError("--list-faces goes with --photo")
+        if not args.list_faces:
+            spec.validate()  # a wrong query is said before the photo is analysed
+        # analysed once: the faces listed or counted are those searched with
+        photo = (analyze_outside(spec.photo_path, current_model_id(catalog))
+                 if spec.photo_path else None)
         if args.list_faces:
-            if not spec.photo_path:
-                raise ValueError("--list-faces goes with --photo")
-            faces = detect_query_faces(spec.photo_path, current_model_id(catalog))
+            faces = photo.faces
             if args.json:
                 print_json([{"face": f.index, "box": [round(v, 1) for v in f.box],
                              "score": round(f.det_score, 3)} for f in faces])
@@ -839,11 +844,9 @@ def _search(args) -> int:
                 if not faces:
                     print(f"no face found in {for_terminal(spec.photo_path)}")
             return 0
-        hits = search_photos(catalog, spec)
-        if not hits and spec.photo_path and not args.json:
-            # cached: no second detection
-            faces = detect_query_faces(spec.photo_path, current_model_id(catalog))
-            print(_no_match_with_photo(spec, len(faces)))
+        hits = search_photos(catalog, spec, photo)
+        if not hits and photo is not None and not args.json:
+            print(_no_match_with_photo(spec, len(photo.faces)))
             return 0
         model_id = current_model_id(catalog)
         index = (SearchIndex.for_catalog(catalog, model_id)

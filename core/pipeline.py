@@ -76,7 +76,8 @@ def analyze_photo(analyzer, catalog_dir: Path, photo_id: int, path: str) -> Phot
     image, detail = analyzed.image, analyzed.detail
     faces = list(analyzed.faces)
     detected = len(faces)
-    tagged, tag_names, tag_problems = _read_tags(analyzer, path, image, detail, faces)
+    tagged, tag_names, tag_problems = _read_tags(analyzer, path, image, detail, faces,
+                                                 analyzed.data)
     thumbs: list[bytes | None] = []
     try:
         write_file(photo_thumb_path(catalog_dir, photo_id), photo_thumb(image.bgr))
@@ -90,14 +91,16 @@ def analyze_photo(analyzer, catalog_dir: Path, photo_id: int, path: str) -> Phot
                        tag_names=tag_names, tag_problems=tag_problems)
 
 
-def _read_tags(analyzer, path, image, detail, faces: list) -> tuple[list, list, list]:
+def _read_tags(analyzer, path, image, detail, faces: list,
+               data: bytes | None = None) -> tuple[list, list, list]:
     """Other programs' face tags of the photo (core.tags): regions matched to `faces` or made
-    into faces appended to it. A bad tag is a problem of this photo, never a failed photo."""
+    into faces appended to it. A bad tag is a problem of this photo, never a failed photo.
+    `data`: the photo's bytes the analysis read (the photo is not opened again)."""
     try:
         from .tags.faces import faces_for_regions
         from .tags.read import read_photo_tags
 
-        tags = read_photo_tags(path, image.orientation)
+        tags = read_photo_tags(path, image.orientation, data)
         if not tags:
             return [], [], []
         matches, created = faces_for_regions(analyzer, detail, image.full_size, faces,

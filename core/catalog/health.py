@@ -163,10 +163,19 @@ def check_backups(catalog_dir: Path) -> list[Finding]:
 
 
 def check_caches(catalog_dir: Path) -> list[Finding]:
-    """Every block of the rebuildable caches against its checksum (core/caches.py)."""
-    from ..caches import check_caches as verify
+    """Every block of the rebuildable caches against its checksum (core/caches.py). A damaged
+    cache is a warning: nothing is lost, the next use discards and rebuilds it."""
+    from ..caches import verify_caches
 
-    return verify(catalog_dir)
+    reports = verify_caches(catalog_dir)
+    findings = [Finding("warning", "caches", f"{r.kind} damaged: {r.problem}; it is rebuilt "
+                                             f"the next time it is used")
+                for r in reports if not r.ok]
+    if reports and not findings:
+        findings.append(Finding("ok", "caches", f"{len(reports)} cache(s) (search index, "
+                                                f"people evidence): every block matches its "
+                                                f"checksum"))
+    return findings
 
 
 # The checks `faceshelf check` runs, in order. Append yours (see the module docstring).

@@ -22,6 +22,7 @@ import unicodedata
 from pathlib import PurePosixPath
 
 from ..text import replace_not_text
+from .errors import ExportError
 
 FIELDS = ("date", "year", "month", "day", "time", "people", "person", "name", "ext", "folder",
           "photo_id")
@@ -35,8 +36,6 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 1
 
 
 def check_template(template: str) -> None:
-    from .options import ExportError
-
     if not template or not template.strip():
         raise ExportError("the file-name template is empty")
     if template.startswith("/") or template.startswith("\\"):

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from .errors import ExportError
+from .naming import check_template
+
 MODES = ("copy", "hardlink", "symlink")
 BY = (None, "year", "person")
 MANIFESTS = (None, "json", "csv")
@@ -14,10 +17,6 @@ MANIFESTS = (None, "json", "csv")
 XMP_FRAMES = ("stored", "oriented")
 
 DEFAULT_TEMPLATE = "{date}_{name}.{ext}"
-
-
-class ExportError(ValueError):
-    """The export cannot start (bad destination, bad options); nothing was written."""
 
 
 @dataclass
@@ -30,8 +29,6 @@ class ExportOptions:
     manifest: str | None = None         # None | "json" | "csv"
 
     def validate(self) -> None:
-        from .naming import check_template
-
         if self.mode not in MODES:
             raise ExportError(f"unknown mode {self.mode!r} (one of {', '.join(MODES)})")
         if self.by not in BY:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ..search.spec import SearchSpec, search_photos
+from ..search import SearchSpec, search_photos
 
 
 @dataclass

@@ -5,6 +5,10 @@ Speed comes from detecting on the DCT-scaled decode (1/4 of a 12 MP JPEG: ~28 ms
 comes from aligning each face from an image where it is at least `ALIGN_SOURCE_MIN_PX` wide:
 a face of 150 px in the full frame is 37 px in the 1/4 decode and its embedding drifts (cosine
 0.88 to the full-resolution one); such photos are decoded again at 1/2 scale, and only those.
+
+`analyze_file` reads the file once (decode.read_photo_bytes): the metadata, the decode and the
+detail decode all come from those bytes, and they are handed on (`AnalyzedPhoto.data`) for the
+face tags embedded in the file. It used to be opened 3 times per photo (4 for a big JPEG).
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ class AnalyzedPhoto:
     image: object                            # DecodedImage the faces were detected on
     detail: object                           # DecodedImage the crops came from (may be `image`)
     faces: list[DetectedFace]
+    data: bytes | None = None                # the file's bytes (None: too big to hold, re-read)
 
     def __iter__(self) -> Iterator:
         return iter((self.metadata, self.image, self.faces))
@@ -166,16 +171,19 @@ class FaceAnalyzer:
 
     def analyze_file(self, path) -> AnalyzedPhoto:
         """Metadata, the reduced decode and the faces of one file (raises DecodeError)."""
-        from core.scan.decode import decode_with_detail
+        from core.scan.decode import decode_with_detail, read_photo_bytes
         from core.scan.metadata import read_metadata
 
-        metadata = read_metadata(path)
+        data = read_photo_bytes(path)  # the one open of the file
+        metadata = read_metadata(path, data=data)
         # Big JPEGs come with their 2x decode, for one decode's cost (see decode_with_detail).
-        decoded, finer = decode_with_detail(path, min_long_side=self.det_size)
-        faces, detail = self._analyze(decoded, path, finer)
-        return AnalyzedPhoto(metadata=metadata, image=decoded, detail=detail, faces=faces)
+        decoded, finer = decode_with_detail(path, min_long_side=self.det_size, data=data)
+        faces, detail = self._analyze(decoded, path, finer, data)
+        return AnalyzedPhoto(metadata=metadata, image=decoded, detail=detail, faces=faces,
+                             data=data)
 
-    def _analyze(self, decoded, path, finer=None) -> tuple[list[DetectedFace], object]:
+    def _analyze(self, decoded, path, finer=None,
+                 data: bytes | None = None) -> tuple[list[DetectedFace], object]:
         det, kps = self._detect(decoded.bgr)
         if len(det) == 0:
             return [], decoded
@@ -183,7 +191,7 @@ class FaceAnalyzer:
         boxes = det[:, :4] / scale                      # full-resolution oriented pixels
         landmarks = (kps / scale).astype(np.float32)
         sizes = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
-        detail = self._detail_image(decoded, path, float(sizes.min()), finer)
+        detail = self._detail_image(decoded, path, float(sizes.min()), finer, data)
         crops = [align_face(detail.bgr, points, detail.scale) for points in landmarks]
         embeddings = self.embed_crops(crops)
         faces = []
@@ -197,7 +205,8 @@ class FaceAnalyzer:
                 embedding=vector))
         return faces, detail
 
-    def _detail_image(self, decoded, path, smallest_face: float, finer=None):
+    def _detail_image(self, decoded, path, smallest_face: float, finer=None,
+                      data: bytes | None = None):
         """`decoded`, or the photo at 1/2 scale when its smallest face is under
         ALIGN_SOURCE_MIN_PX there (1/2 is as good as full resolution, measured): `finer`
         when the decoder already made it at >= 1/2, else a second decode."""
@@ -211,7 +220,7 @@ class FaceAnalyzer:
 
         long_side = math.ceil(max(decoded.full_size) / 2)
         try:
-            return decode(path, min_long_side=long_side)
+            return decode(path, min_long_side=long_side, data=data)
         except Exception as error:  # the first decode worked; keep its faces
             log.warning("re-decoding %s at higher resolution failed: %s", path, error)
             return decoded

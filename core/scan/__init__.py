@@ -1,7 +1,8 @@
 """Files: folder walk and change detection, EXIF metadata, image decoding.
 
-    decode.decode(path, min_long_side=)      upright BGR pixels       (DecodeError on bad files)
-    metadata.read_metadata(path, mtime=)     dates, GPS, camera       (never raises)
+    decode.read_photo_bytes(path)            the file, read once for the steps below to share
+    decode.decode(path, min_long_side=, data=)  upright BGR pixels    (DecodeError on bad files)
+    metadata.read_metadata(path, mtime=, data=) dates, GPS, camera    (never raises)
     changes.scan_folders(catalog, roots=)    incremental catalog scan (yields Progress)
 """
 

@@ -18,6 +18,7 @@ Rules (why):
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import math
 import os
@@ -75,15 +76,19 @@ class _RawTags:
             v is None for v in (self.lat, self.lon, self.make, self.model))
 
 
-def read_metadata(path: Path | str, *, mtime: float | None = None) -> PhotoMetadata:
-    """Metadata of one photo; missing or garbage fields are None, dates fall back to mtime."""
+def read_metadata(path: Path | str, *, mtime: float | None = None,
+                  data: bytes | None = None) -> PhotoMetadata:
+    """Metadata of one photo; missing or garbage fields are None, dates fall back to mtime.
+
+    `data`: the file's bytes, already read (decode.read_photo_bytes): the file is not opened.
+    """
     path = Path(path)
-    if not path.is_file():  # missing, a folder, or a FIFO that would block exifread
+    if data is None and not path.is_file():  # missing, a folder, a FIFO (blocks exifread)
         return PhotoMetadata(taken_at=_mtime_iso(path, mtime))
-    raw = _read_exifread(path)
+    raw = _read_exifread(path, data)
     orientation = None
     try:
-        im = open_image(path)
+        im = open_image(path, data)
     except DecodeError:
         im = None
     if im is not None:
@@ -106,9 +111,9 @@ def read_metadata(path: Path | str, *, mtime: float | None = None) -> PhotoMetad
 
 
 # -- readers ----------------------------------------------------------------------------------
-def _read_exifread(path: Path) -> _RawTags | None:
+def _read_exifread(path: Path, data: bytes | None = None) -> _RawTags | None:
     try:
-        with open(path, "rb") as fh:
+        with (open(path, "rb") if data is None else io.BytesIO(data)) as fh:
             tags = exifread.process_file(fh, details=False, extract_thumbnail=False)
     except Exception as exc:  # exifread raises anything on hostile files (AssertionError, ...)
         log.debug("exifread failed on %s: %s", path, exc)

@@ -198,12 +198,3 @@ def _unreadable(problems: WalkProblems, directory: str, exc: OSError) -> None:
     problems.unreadable_dirs.append(directory)
     problems.reasons[directory] = (f"folder not read: {exc.strerror or exc}; its photos are "
                                    f"neither indexed nor removed")
-
-
-def __getattr__(name: str):
-    # scan_folders lives in changes.py (it needs the catalog); reachable from here as well.
-    if name == "scan_folders":
-        from .changes import scan_folders
-
-        return scan_folders
-    raise AttributeError(name)

@@ -18,7 +18,11 @@ log = logging.getLogger(__name__)
 PERSON_QUERIES = 32   # a person with more faces is queried with this many, spread over them
 
 
-def run_search(catalog, spec: SearchSpec) -> list[PhotoHit]:
+def search_photos(catalog, spec: SearchSpec, photo=None) -> list[PhotoHit]:
+    """Photos matching `spec`, one hit per photo (per query face), best first.
+
+    `photo`: the `core.search.outside.OutsidePhoto` of `spec.photo_path` when the caller has
+    it already (it showed the photo's faces): the photo is not analysed again."""
     spec.validate()
     where, params = photo_filter_sql(catalog.conn, spec)
     if not spec.is_similarity_query:
@@ -29,7 +33,7 @@ def run_search(catalog, spec: SearchSpec) -> list[PhotoHit]:
         model_id, vector = _face_vector(catalog, spec.face_id)
         return _similar(catalog, model_id, vector[None], threshold, where, params, spec.top)
     if spec.photo_path is not None:
-        return _outside(catalog, spec, threshold, where, params)
+        return _outside(catalog, spec, threshold, where, params, photo)
     return _person(catalog, spec, threshold, where, params)
 
 
@@ -41,11 +45,15 @@ def _face_vector(catalog, face_id: int) -> tuple[str, np.ndarray]:
     return row[0], np.frombuffer(row[1], np.float32)
 
 
-def _outside(catalog, spec, threshold, where, params) -> list[PhotoHit]:
+def _outside(catalog, spec, threshold, where, params, photo=None) -> list[PhotoHit]:
     """Each face of the image searched on its own; hits tagged with `query_face`."""
     from .outside import analyze_outside
 
-    model_id, faces, vectors = analyze_outside(spec.photo_path, current_model_id(catalog))
+    library_model = current_model_id(catalog)
+    if photo is None or photo.path != spec.photo_path or (
+            library_model is not None and photo.model_id != library_model):
+        photo = analyze_outside(spec.photo_path, library_model)
+    model_id, faces, vectors = photo.model_id, photo.faces, photo.vectors
     if spec.photo_face is not None:
         if not 0 <= spec.photo_face < len(faces):
             raise ValueError(f"{spec.photo_path} has {len(faces)} faces; no face "

@@ -1,7 +1,7 @@
 """What a search asks for (`SearchSpec`) and what it returns (`PhotoHit`).
 
 The spec is plain data: the GUI, the CLI and saved albums (export) build it, store it as JSON
-(`to_json` / `from_json` round-trip exactly) and hand it to `search_photos`.
+(`to_json` / `from_json` round-trip exactly) and hand it to `core.search.search_photos`.
 
 Kinds of query (at most one of face_id / photo_path / similar_to_person):
 - `face_id`: photos with a face similar to this library face.
@@ -196,13 +196,6 @@ class QueryFace:
     index: int
     box: tuple[float, float, float, float]   # oriented pixels of that image
     det_score: float
-
-
-def search_photos(catalog, spec: SearchSpec) -> list[PhotoHit]:
-    """Photos matching `spec`, one hit per photo (per query face), best first."""
-    from .query import run_search  # lazy: spec stays importable without numpy/annoy
-
-    return run_search(catalog, spec)
 
 
 MAX_SPEC_BYTES = 1 << 20   # a search is a few hundred bytes; 1 MB leaves room for photo_ids

@@ -18,17 +18,21 @@ JPEG_EXT_XMP = b"http://ns.adobe.com/xmp/extension/\x00"
 SCAN_LIMIT = 64 * 1024 * 1024     # bytes of a TIFF/HEIC searched for a packet
 
 
-def embedded_xmp(path: Path) -> list[bytes]:
+def embedded_xmp(path: Path, data: bytes | None = None) -> list[bytes]:
     """The photo's XMP packets: one, or for a JPEG with extended XMP the standard packet and
-    the extension (two XML documents); [] when it has none."""
-    try:
-        with open(path, "rb") as f:
-            if f.seek(0, 2) == 0:
-                return []
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                found = _packet(data, path.name)
-    except (OSError, ValueError) as error:
-        raise TagProblem(f"{path.name}: cannot read for tags: {error}") from None
+    the extension (two XML documents); [] when it has none. `data`: the file's bytes, already
+    read by the indexer (the file is not opened again)."""
+    if data is not None:
+        found = _packet(data, path.name) if data else None
+    else:
+        try:
+            with open(path, "rb") as f:
+                if f.seek(0, 2) == 0:
+                    return []
+                with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                    found = _packet(mapped, path.name)
+        except (OSError, ValueError) as error:
+            raise TagProblem(f"{path.name}: cannot read for tags: {error}") from None
     if found is None:
         return []
     return found if isinstance(found, list) else [found]

@@ -128,10 +128,12 @@ def _merge_xmp(parts: list[XmpTags]) -> tuple[XmpTags, list[Region]]:
     return merged, displayed
 
 
-def read_photo_tags(photo: Path | str, orientation: int | None) -> PhotoTags:
+def read_photo_tags(photo: Path | str, orientation: int | None,
+                    data: bytes | None = None) -> PhotoTags:
     """The tags of `photo`, regions normalised in the frame Faceshelf shows it in.
 
     `orientation`: the EXIF orientation Faceshelf applied when decoding (None or 1: none).
+    `data`: the photo's bytes when already read (indexing): the photo is not opened again.
     Never raises for bad input: each problem is a sentence in `.problems`.
     """
     photo = Path(photo)
@@ -146,7 +148,7 @@ def read_photo_tags(photo: Path | str, orientation: int | None) -> PhotoTags:
         except OSError as error:
             tags.problems.append(f"{sidecar.name}: cannot read: {error.strerror or error}")
     try:
-        for packet in embedded_xmp(photo):
+        for packet in embedded_xmp(photo, data):
             embedded.append(parse_packet(packet, f"{photo.name} (embedded XMP)"))
     except TagProblem as problem:
         tags.problems.append(str(problem))

@@ -70,7 +70,7 @@ class ElidedLabel(QLabel):
 
 def run_search(catalog_dir: Path, spec: SearchSpec):
     """Worker: the hits, as grid rows with a similarity badge, plus the hits themselves."""
-    from core.search.spec import search_photos
+    from core.search import search_photos
 
     catalog = worker_catalog(catalog_dir)
     hits = search_photos(catalog, spec)
@@ -104,17 +104,15 @@ def run_search(catalog_dir: Path, spec: SearchSpec):
     return PhotoList(theirs + rows, by_date=not spec.is_similarity_query), hits, len(theirs)
 
 
-def query_faces(path: str) -> list[tuple[int, QImage]]:
+def query_faces(path: str, catalog_dir: Path) -> list[tuple[int, QImage]]:
     """Worker (inference pool): the faces of an outside photo, as (index, crop) pairs; square
-    crops made as the library's face thumbnails are (inside the picture, no grey bands)."""
-    from core.scan.decode import decode
-    from core.search import detect_query_faces
-    from core.thumbs import face_thumb
+    crops made as the library's face thumbnails are. Analysed with the library's model, once:
+    the search that follows finds this analysis (core.search.outside keeps the last few)."""
+    from core.search import analyze_outside
+    from core.search.index import current_model_id
 
-    faces = detect_query_faces(path)
-    image = decode(path, min_long_side=1024)
-    return [(face.index, QImage.fromData(face_thumb(image.bgr, image.scale, face.box)))
-            for face in faces]
+    photo = analyze_outside(path, current_model_id(worker_catalog(catalog_dir)))
+    return [(face.index, QImage.fromData(crop)) for face, crop in zip(photo.faces, photo.crops)]
 
 
 class SearchPage(Page):
@@ -277,7 +275,8 @@ class SearchPage(Page):
         self._show_results(None, f"Looking for faces in {Path(path).name}…")
         self.count.setText("")
         ticket = self._ticket
-        self.ctx.workers.run("inference", lambda: query_faces(path),
+        directory = self.ctx.catalog_dir
+        self.ctx.workers.run("inference", lambda: query_faces(path, directory),
                              lambda faces: self._show_query_faces(faces, ticket),
                              lambda error: self._faces_failed(error, ticket, path),
                              what="finding faces in the photo")

@@ -214,7 +214,7 @@ def test_manifest(family, catalog, tmp_path):
 def test_people_selection_agrees_with_search(family, catalog):
     """An export selects exactly the photos search_photos finds."""
     from core.export.selection import select_items
-    from core.search.spec import search_photos
+    from core.search import search_photos
 
     family.photo_of("2021/IMG_5.jpg", "Anna", taken_at="2021-05-05T10:00:00")
     ignored = family.photo_of("2021/IMG_6.jpg", "Ben", taken_at="2021-06-06T10:00:00")

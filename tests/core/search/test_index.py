@@ -8,7 +8,7 @@ import pytest
 
 from core.search import index as search_index
 from core.search.index import SearchIndex, build_index, read_stamp
-from core.search.spec import SearchSpec, search_photos
+from core.search import SearchSpec, search_photos
 
 from .helpers import MODEL, Library, identity_vectors, unit
 

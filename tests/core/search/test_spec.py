@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from core.search.people import UnknownPerson
-from core.search.spec import PhotoHit, SearchSpec, search_photos
+from core.search import search_photos
+from core.search.spec import PhotoHit, SearchSpec
 
 from .helpers import Library
 
