@@ -104,9 +104,10 @@ _PHOTO_COLUMNS = "ph.id, ph.path, ph.taken_at, COALESCE(ph.width, 0), COALESCE(p
 
 
 def all_photos(db, *, newest_first: bool) -> list[Photo]:
-    """Every indexed photo by date taken, undated last; photos taken at the same moment
-    by id (the later added first when newest first)."""
-    order = ("ph.taken_at DESC, ph.id DESC" if newest_first else "ph.taken_at, ph.id")
+    """Every indexed photo by date taken, undated last, in the orders of
+    `core.people.person_photos`: oldest first (photos of one moment by path), or newest
+    first (photos of one moment the later added first)."""
+    order = ("ph.taken_at DESC, ph.id DESC" if newest_first else "ph.taken_at, ph.path")
     rows = db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos ph WHERE ph.status = 'indexed' "
                       f"ORDER BY ph.taken_at IS NULL, {order}")
     return [Photo(*r) for r in rows]
