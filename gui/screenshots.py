@@ -334,9 +334,8 @@ def dark_palette():
 
 
 def _photo_with_most_faces(catalog_dir: Path) -> int | None:
-    from core.catalog import Catalog
-
     from core import library
+    from core.catalog import Catalog
 
     with Catalog(catalog_dir) as catalog:
         counts = [(photo_id, faces, named) for photo_id, faces, named

@@ -1,8 +1,9 @@
 """A flat list of photos for the virtualised grids (all photos, a person's, search results).
 
-Rows are `PhotoRow` tuples (`core.library.Photo`) loaded in a worker. `DecorationRole` returns the cached thumbnail or
-a placeholder and queues a request; when it arrives, only that cell gets `dataChanged`. The
-grids show these rows through `MonthSections`, which puts a month header before each month.
+Rows are `PhotoRow` tuples (`core.library.Photo`, from core's read API) loaded in a worker.
+`DecorationRole` returns the cached thumbnail or a placeholder and queues a request; when it
+arrives, only that cell gets `dataChanged`. The grids show these rows through `MonthSections`,
+which puts a month header before each month.
 """
 
 from __future__ import annotations

@@ -12,10 +12,8 @@ from typing import NamedTuple
 
 from core import library
 from core.library import CatalogStamp, catalog_stamp  # noqa: F401 - the watcher's fingerprint
-from core.library import Face as FaceRow
-from core.library import Photo as PhotoRow
-
-__all__ = ["CatalogStamp", "FaceRow", "PersonRow", "PhotoRow", "catalog_stamp"]
+from core.library import Face as FaceRow   # a face strip's, a photo's or the review's rows
+from core.library import Photo as PhotoRow  # the photo grids' rows
 
 
 class PersonRow(NamedTuple):
