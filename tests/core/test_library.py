@@ -8,8 +8,8 @@ import pytest
 
 from core import library
 from core.people import person_faces, person_photos
+from core.search import SearchSpec, search_photos
 from core.search.index import SearchIndex
-from core.search.spec import SearchSpec, search_photos
 from tests.core.search.helpers import Library, identity_vectors, unit
 
 
