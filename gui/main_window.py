@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         directory = self.catalog_dir
 
         def look(catalog):
-            return (len(catalog.execute("SELECT id FROM folders").fetchall()),
+            return (len(catalog.folders()),
                     getattr(catalog, "read_only_reason", None))
 
         def looked(result) -> None:

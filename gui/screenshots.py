@@ -135,14 +135,13 @@ def _people(catalog) -> None:
     for _ in people.update_people(catalog, None):
         pass
     rename = getattr(people, "name_person", None) or getattr(people, "rename_person", None)
-    rows = catalog.execute(
-        "SELECT f.person_id, ph.path FROM faces f JOIN photos ph ON ph.id = f.photo_id "
-        "WHERE f.person_id IS NOT NULL").fetchall()
+    from core import library  # (here: the people core above may be missing)
+
     labels: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
-    for person_id, path in rows:
-        parent = Path(path).parent
-        if parent.parent.name == "people":
-            labels[person_id][parent.name] += 1
+    for face in library.face_details(catalog):
+        parent = Path(face.path).parent
+        if face.person_id is not None and parent.parent.name == "people":
+            labels[face.person_id][parent.name] += 1
     taken = set()
     for person_id, counts in sorted(labels.items(), key=lambda kv: -sum(kv[1].values())):
         label, count = counts.most_common(1)[0]
@@ -160,15 +159,17 @@ def _album(catalog, demo: Path) -> None:
         from core.search.spec import SearchSpec
     except ImportError:
         return
-    named = catalog.execute("SELECT name FROM people WHERE name IS NOT NULL ORDER BY id "
-                            "LIMIT 1").fetchone()
-    if named is None:
+    from core import library
+
+    first = min(library.person_names(catalog), default=None)  # (id, name): the first named
+    if first is None:
         return
+    name = first[1]
     (demo / "export").mkdir(parents=True, exist_ok=True)
     try:
-        export(catalog, ExportRequest(spec=SearchSpec(people_all=[named[0]]),
-                                      destination=str(demo / "export" / named[0]),
-                                      save_as=f"{named[0]} for the family"))
+        export(catalog, ExportRequest(spec=SearchSpec(people_all=[name]),
+                                      destination=str(demo / "export" / name),
+                                      save_as=f"{name} for the family"))
     except Exception as error:  # noqa: BLE001 - an album is a nicety for the screenshot
         print(f"album export failed: {error}")
 
@@ -333,14 +334,15 @@ def dark_palette():
 
 
 def _photo_with_most_faces(catalog_dir: Path) -> int | None:
+    from core import library
     from core.catalog import Catalog
 
     with Catalog(catalog_dir) as catalog:
-        row = catalog.execute(
-            "SELECT f.photo_id, COUNT(*) AS n, SUM(f.person_id IS NOT NULL) AS named "
-            "FROM faces f GROUP BY f.photo_id HAVING n BETWEEN 3 AND 12 "
-            "ORDER BY named DESC, n DESC LIMIT 1").fetchone()
-    return row[0] if row else None
+        counts = [(photo_id, faces, named) for photo_id, faces, named
+                  in library.face_counts(catalog) if 3 <= faces <= 12]
+    # most named faces, then most faces; the first photo of those
+    best = min(counts, key=lambda c: (-c[2], -c[1], c[0]), default=None)
+    return best[0] if best else None
 
 
 def _outside_photo() -> Path | None:

@@ -25,6 +25,7 @@ class FaceInfo:
     person_id: int | None
     assigned_by: str | None                 # None | cluster | auto | user
     ignored: bool
+    photo_size: tuple[int, int] = (0, 0)    # the photo's oriented (width, height); 0 unknown
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class PhotoInfo:
     path: str
     taken_at: str | None
     face_ids: tuple[int, ...]               # the person's faces in this photo
+    width: int = 0                          # oriented; 0 when not known
+    height: int = 0
 
 
 @dataclass(frozen=True)

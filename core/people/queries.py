@@ -76,12 +76,13 @@ def person_by_name(conn, name: str, *, exclude: int | None = None) -> int | None
 
 
 _FACE_COLUMNS = ("f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, f.quality, f.person_id, "
-                 "f.assigned_by, f.ignored")
+                 "f.assigned_by, f.ignored, ph.width, ph.height")
 
 
 def _face(row) -> FaceInfo:
     return FaceInfo(id=row[0], photo_id=row[1], path=row[2], box=(row[3], row[4], row[5], row[6]),
-                    quality=row[7], person_id=row[8], assigned_by=row[9], ignored=bool(row[10]))
+                    quality=row[7], person_id=row[8], assigned_by=row[9], ignored=bool(row[10]),
+                    photo_size=(row[11] or 0, row[12] or 0))
 
 
 def person_faces(catalog: Catalog, person_id: int) -> list[FaceInfo]:
@@ -119,15 +120,21 @@ def person_face_ids(catalog: Catalog, person_id: int) -> list[int]:
         "SELECT id FROM faces WHERE person_id = ? AND ignored = 0 ORDER BY id", (person_id,))]
 
 
-def person_photos(catalog: Catalog, person_id: int) -> list[PhotoInfo]:
-    """Photos the person is in, by date taken (undated last), then path."""
+def person_photos(catalog: Catalog, person_id: int, *,
+                  newest_first: bool = False) -> list[PhotoInfo]:
+    """Photos the person is in by date taken, undated last. Oldest first (the CLI, export),
+    photos of one moment by path; or newest first (the GUI's grids, as its photo grid shows
+    the whole library), photos of one moment the later added first."""
+    order = ("ph.taken_at DESC, ph.id DESC" if newest_first else "ph.taken_at, ph.path")
     rows = catalog.execute(
-        "SELECT ph.id, ph.path, ph.taken_at, group_concat(f.id) FROM faces f "
+        "SELECT ph.id, ph.path, ph.taken_at, group_concat(f.id), COALESCE(ph.width, 0), "
+        "COALESCE(ph.height, 0) FROM faces f "
         "JOIN photos ph ON ph.id = f.photo_id WHERE f.person_id = ? AND f.ignored = 0 "
-        "GROUP BY ph.id ORDER BY ph.taken_at IS NULL, ph.taken_at, ph.path",
+        f"GROUP BY ph.id ORDER BY ph.taken_at IS NULL, {order}",
         (person_id,)).fetchall()
     return [PhotoInfo(id=r[0], path=r[1], taken_at=r[2],
-                      face_ids=tuple(sorted(int(x) for x in r[3].split(",")))) for r in rows]
+                      face_ids=tuple(sorted(int(x) for x in r[3].split(","))),
+                      width=r[4], height=r[5]) for r in rows]
 
 
 def suggestions(catalog: Catalog, person_id: int | None = None,

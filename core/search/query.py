@@ -119,21 +119,23 @@ def _similar(catalog, model_id: str, queries: np.ndarray, threshold: float, wher
                    f"AND r.person_id IN ({marks}))")
         exclude_params = person_ids + person_ids
     rows = catalog.conn.execute(
-        f"""SELECT f.id, f.photo_id, p.path, f.x1, f.y1, f.x2, f.y2, f.person_id, pe.name
+        f"""SELECT f.id, f.photo_id, p.path, f.x1, f.y1, f.x2, f.y2, f.person_id, pe.name,
+                   p.taken_at, COALESCE(p.width, 0), COALESCE(p.height, 0)
             FROM faces f JOIN photos p ON p.id = f.photo_id
             LEFT JOIN people pe ON pe.id = f.person_id
             WHERE f.id IN (SELECT value FROM json_each(?)) AND f.ignored = 0 {exclude}
               AND {where}""",
         [json.dumps(list(found))] + exclude_params + params).fetchall()
     best: dict[int, PhotoHit] = {}
-    for face_id, photo_id, path, x1, y1, x2, y2, person_id, name in rows:
+    for face_id, photo_id, path, x1, y1, x2, y2, person_id, name, taken, width, height in rows:
         sim = found[face_id]
         hit = best.get(photo_id)
         if hit is None or sim > hit.similarity or (sim == hit.similarity
                                                     and face_id < hit.face_id):
             best[photo_id] = PhotoHit(photo_id=photo_id, path=path, similarity=sim,
                                       face_id=face_id, box=(x1, y1, x2, y2),
-                                      person_id=person_id, person_name=name)
+                                      person_id=person_id, person_name=name,
+                                      taken_at=taken, width=width, height=height)
     hits = sorted(best.values(), key=lambda h: (-h.similarity, h.photo_id))
     return hits[:top] if top else hits
 
@@ -143,7 +145,8 @@ def _people_only(catalog, spec: SearchSpec, where: str, params: list) -> list[Ph
     the first person."""
     first = (spec.people_all or spec.people_any or [None])[0]
     shown = sorted(resolve_person(catalog.conn, first)) if first is not None else []
-    sql = (f"SELECT p.id, p.path FROM photos p WHERE {where} "
+    sql = (f"SELECT p.id, p.path, p.taken_at, COALESCE(p.width, 0), COALESCE(p.height, 0) "
+           f"FROM photos p WHERE {where} "
            f"ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path")
     if spec.top:
         sql += f" LIMIT {int(spec.top)}"
@@ -160,13 +163,14 @@ def _people_only(catalog, spec: SearchSpec, where: str, params: list) -> list[Ph
         best_face.setdefault(photo_id, face_id)
     faces = _face_rows(catalog, list(best_face.values()))
     hits = []
-    for photo_id, path in rows:
+    for photo_id, path, taken, width, height in rows:
         face_id = best_face.get(photo_id)
         face = faces.get(face_id)
         hits.append(PhotoHit(photo_id=photo_id, path=path, similarity=None, face_id=face_id,
                              box=face[0] if face else None,
                              person_id=face[1] if face else None,
-                             person_name=face[2] if face else None))
+                             person_name=face[2] if face else None,
+                             taken_at=taken, width=width, height=height))
     return hits
 
 

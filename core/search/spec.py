@@ -183,6 +183,10 @@ class PhotoHit:
     person_id: int | None       # who that face is assigned to, if anyone
     person_name: str | None
     query_face: int | None = None  # outside photo searched face by face: which of its faces
+    # what a grid shows of the photo, read with the hit (no second query per result list)
+    taken_at: str | None = None
+    width: int = 0
+    height: int = 0
 
     def to_json(self) -> dict:
         d = asdict(self)

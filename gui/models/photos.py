@@ -1,8 +1,9 @@
 """A flat list of photos for the virtualised grids (all photos, a person's, search results).
 
-Rows are `PhotoRow` tuples loaded in a worker. `DecorationRole` returns the cached thumbnail or
-a placeholder and queues a request; when it arrives, only that cell gets `dataChanged`. The
-grids show these rows through `MonthSections`, which puts a month header before each month.
+Rows are `PhotoRow` tuples (`core.library.Photo`, from core's read API) loaded in a worker.
+`DecorationRole` returns the cached thumbnail or a placeholder and queues a request; when it
+arrives, only that cell gets `dataChanged`. The grids show these rows through `MonthSections`,
+which puts a month header before each month.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def month_title(month: str) -> str:
 def photos_phrase(count: int) -> str:
     """"1 photo", "1,234 photos"."""
     return f"{count:,} photo{'' if count == 1 else 's'}"
+
+
+def badge(row: PhotoRow) -> str:
+    """The chip on a search hit's cell: how alike its best face is ("87%"); none otherwise
+    (a photo of the person searched for, or any other list)."""
+    return f"{row.similarity:.0%}" if row.similarity is not None else ""
 
 
 def format_taken(taken_at: str | None) -> str:
@@ -148,7 +155,7 @@ class PhotoListModel(QAbstractListModel):
         if i >= len(rows):
             return None, None, ""
         row = rows[i]
-        return self.thumbnail(row), None, row.badge
+        return self.thumbnail(row), None, badge(row)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         rows = self.layout.rows
@@ -164,7 +171,7 @@ class PhotoListModel(QAbstractListModel):
         if role == IdRole:
             return row.id
         if role == BadgeRole:
-            return row.badge
+            return badge(row)
         return None
 
     def _thumbnail_ready(self, keys) -> None:

@@ -1,26 +1,23 @@
-"""Read-only catalog queries behind the GUI's models (run in worker threads).
+"""What the views read, in the shapes their models hold: core's read API (`core.library`,
+`core.people`) called from worker threads, and nothing else: no SQL in the GUI
+(tests/test_layers.py).
 
-Writes and anything with engine logic go through `core`; these are plain reads shaped for the
-views: what a grid cell or a card needs, nothing else.
+Each function takes what the worker has at hand (a connection for `AppContext.read`, a Catalog
+for `read_catalog`) and returns rows the Qt models show as they are.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import NamedTuple
 
-
-class PhotoRow(NamedTuple):
-    id: int
-    path: str
-    taken_at: str | None
-    width: int
-    height: int
-    badge: str = ""          # e.g. a similarity shown on the cell
-    face_id: int | None = None
+from core import library
+from core.library import CatalogStamp, catalog_stamp  # noqa: F401 - the watcher's fingerprint
+from core.library import Face as FaceRow   # a face strip's, a photo's or the review's rows
+from core.library import Photo as PhotoRow  # the photo grids' rows
 
 
 class PersonRow(NamedTuple):
+    """A person card (a tuple: the people list is saved as JSON lists, see PEOPLE_SNAPSHOT)."""
     id: int
     name: str | None
     faces: int
@@ -29,72 +26,31 @@ class PersonRow(NamedTuple):
     cover_face_id: int | None
 
 
-class FaceRow(NamedTuple):
-    id: int
-    photo_id: int
-    path: str
-    box: tuple[float, float, float, float]
-    photo_size: tuple[int, int]
-    person_id: int | None
-    person_name: str | None
-    score: float | None = None  # a suggestion's score
-    ignored: bool = False
-    offered_by: str | None = None  # a suggestion's source: "tags" (named in the photo's tags)
-
-
-class CatalogStamp(NamedTuple):
-    """Cheap fingerprint of what the views show; when it changes, they reload."""
-    revision: int
-    photos: int
-    people_updated: float
-    people: int
-    albums: int
-    suggestions: tuple[int, int]   # a grouping that only adds questions for Review
-
-
-def catalog_stamp(conn: sqlite3.Connection) -> CatalogStamp:
-    revision = int(conn.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
-    photos = conn.execute("SELECT COUNT(*) FROM photos WHERE status='indexed'").fetchone()[0]
-    updated, people = conn.execute("SELECT MAX(updated_at), COUNT(*) FROM people").fetchone()
-    albums = conn.execute("SELECT COUNT(*) + COALESCE(MAX(exported_at), 0) FROM albums"
-                          ).fetchone()[0]
-    suggestions = tuple(conn.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM suggestions"
-                                     ).fetchone())
-    return CatalogStamp(revision, photos, updated or 0.0, people, albums, suggestions)
-
-
 # -- photos -------------------------------------------------------------------------------------
 
-_PHOTO_COLUMNS = "ph.id, ph.path, ph.taken_at, COALESCE(ph.width, 0), COALESCE(ph.height, 0)"
+def all_photos(conn) -> list[PhotoRow]:
+    """The photo grid: newest first."""
+    return library.all_photos(conn, newest_first=True)
 
 
-def all_photos(conn: sqlite3.Connection) -> list[PhotoRow]:
-    rows = conn.execute(
-        f"SELECT {_PHOTO_COLUMNS} FROM photos ph WHERE ph.status = 'indexed' "
-        "ORDER BY ph.taken_at IS NULL, ph.taken_at DESC, ph.id DESC")
-    return [PhotoRow(*r) for r in rows]
+def person_photos(catalog, person_id: int) -> list[PhotoRow]:
+    """A person's photos, newest first as the photo grid (the CLI lists them oldest first)."""
+    from core.people import person_photos
+
+    return [PhotoRow(p.id, p.path, p.taken_at, p.width, p.height)
+            for p in person_photos(catalog, person_id, newest_first=True)]
 
 
-def person_photos(conn: sqlite3.Connection, person_id: int) -> list[PhotoRow]:
-    rows = conn.execute(
-        f"SELECT DISTINCT {_PHOTO_COLUMNS} FROM photos ph JOIN faces f ON f.photo_id = ph.id "
-        "WHERE f.person_id = ? AND f.ignored = 0 "
-        "ORDER BY ph.taken_at IS NULL, ph.taken_at DESC, ph.id DESC", (person_id,))
-    return [PhotoRow(*r) for r in rows]
+photo_record = library.photo
+photo_faces = library.photo_faces
+library_dates = library.library_dates
+person_names = library.person_names
+person_name = library.person_name
 
 
-def photo_record(conn: sqlite3.Connection, photo_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM photos WHERE id = ?", (photo_id,)).fetchone()
-
-
-def photo_faces(conn: sqlite3.Connection, photo_id: int) -> list[FaceRow]:
-    rows = conn.execute(
-        "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
-        "f.person_id, p.name, f.ignored FROM faces f JOIN photos ph ON ph.id = f.photo_id "
-        "LEFT JOIN people p ON p.id = f.person_id WHERE f.photo_id = ? ORDER BY f.x1",
-        (photo_id,))
-    return [FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), (r[7] or 0, r[8] or 0), r[9],
-                    r[10], None, bool(r[11])) for r in rows]
+def folder_paths(conn) -> list[str]:
+    """The library's folders (the settings' list), by path."""
+    return [folder.path for folder in library.folders(conn)]
 
 
 # -- people -------------------------------------------------------------------------------------
@@ -142,71 +98,16 @@ def load_people_snapshot(catalog_dir) -> list[PersonRow]:
         return []
 
 
-def person_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:
-    rows = conn.execute(
-        "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
-        "f.person_id, p.name FROM faces f JOIN photos ph ON ph.id = f.photo_id "
-        "JOIN people p ON p.id = f.person_id WHERE f.person_id = ? AND f.ignored = 0 "
-        "ORDER BY f.quality DESC, f.id", (person_id,))
-    return [FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), (r[7] or 0, r[8] or 0), r[9],
-                    r[10]) for r in rows]
+def person_faces(catalog, person: PersonRow) -> list[FaceRow]:
+    """The person's face strip, best quality first."""
+    from core.people import person_faces
 
-
-def library_dates(conn: sqlite3.Connection) -> tuple[str | None, str | None]:
-    """The first and last day a photo of the library was taken (ISO). Two lookups: SQLite
-    reads one end of the index for a lone MIN or MAX, but scans it for both at once."""
-    first, last = conn.execute(
-        "SELECT (SELECT MIN(taken_at) FROM photos), (SELECT MAX(taken_at) FROM photos)"
-    ).fetchone()
-    return (first[:10] if first else None), (last[:10] if last else None)
-
-
-def person_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
-    return [(r[0], r[1]) for r in conn.execute(
-        "SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY name COLLATE NOCASE")]
+    return [FaceRow(f.id, f.photo_id, f.path, f.box, f.photo_size, f.person_id, person.name)
+            for f in person_faces(catalog, person.id)]
 
 
 # -- review -------------------------------------------------------------------------------------
 
-# A suggestion still waiting for an answer: its face is not ignored, nor already theirs.
-_WAITING = "f.ignored = 0 AND (f.person_id IS NULL OR f.person_id != s.person_id)"
-
-
-def review_people(conn: sqlite3.Connection) -> list[tuple[int, str | None, int]]:
-    """(person id, name, open suggestions) for everyone with suggestions waiting."""
-    return [tuple(r) for r in conn.execute(
-        "SELECT s.person_id, p.name, COUNT(*) FROM suggestions s "
-        "JOIN people p ON p.id = s.person_id "
-        f"JOIN faces f ON f.id = s.face_id WHERE {_WAITING} "
-        "GROUP BY s.person_id ORDER BY p.name IS NULL, COUNT(*) DESC")]
-
-
-def review_count(conn: sqlite3.Connection) -> int:
-    """How many suggestions wait, all people together (the sidebar's figure)."""
-    return conn.execute("SELECT COUNT(*) FROM suggestions s JOIN faces f ON f.id = s.face_id "
-                        f"WHERE {_WAITING}").fetchone()[0]
-
-
-def review_faces(conn: sqlite3.Connection, person_id: int) -> list[FaceRow]:
-    rows = conn.execute(
-        "SELECT f.id, f.photo_id, ph.path, f.x1, f.y1, f.x2, f.y2, ph.width, ph.height, "
-        "f.person_id, p.name, s.score, s.source FROM suggestions s JOIN faces f ON "
-        "f.id = s.face_id JOIN photos ph ON ph.id = f.photo_id JOIN people p ON "
-        f"p.id = s.person_id WHERE s.person_id = ? AND {_WAITING} ORDER BY s.score DESC",
-        (person_id,))
-    return [FaceRow(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), (r[7] or 0, r[8] or 0), r[9],
-                    r[10], r[11], offered_by=r[12]) for r in rows]
-
-
-# -- albums -------------------------------------------------------------------------------------
-
-def albums(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT a.*, (SELECT COUNT(*) FROM album_files af WHERE af.album_id = a.id) AS files "
-        "FROM albums a ORDER BY a.name COLLATE NOCASE").fetchall()
-
-
-def person_name(conn: sqlite3.Connection, person_id: int) -> str | None:
-    """The name as it is now (None: unnamed, or no such person)."""
-    row = conn.execute("SELECT name FROM people WHERE id = ?", (person_id,)).fetchone()
-    return row[0] if row else None
+review_people = library.review_people
+review_count = library.review_count
+review_faces = library.review_faces

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QSpinBox, QVBoxLayout, QWidget)
 
 from ..context import AppContext
+from ..models import queries
 from ..settings import Settings, default_workers
 from . import hints, icons
 
@@ -104,9 +105,7 @@ class SettingsDialog(LateAnswerSafeDialog):
         layout.addLayout(form)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        ctx.read(lambda conn: [r[0] for r in conn.execute(
-            "SELECT path FROM folders ORDER BY path")],
-                 self._show_folders, what="loading folders")
+        ctx.read(queries.folder_paths, self._show_folders, what="loading folders")
 
     def _show_folders(self, paths: list[str]) -> None:
         if self.closed:  # closed before the list arrived (OK pressed at once)

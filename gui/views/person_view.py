@@ -36,8 +36,8 @@ def _load_person(person_id: int):
         person = queries.PersonRow(p.id, p.name, p.face_count, p.photo_count, p.hidden,
                                    p.cover_face_id)
         with bulk_allocation():  # a big person's photos: see gui.gc_pauses
-            return (person, queries.person_faces(catalog.conn, person_id),
-                    PhotoList(queries.person_photos(catalog.conn, person_id)))
+            return (person, queries.person_faces(catalog, person),
+                    PhotoList(queries.person_photos(catalog, person_id)))
     return load
 
 

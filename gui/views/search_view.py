@@ -74,13 +74,6 @@ def run_search(catalog_dir: Path, spec: SearchSpec):
 
     catalog = worker_catalog(catalog_dir)
     hits = search_photos(catalog, spec)
-    ids = [h.photo_id for h in hits]
-    info = {}
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
-        info.update({r[0]: r[1:] for r in catalog.conn.execute(
-            "SELECT id, taken_at, COALESCE(width, 0), COALESCE(height, 0) FROM photos "
-            f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)})
     own = set()   # "Find this person": the photos where they are named are theirs
     if spec.similar_to_person is not None:
         from core.search.people import resolve_person
@@ -91,13 +84,12 @@ def run_search(catalog_dir: Path, spec: SearchSpec):
         if hit.photo_id in seen:  # an outside photo searched face by face: best face wins
             continue
         seen.add(hit.photo_id)
-        taken, width, height = info.get(hit.photo_id, (None, 0, 0))
-        if hit.person_id is not None and hit.person_id in own:
-            theirs.append(PhotoRow(hit.photo_id, hit.path, taken, width, height, "",
-                                   hit.face_id))
+        if hit.person_id is not None and hit.person_id in own:  # theirs: no similarity badge
+            theirs.append(PhotoRow(hit.photo_id, hit.path, hit.taken_at, hit.width, hit.height,
+                                   None, hit.face_id))
             continue
-        badge = f"{hit.similarity:.0%}" if hit.similarity is not None else ""
-        rows.append(PhotoRow(hit.photo_id, hit.path, taken, width, height, badge, hit.face_id))
+        rows.append(PhotoRow(hit.photo_id, hit.path, hit.taken_at, hit.width, hit.height,
+                             hit.similarity, hit.face_id))
     # the person's own photos first, newest first; then the look-alikes, best first
     theirs.sort(key=lambda r: r.taken_at or "", reverse=True)
     # ranked by similarity, or in date order for people alone

@@ -65,7 +65,7 @@ def load_photo(photo_id: int, long_side: int = VIEW_LONG_SIDE):
         if record is None:
             return None, [], None, (0, 0)
         faces = queries.photo_faces(conn, photo_id)
-        decoded = decode(record["path"], min_long_side=long_side)
+        decoded = decode(record.path, min_long_side=long_side)
         rgb = np.ascontiguousarray(decoded.bgr[:, :, ::-1])
         height, width = rgb.shape[:2]
         image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
@@ -326,9 +326,9 @@ class ViewerPage(Page):
         self.canvas.set_photo(image, full_size, faces, self.highlight)
         self.legend.setText(legend_html(asked=any(f.id == self.highlight for f in faces)))
         self.legend.setVisible(bool(faces))
-        self.caption.setText(Path(record["path"]).name)
+        self.caption.setText(Path(record.path).name)
         named = sorted({f.person_name for f in faces if f.person_name})
-        parts = [format_taken(record["taken_at"]),
+        parts = [format_taken(record.taken_at),
                  f"{len(faces)} face" + ("" if len(faces) == 1 else "s")]
         if named:
             parts.append(", ".join(named))

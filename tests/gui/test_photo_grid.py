@@ -47,7 +47,7 @@ def _own_grid(qtbot, window, width: int):
 
 
 def _rows(n: int, per_month: int) -> list[PhotoRow]:
-    return [PhotoRow(i, f"/x/{i}.jpg", f"2021-{12 - i // per_month:02d}-01", 100, 100, "", None)
+    return [PhotoRow(i, f"/x/{i}.jpg", f"2021-{12 - i // per_month:02d}-01", 100, 100, None, None)
             for i in range(n)]
 
 
