@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import errno
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
-from ..catalog.problems import EXIT_CATALOG_UNUSABLE, CatalogUnusable, explain
 from .options import catalog_dir_of
+
+# (sqlite3 and the catalog's modules load in the functions: `faceshelf --help` would pay.)
 
 CATALOG_UNUSABLE_HELP = (
     "Exit status 5: the catalog is damaged or unusable (the message names the file, says what "
@@ -20,7 +20,10 @@ CATALOG_UNUSABLE_HELP = (
 def report_unusable(error: BaseException, args) -> int | None:
     """Print the message for a catalog that cannot be used and return its exit status;
     None when `error` is not about the catalog file."""
+    import sqlite3
+
     from ..catalog.db import DB_NAME
+    from ..catalog.problems import CatalogUnusable, explain
 
     db_path = catalog_dir_of(args) / DB_NAME
     if isinstance(error, OSError) and _inside(error.filename, db_path.parent) and \
@@ -73,6 +76,7 @@ def add_commands(sub) -> None:
 
 def cmd_check(args) -> int:
     from ..catalog import health
+    from ..catalog.problems import EXIT_CATALOG_UNUSABLE
 
     directory = catalog_dir_of(args)
     if not directory.exists():
@@ -106,6 +110,7 @@ def cmd_check(args) -> int:
 
 def cmd_repair(args) -> int:
     from ..catalog import health
+    from ..catalog.problems import EXIT_CATALOG_UNUSABLE
     from ..catalog.repair import NothingToSalvage, repair
     from ..index_lock import exclusive_index
 
