@@ -600,7 +600,8 @@ class _Worker:
 
 # The resource tracker is a process of its own, started with our interpreter's -W options;
 # its one warning here is that it unlinked the queues' semaphores of a process killed with -9
-# (a plain kill stops cleanly: cli.interruptible). It did the cleaning; the warning is noise.
+# (a plain kill stops cleanly: core.cli.terminal.interruptible). It did the cleaning; the
+# warning is noise.
 _TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
