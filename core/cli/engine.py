@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -89,7 +90,7 @@ def cmd_index(args) -> int:
         if not args.json:  # before the people line: in the order things happened
             _print_index_summary(summary)
         if people_first:
-            run_with_progress(_chain(people_first, stages), quiet=quiet)
+            run_with_progress(itertools.chain(people_first, stages), quiet=quiet)
             people = report_people(run.people, as_json=args.json)
         else:
             people = None
@@ -112,11 +113,6 @@ def _until_people(stages: Iterator, people_first: list) -> Iterator:
             people_first.append(progress)
             return
         yield progress
-
-
-def _chain(first: list, rest: Iterator) -> Iterator:
-    yield from first
-    yield from rest
 
 
 def _index_summary(run, ended: float, started: float) -> dict:
