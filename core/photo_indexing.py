@@ -79,7 +79,8 @@ def index_library(catalog, roots=None, *, workers: int | None = None,
             summary.indexed = progress
         yield progress
         if timer is not None and timer.due():
-            if timer.nothing_new():
+            if not timer.faces_changed():  # no face written since the last update
+                timer.retry_soon()
                 continue
             counters = yield from people_update(catalog, cancel)
             timer.updated(found=anyone_to_show(counters))
@@ -102,17 +103,18 @@ class _PeopleTimer:
     def due(self) -> bool:
         return time.monotonic() > self.next_at
 
-    def nothing_new(self) -> bool:
-        """No face written since the last update: look again soon."""
-        if self.catalog.revision() != self.revision:
-            return False
+    def faces_changed(self) -> bool:
+        """Whether faces were written (or changed) since the last update."""
+        return self.catalog.revision() != self.revision
+
+    def retry_soon(self) -> None:
         self.next_at = time.monotonic() + self.schedule.retry_s
-        return True
 
     def updated(self, *, found: bool) -> None:
+        """After an update: the next one after the interval, or soon if it found no one."""
         self.revision = self.catalog.revision()
         if not found:  # too few faces for a group yet: look again soon
-            self.next_at = time.monotonic() + self.schedule.retry_s
+            self.retry_soon()
             return
         self.interval = (min(self.interval * 2, self.schedule.every_s)
                          if self.schedule.doubling else self.schedule.every_s)

@@ -157,15 +157,17 @@ def test_the_people_schedule_doubles_and_retries(catalog, monkeypatch):
         waits.append(clock[0] - start)
 
     wait_until_due()
-    assert timer.nothing_new()              # no face written yet: a second later
+    assert not timer.faces_changed()        # no face written yet: a second later
+    timer.retry_soon()
     wait_until_due()
     _write_a_face(catalog)
-    assert not timer.nothing_new()
+    assert timer.faces_changed()
     timer.updated(found=False)              # too few faces for a group: a second later
     wait_until_due()
     for _ in range(4):
         _write_a_face(catalog)
-        assert not timer.nothing_new()
+        assert timer.faces_changed()
         timer.updated(found=True)
+        assert not timer.faces_changed()
         wait_until_due()
     assert waits == [3.5, 1.5, 1.5, 6.5, 12.5, 20.5, 20.5]
