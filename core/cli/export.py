@@ -220,8 +220,9 @@ def _print_export_summary(s) -> None:
     mb = s.bytes_written / 1e6
     speed = f", {mb / s.seconds:.1f} MB/s" if s.seconds > 0 and mb > 1 else ""
     album = f" (album {for_terminal(s.album)})" if s.album else ""
-    out.write(f"{for_terminal(s.destination)}{album}: {s.photos_matched} photo(s) match; added {s.added}"
-              f"{_changes(s)}, skipped {s.skipped} already there, removed {s.removed}, "
+    out.write(f"{for_terminal(s.destination)}{album}: {s.photos_matched} photo(s) match; "
+              f"added {s.added}{_changes(s)}, skipped {s.skipped} already there, "
+              f"removed {s.removed}, "
               f"kept {s.kept}, failed {s.failed}; {mb:.1f} MB in {s.seconds:.1f} s{speed}\n")
     if s.sidecars_written:
         out.write(f"{s.sidecars_written} XMP sidecar(s) written\n")
