@@ -353,7 +353,7 @@ def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thr
         settings["det_thresh"] = det_thresh
     if executor is None:
         executor = _local_executor(workers, analyzer)
-    analysis = executor(catalog.dir, model_pack, settings)
+    analysis = executor(catalog, model_pack, settings)
     try:
         if roots or _has_pending(catalog):
             # Folders given (or photos left over): there is work, most likely. The models
@@ -457,18 +457,18 @@ class AnalysisExecutor(Protocol):
         """Stop whatever still runs (after the results were read, or an early stop)."""
 
 
-# How an executor is made for one run: (catalog folder, model pack, analyzer settings).
-ExecutorFactory = Callable[[Path, object, dict], AnalysisExecutor]
+# How an executor is made for one run: (the catalog, read-only for it: this process writes;
+# the model pack; the analyzer's settings).
+ExecutorFactory = Callable[[Catalog, object, dict], AnalysisExecutor]
 
 
 def _local_executor(workers: int | None, analyzer) -> ExecutorFactory:
     """This process (workers=0, or a loaded analyzer given), else worker processes."""
     workers = default_workers() if workers is None else max(0, workers)
     if workers == 0 or analyzer is not None:
-        return lambda catalog_dir, pack, settings: InProcessAnalysis(catalog_dir, pack, settings,
-                                                                     analyzer)
-    return lambda catalog_dir, pack, settings: WorkerProcesses(catalog_dir, pack, settings,
-                                                               workers)
+        return lambda catalog, pack, settings: InProcessAnalysis(catalog.dir, pack, settings,
+                                                                 analyzer)
+    return lambda catalog, pack, settings: WorkerProcesses(catalog.dir, pack, settings, workers)
 
 
 class InProcessAnalysis:

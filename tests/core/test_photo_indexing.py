@@ -113,9 +113,9 @@ class _Recording(InProcessAnalysis):
 def test_an_executor_plugged_in_analyses_the_photos(catalog, library, face_analyzer):
     calls: list[str] = []
 
-    def executor(catalog_dir, pack, settings):
-        assert pack.model_id == face_analyzer.models.pack.model_id
-        return _Recording(catalog_dir, pack, settings, face_analyzer, calls)
+    def executor(for_catalog, pack, settings):
+        assert for_catalog is catalog and pack.model_id == face_analyzer.models.pack.model_id
+        return _Recording(catalog.dir, pack, settings, face_analyzer, calls)
 
     summary = IndexingSummary()
     for progress in index_library(catalog, [library], executor=executor, people=False,
