@@ -90,7 +90,7 @@ def wall(command: list[str]) -> float:
 
 
 # As installed: pip writes the bytecode caches at install time. Without them (this machine
-# sets PYTHONDONTWRITEBYTECODE) every run compiles core/cli.py and the rest from source.
+# sets PYTHONDONTWRITEBYTECODE) every run compiles core/cli/ and the rest from source.
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
@@ -130,7 +130,7 @@ def main() -> None:
 
     python = sys.executable
     # The installed command, as a user runs it (`python -m core.cli` would also compile
-    # cli.py on every run: a __main__ module is never cached).
+    # core/cli/__main__.py on every run: a __main__ module is never cached).
     installed = Path(python).parent / "faceshelf"
     script = [str(installed)] if installed.is_file() else [python, "-m", "core.cli"]
     cli = [*script, "--catalog", str(catalog_dir)]

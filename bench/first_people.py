@@ -64,8 +64,10 @@ def run_once(library: Path, workdir: Path, schedule: str) -> dict:
     from gui.workers import indexing
 
     if schedule == "before":
-        indexing.PEOPLE_FIRST_S, indexing.PEOPLE_EVERY_S = 6.0, 20.0
-        indexing.PEOPLE_RETRY_S, indexing.PEOPLE_DOUBLING = 2.0, False
+        from core.photo_indexing import PeopleSchedule
+
+        indexing.PEOPLE_SCHEDULE = PeopleSchedule(first_s=6.0, every_s=20.0, retry_s=2.0,
+                                                  doubling=False)
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])

@@ -11,6 +11,10 @@
   status 'indexed' or 'error'). A kill at any moment leaves each photo either untouched
   (still pending, done again next run) or complete, never half, and never twice.
 - `workers=0` runs the same stages in-process (tests, the GUI's search by an outside photo).
+- Where photos are analysed is an `AnalysisExecutor` (this process, or the worker processes);
+  `index(executor=...)` takes another, e.g. one that sends the photos to other machines.
+
+The whole workflow around it (people, the search index) is core.photo_indexing's.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ import queue
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .catalog import Catalog, embedding_to_blob
 from .index_lock import exclusive_index
@@ -320,43 +325,43 @@ def default_workers() -> int:
 def index(catalog: Catalog, roots=None, *, workers: int | None = None,
           cancel: CancelToken | None = None, pack=None, analyzer=None,
           det_size: int = 640, det_thresh: float | None = None,
-          scan: bool = True) -> Iterator[Progress]:
+          scan: bool = True, executor: "ExecutorFactory | None" = None) -> Iterator[Progress]:
     """Scan the roots (all of them when None), then index every pending photo.
 
     `workers`: processes (default one per core); 0 runs in this process, and so does passing
     a loaded `analyzer` (tests, a GUI that already has one). `pack`: a pack name or folder
-    (remembered by the catalog), default the catalog's. The last Progress has stage "index"
-    and, when the token stopped the run, message "cancelled" (the photos not reached stay
-    pending for the next run).
+    (remembered by the catalog), default the catalog's. `executor`: where the photos are
+    analysed instead (see AnalysisExecutor); this process stays the catalog's only writer.
+    The last Progress has stage "index" and, when the token stopped the run, message
+    "cancelled" (the photos not reached stay pending for the next run).
     """
     with exclusive_index(catalog.dir):  # IndexBusy when another process is indexing it
         drop_outdated_face_thumbs(catalog.dir)  # (made again on demand, the current way)
         yield from _index(catalog, roots, workers=workers, cancel=cancel or CancelToken(),
                           pack=pack, analyzer=analyzer, det_size=det_size,
-                          det_thresh=det_thresh, scan=scan)
+                          det_thresh=det_thresh, scan=scan, executor=executor)
 
 
 def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thresh,
-           scan) -> Iterator[Progress]:
+           scan, executor) -> Iterator[Progress]:
     if analyzer is not None:
         model_pack = analyzer.models.pack
     else:
         model_pack = resolve_pack(catalog, pack)
-    workers = default_workers() if workers is None else max(0, workers)
     settings = {"det_size": det_size}
     if det_thresh is not None:
         settings["det_thresh"] = det_thresh
-    pool = None
-    if workers and analyzer is None and (roots or _has_pending(catalog)):
-        # Folders given (or photos left over): there is work, most likely. The workers load
-        # their models (1-2 s) while the folders are scanned, not after.
-        pool = _WorkerPool(catalog.dir, model_pack, settings, workers)
+    if executor is None:
+        executor = _local_executor(workers, analyzer)
+    analysis = executor(catalog, model_pack, settings)
     try:
-        yield from _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack,
-                                    settings, scan, pool)
+        if roots or _has_pending(catalog):
+            # Folders given (or photos left over): there is work, most likely. The models
+            # load (1-2 s) while the folders are scanned, not after.
+            analysis.warm_up()
+        yield from _scan_then_index(catalog, roots, cancel, model_pack, scan, analysis)
     finally:
-        if pool is not None:
-            pool.stop(finished=False)  # a no-op after _run_workers stopped them
+        analysis.close()  # a no-op once its results were all read
 
 
 def _has_pending(catalog) -> bool:
@@ -364,8 +369,8 @@ def _has_pending(catalog) -> bool:
         is not None
 
 
-def _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack, settings, scan,
-                     pool) -> Iterator[Progress]:
+def _scan_then_index(catalog, roots, cancel, model_pack, scan,
+                     analysis: "AnalysisExecutor") -> Iterator[Progress]:
     if scan:
         from .scan import scan_folders
 
@@ -384,12 +389,7 @@ def _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack, sett
     yield tracker.progress()
     if not pending:
         return
-    if workers == 0 or analyzer is not None:
-        results = _run_in_process(catalog, pending, analyzer, model_pack, settings, cancel)
-    else:
-        pool = pool or _WorkerPool(catalog.dir, model_pack, settings, min(workers, len(pending)))
-        results = _run_workers(catalog, pending, pool, cancel)
-    for result in results:
+    for result in analysis.results(pending, cancel):
         face_ids = write_result(catalog, result, model_pack.model_id)
         tracker.count(result, len(face_ids))
         yield tracker.progress()
@@ -438,15 +438,84 @@ class _Tracker:
                         counters={"faces": self.faces, "errors": self.errors}, message=message)
 
 
-def _run_in_process(catalog, pending, analyzer, pack, settings, cancel) -> Iterator[PhotoResult]:
-    if analyzer is None:
-        from .faces.analyzer import FaceAnalyzer
+# -- where photos are analysed ---------------------------------------------------------------
 
-        analyzer = FaceAnalyzer(pack, threads=default_workers(), **settings)
-    for photo_id, path in pending:
-        if cancel.cancelled:
-            return
-        yield analyze_photo(analyzer, catalog.dir, photo_id, path)
+class AnalysisExecutor(Protocol):
+    """Runs the heavy step of indexing (decode, detect, embed, thumbnails) for pending photos
+    and yields their PhotoResults, in any order, to the caller: the catalog's single writer.
+    Here: this process, or local worker processes; another executor (a cluster's client)
+    plugs in through `index(executor=...)`."""
+
+    def warm_up(self) -> None:
+        """Start loading the models: called before the scan when there is work, likely."""
+
+    def results(self, pending: list[tuple[int, str]],
+                cancel: CancelToken) -> Iterator[PhotoResult]:
+        """(photo id, path) in, one PhotoResult per photo out, until done or cancelled."""
+
+    def close(self) -> None:
+        """Stop whatever still runs (after the results were read, or an early stop)."""
+
+
+# How an executor is made for one run: (the catalog, read-only for it: this process writes;
+# the model pack; the analyzer's settings).
+ExecutorFactory = Callable[[Catalog, object, dict], AnalysisExecutor]
+
+
+def _local_executor(workers: int | None, analyzer) -> ExecutorFactory:
+    """This process (workers=0, or a loaded analyzer given), else worker processes."""
+    workers = default_workers() if workers is None else max(0, workers)
+    if workers == 0 or analyzer is not None:
+        return lambda catalog, pack, settings: InProcessAnalysis(catalog.dir, pack, settings,
+                                                                 analyzer)
+    return lambda catalog, pack, settings: WorkerProcesses(catalog.dir, pack, settings, workers)
+
+
+class InProcessAnalysis:
+    """Analysis in the calling process (tests, the GUI's search by an outside photo)."""
+
+    def __init__(self, catalog_dir: Path, pack, settings: dict, analyzer=None) -> None:
+        self.catalog_dir, self.pack, self.settings = catalog_dir, pack, settings
+        self.analyzer = analyzer
+
+    def warm_up(self) -> None:
+        pass  # the models load on the first photo
+
+    def results(self, pending, cancel) -> Iterator[PhotoResult]:
+        if self.analyzer is None:
+            from .faces.analyzer import FaceAnalyzer
+
+            self.analyzer = FaceAnalyzer(self.pack, threads=default_workers(), **self.settings)
+        for photo_id, path in pending:
+            if cancel.cancelled:
+                return
+            yield analyze_photo(self.analyzer, self.catalog_dir, photo_id, path)
+
+    def close(self) -> None:
+        pass
+
+
+class WorkerProcesses:
+    """Analysis in `count` local worker processes (see _WorkerPool)."""
+
+    def __init__(self, catalog_dir: Path, pack, settings: dict, count: int) -> None:
+        self.catalog_dir, self.pack, self.settings, self.count = (catalog_dir, pack, settings,
+                                                                  count)
+        self.pool: _WorkerPool | None = None
+
+    def warm_up(self) -> None:
+        if self.pool is None:
+            self.pool = _WorkerPool(self.catalog_dir, self.pack, self.settings, self.count)
+
+    def results(self, pending, cancel) -> Iterator[PhotoResult]:
+        if self.pool is None:  # not warmed up: no more workers than photos
+            self.pool = _WorkerPool(self.catalog_dir, self.pack, self.settings,
+                                    min(self.count, len(pending)))
+        yield from _run_workers(pending, self.pool, cancel)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.stop(finished=False)  # a no-op after _run_workers stopped them
 
 
 # -- worker processes -----------------------------------------------------------------------
@@ -531,7 +600,8 @@ class _Worker:
 
 # The resource tracker is a process of its own, started with our interpreter's -W options;
 # its one warning here is that it unlinked the queues' semaphores of a process killed with -9
-# (a plain kill stops cleanly: cli.interruptible). It did the cleaning; the warning is noise.
+# (a plain kill stops cleanly: core.cli.terminal.interruptible). It did the cleaning; the
+# warning is noise.
 _TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
@@ -575,7 +645,7 @@ class _WorkerPool:
         log.debug("workers stopped in %.2f s", time.monotonic() - stopping)
 
 
-def _run_workers(catalog, pending, pool: _WorkerPool, cancel) -> Iterator[PhotoResult]:
+def _run_workers(pending, pool: _WorkerPool, cancel) -> Iterator[PhotoResult]:
     from .faces.models import ModelError
 
     todo = collections.deque(pending)

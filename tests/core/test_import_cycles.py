@@ -134,9 +134,6 @@ KNOWN_LAZY_CYCLES = [
     # that fails is explained. Untangling it means a base module for the connection and the
     # error classes: a change to the catalog's opening of its own.
     ["core.catalog.backups", "core.catalog.db", "core.catalog.problems"],
-    # The CLI registers import-tags, which borrows the CLI's helpers: core/cli.py is being
-    # split into a package (issue 13), which gives those helpers a module of their own.
-    ["core.cli", "core.tags_cli"],
 ]
 
 

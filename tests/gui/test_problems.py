@@ -82,11 +82,11 @@ def test_the_status_line_keeps_whole_words_and_the_index_progress(
         qtbot, tmp_path, library, window_for, monkeypatch):
     from PySide6.QtWidgets import QLabel
 
+    from core.photo_indexing import PeopleSchedule
     from gui.workers import indexing
 
-    monkeypatch.setattr(indexing, "PEOPLE_FIRST_S", 0.0)   # people updated mid-index at once
-    monkeypatch.setattr(indexing, "PEOPLE_EVERY_S", 0.0)
-    monkeypatch.setattr(indexing, "PEOPLE_RETRY_S", 0.0)
+    # people updated mid-index at once
+    monkeypatch.setattr(indexing, "PEOPLE_SCHEDULE", PeopleSchedule(0.0, 0.0, 0.0))
     _bigger_library(library, 2)
     window = window_for(tmp_path / "catalog")
     window.resize(700, 600)          # a narrow window: the line must still read right

@@ -84,7 +84,7 @@ def test_search_json(photo_library, catalog, tmp_path, capsys):
 
 
 def test_a_stopped_export_says_how_to_finish(capsys):
-    from core.cli import _print_export_summary
+    from core.cli.export import _print_export_summary
     from core.export.run import ExportSummary
 
     # saved with --save-as: running the same command again would be refused (the album

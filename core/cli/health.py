@@ -1,39 +1,35 @@
-"""`faceshelf check` and `faceshelf repair`, and how the CLI says a catalog is unusable.
-
-Kept out of cli.py (which only registers these) so the catalog's own commands stay together.
-"""
+"""The catalog's own commands, `faceshelf check` and `faceshelf repair`, and how every
+command says that the catalog cannot be used (exit status 5 or 6)."""
 
 from __future__ import annotations
 
 import errno
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
-from .catalog.problems import EXIT_CATALOG_UNUSABLE, CatalogUnusable, explain
+from .options import catalog_dir_of
+
+# (sqlite3 and the catalog's modules load in the functions: `faceshelf --help` would pay.)
 
 CATALOG_UNUSABLE_HELP = (
     "Exit status 5: the catalog is damaged or unusable (the message names the file, says what "
     "is wrong and what to do); 6: the catalog is read-only and the command writes.")
 
 
-def catalog_dir_of(args) -> Path:
-    from .paths import default_catalog_dir
-
-    return Path(args.catalog).expanduser().resolve() if args.catalog else default_catalog_dir()
-
-
 def report_unusable(error: BaseException, args) -> int | None:
     """Print the message for a catalog that cannot be used and return its exit status;
     None when `error` is not about the catalog file."""
-    from .catalog.db import DB_NAME
+    import sqlite3
+
+    from ..catalog.db import DB_NAME
+    from ..catalog.problems import CatalogUnusable, explain
 
     db_path = catalog_dir_of(args) / DB_NAME
     if isinstance(error, OSError) and _inside(error.filename, db_path.parent) and \
             error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         # a cache beside the catalog (search index, thumbnails) in a read-only place
-        from .catalog.problems import CatalogReadOnly, why_read_only
+        from ..catalog.problems import CatalogReadOnly, why_read_only
 
         error = CatalogReadOnly(db_path, why_read_only(db_path)
                                 or f"{error.filename}: {error.strerror}")
@@ -55,7 +51,7 @@ def _inside(filename, directory: Path) -> bool:
         return False
 
 
-def add_health_commands(sub) -> None:
+def add_commands(sub) -> None:
     p = sub.add_parser("check", help="diagnose the catalog (read-only): is it intact, what is "
                                      "damaged",
                        description="Look at the catalog without changing it: the file, "
@@ -79,7 +75,8 @@ def add_health_commands(sub) -> None:
 
 
 def cmd_check(args) -> int:
-    from .catalog import health
+    from ..catalog import health
+    from ..catalog.problems import EXIT_CATALOG_UNUSABLE
 
     directory = catalog_dir_of(args)
     if not directory.exists():
@@ -101,7 +98,7 @@ def cmd_check(args) -> int:
                          f"--catalog a catalog folder (a new, empty folder starts one)\n")
         return EXIT_CATALOG_UNUSABLE
     if report.damaged:
-        from .catalog.problems import damage_advice
+        from ..catalog.problems import damage_advice
 
         sys.stderr.write(f"faceshelf: the catalog {report.db_path} is damaged.\n"
                          f"{damage_advice(report.db_path, checked=True)}\n")
@@ -112,9 +109,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_repair(args) -> int:
-    from .catalog import health
-    from .catalog.repair import NothingToSalvage, repair
-    from .index_lock import exclusive_index
+    from ..catalog import health
+    from ..catalog.problems import EXIT_CATALOG_UNUSABLE
+    from ..catalog.repair import NothingToSalvage, repair
+    from ..index_lock import exclusive_index
 
     directory = catalog_dir_of(args)
     if not directory.exists():
@@ -135,7 +133,7 @@ def cmd_repair(args) -> int:
         with exclusive_index(directory):  # no index may write while the files change places
             result = repair(directory, switch=not args.keep_in_place)
     except NothingToSalvage as error:
-        from .catalog.problems import newest_backup
+        from ..catalog.problems import newest_backup
 
         backup = newest_backup(report.db_path)
         sys.stderr.write(f"faceshelf: nothing can be salvaged from {report.db_path}: {error}."

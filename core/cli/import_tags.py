@@ -1,12 +1,16 @@
-"""`faceshelf import-tags [FOLDER] [--dry-run] [--json]` (registered by core.cli)."""
+"""`faceshelf import-tags [FOLDER] [--dry-run] [--json]`: names from other programs' face tags."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from .options import open_catalog
+from .people import update_people_after
+from .terminal import interruptible, print_json, run_with_progress
 
-def add_import_tags_command(sub) -> None:
+
+def add_commands(sub) -> None:
     p = sub.add_parser(
         "import-tags", help="name faces from the face tags other programs left in or beside "
                             "the photos (XMP regions, Picasa, Google Takeout); files are only read")
@@ -22,10 +26,9 @@ def add_import_tags_command(sub) -> None:
 
 
 def cmd_import_tags(args) -> int:
-    from .cli import (_people_after_index, _refresh_search_index, interruptible, open_catalog,
-                      print_json, run_with_progress)
-    from .index_lock import exclusive_index
-    from .tags import ImportReport, import_tags
+    from ..index_lock import exclusive_index
+    from ..photo_indexing import refresh_search_index
+    from ..tags import ImportReport, import_tags
 
     folder = None
     if args.folder:
@@ -41,9 +44,9 @@ def cmd_import_tags(args) -> int:
                                           cancel=token), quiet=args.quiet or args.json)
         changed = any(o.action in ("matched", "created", "assigned") for o in report.outcomes)
         if not args.dry_run and changed and not args.no_cluster:
-            people = _people_after_index(catalog, token, quiet=args.quiet, as_json=args.json)
+            people = update_people_after(catalog, token, quiet=args.quiet, as_json=args.json)
             if not token.cancelled:
-                _refresh_search_index(catalog)
+                refresh_search_index(catalog, wait=True)
     if args.json:
         print_json({**report.as_json(), "dry_run": args.dry_run, "people": people,
                     "cancelled": token.cancelled})
