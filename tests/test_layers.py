@@ -72,10 +72,6 @@ def test_gui_module_holds_no_sql(module: Path):
     assert _report([module]) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core/cli.py still runs SQL: cmd_faces (use core.library.face_details(catalog, "
-    "with_embeddings=args.embeddings)) and _near_names (use core.library.person_names); "
-    "drop this mark once they do"))
 def test_cli_modules_hold_no_sql():
     modules = cli_modules()
     assert modules, "no CLI module found: the list in cli_modules() is out of date"

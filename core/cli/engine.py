@@ -173,34 +173,34 @@ def cmd_faces(args) -> int:
 
     import numpy as np
 
+    from ..library import face_details
+
     with open_catalog(args, readonly=True) as catalog:
-        rows = catalog.execute(
-            "SELECT f.id, f.photo_id, p.path, f.x1, f.y1, f.x2, f.y2, f.landmarks, f.det_score, "
-            "f.size, f.quality, f.usable, f.ignored, f.model_id, f.person_id, pe.name, "
-            "f.embedding FROM faces f JOIN photos p ON p.id = f.photo_id "
-            "LEFT JOIN people pe ON pe.id = f.person_id ORDER BY f.id")
+        faces = face_details(catalog, with_embeddings=args.embeddings)
         if not args.json:
             print("id\tphoto\tbox\tscore\tsize\tquality\tusable\tperson")
-            for r in rows:
-                person = r[15] or (f"#{r[14]}" if r[14] is not None else "-")
-                print(f"{r[0]}\t{r[2]}\t{r[3]:.0f},{r[4]:.0f},{r[5]:.0f},{r[6]:.0f}\t"
-                      f"{r[8]:.2f}\t{r[9]:.0f}\t{r[10]:.2f}\t{'yes' if r[11] else 'no'}\t{person}")
+            for f in faces:
+                person = f.person_name or (f"#{f.person_id}" if f.person_id is not None else "-")
+                x1, y1, x2, y2 = f.box
+                print(f"{f.id}\t{for_terminal(f.path)}\t{x1:.0f},{y1:.0f},{x2:.0f},{y2:.0f}\t"
+                      f"{f.det_score:.2f}\t{f.size:.0f}\t{f.quality:.2f}\t"
+                      f"{'yes' if f.usable else 'no'}\t{for_terminal(person)}")
             return 0
         # Streamed, one face per line, so a library of 100k faces needs no big buffer.
         out = sys.stdout
         out.write("[")
-        for n, r in enumerate(rows):
+        for n, f in enumerate(faces):
             face = {
-                "id": r[0], "photo_id": r[1], "path": r[2],
-                "box": [round(v, 2) for v in r[3:7]],
-                "landmarks": np.frombuffer(r[7], dtype=np.float32).reshape(5, 2)
+                "id": f.id, "photo_id": f.photo_id, "path": f.path,
+                "box": [round(v, 2) for v in f.box],
+                "landmarks": np.frombuffer(f.landmarks, dtype=np.float32).reshape(5, 2)
                 .astype(float).round(2).tolist(),
-                "det_score": round(r[8], 4), "size": round(r[9], 2), "quality": r[10],
-                "usable": bool(r[11]), "ignored": bool(r[12]), "model_id": r[13],
-                "person_id": r[14], "person": r[15],
+                "det_score": round(f.det_score, 4), "size": round(f.size, 2),
+                "quality": f.quality, "usable": f.usable, "ignored": f.ignored,
+                "model_id": f.model_id, "person_id": f.person_id, "person": f.person_name,
             }
             if args.embeddings:
-                vector = np.frombuffer(r[16], dtype="<f4")
+                vector = np.frombuffer(f.embedding, dtype="<f4")
                 face["embedding"] = base64.b64encode(vector.tobytes()).decode("ascii")
             out.write(("\n" if n == 0 else ",\n") + json.dumps(face, ensure_ascii=False))
         out.write("\n]\n")

@@ -75,7 +75,9 @@ def _near_names(catalog, name: str) -> list[str]:
     """Names of people close to `name` (a typo would otherwise make a new person silently)."""
     import difflib
 
-    names = [r[0] for r in catalog.execute("SELECT name FROM people WHERE name IS NOT NULL")]
+    from ..library import person_names
+
+    names = [n for _id, n in person_names(catalog)]
     return difflib.get_close_matches(name, names, n=2, cutoff=0.75)
 
 
