@@ -256,9 +256,8 @@ class JobQueue(QObject):
 
     # -- removing folders ---------------------------------------------------------------------
     def _remove_folders(self, paths: list[str], then: Callable[[], None]) -> None:
-        """Remove the folders, then call `then()` once those writes are done (the writer pool
-        runs one write at a time, in order). A folder another process's index holds is tried
-        again later."""
+        """Remove the folders, then call `then()` once those writes are done. A folder another
+        process's index holds is tried again later."""
         def refused(error, path: str) -> None:
             if not refused_as_busy(error):
                 self.ctx.workers.failed.emit("removing a folder", error)
@@ -272,8 +271,16 @@ class JobQueue(QObject):
             self.ctx.write(lambda catalog, p=path: catalog.remove_folder(p),
                            on_error=lambda error, p=path: refused(error, p),
                            what="removing a folder")
+        self._after_writes(then)
+
+    def _after_writes(self, then: Callable[[], None]) -> None:
+        """`then()` once the writes asked for until now are done (the writer runs in order)."""
+        def not_open(error) -> None:   # (a damaged catalog: said once; the queue goes on)
+            self.ctx.workers.failed.emit("writing to the catalog", error)
+            then()
+
         self.ctx.write(lambda _catalog: None, on_success=lambda _result: then(),
-                       what="removing a folder")
+                       on_error=not_open, what="writing to the catalog")
 
     def _retry_removals(self) -> None:
         # (while a job runs, its end removes them)
