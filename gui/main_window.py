@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         self.viewer.back_requested.connect(self.back)
         self.viewer.find_person_requested.connect(self.find_person)
         self.albums_page.new_album_requested.connect(lambda: self.export_dialog())
-        self.albums_page.run_job.connect(lambda job, title: self.jobs.run_or_queue(job, title))
+        self.albums_page.run_job.connect(self.jobs.run_or_queue)
         self.search_page.export_requested.connect(
             lambda spec: self.export_dialog(spec=spec, label=self.search_page.description()))
         for page in (self.person_page, self.search_page):

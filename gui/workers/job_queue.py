@@ -10,8 +10,9 @@ one runs, what is asked for waits here:
   being removed would fail);
 - one people grouping (however often it is asked for) and the album updates, in order.
 
-The rules at a job's end, in order: removals first, then a waiting index, else a grouping when
-one is due (after a stopped index: its faces are grouped now; after a removal: the removed
+The rules at a job's end, in order: removals first (and every write asked for meanwhile, so a
+folder added is in the catalog before a rescan reads the folders), then a waiting index, else
+a grouping when one is due (after a stopped index: its faces are grouped now; after a removal: the removed
 folder's groups go), else the next album update. Cancelling an index drops the index waiting
 behind it (stopped means stopped; its folders are in the catalog, the next rescan indexes
 them). An index refused because another Faceshelf process is indexing the catalog (a terminal,
