@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
-from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtGui import QContextMenuEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QMenu
 
 from core.catalog import Catalog
 from gui.models import people as roles
@@ -318,9 +319,35 @@ def test_person_page_keys_and_the_sidebar_after_back(qtbot, indexed, people_wind
     qtbot.keyClick(page.name, Qt.Key.Key_Escape)       # cancels the edit, stays on the page
     assert window.pages.currentWidget() is page and page.name.text() == "Tom"
 
-    window.show_section("photos")
-    window.navigation.go_to_section_page(window.search_page)   # (Find people in this photo)
-    assert window.sidebar.currentItem().data(Qt.ItemDataRole.UserRole) == "search"
-    window.back()                                       # back to Photos: the sidebar follows
+    # Photos in the sidebar, right-click a photo → Find people in this photo: the Search page,
+    # and the sidebar says Search; Esc goes back to Photos, and the sidebar follows
+    sidebar = window.sidebar
+    QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier,
+                     sidebar.visualItemRect(sidebar.item_of("photos")).center())
     assert window.pages.currentWidget() is window.photos_page
-    assert window.sidebar.currentItem().data(Qt.ItemDataRole.UserRole) == "photos"
+    grid = window.photos_page.grid
+    qtbot.waitUntil(lambda: grid.photo_model().rowCount() == 6, timeout=WAIT_MS)
+    cell = next(i for i in range(grid.sections.rowCount()) if not grid.sections.is_header(i))
+    at = grid.visualRect(grid.sections.index(cell)).center()
+    QApplication.sendEvent(grid.viewport(), QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, at, grid.viewport().mapToGlobal(at)))
+    menu = None
+
+    def menu_shown() -> bool:
+        nonlocal menu
+        menu = next((m for m in grid.findChildren(QMenu) if m.isVisible()), None)
+        return menu is not None
+
+    qtbot.waitUntil(menu_shown, timeout=WAIT_MS)
+    find = next(a for a in menu.actions() if a.text() == "Find people in this photo")
+    QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(find).center())
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.search_page,
+                    timeout=WAIT_MS)
+    assert sidebar.highlighted() == "search"
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    window.search_page.grid.setFocus()   # (not a text box: Esc there belongs to the box)
+    QTest.keyClick(window.search_page.grid, Qt.Key.Key_Escape)
+    assert window.pages.currentWidget() is window.photos_page
+    assert sidebar.highlighted() == "photos"
