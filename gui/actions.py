@@ -1,39 +1,22 @@
 """What the user's clicks do to the catalog: thin calls into `core`, run in the writer pool.
 
 Every method takes UI-thread arguments, runs the core call on the single catalog-writer thread
-(with that thread's own connection) and reports back on the UI thread. No engine logic here:
-if a core piece is missing, the action says so instead of improvising.
+(with that thread's own connection) and reports back on the UI thread. No engine logic here.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from core import people
+
 from .context import AppContext
 
 log = logging.getLogger(__name__)
-
-
-class MissingCore(RuntimeError):
-    pass
-
-
-def core_function(module: str, *names: str) -> Callable:
-    """The first of `names` that `module` provides (tolerates an API still settling)."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as error:
-        raise MissingCore(f"{module} is not available yet ({error})") from error
-    for name in names:
-        fn = getattr(mod, name, None)
-        if fn is not None:
-            return fn
-    raise MissingCore(f"{module} has none of {', '.join(names)}")
 
 
 class PeopleActions(QObject):
@@ -46,11 +29,11 @@ class PeopleActions(QObject):
         super().__init__(parent)
         self.ctx = ctx
 
-    def _call(self, action: str, names: tuple[str, ...], *args: Any,
+    def _call(self, action: str, operation: Callable[..., Any], *args: Any,
               on_success: Callable[[Any], None] | None = None,
               on_error: Callable[[Any], None] | None = None, **kwargs: Any) -> None:
         def work(catalog):
-            return core_function("core.people", *names)(catalog, *args, **kwargs)
+            return operation(catalog, *args, **kwargs)
 
         def finished(result):
             self.done.emit(action, (result,))  # wrapped: a bare bool must not cross a signal
@@ -63,35 +46,35 @@ class PeopleActions(QObject):
                **kw) -> None:
         """Name or rename (blank: back to unnamed). A name in use raises NameInUse, which the
         view turns into "same person? merge"; with merge_if_taken the core merges at once."""
-        self._call("rename", ("name_person",), person_id, name.strip() or None,
+        self._call("rename", people.name_person, person_id, name.strip() or None,
                    merge_if_taken=merge_if_taken, **kw)
 
     def merge(self, sources: list[int], target: int, **kw) -> None:
-        self._call("merge", ("merge_people",), list(sources), target, **kw)
+        self._call("merge", people.merge_people, list(sources), target, **kw)
 
     def move_faces(self, face_ids: list[int], person_id: int | None, *,
                    name: str | None = None, **kw) -> None:
         """To a person, or (None) to a new person, named `name` if given."""
-        self._call("move_faces", ("move_faces",), list(face_ids), person_id, name=name, **kw)
+        self._call("move_faces", people.move_faces, list(face_ids), person_id, name=name, **kw)
 
     def reject(self, face_ids: list[int], person_id: int, **kw) -> None:
-        self._call("reject", ("reject_faces",), list(face_ids), person_id, **kw)
+        self._call("reject", people.reject_faces, list(face_ids), person_id, **kw)
 
     def add_face(self, drawn, person_id: int | None, *, name: str | None = None, **kw) -> None:
         """A face drawn by hand (core.people.drawn.DrawnFace, embedded) to a person or name."""
-        self._call("add_face", ("add_face",), drawn, person_id, name=name, **kw)
+        self._call("add_face", people.add_face, drawn, person_id, name=name, **kw)
 
     def ignore(self, face_ids: list[int], **kw) -> None:
-        self._call("ignore", ("ignore_faces",), list(face_ids), **kw)
+        self._call("ignore", people.ignore_faces, list(face_ids), **kw)
 
     def hide(self, person_id: int, hidden: bool = True, **kw) -> None:
-        self._call("hide", ("set_hidden",), person_id, hidden, **kw)
+        self._call("hide", people.set_hidden, person_id, hidden, **kw)
 
     def set_cover(self, person_id: int, face_id: int, **kw) -> None:
-        self._call("set_cover", ("set_cover",), person_id, face_id, **kw)
+        self._call("set_cover", people.set_cover, person_id, face_id, **kw)
 
     def confirm(self, face_ids: list[int], person_id: int, **kw) -> None:
-        self._call("confirm", ("confirm_faces",), list(face_ids), person_id, **kw)
+        self._call("confirm", people.confirm_faces, list(face_ids), person_id, **kw)
 
     def undo(self, since: float | None = None, **kw) -> None:
-        self._call("undo", ("undo",), since, **kw)
+        self._call("undo", people.undo, since, **kw)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-DEFAULT_MIN_SIMILARITY = 0.40  # replaced by the search core's calibrated default when present
+from core.search.threshold import DEFAULT_MIN_SIMILARITY  # (the search core's calibrated one)
 
 
 def default_workers() -> int:
@@ -38,10 +38,7 @@ class Settings:
                 values[field.name] = type(field.default)(raw)
             except (TypeError, ValueError):
                 continue
-        settings = cls(**values)
-        if "min_similarity" not in values:
-            settings.min_similarity = search_default_threshold()
-        return settings
+        return cls(**values)
 
     def save(self, catalog_dir: Path) -> None:
         store = QSettings(str(catalog_dir / "gui.ini"), QSettings.Format.IniFormat)
@@ -49,11 +46,3 @@ class Settings:
             store.setValue(key, value)
         store.sync()
 
-
-def search_default_threshold() -> float:
-    """The search core's calibrated default, if it exposes one."""
-    try:
-        from core.search.threshold import DEFAULT_MIN_SIMILARITY as calibrated
-    except ImportError:
-        return DEFAULT_MIN_SIMILARITY
-    return float(calibrated)

@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView,
                                QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget)
 
-from ..actions import PeopleActions, core_function
+from ..actions import PeopleActions
 from ..context import AppContext
 from ..gc_pauses import bulk_allocation
 from ..models import people as roles
@@ -212,16 +212,12 @@ class PersonPage(Page):
 
     def _load_duplicates(self) -> None:
         person_id = self.person_id
-        try:
-            likely = core_function("core.people", "likely_duplicates")
-        except Exception:  # noqa: BLE001 - optional until the people core offers it
-            self.duplicates.hide()
-            return
+
         def find(catalog):
-            from core.people import get_person
+            from core.people import get_person, likely_duplicates
 
             others = []
-            for pair in likely(catalog):
+            for pair in likely_duplicates(catalog):
                 if person_id in (pair.person_a, pair.person_b):
                     other = get_person(catalog, pair.person_b if pair.person_a == person_id
                                        else pair.person_a)

@@ -40,7 +40,7 @@ def library(tmp_path, library_template) -> Path:
 @pytest.fixture(scope="session")
 def indexed_template(tmp_path_factory, library_template, face_analyzer) -> tuple[Path, Path]:
     """(catalog dir, library dir) indexed once per session by the real pipeline (+ people)."""
-    from core import pipeline
+    from core import people, pipeline
     from core.catalog import Catalog
 
     base = tmp_path_factory.mktemp("indexed")
@@ -50,13 +50,8 @@ def indexed_template(tmp_path_factory, library_template, face_analyzer) -> tuple
         catalog.add_folder(library)
         for _ in pipeline.index(catalog, [str(library)], analyzer=face_analyzer):
             pass
-        try:
-            from core import people
-        except ImportError:
-            people = None
-        if people is not None and hasattr(people, "update_people"):
-            for _ in people.update_people(catalog, None):
-                pass
+        for _ in people.update_people(catalog, None):
+            pass
     return base / "catalog", library
 
 

@@ -20,9 +20,9 @@ def _window(qtbot, catalog_dir: Path):
     window = MainWindow(catalog_dir)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.catalog_problem_dialog is not None
-                    and window.catalog_problem_dialog.isVisible(), timeout=15000)
-    return window, window.catalog_problem_dialog
+    qtbot.waitUntil(lambda: window.health.dialog is not None
+                    and window.health.dialog.isVisible(), timeout=15000)
+    return window, window.health.dialog
 
 
 def _click(qtbot, button: QPushButton) -> None:
@@ -72,10 +72,10 @@ def test_truncated_catalog_dialog_check_repair_and_reopen(qtbot, tmp_path, caplo
 
     assert dialog.repair_button.text() == "Open the repaired catalog"
     _click(qtbot, dialog.repair_button)
-    qtbot.waitUntil(lambda: window.catalog_problem_dialog is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.health.dialog is None, timeout=5000)
     # the window reads the repaired catalog: the watcher's stamp counts its faces
     qtbot.waitUntil(lambda: window.ctx.watcher.stamp is not None, timeout=15000)
-    assert window.catalog_problem_dialog is None
+    assert window.health.dialog is None
     assert "Traceback" not in caplog.text
 
 
@@ -136,7 +136,7 @@ def test_a_healthy_catalog_gets_its_daily_backup_in_the_background(qtbot, tmp_pa
     backups = catalog_dir / "backups"
     qtbot.waitUntil(lambda: backups.is_dir() and any(backups.glob("catalog.*.sqlite3")),
                     timeout=15000)
-    assert window.catalog_problem_dialog is None
+    assert window.health.dialog is None
 
 
 # -- read-only: the inner test runs in a process that cannot write the catalog ------------------
@@ -183,15 +183,15 @@ def test_read_only_inner(qtbot):
     assert "is read-only" in text and "Commands that only read" in text
     assert dialog.repair_button is None
     _click(qtbot, dialog.browse_button)
-    qtbot.waitUntil(lambda: window.catalog_problem_dialog is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.health.dialog is None, timeout=5000)
     # browsing works: the people page shows Anna, read from the read-only catalog
     qtbot.waitUntil(lambda: window.ctx.watcher.stamp is not None, timeout=15000)
-    assert window.read_only is not None and window.job is None  # no rescan was started
+    assert window.health.read_only is not None and window.job is None  # no rescan was started
     # a change is refused with a line, not a second dialog nor a traceback
     window.ctx.write(lambda catalog: catalog.set_meta("x", "y"), what="a change")
     qtbot.waitUntil(lambda: "Not changed:" in window.statusBar().currentMessage(),
                     timeout=15000)
-    assert window.catalog_problem_dialog is None
+    assert window.health.dialog is None
 
 
 def test_catalog_option_naming_a_file_in_the_app(qtbot, tmp_path):

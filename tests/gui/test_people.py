@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
-from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtGui import QContextMenuEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QMenu
 
 from core.catalog import Catalog
 from gui.models import people as roles
@@ -237,23 +238,8 @@ def test_a_declined_same_name_puts_the_real_name_back(qtbot, indexed, people_win
     assert window.errors == []
 
 
-def test_an_album_update_waits_for_the_running_job_and_undo_says_what_it_did(
-        qtbot, indexed, people_window):
-    from gui.workers.indexing import people_job
-    from gui.workers.jobs import Job
-
+def test_undo_says_what_it_did_and_stays_in_this_session(qtbot, indexed, people_window):
     window = people_window
-    running = Job("index", people_job(indexed), window)   # stands for an index in progress
-    window.job = running
-    update = Job("export", people_job(indexed), window)
-    window.albums_page.run_job.emit(update, "Updating album Trip")
-    assert window.job is running                          # pause/cancel still mean indexing
-    assert "starts when indexing is done" in window.statusBar().currentMessage()
-    window._job_ended("finished", running)                # indexing ends: the update starts
-    assert window.job is update
-    qtbot.waitUntil(lambda: window.job is None, timeout=WAIT_MS)
-    assert window.statusBar().currentMessage() == "Export finished."
-
     tom = _person_of(indexed, "Tom_Hanks_54745.png")
     with Catalog(indexed) as cat:  # a naming from yesterday's session
         from core.people import name_person
@@ -277,21 +263,6 @@ def test_an_album_update_waits_for_the_running_job_and_undo_says_what_it_did(
     assert window.errors == []
 
 
-def test_faces_found_before_a_cancelled_index_are_grouped(qtbot, indexed, window_for):
-    from gui.workers.jobs import Job
-
-    with Catalog(indexed) as cat, cat.transaction() as conn:
-        conn.execute("UPDATE faces SET person_id=NULL, assigned_by=NULL")
-        conn.execute("DELETE FROM people")
-    window = window_for(indexed)
-    page = window.people_page
-    qtbot.wait(300)
-    assert page.model.rowCount() == 0
-    window._job_ended("cancelled", Job("index", lambda token: iter(()), window))
-    qtbot.waitUntil(lambda: page.model.rowCount() == 7, timeout=WAIT_MS)
-    assert window.errors == []
-
-
 def test_filter_hidden_and_window_size(qtbot, indexed, people_window):
     window = people_window
     page = window.people_page
@@ -304,117 +275,6 @@ def test_filter_hidden_and_window_size(qtbot, indexed, people_window):
     page.filter.setText("")
     assert page.stack.currentWidget() is page.grid
     assert window.minimumSizeHint().width() <= 800   # fits a small laptop screen
-
-
-def _stub_job(window, name):
-    from gui.workers.jobs import Job
-
-    return Job(name, lambda token: iter(()), window)
-
-
-def test_queued_work_after_a_job(qtbot, indexed, people_window, tmp_path, monkeypatch):
-    import gui.main_window as main_window
-
-    window = people_window
-    asked = []
-    monkeypatch.setattr(main_window, "index_job",
-                        lambda directory, roots, *args: asked.append(roots) or
-                        (lambda token: iter(())))
-    # a rescan asked for during a job, then a folder added: still a rescan of everything
-    running = _stub_job(window, "people")
-    window.job = running
-    window.start_indexing(None)
-    extra = tmp_path / "extra"
-    extra.mkdir()
-    window.start_indexing([str(extra)])
-    window._job_ended("finished", running)
-    assert asked == [None]
-    qtbot.waitUntil(lambda: window.job is None, timeout=WAIT_MS)
-
-    # indexing stopped with a rescan and an album update queued: the rescan is dropped,
-    # the faces found are grouped, then the album is updated
-    asked.clear()
-    index = _stub_job(window, "index")
-    window.job = index
-    window.start_indexing(None)
-    album = _stub_job(window, "export")
-    names_run = []
-    window.job_started.connect(lambda job: names_run.append(job.name))
-    window.albums_page.run_job.emit(album, "Updating album Trip")
-    window._job_ended("cancelled", index)
-    qtbot.waitUntil(lambda: names_run == ["people", "export"] and window.job is None,
-                    timeout=WAIT_MS)
-    assert asked == []
-    assert window.errors == []
-
-
-def test_a_folder_removed_during_a_job_goes_after_it(qtbot, indexed, people_window):
-    window = people_window
-    (folder,) = _db(indexed, "SELECT path FROM folders")
-    index = _stub_job(window, "index")
-    window.job = index
-    window.remove_folder(folder[0])
-    qtbot.wait(300)
-    assert _db(indexed, "SELECT COUNT(*) FROM folders") == [(1,)]     # not under the index
-    window._job_ended("finished", index)
-    qtbot.waitUntil(lambda: _db(indexed, "SELECT COUNT(*) FROM people") == [(0,)],
-                    timeout=WAIT_MS)
-    assert _db(indexed, "SELECT COUNT(*) FROM folders") == [(0,)]
-    assert window.errors == []
-
-
-def test_an_index_held_by_another_process_waits_calmly(qtbot, indexed, people_window,
-                                                       tmp_path):
-    import multiprocessing as mp
-
-    from tests.core.test_pipeline import _hold_index_lock
-
-    window = people_window
-    folder = tmp_path / "more"
-    folder.mkdir()
-    context = mp.get_context("spawn")
-    ready, release = context.Event(), context.Event()
-    holder = context.Process(target=_hold_index_lock, args=(str(indexed), ready, release))
-    holder.start()
-    try:
-        assert ready.wait(30)
-        with qtbot.waitSignal(window.job_ended, timeout=WAIT_MS) as ended:
-            window.start_indexing([str(folder)])
-        assert ended.args == ["busy"]
-        assert "Another Faceshelf process" in window.statusBar().currentMessage()
-        assert window.errors == []                       # no error dialog
-        assert window._busy_roots == [str(folder)]       # asked for again later
-        assert str(folder) not in [p for (p,) in _db(indexed, "SELECT path FROM folders")]
-    finally:
-        release.set()
-        holder.join(30)
-    with qtbot.waitSignal(window.job_ended, timeout=60000) as ended:
-        window._retry_busy_index()                       # (what the timer does)
-    assert ended.args == ["finished"]
-    assert str(folder) in [p for (p,) in _db(indexed, "SELECT path FROM folders")]
-
-
-def test_a_folder_added_then_removed_during_a_job_is_neither_kept_nor_indexed(
-        qtbot, indexed, people_window, tmp_path, monkeypatch):
-    import gui.main_window as main_window
-
-    window = people_window
-    asked = []
-    monkeypatch.setattr(main_window, "index_job", lambda directory, roots, *args:
-                        asked.append(roots) or (lambda token: iter(())))
-    folder = tmp_path / "libC"
-    folder.mkdir()
-    running = _stub_job(window, "index")
-    window.job = running
-    window.start_indexing([str(folder)])
-    window.remove_folder(str(folder))
-    names_run = []
-    window.job_started.connect(lambda job: names_run.append(job.name))
-    window._job_ended("finished", running)
-    qtbot.waitUntil(lambda: names_run == ["people"] and window.job is None, timeout=WAIT_MS)
-    assert asked == []
-    assert str(folder) not in [p for (p,) in _db(indexed, "SELECT path FROM folders")]
-    assert window.errors == []
 
 
 def _sidebar_text(window, key):
@@ -459,9 +319,35 @@ def test_person_page_keys_and_the_sidebar_after_back(qtbot, indexed, people_wind
     qtbot.keyClick(page.name, Qt.Key.Key_Escape)       # cancels the edit, stays on the page
     assert window.pages.currentWidget() is page and page.name.text() == "Tom"
 
-    window.show_section("photos")
-    window._show_search()                               # (Find people in this photo)
-    assert window.sidebar.currentItem().data(Qt.ItemDataRole.UserRole) == "search"
-    window.back()                                       # back to Photos: the sidebar follows
+    # Photos in the sidebar, right-click a photo → Find people in this photo: the Search page,
+    # and the sidebar says Search; Esc goes back to Photos, and the sidebar follows
+    sidebar = window.sidebar
+    QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier,
+                     sidebar.visualItemRect(sidebar.item_of("photos")).center())
     assert window.pages.currentWidget() is window.photos_page
-    assert window.sidebar.currentItem().data(Qt.ItemDataRole.UserRole) == "photos"
+    grid = window.photos_page.grid
+    qtbot.waitUntil(lambda: grid.photo_model().rowCount() == 6, timeout=WAIT_MS)
+    cell = next(i for i in range(grid.sections.rowCount()) if not grid.sections.is_header(i))
+    at = grid.visualRect(grid.sections.index(cell)).center()
+    QApplication.sendEvent(grid.viewport(), QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, at, grid.viewport().mapToGlobal(at)))
+    menu = None
+
+    def menu_shown() -> bool:
+        nonlocal menu
+        menu = next((m for m in grid.findChildren(QMenu) if m.isVisible()), None)
+        return menu is not None
+
+    qtbot.waitUntil(menu_shown, timeout=WAIT_MS)
+    find = next(a for a in menu.actions() if a.text() == "Find people in this photo")
+    QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(find).center())
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.search_page,
+                    timeout=WAIT_MS)
+    assert sidebar.highlighted() == "search"
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    window.search_page.grid.setFocus()   # (not a text box: Esc there belongs to the box)
+    QTest.keyClick(window.search_page.grid, Qt.Key.Key_Escape)
+    assert window.pages.currentWidget() is window.photos_page
+    assert sidebar.highlighted() == "photos"

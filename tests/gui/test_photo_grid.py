@@ -85,7 +85,7 @@ def test_home_and_page_keys_do_not_stop_on_headers(qtbot, tmp_path, window_over)
 def test_a_new_search_starts_at_the_top(qtbot, tmp_path, window_over):
     w, _ = _grid(qtbot, window_over, tmp_path)
     page = w.search_page
-    w._show_search()
+    w.navigation.go_to_section_page(page)
     g, bar = page.grid, page.grid.verticalScrollBar()
     rows = _rows(6000, 500)
     page._apply(page._ticket, (PhotoList(rows), []))

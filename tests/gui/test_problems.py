@@ -27,7 +27,7 @@ def _click(widget) -> None:
 
 
 def _click_section(window, key: str) -> None:
-    row = window._sidebar_row(key)
+    row = window.sidebar.row_of(key)
     rect = window.sidebar.visualItemRect(window.sidebar.item(row))
     QTest.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, rect.center())
@@ -159,7 +159,7 @@ def test_a_stopped_index_says_what_is_left_and_resume_finishes_it(
     assert window.notice.button.isVisible() and window.notice.button.text() == "Resume"
 
     # the Problems page says it plainly, with Resume
-    row = window._sidebar_row("problems")
+    row = window.sidebar.row_of("problems")
     qtbot.waitUntil(lambda: not window.sidebar.item(row).isHidden(), timeout=WAIT_MS)
     _click_section(window, "problems")
     page = window.problems_page
@@ -186,7 +186,7 @@ def test_an_offline_folder_and_waiting_photos_are_on_the_problems_page(qtbot, tm
     window.ctx.watcher.poll()   # (the app notices a change within a second by itself)
     window.resize(1000, 700)
     window.show()
-    row = window._sidebar_row("problems")
+    row = window.sidebar.row_of("problems")
     qtbot.waitUntil(lambda: not window.sidebar.item(row).isHidden(), timeout=WAIT_MS)
     assert window.sidebar.item(row).text() == "Problems  (1)"
     _click_section(window, "problems")

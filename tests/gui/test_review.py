@@ -108,7 +108,7 @@ def test_review_reached_from_the_sidebar_answers_keys_at_once(qtbot, indexed, wi
     window.show_section("people")
     window.activateWindow()
     sidebar = window.sidebar
-    row = window._sidebar_row("review")
+    row = window.sidebar.row_of("review")
     QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
                      pos=sidebar.visualItemRect(sidebar.item(row)).center())
     page = window.review_page
@@ -143,7 +143,7 @@ def test_a_name_from_a_photos_tags_is_asked_face_by_face(qtbot, indexed, window_
     window.show_section("people")
     window.activateWindow()
     sidebar = window.sidebar
-    row = window._sidebar_row("review")
+    row = window.sidebar.row_of("review")
     QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
                      pos=sidebar.visualItemRect(sidebar.item(row)).center())
     page = window.review_page

@@ -5,11 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent
+from PySide6.QtWidgets import QApplication
 
 from core.catalog import Catalog
 from gui.views.search_view import PROMPT
+from tests.gui.test_search_boxes import _drop_photo
 
 WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true
 
@@ -24,15 +26,7 @@ def test_drop_an_outside_photo_to_search(qtbot, tmp_path, indexed, window_for,
     outside = tmp_path / "outside" / "tom.png"  # not in the library
     outside.parent.mkdir()
     shutil.copy(insightface_images / "Tom_Hanks_54745.png", outside)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(outside))])
-    enter = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    window.dragEnterEvent(enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    window.dropEvent(drop)
+    _drop_photo(window, outside)   # (asserts the drag was accepted on entering)
     page = window.search_page
     assert window.pages.currentWidget() is page
     qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=30000)
@@ -149,3 +143,17 @@ def _badges(model) -> list[str]:
     from gui.models.photos import BadgeRole
 
     return [model.index(i).data(BadgeRole) for i in range(model.rowCount())]
+
+
+def test_a_dragged_file_that_is_not_a_photo_is_refused(qtbot, tmp_path, indexed, window_for):
+    window = window_for(indexed)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photo")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(notes))])
+    enter = QDragEnterEvent(QPoint(window.width() // 2, window.height() // 2),
+                            Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert not enter.isAccepted()           # the cursor says no: nothing would be searched
+    assert window.pages.currentWidget() is not window.search_page

@@ -96,7 +96,7 @@ def test_clear_empties_the_chips_and_the_typed_text(qtbot, indexed, window_for):
 
 
 def _click_section(qtbot, window, key: str) -> None:
-    row = window._sidebar_row(key)
+    row = window.sidebar.row_of(key)
     rect = window.sidebar.visualItemRect(window.sidebar.item(row))
     QTest.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, rect.center())

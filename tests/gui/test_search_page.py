@@ -195,7 +195,7 @@ def test_results_follow_a_merge_made_elsewhere_when_the_page_is_shown_again(
     window.ctx.watcher.poll()
     qtbot.waitUntil(lambda: people.rowCount() == before - 1, timeout=WAIT_MS)  # seen there
     sidebar = window.sidebar
-    row = window._sidebar_row("search")
+    row = window.sidebar.row_of("search")
     QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
                      pos=sidebar.visualItemRect(sidebar.item(row)).center())
     qtbot.waitUntil(lambda: {"t1.jpg", "t1_small.jpg"} <= names(page.model), timeout=WAIT_MS)
