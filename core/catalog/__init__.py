@@ -194,6 +194,7 @@ class Catalog:
 
 
 def _open_readonly(db_path: Path) -> sqlite3.Connection:
+    _upgrade_first(db_path)
     try:
         return _first_read(connect(db_path, readonly=True), db_path)
     except sqlite3.OperationalError:
@@ -203,6 +204,32 @@ def _open_readonly(db_path: Path) -> sqlite3.Connection:
         if why_read_only(db_path) is None:
             raise
     return _first_read(connect(db_path, readonly=True, immutable=True), db_path)
+
+
+def _upgrade_first(db_path: Path) -> None:
+    """A catalog of an older schema is upgraded (backup first) before it is read: today's
+    reads name today's columns, so a command that only reads (`status`, `person`, `albums`)
+    failed on a catalog no writing command had opened since Faceshelf was updated
+    (tests/core/test_old_catalogs.py)."""
+    from .schema import SCHEMA_VERSION
+
+    conn = open_counted(db_path, f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error:
+        return  # damaged or foreign: the first read below says which
+    finally:
+        conn.close()
+    if not 0 < version < SCHEMA_VERSION:
+        return
+    why = why_read_only(db_path)
+    if why is not None:
+        raise CatalogUnusable(
+            db_path, f"was written by an older Faceshelf (schema {version}, this one reads "
+            f"{SCHEMA_VERSION}) and cannot be upgraded where it is: {why}",
+            "Copy the catalog folder somewhere you can write to and give --catalog that "
+            "folder. Nothing was changed.")
+    _open_for_writing(db_path).close()
 
 
 def _first_read(conn: sqlite3.Connection, db_path: Path) -> sqlite3.Connection:
