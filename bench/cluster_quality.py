@@ -229,7 +229,7 @@ def quality(catalog: Path, work: Path) -> None:
                      if len(c) > 1), reverse=True)
     print(f"  mixed groups: {len(impure)} (LFW has some label noise: the same person under two "
           "names, photos whose central face is someone else)")
-    for wrong, _, c in impure[:8]:
+    for _wrong, _, c in impure[:8]:
         print("    " + ", ".join(f"{name} x{n}" for name, n in c.most_common(3)))
 
 

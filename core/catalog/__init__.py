@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .db import DB_NAME, CatalogError, CatalogTooNew, connect, migrate, open_counted
 from .problems import (CatalogDamaged, CatalogReadOnly, CatalogUnusable, explain, inspect_file,
@@ -25,6 +26,9 @@ from .problems import (CatalogDamaged, CatalogReadOnly, CatalogUnusable, explain
 __all__ = ["Catalog", "CatalogError", "CatalogTooNew", "CatalogUnusable", "CatalogDamaged",
            "CatalogReadOnly", "EMBEDDING_DIM",
            "embedding_to_blob", "blob_to_embedding", "embeddings_from_blobs"]
+
+if TYPE_CHECKING:  # annotations only: numpy loads where a function needs it
+    import numpy as np
 
 EMBEDDING_DIM = 512
 
