@@ -160,3 +160,33 @@ def test_commands_that_only_read_upgrade_an_old_catalog_first(version, tmp_path,
     assert _counts(tmp_path / "catalog" / "catalog.sqlite3")["version"] == SCHEMA_VERSION
     assert [p.name.startswith("catalog.before-v") for p in list_backups(tmp_path / "catalog")
             ] == [True]
+
+
+def test_an_old_catalog_that_cannot_be_written_is_explained_and_left_alone(tmp_path):
+    """Where the upgrade cannot be written (a read-only folder), the command says so in
+    words instead of failing on a missing column; nothing is changed."""
+    import subprocess
+    import sys
+
+    from tests.catalog_cases import without_root_powers
+
+    prefix = without_root_powers()
+    if prefix is None:
+        pytest.skip("root, and no setpriv to give up the power to write read-only files")
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    shutil.copyfile(STORED / "v5.sqlite3", catalog / "catalog.sqlite3")
+    before = (catalog / "catalog.sqlite3").read_bytes()
+    catalog.chmod(0o555)
+    try:
+        done = subprocess.run([*prefix, sys.executable, "-m", "core.cli", "--catalog",
+                               str(catalog), "person", "Colin Powell"],
+                              capture_output=True, text=True, cwd=PROJECT, timeout=300)
+    finally:
+        catalog.chmod(0o755)
+    assert done.returncode == 5, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "written by an older Faceshelf (schema 5" in done.stderr, done.stderr
+    assert "Copy the catalog folder somewhere you can write to" in done.stderr
+    assert (catalog / "catalog.sqlite3").read_bytes() == before
+    assert sorted(p.name for p in catalog.iterdir()) == ["catalog.sqlite3"]
