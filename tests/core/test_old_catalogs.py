@@ -94,8 +94,7 @@ def test_upgrade_keeps_a_backup_of_the_old_catalog(upgraded):
 
 def test_the_apps_reads_work_on_an_upgraded_catalog(upgraded):
     from core.people.queries import find_person, list_people, person_faces, person_photos
-    from core.search.query import run_search
-    from core.search.spec import SearchSpec
+    from core.search import SearchSpec, search_photos
     from core.status import catalog_status
 
     version, before, catalog = upgraded
@@ -111,11 +110,11 @@ def test_the_apps_reads_work_on_an_upgraded_catalog(upgraded):
     assert status["photos"]["total"] == 8 and status["faces"] == before["faces"]
     assert status["named_people"] == 1 and [f["path"] for f in status["folders"]] == [PHOTOS]
 
-    hits = run_search(catalog, SearchSpec(people_all=["Colin Powell"]))
+    hits = search_photos(catalog, SearchSpec(people_all=["Colin Powell"]))
     assert sorted(h.path for h in hits) == sorted(f.path for f in person_photos(catalog, colin))
 
     if version >= 2:  # real faces of the real model (schema 1's are its test helper's)
-        similar = run_search(catalog, SearchSpec(similar_to_person="Colin Powell"))
+        similar = search_photos(catalog, SearchSpec(similar_to_person="Colin Powell"))
         found = {h.path for h in similar}
         assert {f.path for f in person_faces(catalog, colin)} <= found
         assert not any("Blair" in path for path in found)
