@@ -22,6 +22,8 @@ import importlib, json, pkgutil, sys
 import core
 seen = {"import core": sorted(m for m in sys.modules if m.split('.')[0] in QT_OR_GUI)}
 for info in pkgutil.walk_packages(core.__path__, "core."):
+    if info.name.endswith(".__main__"):  # runs the program (the GUI) when imported
+        continue
     importlib.import_module(info.name)
     seen["import " + info.name] = sorted(
         m for m in sys.modules if m.split('.')[0] in QT_OR_GUI)
