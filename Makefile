@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv screenshots walkthrough bench clean
+.PHONY: run test lint venv screenshots walkthrough bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# ruff, configured in pyproject.toml ([tool.ruff]); .ci/run calls it before the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check --no-cache .
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m gui.screenshots screenshots

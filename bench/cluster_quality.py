@@ -229,7 +229,7 @@ def quality(catalog: Path, work: Path) -> None:
                      if len(c) > 1), reverse=True)
     print(f"  mixed groups: {len(impure)} (LFW has some label noise: the same person under two "
           "names, photos whose central face is someone else)")
-    for wrong, _, c in impure[:8]:
+    for _wrong, _, c in impure[:8]:
         print("    " + ", ".join(f"{name} x{n}" for name, n in c.most_common(3)))
 
 
@@ -318,9 +318,14 @@ def scale(n_faces: int, work: Path) -> None:
     conn.commit()
     conn.close()
     group_label = {}
-    for f, p in sqlite3.connect(catalog_dir / "catalog.sqlite3").execute(
-            "SELECT id, person_id FROM faces WHERE person_id IS NOT NULL"):
+    # Closed by hand: a connection left to the garbage collector (sqlite3's statement cache
+    # holds it in a cycle) stays open, uncounted by core.catalog.db, whose next Catalog()
+    # then reads the file by hand and so drops its locks; the child's last close deleted the
+    # WAL under it and the next read here said "database disk image is malformed".
+    conn = sqlite3.connect(catalog_dir / "catalog.sqlite3")
+    for f, p in conn.execute("SELECT id, person_id FROM faces WHERE person_id IS NOT NULL"):
         group_label.setdefault(p, Counter())[truth[f]] += 1
+    conn.close()
     for offset, evidence in ((0, "read from the catalog"), (1000, "cached")):
         batch = late[offset:offset + 1000]
         late_ids = write_synthetic(catalog_dir, vectors[batch], first_photo=len(vectors) + offset)

@@ -58,7 +58,7 @@ def main() -> None:
     import cv2
 
     cv2.setNumThreads(1)
-    from core import pipeline, thumbs
+    from core import pipeline
     from core.catalog import Catalog
     from core.faces import analyzer as analyzer_mod
     from core.scan import decode as decode_mod

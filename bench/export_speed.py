@@ -158,7 +158,7 @@ def main() -> int:
             print(f"round {rep + 1}/{args.repeat}", flush=True)
             for label, fn in runs:
                 dest = work / "out"
-                times[label].append(timed(label, lambda: fn(dest)))
+                times[label].append(timed(label, lambda fn=fn, dest=dest: fn(dest)))
                 shutil.rmtree(dest)
                 subprocess.run(["sync"], check=False)   # each run starts with clean write-back
         results = {label: statistics.median(ts) for label, ts in times.items()}

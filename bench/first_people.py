@@ -134,7 +134,7 @@ def main() -> None:
         for schedule in ("before", "now"):   # alternated: the machine's load hits both
             out = subprocess.run([sys.executable, __file__, "--workdir", str(args.workdir),
                                   "--child", schedule], capture_output=True, text=True)
-            line = next((l for l in reversed(out.stdout.splitlines()) if l.startswith("{")),
+            line = next((ln for ln in reversed(out.stdout.splitlines()) if ln.startswith("{")),
                         None)
             if line is None:
                 print(out.stderr[-2000:])

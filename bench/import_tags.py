@@ -67,7 +67,7 @@ def per_file(workdir: Path) -> None:
     photos = {Path(r[0]).name: r for r in catalog.execute(
         "SELECT path, id, width, height, orientation FROM photos")}
     faces: dict[str, list] = {}
-    for path, name, x1, y1, x2, y2, source_kind, det in catalog.execute(
+    for path, name, x1, y1, x2, y2, source_kind, _det in catalog.execute(
             "SELECT ph.path, pe.name, f.x1, f.y1, f.x2, f.y2, f.source, f.det_score FROM faces f "
             "JOIN photos ph ON ph.id = f.photo_id LEFT JOIN people pe ON pe.id = f.person_id"):
         width, height = photos[Path(path).name][2:4]
@@ -137,7 +137,8 @@ SIDECAR = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
   <mwg-rs:Regions rdf:parseType="Resource">
    <mwg-rs:AppliedToDimensions stDim:w="250" stDim:h="250" stDim:unit="pixel"/>
    <mwg-rs:RegionList><rdf:Bag><rdf:li><rdf:Description mwg-rs:Name="{name}" mwg-rs:Type="Face">
-    <mwg-rs:Area stArea:x="0.5" stArea:y="0.48" stArea:w="0.3" stArea:h="0.4" stArea:unit="normalized"/>
+    <mwg-rs:Area stArea:x="0.5" stArea:y="0.48" stArea:w="0.3" stArea:h="0.4"
+     stArea:unit="normalized"/>
    </rdf:Description></rdf:li></rdf:Bag></mwg-rs:RegionList>
   </mwg-rs:Regions>
  </rdf:Description></rdf:RDF></x:xmpmeta>

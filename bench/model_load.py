@@ -68,8 +68,8 @@ def main() -> None:
     for backend in ("onnxruntime", "openvino"):
         before, after = [], []
         for _ in range(rounds):
-            before.append(timed(lambda: load_as_before(pack, cache, backend)))
-            after.append(timed(lambda: models.load_models(pack, backend=backend)))
+            before.append(timed(lambda backend=backend: load_as_before(pack, cache, backend)))
+            after.append(timed(lambda backend=backend: models.load_models(pack, backend=backend)))
         b, a = statistics.median(before), statistics.median(after)
         print(f"  {backend:12s} before {b:6.0f}   checked {a:6.0f}   ratio {a / b:.2f}"
               f"   (+{a - b:.0f} ms)")

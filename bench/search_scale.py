@@ -13,8 +13,8 @@ configuration runs in its own process, so its peak memory is its own.
 
 Part 1, synthetic (bench/synthetic_faces.py: identities with several faces each, same-identity
 cosines ~0.4-0.85 and different-identity spread as measured on real buffalo_s embeddings): for
-each N and index configuration, build time, on-disk size, p50/p95 latency of a face query ("all faces
-at or above the threshold", what search_photos asks), recall of the same-identity faces above
+each N and index configuration, build time, on-disk size, p50/p95 latency of a face query ("all
+faces at or above the threshold", what search_photos asks), recall of the same-identity faces above
 the threshold and of all above-threshold faces, each against exact numpy search of the same
 queries; and the exact baseline (float32 matvec + threshold) timed in the same run. Peak memory
 (VmHWM) is printed after the index phase, before the exact baseline loads the matrix.
@@ -249,8 +249,8 @@ def run_real(source: Path, threshold: float) -> None:
                 started = time.perf_counter()
                 hits = search_photos(cat, SearchSpec(face_id=query_face[person], min_similarity=t))
                 times.append((time.perf_counter() - started) * 1000)
-                s, l, r = score(hits, photos[person], labelled)
-                strict.append(s), lab.append(l), rec.append(r)
+                s, lb, r = score(hits, photos[person], labelled)
+                strict.append(s), lab.append(lb), rec.append(r)
             mark = "  <- default" if t == threshold else ""
             print(f"threshold {t:.2f}: precision strict {np.mean(strict):.4f} labelled "
                   f"{np.mean(lab):.4f}  recall {np.mean(rec):.4f}  search_photos p50 "

@@ -6,8 +6,8 @@ the variance in 128 dimensions. Identity centres drawn from a Gaussian with a po
 (variance of dimension i ~ 1/(i+8)) reproduce that: std 0.084, p99.99 0.31, 68% in 128 d.
 Each face is its identity centre tilted by a random direction (same spectrum) so that its cosine
 to the centre is t ~ U(0.62, 0.93); two faces of one identity then have cosine ~t1*t2, spread
-over ~0.4-0.85 like real same-person pairs (quantiles below). Identity sizes are log-normal (median ~6, a long tail
-to a few hundred), like people in a family library.
+over ~0.4-0.85 like real same-person pairs (quantiles below). Identity sizes are log-normal
+(median ~6, a long tail to a few hundred), like people in a family library.
 """
 
 from __future__ import annotations

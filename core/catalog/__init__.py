@@ -17,14 +17,19 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .db import DB_NAME, CatalogError, CatalogTooNew, connect, migrate, open_counted
 from .problems import (CatalogDamaged, CatalogReadOnly, CatalogUnusable, explain, inspect_file,
                        not_a_catalog, why_read_only)
+from .schema import SCHEMA_VERSION
 
 __all__ = ["Catalog", "CatalogError", "CatalogTooNew", "CatalogUnusable", "CatalogDamaged",
            "CatalogReadOnly", "EMBEDDING_DIM",
            "embedding_to_blob", "blob_to_embedding", "embeddings_from_blobs"]
+
+if TYPE_CHECKING:  # annotations only: numpy loads where a function needs it
+    import numpy as np
 
 EMBEDDING_DIM = 512
 
@@ -194,6 +199,27 @@ class Catalog:
 
 
 def _open_readonly(db_path: Path) -> sqlite3.Connection:
+    conn = _reader(db_path)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version < SCHEMA_VERSION:
+        # An older schema is upgraded (backup first) before it is read: today's reads name
+        # today's columns, so a command that only reads (`status`, `person`, `albums`) failed
+        # on a catalog no writing command had opened since Faceshelf was updated
+        # (tests/core/test_old_catalogs.py).
+        conn.close()
+        why = why_read_only(db_path)
+        if why is not None:
+            raise CatalogUnusable(
+                db_path, f"was written by an older Faceshelf (schema {version}, this one "
+                f"reads {SCHEMA_VERSION}) and cannot be upgraded where it is: {why}",
+                "Copy the catalog folder somewhere you can write to and give --catalog that "
+                "folder. Nothing was changed.")
+        _open_for_writing(db_path).close()
+        conn = _reader(db_path)
+    return conn
+
+
+def _reader(db_path: Path) -> sqlite3.Connection:
     try:
         return _first_read(connect(db_path, readonly=True), db_path)
     except sqlite3.OperationalError:

@@ -427,7 +427,7 @@ def _drop_dangling(target: sqlite3.Connection, tables: dict[str, TableSalvage]) 
         if not violations:
             return
         target.execute("BEGIN")
-        for table, rowid, parent, fk_index in violations:
+        for table, rowid, _parent, fk_index in violations:
             rule = [fk for fk in target.execute(f'PRAGMA foreign_key_list("{table}")')
                     if fk[0] == fk_index]
             if rule and rule[0][6] == "SET NULL":

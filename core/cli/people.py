@@ -72,7 +72,9 @@ def add_commands(sub) -> None:
     p = sub.add_parser("add-face", help="a face the detector missed: embed the box drawn "
                                         "(pixels of the upright photo) and store it")
     p.add_argument("photo", type=id_arg, metavar="PHOTO_ID")
-    p.add_argument("box", nargs=4, type=float, metavar=("X1", "Y1", "X2", "Y2"))
+    # Four positionals, not nargs=4 with a tuple metavar: Python 3.11's help crashes on that.
+    for corner in ("x1", "y1", "x2", "y2"):
+        p.add_argument(corner, type=float, metavar=corner.upper())
     p.add_argument("--name", metavar="NAME", help="whose face (a new name makes a person)")
     p.set_defaults(func=edits.cmd_add_face)
 

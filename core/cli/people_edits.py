@@ -112,7 +112,7 @@ def cmd_add_face(args) -> int:
     from ..people.drawn import embed_drawn_face
 
     with open_catalog(args) as catalog:
-        drawn = embed_drawn_face(catalog, args.photo, args.box)
+        drawn = embed_drawn_face(catalog, args.photo, (args.x1, args.y1, args.x2, args.y2))
         face_id, person = add_face(catalog, drawn, name=args.name)
     print(f"added face {face_id} to photo {args.photo}"
           + (f", {args.name!r} (person {person})" if person is not None else "")

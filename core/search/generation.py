@@ -498,9 +498,10 @@ class Generation:
     def _bits(self, queries: np.ndarray, min_sim: float) -> tuple[np.ndarray, np.ndarray]:
         """Candidates are the faces within a Hamming bar of a query's code (a pass over B/8
         bytes per face: 96 MB at 1M faces and B = 768, vs 2 GB for the exact vectors; one pass
-        for all of a person's faces); they are re-ranked on the stored vectors. Unlike trees, the bar keeps weak same-person
-        pairs (cosine 0.35-0.45, ~70 degrees apart) with a known probability; unrelated faces
-        (~90 degrees) pass it rarely (measured: bench/search_scale.py)."""
+        for all of a person's faces); they are re-ranked on the stored vectors. Unlike trees,
+        the bar keeps weak same-person pairs (cosine 0.35-0.45, ~70 degrees apart) with a
+        known probability; unrelated faces (~90 degrees) pass it rarely (measured:
+        bench/search_scale.py)."""
         bar = hamming_bar(self.stamp.dims, min_sim, self.bits_z)
         codes = sign_codes(queries, self.planes)
         items = self.scanner.within(codes, bar)

@@ -106,14 +106,14 @@ def _error(action) -> str | None:
 def test_analyze_file_opens_the_photo_once_and_finds_the_same(face_analyzer, photos):
     seen = {"detail decoded again": 0, "faces": 0, "rotated": 0}
     for path in photos:
-        expected_error = _error(lambda: _step_by_step(face_analyzer, path))
+        expected_error = _error(lambda p=path: _step_by_step(face_analyzer, p))
         if expected_error:
-            error, opened = opens_of(path, lambda: _error(
-                lambda: face_analyzer.analyze_file(path)))
+            error, opened = opens_of(path, lambda p=path: _error(
+                lambda: face_analyzer.analyze_file(p)))
             assert error == expected_error, path
             assert opened == 1, path
             continue
-        analyzed, opened = opens_of(path, lambda: face_analyzer.analyze_file(path))
+        analyzed, opened = opens_of(path, lambda p=path: face_analyzer.analyze_file(p))
         assert opened == 1, f"{path.name} opened {opened} times"
         metadata, image, detail, faces = _step_by_step(face_analyzer, path)
         assert analyzed.metadata == metadata, path
@@ -166,6 +166,6 @@ def test_bytes_and_path_refuse_alike(tmp_path):
     pdf = tmp_path / "doc.jpg"
     pdf.write_bytes(b"%PDF-1.4 ...")
     for path in (empty, text, pdf, tmp_path / "missing.jpg", tmp_path):
-        by_path = _error(lambda: decode(path, min_long_side=640))
-        by_bytes = _error(lambda: decode(path, min_long_side=640, data=read_photo_bytes(path)))
+        by_path = _error(lambda p=path: decode(p, min_long_side=640))
+        by_bytes = _error(lambda p=path: decode(p, min_long_side=640, data=read_photo_bytes(p)))
         assert by_path is not None and by_bytes == by_path, path

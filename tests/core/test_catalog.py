@@ -14,8 +14,9 @@ def _add_photo_with_face(cat: Catalog) -> int:
             "INSERT INTO photos(folder_id, path, size, mtime_ns) VALUES (?, ?, 1, 1)",
             (folder, str(cat.dir / "a.jpg"))).lastrowid
         conn.execute(
-            "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality, usable,"
-            " embedding, model_id, created_at) VALUES (?, 0, 0, 10, 10, ?, 0.9, 10, 1, 1, ?, 'm', 0)",
+            "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, det_score, size, quality,"
+            " usable, embedding, model_id, created_at)"
+            " VALUES (?, 0, 0, 10, 10, ?, 0.9, 10, 1, 1, ?, 'm', 0)",
             (photo, b"\0" * 40, embedding_to_blob(np.ones(512, np.float32))))
     return photo
 

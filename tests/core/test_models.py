@@ -1,5 +1,4 @@
 import shutil
-import warnings
 
 import numpy as np
 import pytest
@@ -36,7 +35,6 @@ def test_unknown_pack_is_a_clear_error():
 
 def test_batched_embedding_matches_single_and_has_symbolic_batch(insightface_images):
     import cv2
-    import onnxruntime as ort
     from core.faces.align import align_face
 
     loaded = models.load_models(threads=1)

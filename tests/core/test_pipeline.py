@@ -642,7 +642,7 @@ def test_a_second_index_of_the_same_catalog_is_refused_while_one_runs(tmp_path, 
     import multiprocessing as mp
 
     from core.cli import main
-    from core.index_lock import IndexBusy, exclusive_index
+    from core.index_lock import IndexBusy
 
     folder = tmp_path / "photos"
     folder.mkdir()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -316,7 +317,7 @@ def test_interrupted_write_leaves_no_half_batch(catalog, tmp_path, monkeypatch):
         real(self)
 
     monkeypatch.setattr(changes._Scan, "_flush", crash_on_second_flush)
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.OperationalError, match="no such table: nonsense"):
         scan(catalog, [root])
     assert len(photos(catalog)) == 4                      # first batch only, none of the second
     monkeypatch.undo()

@@ -279,7 +279,7 @@ def test_export_then_import_gives_back_the_same_people(tmp_path, two_people, fac
     got = _people_boxes(second)
     again = _people_boxes(Catalog(tmp_path / "first"))
     assert {k[1] for k in got} == {"Anna", "Bob"}
-    for key, (box, by, source) in again.items():
+    for key, (box, _by, _source) in again.items():
         name = key[1]
         match = [v for k, v in got.items() if k[1] == name and k[0] == key[0]]
         assert match, (key, sorted(got))

@@ -116,13 +116,12 @@ def test_a_long_status_keeps_whole_parts_and_grids_fill_their_rows(qtbot, tmp_pa
         if section == "photos":  # and that many cells do fit in a row, under the month
             qtbot.waitUntil(lambda g=grid: g.photo_model().rowCount() == 12, timeout=WAIT_MS)
             first, last = grid.grid_index(0), grid.grid_index(columns - 1)
-            qtbot.waitUntil(lambda: grid.visualRect(last).top() == grid.visualRect(first).top()
-                            > 0, timeout=WAIT_MS)
+            qtbot.waitUntil(lambda g=grid, a=first, b=last: g.visualRect(b).top()
+                            == g.visualRect(a).top() > 0, timeout=WAIT_MS)
             assert grid.visualRect(grid.grid_index(columns)).top() > grid.visualRect(first).top()
 
 
 def test_photos_grid_has_a_header_row_per_month(qtbot, tmp_path, window_over):
-    from PySide6.QtCore import QPoint
     from PySide6.QtGui import QKeySequence
 
     # newest first: 7 photos of May 2021, 2 of March 2021, 1 undated (last)

@@ -154,7 +154,6 @@ def test_a_user_pack_is_hashed_and_its_hash_is_the_model_id_of_its_faces(tmp_pat
                                                                          insightface_images):
     """--model-pack DIR: both files hashed when chosen; the recognizer's hash is in the
     model_id stored with every face it made; a file changed afterwards is refused."""
-    import json
 
     from core.cli import main
 

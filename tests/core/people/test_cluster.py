@@ -36,7 +36,7 @@ def test_identities_are_recovered_and_singletons_stay_unknown():
     vectors, truth = _library([20, 12, 7, 3, 2, 1, 1, 1])
     labels = cluster(vectors, np.arange(len(vectors)))
     assert _pure(labels, truth)
-    for who, size in enumerate([20, 12, 7, 3, 2]):
+    for who in range(5):
         assert len(set(labels[truth == who])) == 1 and labels[truth == who][0] >= 0
     assert (labels[truth >= 5] == -1).all()
     assert list(np.bincount(labels[labels >= 0])) == [20, 12, 7, 3, 2]  # biggest first
@@ -97,7 +97,8 @@ def test_assignment_needs_a_clear_winner_and_respects_forbidden_pairs():
     assert d.kind[4] == NONE
     # Counter-evidence: a face closer to one the user rejected for person 10 is not auto.
     negatives = {10: vectors[:1] * 1.0}
-    d = score_faces(vectors[:1], Evidence.build(exemplars, owner), AssignParams(), negatives=negatives)
+    d = score_faces(vectors[:1], Evidence.build(exemplars, owner), AssignParams(),
+                    negatives=negatives)
     assert d.kind[0] != AUTO
 
 

@@ -98,7 +98,6 @@ def test_a_drawn_face_is_searchable_survives_reindex_and_undo_takes_it_back(
 
     catalog = _index(tmp_path / "cat", library, face_analyzer)
     first = _photo(catalog, "Aaron_Sorkin_0001")
-    second = _photo(catalog, "Aaron_Sorkin_0002")
     _, *box = _detected(catalog, first)
     # Pretend the detector had missed Sorkin in the first photo: its face is drawn instead.
     catalog.execute("DELETE FROM faces WHERE photo_id=?", (first,))

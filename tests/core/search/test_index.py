@@ -1,7 +1,6 @@
 """The search index on synthetic clustered vectors in a real catalog: delta, deletions, swap,
 exact re-ranking, person queries and filters."""
 
-import threading
 
 import numpy as np
 import pytest

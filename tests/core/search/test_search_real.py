@@ -1,5 +1,6 @@
-"""Search with the real models on real photos: t1.jpg (6 faces) and shifted, sideways (EXIF) and tilted copies of it,
-indexed by the real pipeline; queries by face, by outside photo, and through the CLI."""
+"""Search with the real models on real photos: t1.jpg (6 faces) and shifted, sideways (EXIF)
+and tilted copies of it, indexed by the real pipeline; queries by face, by outside photo, and
+through the CLI."""
 
 import json
 
