@@ -6,8 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence,
                            QPainter, QPalette, QPen)
-from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel,
-                               QLineEdit, QListView, QMenu, QStackedLayout, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QCheckBox, QComboBox,
+                               QHBoxLayout, QLabel, QLineEdit, QListView, QMenu, QStackedLayout,
+                               QVBoxLayout, QWidget)
 
 from ..actions import PeopleActions
 from ..context import AppContext

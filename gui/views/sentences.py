@@ -18,7 +18,8 @@ def job_end(name: str, how: str, ran: Progress | None, problems: Problems, *,
     nothing worth saying (a quiet regrouping that left nothing to do). `ran`: the index's last
     report; `indexing`: another index runs now; `after_stop`: the grouping that follows a
     stopped index."""
-    left = f"{photos_phrase(problems.pending)} still to do" if problems.pending and not indexing else ""
+    left = (f"{photos_phrase(problems.pending)} still to do"
+            if problems.pending and not indexing else "")
     button = RESUME if left else ""
     if name == "index" and how == "cancelled":
         text = f"Indexing stopped: {left}." if left else "Indexing stopped."

@@ -13,7 +13,7 @@ import math
 import time
 from collections import deque
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar,
                                QToolButton, QWidget)
 
