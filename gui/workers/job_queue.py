@@ -11,12 +11,12 @@ one runs, what is asked for waits here:
 - one people grouping (however often it is asked for) and the album updates, in order.
 
 The rules at a job's end, in order: removals first (and every write asked for meanwhile, so a
-folder added is in the catalog before a rescan reads the folders), then a waiting index, else
-a grouping when one is due (after a stopped index: its faces are grouped now; after a removal:
-the removed folder's groups go), else the next album update. Cancelling an index drops the
-index waiting behind it (stopped means stopped; its folders are in the catalog, the next rescan
-indexes them). An index refused because another Faceshelf process is indexing the catalog (a
-terminal, a scheduled run) is not a failure: it is asked for again every `busy_retry_ms` until it runs.
+folder added is in the catalog before a rescan reads the folders), then a waiting index, else a
+grouping when one is due (after a stopped index: its faces are grouped now; after a removal: the
+removed folder's groups go), else the next album update. Cancelling an index drops the index
+waiting behind it (stopped means stopped; its folders are in the catalog, the next rescan indexes
+them). An index refused because another Faceshelf process is indexing the catalog (a terminal, a
+scheduled run) is not a failure: it is asked for again every `busy_retry_ms` until it runs.
 """
 
 from __future__ import annotations
