@@ -13,10 +13,10 @@ from .views.status import Notice
 
 UNDONE = {"name": "the renaming", "merge": "the merge", "move": "the move of faces",
           "reject": "the “not this person”", "confirm": "the confirmation",
-          "ignore": "the ignoring", "unignore": "the un-ignoring", "hide": "the hiding",
+          "ignore": "“not a face”", "unignore": "“a face after all”", "hide": "the hiding",
           "unhide": "the showing", "cover": "the cover change", "forget": "the forgetting",
           "ignore-groups": "the ignoring of small groups", "add-face": "the drawn face"}
-SAID_ACTIONS = {"rename", "merge", "move_faces", "hide", "add_face", "ignore"}
+SAID_ACTIONS = {"rename", "merge", "move_faces", "confirm", "hide", "add_face", "ignore"}
 
 
 class PeopleNotices(QObject):

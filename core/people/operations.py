@@ -231,15 +231,16 @@ def _merge(conn, target: int, sources: list[int], action: str) -> None:
 
 
 def move_faces(catalog: Catalog, face_ids: Iterable[int], to: int | None, *,
-               name: str | None = None) -> int:
+               name: str | None = None, _action: str = "move") -> int:
     """Assign faces by hand to person `to` (None: a new person, optionally named).
 
     The faces become assigned_by='user': later clustering never moves them. Returns the person.
+    `_action` names the change in the undo log ("confirm" when Review's answer made it).
     """
     face_ids = _ids(face_ids)
     with catalog.transaction() as conn:
         _existing_faces(conn, face_ids)
-        rec = Recorder(conn, "move")
+        rec = Recorder(conn, _action)
         if to is None:
             if name is not None and person_by_name(conn, _clean_name(name)) is not None:
                 raise NameInUse(_clean_name(name), person_by_name(conn, _clean_name(name)))
@@ -262,15 +263,17 @@ def move_faces(catalog: Catalog, face_ids: Iterable[int], to: int | None, *,
                          f"WHERE id IN ({_marks(chunk)})", [to, *chunk])
             conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({_marks(chunk)})", chunk)
         _touch(conn, to)
-        rec.about = f"{faces_phrase(len(face_ids))} to {person_label(conn, to)}"
+        joined = "as" if _action == "confirm" else "to"
+        rec.about = f"{faces_phrase(len(face_ids))} {joined} {person_label(conn, to)}"
         _drop_empty_unnamed(conn, rec, old_owners - {to})
         rec.save()
         return to
 
 
 def confirm_faces(catalog: Catalog, face_ids: Iterable[int], person_id: int) -> int:
-    """"Yes, this is them": the faces join `person_id` as user-confirmed evidence."""
-    return move_faces(catalog, face_ids, person_id)
+    """"Yes, this is them": the faces join `person_id` as user-confirmed evidence. The same
+    change as a move, said as a confirmation (the undo log's "Confirmed 3 faces as Anna")."""
+    return move_faces(catalog, face_ids, person_id, _action="confirm")
 
 
 def reject_faces(catalog: Catalog, face_ids: Iterable[int], person_id: int) -> int:

@@ -55,7 +55,9 @@ def people_change(action: str, about: str) -> str:
         if new == "unnamed":
             return f"{old} is unnamed again."
         return f"Named {new}." if old == "unnamed" else f"Renamed {old} to {new}."
-    verbs = {"merge": "Merged", "move": "Moved", "hide": "Hid", "unhide": "Showing",
-             "add-face": "Added", "ignore": "Ignored"}
+    if action == "ignore":  # what the viewer's menu called it
+        return f"Marked {about} as not a face."
+    verbs = {"merge": "Merged", "move": "Moved", "confirm": "Confirmed", "hide": "Hid",
+             "unhide": "Showing", "add-face": "Added"}
     tail = " again" if action == "unhide" else ""
     return f"{verbs.get(action, action.capitalize())} {about}{tail}."

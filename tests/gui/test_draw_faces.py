@@ -126,7 +126,8 @@ def test_not_a_face_takes_it_off_the_photo_and_undo_puts_it_back(qtbot, indexed,
                                 (face.id,)) == [(1, None)], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: face.id not in [f.id for f in canvas.faces], timeout=WAIT_MS)
     assert len(canvas.faces) == 5 and viewer.info.text().split(" · ")[1] == "5 faces"
-    qtbot.waitUntil(lambda: window.notice.text().startswith("Ignored 1 face"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.notice.text().startswith("Marked 1 face as not a face"),
+                    timeout=WAIT_MS)
 
     window.activateWindow()     # a shortcut reaches the window that has the focus
     qtbot.waitUntil(lambda: QApplication.focusWindow() is window.windowHandle(),
@@ -135,6 +136,8 @@ def test_not_a_face_takes_it_off_the_photo_and_undo_puts_it_back(qtbot, indexed,
     qtbot.waitUntil(lambda: _db(indexed, "SELECT ignored, person_id FROM faces WHERE id=?",
                                 (face.id,)) == [(0, person)], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: len(canvas.faces) == 6, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
+                    == "Undid “not a face” (1 face).", timeout=WAIT_MS)
     assert window.errors == []
 
 

@@ -168,3 +168,28 @@ def test_a_name_from_a_photos_tags_is_asked_face_by_face(qtbot, indexed, window_
     qtbot.waitUntil(lambda: _row(indexed, "SELECT person_id, assigned_by FROM faces WHERE "
                                  "id = ?", (asked.id,)) == (carl, "user"), timeout=WAIT_MS)
     assert window.errors == []
+
+
+def test_confirm_all_says_what_it_did_and_undo_takes_it_back(qtbot, indexed, window_for):
+    """Confirm all used to change 3 faces without a word, and Undo then spoke of 'the move of
+    faces': the user reads what was confirmed, with Undo beside it, in the same words."""
+    tom, faces = _suggest_t1_faces_for_tom(indexed)
+    window = window_for(indexed)
+    window.show_section("review")
+    page = window.review_page
+    qtbot.waitUntil(lambda: page.faces.rowCount() == 3, timeout=WAIT_MS)
+    before = [_row(indexed, "SELECT person_id FROM faces WHERE id = ?", (f,)) for f in faces]
+
+    qtbot.mouseClick(page.confirm_all, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.notice.text() == "Confirmed 3 faces as Tom.", timeout=WAIT_MS)
+    assert window.notice.button.isVisible() and window.notice.button.text() == "Undo"
+    assert all(_row(indexed, "SELECT person_id, assigned_by FROM faces WHERE id = ?", (f,))
+               == (tom, "user") for f in faces)
+
+    qtbot.mouseClick(window.notice.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
+                    == "Undid the confirmation (3 faces as Tom).", timeout=WAIT_MS)
+    assert [_row(indexed, "SELECT person_id FROM faces WHERE id = ?", (f,))
+            for f in faces] == before
+    qtbot.waitUntil(lambda: page.faces.rowCount() == 3, timeout=WAIT_MS)   # asked again
+    assert window.errors == []
