@@ -154,7 +154,7 @@ def raw_model_faces(paths: list[str]) -> dict[str, np.ndarray]:
     """The insightface FaceAnalysis way: full image, det 640x640, norm_crop, one face a call."""
     import cv2
 
-    from core.faces.models import load_models
+    from core.faces.model_files import load_models
     from core.scan.decode import decode
 
     warnings.simplefilter("ignore")  # scikit-image's FutureWarning inside norm_crop

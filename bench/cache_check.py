@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core import cache_seal  # noqa: E402
 from core.cluster.assign import Evidence  # noqa: E402
 from core.people import evidence  # noqa: E402
-from core.search import generation  # noqa: E402
+from core.search import stored_index  # noqa: E402
 
 
 def unit_rows(n: int, seed: int = 0) -> np.ndarray:
@@ -46,23 +46,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(tmp) / "index"
         chunks = (vectors[i:i + 20_000] for i in range(0, n, 20_000))
-        for _ in generation.build_generation(index_dir, "bench", np.arange(1, n + 1), chunks,
+        for _ in stored_index.build_generation(index_dir, "bench", np.arange(1, n + 1), chunks,
                                              revision=1, max_face_id=n):
             pass
-        stamp = generation.read_stamp(index_dir, "bench")
+        stamp = stored_index.read_stamp(index_dir, "bench")
         folder = index_dir / stamp.generation
         size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
 
         def open_generation():
-            generation.Generation(index_dir, stamp).close()
+            stored_index.Generation(index_dir, stamp).close()
 
         checked = timed(open_generation)
-        real_check = generation.check_folder
-        generation.check_folder = lambda *a, **k: None  # the load before this change
+        real_check = stored_index.check_folder
+        stored_index.check_folder = lambda *a, **k: None  # the load before this change
         try:
             unchecked = timed(open_generation)
         finally:
-            generation.check_folder = real_check
+            stored_index.check_folder = real_check
         full = timed(lambda: cache_seal.verify_folder(folder), repeat=3)
         print(f"search index, {n:,} faces ({size:.0f} MB): open {unchecked * 1e3:.1f} ms "
               f"unchecked, {checked * 1e3:.1f} ms checked (x{checked / unchecked:.1f}, "

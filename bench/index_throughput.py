@@ -98,7 +98,7 @@ def naive_rate(files: list[Path], *, tuned: bool = False) -> tuple[float, int]:
     from insightface.app.common import Face
     from insightface.model_zoo import get_model
 
-    from core.faces.models import find_pack, session_options
+    from core.faces.model_files import find_pack, session_options
 
     warnings.simplefilter("ignore")  # scikit-image's FutureWarning inside norm_crop
     pack = find_pack()

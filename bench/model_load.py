@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.faces import derived, models, openvino_backend  # noqa: E402
+from core.faces import derived, model_files, openvino_backend  # noqa: E402
 
 
 def load_as_before(pack, cached_recognizer: Path, backend: str):
@@ -36,9 +36,9 @@ def load_as_before(pack, cached_recognizer: Path, backend: str):
                                                     [1, 3, height, width], reference)
         options["resolution_session_factory"] = per_size
     detector = get_model(str(pack.detector), providers=["CPUExecutionProvider"],
-                         sess_options=models.session_options(1), **options)
+                         sess_options=model_files.session_options(1), **options)
     recognizer = get_model(str(cached_recognizer), providers=["CPUExecutionProvider"],
-                           sess_options=models.session_options(1))
+                           sess_options=model_files.session_options(1))
     if backend == "openvino":
         recognizer.session = openvino_backend.recognizer_session(
             cached_recognizer.read_bytes(), recognizer.session)
@@ -57,26 +57,27 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     rounds = parser.parse_args().rounds
 
-    pack = models.find_pack()
+    pack = model_files.find_pack()
     original = pack.recognizer.read_bytes()
     cache = Path(tempfile.mkdtemp()) / "w600k_mbf.batch2.prelurelu.onnx"
     cache.write_bytes(derived.recognizer_bytes(original))
     load_as_before(pack, cache, "onnxruntime")  # imports and first-use costs, outside timing
-    models.load_models(pack, backend="openvino")
+    model_files.load_models(pack, backend="openvino")
 
     print(f"model load, median of {rounds} (one process, alternated), ms:")
     for backend in ("onnxruntime", "openvino"):
         before, after = [], []
         for _ in range(rounds):
             before.append(timed(lambda backend=backend: load_as_before(pack, cache, backend)))
-            after.append(timed(lambda backend=backend: models.load_models(pack, backend=backend)))
+            after.append(timed(
+                lambda backend=backend: model_files.load_models(pack, backend=backend)))
         b, a = statistics.median(before), statistics.median(after)
         print(f"  {backend:12s} before {b:6.0f}   checked {a:6.0f}   ratio {a / b:.2f}"
               f"   (+{a - b:.0f} ms)")
 
     parts = {
         "read + SHA-256 of both files": lambda: [
-            models.read_checked(path, sha, "") for path, sha in
+            model_files.read_checked(path, sha, "") for path, sha in
             ((pack.detector, pack.detector_sha256), (pack.recognizer, pack.recognizer_sha256))],
         "derive the recognizer in memory": lambda: derived.recognizer_bytes(original),
         "(a cached copy's SHA-256 instead)": lambda: hashlib.sha256(cache.read_bytes()),

@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import synthetic_faces  # noqa: E402
 
-from core.search import index as search_index  # noqa: E402
+from core.search import search_index as search_index  # noqa: E402
 from core.search.threshold import DEFAULT_MIN_SIMILARITY  # noqa: E402
 
 DEV_CATALOG = Path("/work/devdata/faces_catalog")
@@ -219,7 +219,7 @@ def score(hits, relevant: set[int], labelled: set[int]) -> tuple[float, float, f
 
 def run_real(source: Path, threshold: float) -> None:
     from core.catalog import Catalog
-    from core.search.index import SearchIndex, build_index
+    from core.search.search_index import SearchIndex, build_index
     from core.search import SearchSpec, search_photos
 
     print(f"\n== real: catalog {source} ==")
@@ -267,7 +267,7 @@ def _faces_of(cat, photo_id: int) -> list[int]:
 
 def run_delta(cat, photos, people, query_face, threshold) -> None:
     """Remove the non-query photos of 50 people, build, add them back, search at once."""
-    from core.search.index import SearchIndex, build_index, current_model_id
+    from core.search.search_index import SearchIndex, build_index, current_model_id
     from core.search import SearchSpec, search_photos
 
     rng = np.random.default_rng(3)

@@ -1,7 +1,7 @@
 """Every rebuildable cache of a catalog, checked block by block: what `faceshelf check` runs.
 
 Read-only: a damaged cache is reported, not touched; the next load that looks at it discards
-and rebuilds it (core/search/index.py, core/people/evidence.py)."""
+and rebuilds it (core/search/search_index.py, core/people/evidence.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class CacheReport:
 
 
 def _search_generations(index_dir: Path) -> list[tuple[Path, dict | None]]:
-    from .search.generation import built_from, read_stamp
+    from .search.stored_index import built_from, read_stamp
 
     found = []
     for pointer in sorted(index_dir.glob("search-*.json")):

@@ -3,7 +3,7 @@ photos (core.pipeline), update people, keep the face search index fresh.
 
 One workflow, two front ends: `faceshelf index` and `rescan` show its Progress as a bar, the
 GUI's index job forwards it to the status bar. (Words: "indexing" is finding the faces in the
-photos; the "search index" is the face search's own structure, core.search.index.)
+photos; the "search index" is the face search's own structure, core.search.search_index.)
 
 People are updated once the photos are indexed, and, with `people_while_indexing`, also while
 they are (the GUI: the people come as the photos do, the first ones within seconds of Start;

@@ -293,7 +293,7 @@ def _iou(a, b) -> float:
 def resolve_pack(catalog: Catalog, pack=None):
     """The pack to index with: the one asked for (remembered in the catalog), else the one the
     catalog was indexed with, else the bundled default."""
-    from .faces.models import ModelPack, find_pack
+    from .faces.model_files import ModelPack, find_pack
 
     if isinstance(pack, ModelPack):
         return pack
@@ -646,7 +646,7 @@ class _WorkerPool:
 
 
 def _run_workers(pending, pool: _WorkerPool, cancel) -> Iterator[PhotoResult]:
-    from .faces.models import ModelError
+    from .faces.model_files import ModelError
 
     todo = collections.deque(pending)
     restarts = collections.Counter()

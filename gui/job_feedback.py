@@ -18,7 +18,7 @@ from core.jobs import Progress
 
 from .navigation import Sidebar
 from .views import sentences
-from .views.problems_view import Problems, ProblemsPage
+from .views.problems_page import Problems, ProblemsPage
 from .views.status import Notice
 from .workers.job_queue import JobQueue
 from .workers.jobs import Job

@@ -22,14 +22,14 @@ from .people_notices import PeopleNotices
 from .photo_drop import PhotoDrop
 from .settings import Settings
 from .views import icons, names
-from .views.albums_view import AlbumsPage
+from .views.albums_page import AlbumsPage
 from .views.dialogs import AboutDialog, SettingsDialog
-from .views.people_view import PeoplePage
-from .views.person_view import PersonPage
-from .views.photos_view import PhotosPage
-from .views.problems_view import ProblemsPage
-from .views.review_view import ReviewPage
-from .views.search_view import SearchPage
+from .views.people_page import PeoplePage
+from .views.person_page import PersonPage
+from .views.photos_page import PhotosPage
+from .views.problems_page import ProblemsPage
+from .views.review_page import ReviewPage
+from .views.search_page import SearchPage
 from .views.status import JobStatus, Notice
 from .views.viewer import ViewerPage
 from .views.welcome import WelcomePage

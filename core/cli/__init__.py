@@ -87,7 +87,7 @@ def _exit_status(error: Exception, args) -> int | None:
     status = report_unusable(error, args)  # damaged, unusable or read-only: 5 or 6
     if status is not None:
         return status
-    from ..faces.models import ModelError
+    from ..faces.model_files import ModelError
     from ..index_lock import IndexBusy
 
     if isinstance(error, OSError) and error.strerror:  # not "[Errno 2] ...": words

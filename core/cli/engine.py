@@ -72,7 +72,7 @@ def cmd_index(args) -> int:
             if not root.is_dir():
                 raise FileNotFoundError(f"not a folder: {root}")
     if args.model_pack:  # a wrong pack is said before the catalog or its folders change
-        from ..faces.models import find_pack
+        from ..faces.model_files import find_pack
 
         find_pack(args.model_pack)
     token = interruptible()

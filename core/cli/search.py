@@ -119,7 +119,7 @@ def cmd_search(args) -> int:
 
 def _search(args) -> int:
     from ..search import analyze_outside, search_photos
-    from ..search.index import SearchIndex, current_model_id
+    from ..search.search_index import SearchIndex, current_model_id
 
     spec = _search_spec(args)
     if args.print_spec:
@@ -185,7 +185,7 @@ def _no_match_with_photo(spec, faces: int) -> str:
 
 
 def _rebuild_damaged_index(catalog, model_id: str, why: str) -> None:
-    from ..search.index import build_index
+    from ..search.search_index import build_index
 
     log.warning("rebuilding the search index of %s (the one there was not used: %s)",
                 catalog.dir, why)
@@ -216,7 +216,7 @@ def cmd_reindex_search(args) -> int:
     from dataclasses import asdict
 
     from ..jobs import Cancelled
-    from ..search.index import (DEFAULT_KIND, DEFAULT_TREES, build_index, current_model_id,
+    from ..search.search_index import (DEFAULT_KIND, DEFAULT_TREES, build_index, current_model_id,
                                read_stamp)
 
     token = interruptible()

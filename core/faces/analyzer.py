@@ -124,7 +124,7 @@ class FaceAnalyzer:
 
     def __init__(self, pack=None, *, threads: int = 1, det_size: int = 640,
                  det_thresh: float = DEFAULT_DET_THRESH) -> None:
-        from .models import load_models
+        from .model_files import load_models
 
         self.models = load_models(pack, threads=threads)  # (a name or folder is found there)
         self.model_id: str = self.models.model_id

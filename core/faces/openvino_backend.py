@@ -66,7 +66,7 @@ class OpenVinoSession:
     def __init__(self, model_bytes: bytes, input_shape: list[int], reference, *,
                  threads: int = 1, precision: str = "bf16") -> None:
         core = _openvino_core()
-        model = core.read_model(model_bytes)  # the checked bytes (core/faces/models.py)
+        model = core.read_model(model_bytes)  # the checked bytes (core/faces/model_files.py)
         model.reshape({model.inputs[0]: input_shape})
         self._compiled = core.compile_model(model, "CPU", {
             "INFERENCE_NUM_THREADS": max(1, threads),

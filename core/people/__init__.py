@@ -7,7 +7,7 @@ The update loads on first use (PEP 562): `faceshelf people` reads a list and sho
 for importing the clustering behind `update_people`.
 """
 
-from .model import (DuplicatePair, FaceInfo, NameInUse, PersonNotFound, PersonSummary, PhotoInfo,
+from .records import (DuplicatePair, FaceInfo, NameInUse, PersonNotFound, PersonSummary, PhotoInfo,
                     Suggestion, UndoEntry, UpdateSummary)
 from .operations import (add_face, confirm_faces, forget_person, ignore_faces, ignore_small_groups,
                          last_undo, merge_people, move_faces, name_person, reject_faces,

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ..catalog import Catalog
 from ..text import clean_text
-from .model import NameInUse, PersonNotFound, UndoEntry
+from .records import NameInUse, PersonNotFound, UndoEntry
 from .queries import ANCHORED, person_by_name
 from .undo import Recorder, faces_phrase, last_entry, person_label, restore
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..catalog import Catalog, embeddings_from_blobs
 from ..ids import checked_id
 from ..text import clean_text
-from .model import DuplicatePair, FaceInfo, PersonNotFound, PersonSummary, PhotoInfo, Suggestion
+from .records import DuplicatePair, FaceInfo, PersonNotFound, PersonSummary, PhotoInfo, Suggestion
 
 # A person the user has touched: named, hidden, or holding a face the user assigned/confirmed.
 # Re-clustering never changes such a person; only unanchored unnamed groups are rebuilt.

@@ -11,7 +11,7 @@ import json
 import sqlite3
 import time
 
-from .model import UndoEntry
+from .records import UndoEntry
 
 KEEP_ENTRIES = 100  # older undo entries are dropped
 

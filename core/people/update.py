@@ -31,7 +31,7 @@ from ..cluster.assign import AUTO, SUGGEST, AssignParams, score_faces
 from ..cluster.graph import ClusterParams, cluster
 from ..jobs import CancelToken, Progress
 from .evidence import load_evidence
-from .model import UpdateSummary
+from .records import UpdateSummary
 from .queries import ANCHORED
 from .undo import delete_suggestions, drop_empty_groups
 

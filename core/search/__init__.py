@@ -3,7 +3,7 @@
     search_photos(catalog, SearchSpec(...), photo=None) -> list[PhotoHit]  core.search.query
     analyze_outside(path, model_id) -> OutsidePhoto              core.search.outside
     detect_query_faces(path) -> list[QueryFace]                   core.search.outside
-    build_index / SearchIndex                                     core.search.index
+    build_index / SearchIndex                                     core.search.search_index
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def keep_index_fresh(catalog):
     """Rebuild the search index on a background thread if it has fallen behind the library
     (what the GUI calls after indexing, or now and then). Searches stay complete and available
     meanwhile. Returns the thread, or None when nothing needed doing."""
-    from .index import SearchIndex, current_model_id
+    from .search_index import SearchIndex, current_model_id
 
     model_id = current_model_id(catalog)
     if model_id is None:

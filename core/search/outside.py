@@ -43,7 +43,7 @@ _cache: OrderedDict[tuple, OutsidePhoto] = OrderedDict()
 
 def _analyzer(model_id: str | None):
     from ..faces.analyzer import FaceAnalyzer
-    from ..faces.models import DEFAULT_PACK, ModelError, find_pack
+    from ..faces.model_files import DEFAULT_PACK, ModelError, find_pack
 
     key = model_id or ""
     if key not in _analyzers:

@@ -8,7 +8,7 @@ import logging
 
 import numpy as np
 
-from .index import SearchIndex, current_model_id
+from .search_index import SearchIndex, current_model_id
 from .people import photo_filter_sql, resolve_person
 from .spec import PhotoHit, SearchSpec
 from .threshold import DEFAULT_MIN_SIMILARITY

@@ -10,7 +10,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from .model import TagProblem
+from .records import TagProblem
 from .xmp import MAX_PACKET_BYTES
 
 JPEG_XMP = b"http://ns.adobe.com/xap/1.0/\x00"

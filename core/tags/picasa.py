@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from functools import lru_cache
 from pathlib import Path
 
-from .model import Region, TagProblem
+from .records import Region, TagProblem
 
 MAX_INI_BYTES = 4 * 1024 * 1024
 _RECT = re.compile(r"rect64\(\s*([0-9a-fA-F]{1,16})\s*\)\s*,\s*([0-9a-fA-F]*)")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..text import clean_text
 from .containers import embedded_xmp
-from .model import PhotoTags, Region, TagProblem
+from .records import PhotoTags, Region, TagProblem
 from .picasa import picasa_regions
 from .takeout import takeout_names
 from .xmp import MAX_PACKET_BYTES, XmpTags, parse_packet

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .model import TagProblem
+from .records import TagProblem
 
 MAX_JSON_BYTES = 1024 * 1024
 

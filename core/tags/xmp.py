@@ -17,7 +17,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from .model import Region, TagProblem
+from .records import Region, TagProblem
 
 MAX_PACKET_BYTES = 4 * 1024 * 1024   # standard + extended XMP of a photo is far below this
 

@@ -38,7 +38,7 @@ class SettingsDialog(LateAnswerSafeDialog):
 
     def __init__(self, ctx: AppContext, parent=None) -> None:
         super().__init__(parent)
-        from core.faces.models import available_packs
+        from core.faces.model_files import available_packs
 
         self.ctx = ctx
         self.setWindowTitle("Settings")

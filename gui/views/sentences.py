@@ -7,7 +7,7 @@ from __future__ import annotations
 from core.jobs import Progress
 
 from ..models.photos import photos_phrase
-from .problems_view import Problems
+from .problems_page import Problems
 
 RESUME, SHOW = "Resume", "Show"
 

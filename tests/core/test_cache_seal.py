@@ -15,7 +15,7 @@ from core.cache_seal import CacheDamaged, check_folder, seal, verify_folder
 from core.cli import main
 from core.people import name_person, run_update
 from core.people.evidence import _cache_root, load_evidence
-from core.search.index import SearchIndex, build_index, read_stamp
+from core.search.search_index import SearchIndex, build_index, read_stamp
 
 from .people.fake_faces import add_photo, faces_of, identities, populate
 from .search.helpers import MODEL, Library, identity_vectors
@@ -249,7 +249,7 @@ def test_verify_caches_reads_every_block_of_every_cache(indexed, named, monkeypa
 @pytest.mark.parametrize("pointer", [b"\x00garbage{", b'{"model_id": "test/model/0"}',
                                      b"[1, 2]"])
 def test_a_damaged_pointer_is_said_and_rebuilt(indexed, capsys, caplog, pointer):
-    from core.search.generation import pointer_path
+    from core.search.stored_index import pointer_path
 
     cat, ids = indexed
     code, before, _ = _search(cat, int(ids[40]), capsys)

@@ -38,7 +38,7 @@ def _loaded_by(*args: str) -> set[str]:
 def indexed_catalog(catalog):
     """A catalog with 60 faces of 3 people (random unit embeddings) and a search index."""
     from core.catalog import embedding_to_blob
-    from core.search.index import build_index
+    from core.search.search_index import build_index
 
     rng = np.random.default_rng(1)
     now = 0.0

@@ -9,7 +9,7 @@ import pytest
 from core import library
 from core.people import person_faces, person_photos
 from core.search import SearchSpec, search_photos
-from core.search.index import SearchIndex
+from core.search.search_index import SearchIndex
 from tests.core.search.helpers import Library, identity_vectors, unit
 
 

@@ -3,7 +3,7 @@ import shutil
 import numpy as np
 import pytest
 
-from core.faces import models
+from core.faces import model_files as models
 
 
 def test_bundled_pack_verifies_against_manifest():

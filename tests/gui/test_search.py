@@ -10,7 +10,7 @@ from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication
 
 from core.catalog import Catalog
-from gui.views.search_view import PROMPT
+from gui.views.search_page import PROMPT
 from tests.gui.test_search_boxes import _drop_photo
 
 WAIT_MS = 20000  # generous: a busy 2-core machine; waits end as soon as true

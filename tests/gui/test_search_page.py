@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from core.catalog import Catalog
-from gui.views.search_view import PROMPT
+from gui.views.search_page import PROMPT
 
 from .test_albums import click
 

@@ -73,7 +73,7 @@ def test_the_time_left_is_never_zero_while_photos_remain():
 
 
 def test_end_of_job_sentences_say_what_is_left():
-    from gui.views.problems_view import Problems
+    from gui.views.problems_page import Problems
     from gui.views.sentences import RESUME, SHOW, job_end
 
     ran = Progress("index", 920, 920, counters={"errors": 2})

@@ -8,7 +8,7 @@ from PIL import Image
 def test_tag_problems_are_other_problems_not_unreadable_photos(tmp_path, face_analyzer):
     from core.catalog import Catalog
     from core.pipeline import index
-    from gui.views.problems_view import read_problems
+    from gui.views.problems_page import read_problems
 
     library = tmp_path / "library"
     library.mkdir()

@@ -12,7 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from core.faces import derived, models
+from core.faces import derived, model_files
 
 BACKENDS = ("onnxruntime", "openvino")
 
@@ -39,7 +39,7 @@ def crops(insightface_images):
 
     from core.faces.align import align_face
 
-    loaded = models.load_models(threads=1, backend="onnxruntime")
+    loaded = model_files.load_models(threads=1, backend="onnxruntime")
     image = cv2.imread(str(insightface_images / "t1.jpg"))
     _, landmarks = loaded.detector.detect(image, input_size=(640, 480))
     return [align_face(image, points) for points in landmarks]
@@ -50,7 +50,7 @@ def reference_embeddings(model_bytes: bytes, crops) -> np.ndarray:
     import cv2
     import onnxruntime as ort
 
-    session = ort.InferenceSession(model_bytes, models.session_options(1),
+    session = ort.InferenceSession(model_bytes, model_files.session_options(1),
                                    providers=["CPUExecutionProvider"])
     blob = cv2.dnn.blobFromImages(crops, 1 / 127.5, (112, 112), (127.5,) * 3, swapRB=True)
     name = session.get_inputs()[0].name
@@ -68,19 +68,19 @@ def embeddings(loaded, crops) -> np.ndarray:
 def test_a_tampered_derived_copy_is_discarded_and_never_run(backend, crops, tmp_path,
                                                             monkeypatch, caplog):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    pack = models.find_pack()
+    pack = model_files.find_pack()
     original = pack.recognizer.read_bytes()
     tampered = negate_last_layer(derived.recognizer_bytes(original))
     # where earlier versions kept (and ran, unchecked) the derived recognizer
-    planted = (models.old_derived_copies_dir()
+    planted = (model_files.old_derived_copies_dir()
                / f"w600k_mbf.{pack.recognizer_sha256[:16]}.batch2.prelurelu.onnx")
     planted.parent.mkdir(parents=True)
     planted.write_bytes(tampered)
     truth = reference_embeddings(original, crops)
     assert (reference_embeddings(tampered, crops) * truth).sum(axis=1).max() < 0  # it would show
 
-    with caplog.at_level(logging.INFO, logger="core.faces.models"):
-        loaded = models.load_models(threads=1, backend=backend)
+    with caplog.at_level(logging.INFO, logger="core.faces.model_files"):
+        loaded = model_files.load_models(threads=1, backend=backend)
     assert loaded.backend == backend
     cosines = (embeddings(loaded, crops) * truth).sum(axis=1)
     assert cosines.min() > 0.99, cosines  # the real model ran (bf16 on OpenVINO: ~0.9999)
@@ -96,22 +96,22 @@ def test_a_file_altered_after_the_pack_was_chosen_is_refused_naming_it(backend, 
     the parent and the load in a worker is refused, not run under the trusted model id."""
     copy = tmp_path / "model"
     copy.mkdir()
-    real = models._bundled_dir()
+    real = model_files._bundled_dir()
     for name in ("scrfd_500m_bnkps.onnx", "w600k_mbf.onnx"):
         shutil.copy(real / name, copy / name)
-    monkeypatch.setattr(models, "_bundled_dir", lambda: copy)
-    pack = models.find_pack()
+    monkeypatch.setattr(model_files, "_bundled_dir", lambda: copy)
+    pack = model_files.find_pack()
     for name, damage in (("w600k_mbf.onnx", negate_last_layer),
                          ("scrfd_500m_bnkps.onnx", lambda data: data[:-1] + b"\x00")):
         good = (copy / name).read_bytes()
         (copy / name).write_bytes(damage(good))
-        with pytest.raises(models.ModelError, match=f"model file altered: .*{name}"):
-            models.load_models(pack, threads=1, backend=backend)
+        with pytest.raises(model_files.ModelError, match=f"model file altered: .*{name}"):
+            model_files.load_models(pack, threads=1, backend=backend)
         (copy / name).unlink()
-        with pytest.raises(models.ModelError, match=f"model file missing: .*{name}"):
-            models.load_models(pack, threads=1, backend=backend)
+        with pytest.raises(model_files.ModelError, match=f"model file missing: .*{name}"):
+            model_files.load_models(pack, threads=1, backend=backend)
         (copy / name).write_bytes(good)
-    assert models.load_models(pack, threads=1, backend=backend).backend == backend
+    assert model_files.load_models(pack, threads=1, backend=backend).backend == backend
 
 
 def test_the_manifest_lists_exactly_the_files_that_are_read(tmp_path):
@@ -124,10 +124,10 @@ def test_the_manifest_lists_exactly_the_files_that_are_read(tmp_path):
         sys.addaudithook(lambda event, args: opened.append(str(args[0]))
                          if event == "open" and isinstance(args[0], (str, bytes)) else None)
         import cv2
-        from core.faces import models
+        from core.faces import model_files
         image = cv2.imread(sys.argv[1])
         for backend in ("onnxruntime", "openvino"):
-            loaded = models.load_models(threads=1, backend=backend)
+            loaded = model_files.load_models(threads=1, backend=backend)
             for size in ((640, 480), (480, 640)):
                 loaded.detector.detect(image, input_size=size)
         print(json.dumps(opened))
@@ -144,9 +144,9 @@ def test_the_manifest_lists_exactly_the_files_that_are_read(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     opened = json.loads(result.stdout.strip().splitlines()[-1])
-    folder = str(models._bundled_dir())
+    folder = str(model_files._bundled_dir())
     from_pack = {os.path.basename(path) for path in opened if path.startswith(folder)}
-    assert from_pack == set(json.loads(models.MANIFEST.read_text())["files"])
+    assert from_pack == set(json.loads(model_files.MANIFEST.read_text())["files"])
     assert not [path for path in opened if path.endswith(".onnx") and not path.startswith(folder)]
 
 
@@ -159,7 +159,7 @@ def test_a_user_pack_is_hashed_and_its_hash_is_the_model_id_of_its_faces(tmp_pat
 
     pack = tmp_path / "mypack"
     pack.mkdir()
-    real = models._bundled_dir()
+    real = model_files._bundled_dir()
     shutil.copy(real / "scrfd_500m_bnkps.onnx", pack / "det_500m.onnx")
     shutil.copy(real / "w600k_mbf.onnx", pack / "w600k_mbf.onnx")
     (pack / "2d106det.onnx").write_bytes(b"not a model: never read")
@@ -169,18 +169,18 @@ def test_a_user_pack_is_hashed_and_its_hash_is_the_model_id_of_its_faces(tmp_pat
     catalog = str(tmp_path / "catalog")
     assert main(["--catalog", catalog, "index", str(photos), "--workers", "0", "--quiet",
                  "--no-cluster", "--model-pack", str(pack)]) == 0
-    chosen = models.find_pack(str(pack))
-    expected = f"mypack/w600k_mbf/{models.sha256_of(pack / 'w600k_mbf.onnx')[:12]}"
+    chosen = model_files.find_pack(str(pack))
+    expected = f"mypack/w600k_mbf/{model_files.sha256_of(pack / 'w600k_mbf.onnx')[:12]}"
     assert chosen.model_id == expected
-    assert chosen.detector_sha256 == models.sha256_of(pack / "det_500m.onnx")
+    assert chosen.detector_sha256 == model_files.sha256_of(pack / "det_500m.onnx")
     from core.catalog import Catalog
 
     with Catalog(tmp_path / "catalog") as cat:
         ids = {row[0] for row in cat.execute("SELECT model_id FROM faces")}
     assert ids == {expected}
     (pack / "w600k_mbf.onnx").write_bytes(negate_last_layer((pack / "w600k_mbf.onnx").read_bytes()))
-    with pytest.raises(models.ModelError, match="w600k_mbf.onnx"):
-        models.load_models(chosen, threads=1, backend="onnxruntime")
+    with pytest.raises(model_files.ModelError, match="w600k_mbf.onnx"):
+        model_files.load_models(chosen, threads=1, backend="onnxruntime")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -194,12 +194,12 @@ def test_nothing_reads_a_model_file_again_after_it_was_checked(backend, crops, t
 
     copy = tmp_path / "model"
     copy.mkdir()
-    real = models._bundled_dir()
+    real = model_files._bundled_dir()
     for name in ("scrfd_500m_bnkps.onnx", "w600k_mbf.onnx"):
         shutil.copy(real / name, copy / name)
-    monkeypatch.setattr(models, "_bundled_dir", lambda: copy)
-    pack = models.find_pack()
-    checked = models.read_checked
+    monkeypatch.setattr(model_files, "_bundled_dir", lambda: copy)
+    pack = model_files.find_pack()
+    checked = model_files.read_checked
 
     def read_then_alter(path, sha256, remedy):
         data = checked(path, sha256, remedy)
@@ -207,8 +207,8 @@ def test_nothing_reads_a_model_file_again_after_it_was_checked(backend, crops, t
         path.write_bytes(damaged)
         return data
 
-    monkeypatch.setattr(models, "read_checked", read_then_alter)
-    loaded = models.load_models(pack, threads=1, backend=backend)
+    monkeypatch.setattr(model_files, "read_checked", read_then_alter)
+    loaded = model_files.load_models(pack, threads=1, backend=backend)
     image = cv2.imread(str(insightface_images / "t1.jpg"))
     for size in ((640, 480), (480, 640), (320, 320)):
         det, _ = loaded.detector.detect(image, input_size=size)

@@ -216,7 +216,7 @@ def test_the_environment_makes_telemetry_fire_unless_core_comes_first(first, tmp
     use = ("import onnxruntime as ort, sys; ort.InferenceSession(sys.argv[1], "
            "providers=['CPUExecutionProvider'])" if "onnxruntime" in first else
            "import openvino; openvino.Core()")
-    from core.faces.models import _bundled_dir
+    from core.faces.model_files import _bundled_dir
 
     model = str(_bundled_dir() / "scrfd_500m_bnkps.onnx")
     alone = Sandbox(tmp_path / "alone", "auto")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.search import generation, hamming
+from core.search import hamming, stored_index
 
 
 def _codes(n, words=12, seed=0):
@@ -25,8 +25,8 @@ def test_compiled_and_numpy_scans_find_the_same_rows(n, queries, bar):
     rng = np.random.default_rng(n + 1)
     probe = codes[:, rng.integers(0, max(n, 1), queries)].T.copy() if n else _codes(1).T
     probe[:, 0] ^= np.uint64(0xFF)  # 8 bits off a stored code: near, not equal
-    compiled = generation._HammingScanner(codes, 4, 2, use_compiled=True)
-    plain = generation._HammingScanner(codes, 4, 2, use_compiled=False)
+    compiled = stored_index._HammingScanner(codes, 4, 2, use_compiled=True)
+    plain = stored_index._HammingScanner(codes, 4, 2, use_compiled=False)
     assert compiled.compiled and not plain.compiled
     found = compiled.within(probe, bar)
     assert np.array_equal(found, plain.within(probe, bar))
@@ -39,7 +39,7 @@ def test_compiled_and_numpy_scans_find_the_same_rows(n, queries, bar):
 def test_without_numba_the_numpy_scan_is_used(monkeypatch):
     monkeypatch.setattr(hamming, "kernel", lambda: None)
     codes = _codes(1000)
-    scanner = generation._HammingScanner(codes, 4, 2, use_compiled=True)
+    scanner = stored_index._HammingScanner(codes, 4, 2, use_compiled=True)
     assert not scanner.compiled
     assert np.array_equal(scanner.within(codes[:, 5][None], 0), [5])
 
@@ -54,17 +54,17 @@ def test_a_small_scan_does_not_load_numba_a_big_one_does(tmp_path):
     script = """
 import sys
 import numpy as np
-from core.search import generation, hamming
+from core.search import hamming, stored_index
 rng = np.random.default_rng(0)
 codes = rng.integers(0, 2**63, size=(12, 20000), dtype=np.uint64)
-scanner = generation._HammingScanner(codes, 4, 2)
+scanner = stored_index._HammingScanner(codes, 4, 2)
 probe = codes[:, :3].T.copy()
 small = scanner.within(probe, 0)
 print(sorted(small.tolist()), scanner.compiled, "numba" in sys.modules)
-generation._HammingScanner.COMPILE_AFTER = 50_000  # 3 queries x 20,000 rows is past it
-big = generation._HammingScanner(codes, 4, 2).within(probe, 0)
+stored_index._HammingScanner.COMPILE_AFTER = 50_000  # 3 queries x 20,000 rows is past it
+big = stored_index._HammingScanner(codes, 4, 2).within(probe, 0)
 print(sorted(big.tolist()), hamming.loaded(), "numba" in sys.modules)
-print(generation._HammingScanner(codes, 4, 2).within(probe[:1], 0).tolist(),
+print(stored_index._HammingScanner(codes, 4, 2).within(probe[:1], 0).tolist(),
       scanner.within(probe[:1], 0).tolist(), scanner.compiled)
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -14,7 +14,7 @@ from PIL import Image
 
 import core.scan.decode as decode_module
 from core.search import SearchSpec, analyze_outside, search_photos
-from core.search.index import SearchIndex, current_model_id
+from core.search.search_index import SearchIndex, current_model_id
 from tests.conftest import PROJECT
 
 pytestmark = pytest.mark.slow

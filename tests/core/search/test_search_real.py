@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from core.search import detect_query_faces, search_photos
-from core.search.index import SearchIndex, current_model_id
+from core.search.search_index import SearchIndex, current_model_id
 from core.search.spec import SearchSpec
 
 pytestmark = pytest.mark.slow
@@ -138,7 +138,7 @@ def test_photos_indexed_after_the_build_are_found_at_once(indexed, face_analyzer
     import shutil
 
     from core.pipeline import index
-    from core.search.index import build_index, read_stamp
+    from core.search.search_index import build_index, read_stamp
 
     catalog, library, _, _ = indexed
     for _ in build_index(catalog):

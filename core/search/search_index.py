@@ -21,7 +21,7 @@ import numpy as np
 from ..cache_seal import CacheDamaged
 from ..catalog import EMBEDDING_DIM, embeddings_from_blobs
 from ..jobs import CancelToken, Progress
-from .generation import (BITS_Z, DEFAULT_DIMS, DEFAULT_KIND, DEFAULT_TREES,  # noqa: F401
+from .stored_index import (BITS_Z, DEFAULT_DIMS, DEFAULT_KIND, DEFAULT_TREES,  # noqa: F401
                          EXPANSIONS, KINDS, hamming_bar, sign_codes,
                          SCAN_CUT, SEARCH_K_PER_ITEM, Generation, IndexStamp, merge_best,
                          build_generation, index_key, pointer_path, pointer_problem,

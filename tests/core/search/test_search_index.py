@@ -5,8 +5,8 @@ exact re-ranking, person queries and filters."""
 import numpy as np
 import pytest
 
-from core.search import index as search_index
-from core.search.index import SearchIndex, build_index, read_stamp
+from core.search import search_index as search_index
+from core.search.search_index import SearchIndex, build_index, read_stamp
 from core.search import SearchSpec, search_photos
 
 from .helpers import MODEL, Library, identity_vectors, unit
@@ -218,7 +218,7 @@ def test_person_query_uses_all_their_faces(catalog):
 def test_bits_index_recall_of_weak_matches(tmp_path):
     """Sign codes keep the weak same-person pairs (cosine 0.35-0.5, ~70 degrees apart, what
     annoy's trees lose) with the recall the Hamming bar is derived for."""
-    from core.search.generation import (Generation, build_generation, hamming_bar,
+    from core.search.stored_index import (Generation, build_generation, hamming_bar,
                                         sign_codes)
 
     rng = np.random.default_rng(11)
@@ -259,7 +259,7 @@ def test_bits_index_recall_of_weak_matches(tmp_path):
 
 
 def test_bits_index_with_several_queries_and_an_empty_library(tmp_path):
-    from core.search.generation import Generation, build_generation
+    from core.search.stored_index import Generation, build_generation
 
     for _ in build_generation(tmp_path / "empty", MODEL, np.empty(0, np.int64), [],
                               revision=0, max_face_id=0, kind="bits"):

@@ -101,7 +101,7 @@ def query_faces(path: str, catalog_dir: Path) -> list[tuple[int, QImage]]:
     crops made as the library's face thumbnails are. Analysed with the library's model, once:
     the search that follows finds this analysis (core.search.outside keeps the last few)."""
     from core.search import analyze_outside
-    from core.search.index import current_model_id
+    from core.search.search_index import current_model_id
 
     photo = analyze_outside(path, current_model_id(worker_catalog(catalog_dir)))
     return [(face.index, QImage.fromData(crop)) for face, crop in zip(photo.faces, photo.crops)]
