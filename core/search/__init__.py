@@ -1,4 +1,5 @@
-"""Search by face: the annoy index with its exact delta, and queries over it.
+"""Search by face: the search index (sign-bit codes or annoy trees) with its exact delta, and
+queries over it.
 
     search_photos(catalog, SearchSpec(...), photo=None) -> list[PhotoHit]  core.search.query
     analyze_outside(path, model_id) -> OutsidePhoto              core.search.outside
