@@ -127,11 +127,8 @@ def build_catalog(demo: Path) -> Path:
 
 def _people(catalog) -> None:
     """Group faces, then name groups after the folder most of their faces come from."""
-    try:
-        from core import people
-    except ImportError:
-        print("core.people is not available: people views will be empty")
-        return
+    from core import people
+
     for _ in people.update_people(catalog, None):
         pass
     rename = getattr(people, "name_person", None) or getattr(people, "rename_person", None)
@@ -154,12 +151,9 @@ def _people(catalog) -> None:
 
 
 def _album(catalog, demo: Path) -> None:
-    try:
-        from core.export import ExportRequest, export
-        from core.search.spec import SearchSpec
-    except ImportError:
-        return
     from core import library
+    from core.export import ExportRequest, export
+    from core.search.spec import SearchSpec
 
     first = min(library.person_names(catalog), default=None)  # (id, name): the first named
     if first is None:
