@@ -131,8 +131,7 @@ def _people(catalog) -> None:
 
     for _ in people.update_people(catalog, None):
         pass
-    rename = getattr(people, "name_person", None) or getattr(people, "rename_person", None)
-    from core import library  # (here: the people core above may be missing)
+    from core import library
 
     labels: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
     for face in library.face_details(catalog):
@@ -142,12 +141,12 @@ def _people(catalog) -> None:
     taken = set()
     for person_id, counts in sorted(labels.items(), key=lambda kv: -sum(kv[1].values())):
         label, count = counts.most_common(1)[0]
-        if label in taken or count < 3 or rename is None:
+        if label in taken or count < 3:
             continue
         taken.add(label)
         if len(taken) % 4 == 0:  # leave some groups unnamed, as a real library has
             continue
-        rename(catalog, person_id, label.replace("_", " "))
+        people.name_person(catalog, person_id, label.replace("_", " "))
 
 
 def _album(catalog, demo: Path) -> None:
