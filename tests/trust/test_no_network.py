@@ -95,7 +95,8 @@ class Sandbox:
         result = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True,
                                 timeout=timeout)
         label = " ".join(args[2:] if args[:2] == ["-m", "core.cli"] else args)
-        assert result.returncode == expect, f"{label}: exit {result.returncode}\n{result.stderr}"
+        assert result.returncode == expect, (f"{label}: exit {result.returncode}\n"
+                                             f"{result.stdout[-2000:]}\n{result.stderr}")
         attempts = record.read_text().splitlines() if record.exists() else []
         if STRACE:
             attempts += [f"native: {line}" for line in trace.read_text().splitlines()

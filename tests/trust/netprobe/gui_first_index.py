@@ -4,6 +4,7 @@ Search by photo: its faces are found in the app's own process, where the models 
 for its faces, quit. Exit status 0 when both finished."""
 
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -19,6 +20,8 @@ def main(catalog: str, library: str) -> int:
     window = MainWindow(Path(catalog), rescan_on_start=True)
     window.show()
     outcomes = []
+    asked = []
+    started = time.monotonic()
 
     def start():
         window.welcome.add_folder(library)
@@ -26,6 +29,7 @@ def main(catalog: str, library: str) -> int:
 
     def ended(outcome):
         outcomes.append(outcome)
+        print(f"{time.monotonic() - started:.1f} s: job {outcome}", flush=True)
         wait_until_idle()
 
     def wait_until_idle():
@@ -36,6 +40,9 @@ def main(catalog: str, library: str) -> int:
             QTimer.singleShot(100, wait_until_idle)
 
     def wait_for_query_faces():
+        if not asked:
+            asked.append(True)
+            print(f"{time.monotonic() - started:.1f} s: searching by photo", flush=True)
         if window.search_page.query_faces.count():
             outcomes.append(f"{window.search_page.query_faces.count()} query faces")
             window.close()
