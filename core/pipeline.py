@@ -60,13 +60,17 @@ class PhotoResult:
     tagged: list = field(default_factory=list)         # (face index, name, source, created)
     tag_names: list = field(default_factory=list)      # (name, source) without a box
     tag_problems: list = field(default_factory=list)   # sentences
+    # The photo's thumbnail as JPEG bytes, from a worker on another machine (core.remote); a
+    # local worker writes it to the cache itself (None here).
+    photo_thumb: bytes | None = None
 
 
 # -- one photo (runs in a worker, or in-process) --------------------------------------------
 
-def analyze_photo(analyzer, catalog_dir: Path, photo_id: int, path: str) -> PhotoResult:
+def analyze_photo(analyzer, catalog_dir: Path | None, photo_id: int, path: str) -> PhotoResult:
     """Decode, find faces, write the photo thumbnail, crop the face thumbnails. Never raises
-    for a bad photo: the reason goes into the result."""
+    for a bad photo: the reason goes into the result. `catalog_dir` None (a worker on another
+    machine): the photo thumbnail comes back in the result, for the writer to store."""
     from .scan.decode import DecodeError
 
     try:
@@ -84,8 +88,12 @@ def analyze_photo(analyzer, catalog_dir: Path, photo_id: int, path: str) -> Phot
     tagged, tag_names, tag_problems = _read_tags(analyzer, path, image, detail, faces,
                                                  analyzed.data)
     thumbs: list[bytes | None] = []
+    shipped_thumb = None
     try:
-        write_file(photo_thumb_path(catalog_dir, photo_id), photo_thumb(image.bgr))
+        if catalog_dir is None:
+            shipped_thumb = photo_thumb(image.bgr)
+        else:
+            write_file(photo_thumb_path(catalog_dir, photo_id), photo_thumb(image.bgr))
         thumbs = [face_thumb(detail.bgr, detail.scale, face.box) for face in faces]
     except Exception as error:  # the cache is optional; the faces are not
         log.warning("thumbnails for %s failed: %s", path, error)
@@ -93,7 +101,7 @@ def analyze_photo(analyzer, catalog_dir: Path, photo_id: int, path: str) -> Phot
     return PhotoResult(photo_id, width=int(width), height=int(height),
                        metadata=_metadata_fields(analyzed.metadata, image.orientation),
                        faces=faces, face_thumbs=thumbs, detected=detected, tagged=tagged,
-                       tag_names=tag_names, tag_problems=tag_problems)
+                       tag_names=tag_names, tag_problems=tag_problems, photo_thumb=shipped_thumb)
 
 
 def _read_tags(analyzer, path, image, detail, faces: list,
@@ -199,6 +207,11 @@ def write_result(catalog: Catalog, result: PhotoResult, model_id: str,
                 if i >= len(earlier):
                     conn.execute("DELETE FROM faces WHERE id=?", (drawn[i - len(earlier)][0],))
         _apply_tags(conn, result, face_ids, report)
+    if result.photo_thumb:
+        try:
+            write_file(photo_thumb_path(catalog.dir, result.photo_id), result.photo_thumb)
+        except OSError as error:
+            log.warning("cannot write photo thumbnail %s: %s", result.photo_id, error)
     for face_id, data in zip(face_ids, result.face_thumbs):
         if data:
             try:
@@ -325,25 +338,25 @@ def default_workers() -> int:
 def index(catalog: Catalog, roots=None, *, workers: int | None = None,
           cancel: CancelToken | None = None, pack=None, analyzer=None,
           det_size: int = 640, det_thresh: float | None = None,
-          scan: bool = True, executor: "ExecutorFactory | None" = None) -> Iterator[Progress]:
+          scan: bool = True, remote=None) -> Iterator[Progress]:
     """Scan the roots (all of them when None), then index every pending photo.
 
     `workers`: processes (default one per core); 0 runs in this process, and so does passing
     a loaded `analyzer` (tests, a GUI that already has one). `pack`: a pack name or folder
-    (remembered by the catalog), default the catalog's. `executor`: where the photos are
-    analysed instead (see AnalysisExecutor); this process stays the catalog's only writer.
-    The last Progress has stage "index" and, when the token stopped the run, message
-    "cancelled" (the photos not reached stay pending for the next run).
+    (remembered by the catalog), default the catalog's. The last Progress has stage "index"
+    and, when the token stopped the run, message "cancelled" (the photos not reached stay
+    pending for the next run). `remote`: a core.remote.executor.ClusterRun, whose workers on
+    other machines analyse the photos instead of local processes (this process still writes).
     """
     with exclusive_index(catalog.dir):  # IndexBusy when another process is indexing it
         drop_outdated_face_thumbs(catalog.dir)  # (made again on demand, the current way)
         yield from _index(catalog, roots, workers=workers, cancel=cancel or CancelToken(),
                           pack=pack, analyzer=analyzer, det_size=det_size,
-                          det_thresh=det_thresh, scan=scan, executor=executor)
+                          det_thresh=det_thresh, scan=scan, remote=remote)
 
 
 def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thresh,
-           scan, executor) -> Iterator[Progress]:
+           scan, remote=None) -> Iterator[Progress]:
     if analyzer is not None:
         model_pack = analyzer.models.pack
     else:
@@ -351,15 +364,14 @@ def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thr
     settings = {"det_size": det_size}
     if det_thresh is not None:
         settings["det_thresh"] = det_thresh
-    if executor is None:
-        executor = _local_executor(workers, analyzer)
-    analysis = executor(catalog, model_pack, settings)
+    pool = None
+    if remote is None and workers and analyzer is None and (roots or _has_pending(catalog)):
+        # Folders given (or photos left over): there is work, most likely. The workers load
+        # their models (1-2 s) while the folders are scanned, not after.
+        pool = _WorkerPool(catalog.dir, model_pack, settings, workers)
     try:
-        if roots or _has_pending(catalog):
-            # Folders given (or photos left over): there is work, most likely. The models
-            # load (1-2 s) while the folders are scanned, not after.
-            analysis.warm_up()
-        yield from _scan_then_index(catalog, roots, cancel, model_pack, scan, analysis)
+        yield from _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack,
+                                    settings, scan, pool, remote)
     finally:
         analysis.close()  # a no-op once its results were all read
 
@@ -369,8 +381,8 @@ def _has_pending(catalog) -> bool:
         is not None
 
 
-def _scan_then_index(catalog, roots, cancel, model_pack, scan,
-                     analysis: "AnalysisExecutor") -> Iterator[Progress]:
+def _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack, settings, scan,
+                     pool, remote=None) -> Iterator[Progress]:
     if scan:
         from .scan import scan_folders
 
@@ -389,7 +401,14 @@ def _scan_then_index(catalog, roots, cancel, model_pack, scan,
     yield tracker.progress()
     if not pending:
         return
-    for result in analysis.results(pending, cancel):
+    if remote is not None:  # the cluster's workers analyse; this process writes
+        results = remote.results(catalog, pending, model_pack, settings, cancel)
+    elif workers == 0 or analyzer is not None:
+        results = _run_in_process(catalog, pending, analyzer, model_pack, settings, cancel)
+    else:
+        pool = pool or _WorkerPool(catalog.dir, model_pack, settings, min(workers, len(pending)))
+        results = _run_workers(catalog, pending, pool, cancel)
+    for result in results:
         face_ids = write_result(catalog, result, model_pack.model_id)
         tracker.count(result, len(face_ids))
         yield tracker.progress()
