@@ -20,7 +20,7 @@ def local_cluster(workers: int = 2, *, cert_dir=None, threads_per_worker: int = 
     from distributed import LocalCluster
 
     from .. import offline
-    from .plugin import HOSTS_VARIABLE
+    from ..offline import CLUSTER_HOSTS_VARIABLE as HOSTS_VARIABLE
 
     offline.allowed_hosts.add(LOOPBACK)           # this process hosts the scheduler
     os.environ[HOSTS_VARIABLE] = LOOPBACK         # the worker processes it spawns

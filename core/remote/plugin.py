@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 
 from distributed.comm.addressing import get_address_host
 from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
@@ -21,21 +20,17 @@ from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
 from .. import offline
 from . import task
 
-log = logging.getLogger(__name__)
+# Said on the worker: under Dask's logger, whose handler a worker process has (one that
+# a nanny spawned has no other).
+log = logging.getLogger("distributed.faceshelf")
 
 PLUGIN_NAME = "faceshelf-analyzer"
-# Hosts a worker process may connect to, handed down by `faceshelf worker` to the worker
-# processes its nannies spawn (they import core, and so its guard, before they connect).
-HOSTS_VARIABLE = "FACESHELF_CLUSTER_HOSTS"
 
 
 def allow_hosts(*hosts: str) -> None:
     for host in hosts:
         if host:
             offline.allowed_hosts.add(host)
-
-
-allow_hosts(*os.environ.get(HOSTS_VARIABLE, "").split(","))
 
 
 class AnalyzerPlugin(WorkerPlugin):

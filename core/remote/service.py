@@ -39,7 +39,7 @@ def run_worker(address: str, *, cert_dir=None, insecure: bool = False, threads: 
     """Serve as a worker until interrupted (Ctrl-C, SIGTERM) or the scheduler closes it."""
     from .. import __version__
     from ..faces.models import DEFAULT_PACK, find_pack
-    from .plugin import HOSTS_VARIABLE
+    from ..offline import CLUSTER_HOSTS_VARIABLE as HOSTS_VARIABLE
     from .providers import worker_execution
 
     plan = plan_connection(address, role="worker", cert_dir=cert_dir, insecure=insecure)
@@ -92,6 +92,7 @@ def run_scheduler(address: str, *, cert_dir=None, insecure: bool = False) -> int
     plan = plan_connection(address, role="scheduler", cert_dir=cert_dir, insecure=insecure)
     if plan.warning:
         log.warning("%s", plan.warning)
+    allow_cluster_host(plan.address)  # its own address (to listen); workers as they join
     import dask
 
     dask.config.set(dask_settings())

@@ -26,7 +26,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+# Said on the worker: under Dask's logger, whose handler a worker process has (one that
+# a nanny spawned has no other).
+log = logging.getLogger("distributed.faceshelf")
 
 RAM_FOLDER = Path("/dev/shm")
 
