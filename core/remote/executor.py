@@ -331,6 +331,8 @@ class ClusterRun:
             "photos": self.photos,
             "shipped_bytes_per_photo": round(self.shipped_bytes / self.photos)
             if self.photos else None,
+            "returned_kb_per_photo": round(self.returned_bytes / self.photos / 1000, 1)
+            if self.photos else None,
             "lost": self.lost,
         }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from distributed.comm.addressing import get_address_host
 from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
@@ -41,12 +42,23 @@ class AnalyzerPlugin(WorkerPlugin):
 
     async def setup(self, worker) -> None:
         allow_hosts(get_address_host(worker.scheduler.address))
+        _lower_priority()
         loop = asyncio.get_running_loop()
         try:  # off the worker's event loop: heartbeats go on while the models load
             execution = await loop.run_in_executor(None, task.warm, self.spec)
             log.info("Faceshelf worker %s ready on %s", worker.address, execution)
         except Exception as error:  # each task says it again, and the client refuses us
             log.error("Faceshelf cannot load its models here: %s", error)
+
+
+def _lower_priority() -> None:
+    """Nice 10, as local indexing workers: a worker may be someone's desktop in the office,
+    and what it does for the cluster should not make that desktop sluggish."""
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) < 10:
+            os.nice(10 - os.getpriority(os.PRIO_PROCESS, 0))
+    except (AttributeError, OSError):  # not on this system
+        pass
 
 
 class AllowWorkers(SchedulerPlugin):
