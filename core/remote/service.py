@@ -22,6 +22,8 @@ from .address import (HTTP_ADDRESS, ClusterError, allow_cluster_host, dask_setti
 
 log = logging.getLogger(__name__)
 
+LOOPBACK = HTTP_ADDRESS.split(":")[0]
+
 
 def _local_address_towards(host: str, port: int) -> str:
     """The address of this machine on the route to the scheduler, by connecting to it (the
@@ -32,6 +34,15 @@ def _local_address_towards(host: str, port: int) -> str:
     except OSError as error:
         raise ClusterError(f"cannot reach the cluster's scheduler at {host}:{port}: "
                            f"{error.strerror or error}") from None
+
+
+def _allow_loopback() -> list[str]:
+    """The route-less HTTP server of each Dask process listens on loopback (HTTP_ADDRESS);
+    a connection there never leaves the machine."""
+    from .. import offline
+
+    offline.allowed_hosts.add(LOOPBACK)
+    return [LOOPBACK]
 
 
 def run_worker(address: str, *, cert_dir=None, insecure: bool = False, threads: int = 1,
@@ -45,7 +56,7 @@ def run_worker(address: str, *, cert_dir=None, insecure: bool = False, threads: 
     plan = plan_connection(address, role="worker", cert_dir=cert_dir, insecure=insecure)
     if plan.warning:
         log.warning("%s", plan.warning)
-    allowed = allow_cluster_host(plan.address)
+    allowed = allow_cluster_host(plan.address) + _allow_loopback()
     model_pack = find_pack(pack or DEFAULT_PACK)   # models missing or altered: said now
     host = listen or _local_address_towards(plan.address.host, plan.address.port)
     execution = worker_execution()
@@ -93,6 +104,7 @@ def run_scheduler(address: str, *, cert_dir=None, insecure: bool = False) -> int
     if plan.warning:
         log.warning("%s", plan.warning)
     allow_cluster_host(plan.address)  # its own address (to listen); workers as they join
+    _allow_loopback()
     import dask
 
     dask.config.set(dask_settings())

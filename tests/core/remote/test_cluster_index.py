@@ -197,6 +197,39 @@ def _short_connect_timeouts():
         dask.config.set({key: before})
 
 
+def _set_version(version: str) -> str:
+    import core
+
+    before, core.__version__ = core.__version__, version
+    return before
+
+
+def test_a_worker_of_another_version_is_refused_and_the_others_index(tmp_path, library,
+                                                                     cluster, certs):
+    from distributed import Client
+
+    from core import pipeline
+    from core.catalog import Catalog
+    from core.remote.executor import ClusterRun
+
+    with Client(cluster, set_as_default=False) as client:
+        odd = sorted(client.scheduler_info()["workers"])[0]
+        original = client.run(_set_version, "9.9.9", workers=[odd])[odd]
+        try:
+            with Catalog(tmp_path / "catalog") as catalog, \
+                    ClusterRun(cluster.scheduler_address, cert_dir=certs) as run:
+                for progress in pipeline.index(catalog, [library], remote=run):
+                    pass
+                summary = run.summary()
+        finally:
+            client.run(_set_version, original, workers=[odd])
+    assert progress.done == 12 and progress.counters["errors"] == 0
+    assert list(summary["refused"]) == [odd]
+    assert "it runs Faceshelf 9.9.9, this computer" in summary["refused"][odd]
+    assert odd not in summary["workers"]
+    assert sum(w["photos"] for w in summary["workers"].values()) == 12
+
+
 def test_the_scheduler_stopped_mid_run_stops_the_index_then_rescan_completes(
         tmp_path, library, certs, local_index):
     from core import pipeline
