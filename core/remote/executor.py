@@ -184,7 +184,7 @@ class ClusterRun:
         """PhotoResults of `pending` ((photo id, path), all still pending in `catalog`) as the
         cluster finishes them. Stops early when `cancel` is cancelled or the scheduler is gone
         (then `cancel` is cancelled too, and `lost` says why)."""
-        from distributed.client import _wait
+        from distributed import wait
 
         from .. import __version__
 
@@ -220,8 +220,9 @@ class ClusterRun:
                 if not outstanding:
                     continue
                 try:
-                    done, _ = self.client.sync(_wait, list(outstanding), timeout=0.25,
-                                               return_when="FIRST_COMPLETED")
+                    with self.client.as_current():  # (wait() asks for "the" client)
+                        done, _ = wait(list(outstanding), timeout=0.25,
+                                       return_when="FIRST_COMPLETED")
                 except (TimeoutError, OSError):
                     done = ()
                 now = time.monotonic()
@@ -245,9 +246,12 @@ class ClusterRun:
                     yield outcome
                 if now - last_refresh > REFRESH_S:
                     last_refresh = now
-                    self._check_new_workers(spec)
-                    if not self.in_flight:
-                        limit = self._limit()
+                    try:
+                        self._check_new_workers(spec)
+                        if not self.in_flight:
+                            limit = self._limit()
+                    except (OSError, TimeoutError) as error:  # gone meanwhile: seen above
+                        log.debug("reading the cluster's workers: %s", error)
         finally:
             if outstanding and self.client is not None and self.client.status == "running":
                 try:
