@@ -36,16 +36,44 @@ sys.path[:0] = [str(PROJECT), str(PROJECT / "bench")]
 import core  # noqa: E402,F401  (first: telemetry off)
 
 
-def run_index(args: list[str]) -> tuple[dict, float]:
-    """(the JSON summary, wall seconds) of `faceshelf ... --json`."""
+def _cpu(usage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuWatch:
+    """CPU seconds spent during a run: by the `faceshelf` command (with the worker processes
+    it waited for), by this process (the LocalCluster's scheduler and nannies), and by the
+    cluster's worker processes. On a shared machine, more telling than wall time."""
+
+    def __init__(self, worker_pids=()) -> None:
+        import resource
+
+        import psutil
+
+        self.resource, self.workers = resource, [psutil.Process(pid) for pid in worker_pids]
+        self.start = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        workers = sum(sum(p.cpu_times()[:2]) for p in self.workers)
+        return (_cpu(self.resource.getrusage(self.resource.RUSAGE_CHILDREN)),
+                _cpu(self.resource.getrusage(self.resource.RUSAGE_SELF)), workers)
+
+    def spent(self) -> tuple[float, float, float]:
+        """(command, this process, cluster workers) CPU seconds since made."""
+        return tuple(b - a for a, b in zip(self.start, self._now()))
+
+
+def run_index(args: list[str], worker_pids=()) -> tuple[dict, float, tuple]:
+    """(the JSON summary, wall seconds, CPU seconds: command, scheduler, cluster workers)."""
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
+    watch = CpuWatch(worker_pids)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=PROJECT, env=env,
                           capture_output=True, text=True)
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"faceshelf failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout), wall
+    return json.loads(done.stdout), wall, watch.spent()
 
 
 def main() -> None:
@@ -88,20 +116,29 @@ def main() -> None:
                     warm.joinpath(path.name).write_bytes(path.read_bytes())
             run_index(["--catalog", str(tmp / "warm-catalog"), "index", str(warm),
                        "--cluster", address, *security, "--json", "--no-cluster"])
+            from distributed import Client
+
+            with Client(cluster, set_as_default=False) as client:
+                pids = list(client.run(os.getpid).values())
             print(f"cluster: LocalCluster, 2 worker processes x 1 thread at {address} "
                   f"({'plaintext' if certs is None else 'mutual TLS'}), models loaded")
             local_runs, cluster_runs = [], []
             for round_ in range(args.rounds):
-                summary, wall = run_index(["--catalog", str(tmp / f"local-{round_}"), "index",
-                                           str(folder), "--workers", "2", "--json",
-                                           "--no-cluster"])
+                summary, wall, cpu = run_index(["--catalog", str(tmp / f"local-{round_}"),
+                                                "index", str(folder), "--workers", "2",
+                                                "--json", "--no-cluster"])
                 local_runs.append((summary, wall))
                 _say("local  ", summary, wall, count)
-                summary, wall = run_index(["--catalog", str(tmp / f"cluster-{round_}"), "index",
-                                           str(folder), "--cluster", address, *security,
-                                           "--json", "--no-cluster"])
+                print(f"    CPU per photo: {cpu[0] / count * 1000:.1f} ms (the command and its "
+                      f"2 workers)")
+                summary, wall, cpu = run_index(["--catalog", str(tmp / f"cluster-{round_}"),
+                                                "index", str(folder), "--cluster", address,
+                                                *security, "--json", "--no-cluster"], pids)
                 cluster_runs.append((summary, wall))
                 _say("cluster", summary, wall, count)
+                print(f"    CPU per photo: {sum(cpu) / count * 1000:.1f} ms = workers "
+                      f"{cpu[2] / count * 1000:.1f} + client (reads, sends, writes) "
+                      f"{cpu[0] / count * 1000:.1f} + scheduler {cpu[1] / count * 1000:.1f}")
                 for worker, figures in summary["cluster"]["workers"].items():
                     print(f"    worker {worker}: {figures['execution']}, "
                           f"{figures['photos']} photos, {figures['rate'] or 0:.2f} photos/s")

@@ -166,7 +166,8 @@ def dask_settings() -> dict:
     - the HTTP server every scheduler and worker starts (Prometheus metrics, a JSON view of
       the cluster, a proxy to workers' dashboards) serves no route, and listens on loopback
       only (`http_address`); there is no dashboard (bokeh is not installed);
-    - no spilling: a worker never writes task data (photo bytes, results) to its disk.
+    - no spilling: a worker never writes task data (photo bytes, results) to its disk;
+    - no sampling profiler and no GIL monitor (they cost CPU and feed only the dashboard).
     """
     return {
         "distributed.scheduler.preload": [],
@@ -177,6 +178,10 @@ def dask_settings() -> dict:
         "distributed.worker.http.routes": [],
         "distributed.worker.memory.spill": False,
         "distributed.worker.memory.target": False,
+        # A sampling profiler reads each worker thread's stack every 10 ms, for a dashboard
+        # Faceshelf does not have: ~10% of a worker's CPU per photo (bench/cluster_index.py).
+        "distributed.worker.profile.enabled": False,
+        "distributed.admin.system-monitor.gil.enabled": False,
     }
 
 

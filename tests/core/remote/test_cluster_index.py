@@ -272,3 +272,49 @@ def test_plaintext_to_an_address_that_is_not_loopback_is_refused(tmp_path, libra
     assert done.returncode == 2 and "refusing plaintext to 192.0.2.7" in done.stderr
     done = _faceshelf("scheduler", "tcp://0.0.0.0:8786")
     assert done.returncode == 2 and "refusing plaintext to 0.0.0.0" in done.stderr
+
+
+def test_path_map_workers_read_the_photos_themselves(tmp_path, library, cluster, certs,
+                                                     local_index):
+    """Workers that mount the library (here: the same photos at another path) get paths,
+    not bytes; the result is the same."""
+    import shutil
+
+    from core import pipeline
+    from core.catalog import Catalog
+    from core.remote.executor import ClusterRun
+    from core.remote.pathmap import parse_path_maps
+
+    mount = tmp_path / "mounted-share"
+    shutil.copytree(library, mount, copy_function=shutil.copy2)   # mtimes kept, as a share
+    with Catalog(tmp_path / "catalog") as catalog, \
+            ClusterRun(cluster.scheduler_address, cert_dir=certs,
+                       path_map=parse_path_maps([f"{library}={mount}"])) as run:
+        for progress in pipeline.index(catalog, [library], remote=run):
+            pass
+        assert run.shipped_bytes == 0 and run.photos == 12
+    _assert_same_index(local_index, _snapshot(tmp_path / "catalog"))
+
+
+def test_a_paused_consumer_stops_new_work(tmp_path, library, cluster, certs):
+    """Back-pressure: while nobody takes results (the app's Pause), no photo is sent; what is
+    out stays bounded by in_flight."""
+    import time
+
+    from core import pipeline
+    from core.catalog import Catalog
+    from core.remote.executor import ClusterRun
+
+    with Catalog(tmp_path / "catalog") as catalog, \
+            ClusterRun(cluster.scheduler_address, cert_dir=certs, in_flight=2) as run:
+        job = pipeline.index(catalog, [library], remote=run)
+        for progress in job:
+            if progress.stage == "index" and progress.done == 1:
+                break
+        sent = run.submitted
+        assert sent <= progress.done + 2
+        time.sleep(2.0)                      # paused: the generator is not resumed
+        assert run.submitted == sent
+        for progress in job:                 # resumed: the rest is done
+            pass
+        assert progress.done == 12 and run.submitted == 12

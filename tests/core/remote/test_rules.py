@@ -173,3 +173,24 @@ def test_a_worker_that_differs_is_refused_with_the_difference():
     assert "model pack differs: buffalo_l/w600k_r50/def" in refusal(spec, other)
     missing = WorkerIdentity("tls://w:1", "w", "0.1.0", "CPU", None, "model pack not found")
     assert "unusable: model pack not found" in refusal(spec, missing)
+
+
+# -- a photo's bytes on a worker ------------------------------------------------------------
+
+def test_photo_bytes_get_a_private_path_in_ram_with_their_mtime_then_vanish(tmp_path):
+    import os
+
+    from core.remote.task import RAM_FOLDER, PhotoJob, photo_in_memory
+
+    job = PhotoJob(7, "../../escape/IMG_1.jpg", 1_600_000_000_123_456_789, data=b"\xff\xd8 photo",
+                   sidecars=(("IMG_1.jpg.xmp", b"<x:xmpmeta/>"),))
+    with photo_in_memory(job) as path:
+        folder = path.parent
+        assert path.name == "IMG_1.jpg" and path.read_bytes() == b"\xff\xd8 photo"
+        assert (folder / "IMG_1.jpg.xmp").read_bytes() == b"<x:xmpmeta/>"
+        assert os.stat(path).st_mtime_ns == 1_600_000_000_123_456_789
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        if RAM_FOLDER.is_dir():
+            assert folder.parent == RAM_FOLDER   # memory, not the worker's disk
+    assert not folder.exists()
