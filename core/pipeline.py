@@ -398,7 +398,9 @@ def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thr
     if det_thresh is not None:
         settings["det_thresh"] = det_thresh
     pool = None
-    if remote is None and workers and analyzer is None and (roots or _has_pending(catalog)):
+    if remote is not None and (roots or _has_pending(catalog)):
+        remote.prepare(model_pack, settings)  # the cluster's workers load while we scan
+    elif remote is None and workers and analyzer is None and (roots or _has_pending(catalog)):
         # Folders given (or photos left over): there is work, most likely. The workers load
         # their models (1-2 s) while the folders are scanned, not after.
         pool = _WorkerPool(catalog.dir, model_pack, settings, workers)

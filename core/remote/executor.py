@@ -79,6 +79,7 @@ class ClusterRun:
         self.workers: dict[str, WorkerStats] = {}
         self.refused: dict[str, str] = {}     # worker address -> reason
         self.checked: set[str] = set()
+        self._prepared: AnalysisSpec | None = None   # the spec the plugin was registered for
         self.shipped_bytes = 0                # photo and sidecar bytes sent
         self.returned_bytes = 0               # thumbnails received (the rest is small)
         self.photos = 0                       # results received
@@ -187,15 +188,7 @@ class ClusterRun:
         (then `cancel` is cancelled too, and `lost` says why)."""
         from distributed import wait
 
-        from .. import __version__
-
-        self.connect()
-        spec = AnalysisSpec(__version__, pack.name, pack.model_id,
-                            tuple(sorted(settings.items())))
-        from .plugin import AnalyzerPlugin, PLUGIN_NAME
-
-        # Workers started by `faceshelf worker` have it already; a LocalCluster's need it.
-        self.client.register_plugin(AnalyzerPlugin(spec), name=PLUGIN_NAME)
+        spec = self.prepare(pack, settings)
         self._wait_for_a_worker(spec)
         mtimes = dict(catalog.execute("SELECT id, mtime_ns FROM photos WHERE status='pending'"))
         todo = list(reversed(pending))          # popped from the end: in id order
@@ -259,6 +252,26 @@ class ClusterRun:
                     self.client.cancel(list(outstanding), force=True)
                 except Exception as error:
                     log.debug("cancelling the cluster's tasks: %s", error)
+
+    def prepare(self, pack, settings: dict) -> AnalysisSpec:
+        """Connect and have every worker load the analyzer (the plugin): called before the
+        scan, the workers load their models while the folders are scanned. Idempotent."""
+        from .. import __version__
+
+        spec = AnalysisSpec(__version__, pack.name, pack.model_id,
+                            tuple(sorted(settings.items())))
+        if self._prepared != spec:
+            self.connect()
+            from .plugin import PLUGIN_NAME, AnalyzerPlugin
+
+            # Workers started by `faceshelf worker` have it already; a LocalCluster's need it.
+            self.client.register_plugin(AnalyzerPlugin(spec), name=PLUGIN_NAME)
+            self._prepared = spec
+        return spec
+
+    # -- as core.pipeline's AnalysisExecutor: index(executor=run) ----------------------------
+    def __call__(self, catalog, pack, settings: dict) -> "ClusterAnalysis":
+        return ClusterAnalysis(self, catalog, pack, settings)
 
     def _submit(self, spec, run_id, photo_id, path, mtime_ns):
         """(future, bytes shipped); or (None, a PhotoResult with the error) when the photo
@@ -351,3 +364,22 @@ class ClusterRun:
 def _short(error) -> str:
     text = str(error) or type(error).__name__
     return text if len(text) < 300 else text[:300] + "..."
+
+
+class ClusterAnalysis:
+    """One indexing run's analysis on the cluster, in the shape core.pipeline takes
+    (warm_up, results, close). The ClusterRun stays its owner's to close."""
+
+    thumbnails_shipped = True   # the writer stores the photo thumbnails too (ThumbnailFiles)
+
+    def __init__(self, run: ClusterRun, catalog, pack, settings: dict) -> None:
+        self.run, self.catalog, self.pack, self.settings = run, catalog, pack, settings
+
+    def warm_up(self) -> None:
+        self.run.prepare(self.pack, self.settings)
+
+    def results(self, pending, cancel) -> Iterator:
+        return self.run.results(self.catalog, pending, self.pack, self.settings, cancel)
+
+    def close(self) -> None:
+        pass
