@@ -118,11 +118,16 @@ def report(run, *, as_json: bool) -> dict:
 
 
 def _quiet_dask(verbose: bool) -> None:
-    """Dask logs every connection at INFO on its own handler: a command line shows warnings."""
+    """Dask logs every connection at INFO, and a lost scheduler as an ERROR with its
+    traceback, on its own handler: a user gets Faceshelf's sentence instead (report), and
+    Dask's own words with -v."""
     import distributed  # noqa: F401  (its logging is set up on import; then we adjust it)
 
-    for name in ("distributed", "tornado"):
-        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
+    level = logging.INFO if verbose else logging.CRITICAL
+    names = [name for name in logging.root.manager.loggerDict
+             if name.split(".")[0] in ("distributed", "tornado")]
+    for name in {"distributed", "tornado", *names}:  # (Dask's config sets some children)
+        logging.getLogger(name).setLevel(level)
 
 
 # -- worker / scheduler / cluster-certs -----------------------------------------------------

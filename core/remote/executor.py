@@ -157,12 +157,24 @@ class ClusterRun:
         current = self.client.scheduler_info(n_workers=-1).get("workers", {})
         return [address for address in current if address not in self.refused]
 
-    def _wait_for_a_worker(self, spec: AnalysisSpec) -> None:
+    def _wait_for_a_worker(self, spec: AnalysisSpec, cancel) -> None:
         deadline = time.monotonic() + self.workers_timeout_s
-        while True:
-            self._check_new_workers(spec)
-            if self._usable():
-                return
+        unreachable_since = None
+        while not cancel.cancelled:
+            if self.client.status != "running":
+                unreachable_since = unreachable_since or time.monotonic()
+                if time.monotonic() - unreachable_since > LOST_AFTER_S:
+                    self._lose(cancel, "the connection to the cluster's scheduler was lost")
+                    return
+                time.sleep(0.5)
+                continue
+            unreachable_since = None
+            try:
+                self._check_new_workers(spec)
+                if self._usable():
+                    return
+            except (OSError, TimeoutError) as error:  # gone meanwhile: the status says it
+                log.debug("reading the cluster's workers: %s", error)
             if time.monotonic() > deadline:
                 if self.refused:
                     reasons = "; ".join(f"{a}: {r}" for a, r in self.refused.items())
@@ -186,10 +198,14 @@ class ClusterRun:
         """PhotoResults of `pending` ((photo id, path), all still pending in `catalog`) as the
         cluster finishes them. Stops early when `cancel` is cancelled or the scheduler is gone
         (then `cancel` is cancelled too, and `lost` says why)."""
+        from concurrent.futures import CancelledError
+
         from distributed import wait
 
         spec = self.prepare(pack, settings)
-        self._wait_for_a_worker(spec)
+        self._wait_for_a_worker(spec, cancel)
+        if cancel.cancelled:
+            return
         mtimes = dict(catalog.execute("SELECT id, mtime_ns FROM photos WHERE status='pending'"))
         todo = list(reversed(pending))          # popped from the end: in id order
         outstanding: dict = {}                  # future -> (photo id, path, bytes)
@@ -219,6 +235,10 @@ class ClusterRun:
                                        return_when="FIRST_COMPLETED")
                 except (TimeoutError, OSError):
                     done = ()
+                except CancelledError:  # Dask cancels a client's tasks when it loses the
+                    # scheduler (FuturesCancelledError: "scheduler-connection-lost")
+                    self._lose(cancel, "the connection to the cluster's scheduler was lost")
+                    return
                 now = time.monotonic()
                 if self.client.status != "running":
                     unreachable_since = unreachable_since or now
@@ -341,7 +361,7 @@ class ClusterRun:
 
     def _lose(self, cancel, reason: str) -> None:
         self.lost = reason
-        log.warning("%s; the rest stays pending", reason)
+        log.info("%s; the rest stays pending", reason)  # (the front end says it)
         cancel.cancel()
 
     # -- what the user is shown ---------------------------------------------------------------

@@ -151,7 +151,8 @@ def test_index_on_a_tls_cluster_equals_a_local_index(tmp_path, library, cluster,
     assert summary["cluster"]["shipped_bytes_per_photo"] > 10_000   # the photos' bytes
     _assert_same_index(local_index, _snapshot(tmp_path / "catalog"))
     if Path("/dev/shm").is_dir():  # the photos' bytes were given a path in RAM, then removed
-        assert set(Path("/dev/shm").glob("faceshelf-*")) == ram_before
+        # (other Faceshelf workers on this machine may come and go meanwhile)
+        assert set(Path("/dev/shm").glob("faceshelf-*")) <= ram_before
 
 
 def _worker_pids(cluster) -> dict[str, int]:
