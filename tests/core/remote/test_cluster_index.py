@@ -319,3 +319,52 @@ def test_a_paused_consumer_stops_new_work(tmp_path, library, cluster, certs):
         for progress in job:                 # resumed: the rest is done
             pass
         assert progress.done == 12 and run.submitted == 12
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:   # a bind is local: core.offline allows it
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_line(path: Path, text: str, process, timeout: float = 120) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text(errors="replace"):
+            return
+        assert process.poll() is None, path.read_text(errors="replace")
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not seen in {path}:\n{path.read_text(errors='replace')}")
+
+
+def test_the_scheduler_and_worker_commands_serve_an_index(tmp_path, library, certs):
+    """`faceshelf scheduler` and `faceshelf worker` as a user runs them (TLS, loopback), an
+    index through them, and both stopping cleanly on SIGTERM."""
+    address = f"tls://127.0.0.1:{_free_port()}"
+    logs = {name: tmp_path / f"{name}.log" for name in ("scheduler", "worker")}
+    started = {}
+    try:
+        for name, extra in (("scheduler", []), ("worker", ["--nthreads", "1"])):
+            with open(logs[name], "w") as log:
+                started[name] = subprocess.Popen(
+                    [sys.executable, "-m", "core.cli", name, address, "--cert-dir", str(certs),
+                     *extra], cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
+            _wait_for_line(logs[name], "scheduler listening at" if name == "scheduler"
+                           else "ready on", started[name])
+        done = _faceshelf("--catalog", str(tmp_path / "catalog"), "index", str(library),
+                          "--cluster", address, "--cert-dir", str(certs), "--json",
+                          "--no-cluster")
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout)
+        assert summary["indexed"] == 12 and summary["errors"] == 0
+        assert sum(w["photos"] for w in summary["cluster"]["workers"].values()) == 12
+    finally:
+        for name in ("worker", "scheduler"):
+            if name in started:
+                started[name].send_signal(signal.SIGTERM)
+                assert started[name].wait(60) == 0, logs[name].read_text(errors="replace")
+    assert "Traceback" not in logs["worker"].read_text(errors="replace")
