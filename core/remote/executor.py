@@ -37,6 +37,7 @@ WORKERS_TIMEOUT_S = 120         # waiting for a first worker to join
 REFRESH_S = 2.0                 # how often the worker list is read again
 LOST_AFTER_S = 5.0              # scheduler unreachable this long: the run stops
 MAX_IN_FLIGHT_BYTES = 256 << 20
+_AGAIN, _LOST = object(), object()   # what became of a task, besides a PhotoResult
 
 
 @dataclass
@@ -220,10 +221,10 @@ class ClusterRun:
                 out_bytes = sum(size for _, _, size in outstanding.values())
                 while todo and len(outstanding) < limit and out_bytes < MAX_IN_FLIGHT_BYTES:
                     photo_id, path = todo.pop()
-                    future, size = self._submit(spec, run_id, photo_id, path,
-                                                mtimes.get(photo_id, 0))
-                    if future is None:  # the file is gone or unreadable: said as locally
-                        yield size
+                    future, size, unreadable = self._submit(spec, run_id, photo_id, path,
+                                                            mtimes.get(photo_id, 0))
+                    if unreadable is not None:  # gone or unreadable here: said as locally
+                        yield unreadable
                         continue
                     outstanding[future] = (photo_id, path, size)
                     out_bytes += size
@@ -250,11 +251,11 @@ class ClusterRun:
                 for future in done:
                     photo_id, path, _ = outstanding.pop(future)
                     outcome = self._outcome(future, photo_id, path)
-                    if outcome == "lost":
+                    if outcome is _LOST:
                         self._lose(cancel, "the cluster's scheduler stopped the work "
                                            "(it was restarted or is gone)")
                         return
-                    if outcome == "again":
+                    if outcome is _AGAIN:
                         todo.append((photo_id, path))
                         continue
                     yield outcome
@@ -294,8 +295,8 @@ class ClusterRun:
         return ClusterAnalysis(self, catalog, pack, settings)
 
     def _submit(self, spec, run_id, photo_id, path, mtime_ns):
-        """(future, bytes shipped); or (None, a PhotoResult with the error) when the photo
-        cannot be read here (as a local worker would say it)."""
+        """(future, bytes shipped, None); or (None, 0, a PhotoResult with the error) when the
+        photo cannot be read here (as a local worker would say it)."""
         from ..pipeline import PhotoResult
         from .task import analyze_job
 
@@ -310,8 +311,8 @@ class ClusterRun:
                 job.data = np.fromfile(path, dtype=np.uint8)  # (see PhotoJob.data)
                 job.sidecars = tuple((p.name, p.read_bytes()) for p in sidecars(Path(path)))
             except OSError as error:
-                return None, PhotoResult(photo_id,
-                                         error=f"cannot read file: {error.strerror or error}")
+                return None, 0, PhotoResult(
+                    photo_id, error=f"cannot read file: {error.strerror or error}")
         usable = [a for a in self.workers if a not in self.refused]
         restrict = usable if self.refused and usable else None
         # A key per attempt: a photo sent again after a refusal must not get the old answer
@@ -321,16 +322,16 @@ class ClusterRun:
                                     workers=restrict, allow_other_workers=False)
         self.shipped_bytes += job.shipped_bytes
         self.submitted += 1
-        return future, job.shipped_bytes
+        return future, job.shipped_bytes, None
 
     def _outcome(self, future, photo_id: int, path: str):
-        """The PhotoResult of a finished task; "again" (resubmit) or "lost" (stop)."""
+        """The PhotoResult of a finished task; _AGAIN (send it again) or _LOST (stop)."""
         from distributed.scheduler import KilledWorker
 
         from ..pipeline import PhotoResult
 
         if future.status == "cancelled":
-            return "lost"
+            return _LOST
         if future.status == "error":
             error = future.exception()
             if isinstance(error, KilledWorker):
@@ -346,7 +347,7 @@ class ClusterRun:
             if not [a for a in self.workers if a not in self.refused]:
                 raise ClusterError(f"no worker of the cluster can index for this catalog "
                                    f"({value.worker}: {value.reason})")
-            return "again"
+            return _AGAIN
         assert isinstance(value, Analysed)
         stats = self.workers.setdefault(value.worker, WorkerStats(execution=value.execution))
         now = time.monotonic()

@@ -368,3 +368,34 @@ def test_the_scheduler_and_worker_commands_serve_an_index(tmp_path, library, cer
                 started[name].send_signal(signal.SIGTERM)
                 assert started[name].wait(60) == 0, logs[name].read_text(errors="replace")
     assert "Traceback" not in logs["worker"].read_text(errors="replace")
+
+
+def test_a_photo_gone_before_it_is_sent_is_recorded_as_locally(tmp_path, library, cluster,
+                                                               certs, face_analyzer):
+    """A photo deleted between the scan and its analysis: the same error, in the same words,
+    as a local index gives it (the client reads the bytes, so it is the one that finds out)."""
+    from core import pipeline
+    from core.catalog import Catalog
+    from core.remote.executor import ClusterRun
+    from core.scan import scan_folders
+
+    errors = {}
+    for how in ("local", "cluster"):
+        folder = tmp_path / how
+        folder.mkdir()
+        for name in ("t1.jpg", "mask_blue.jpg"):
+            (folder / name).write_bytes((library / name).read_bytes())
+        with Catalog(tmp_path / f"catalog-{how}") as catalog:
+            for _ in scan_folders(catalog, [folder]):
+                pass
+            (folder / "mask_blue.jpg").unlink()
+            options = ({"analyzer": face_analyzer} if how == "local" else
+                       {"remote": ClusterRun(cluster.scheduler_address, cert_dir=certs)})
+            for _ in pipeline.index(catalog, None, scan=False, **options):
+                pass
+            errors[how] = catalog.execute("SELECT status, error FROM photos WHERE path LIKE "
+                                          "'%mask_blue.jpg'").fetchone()
+            if how == "cluster":
+                options["remote"].close()
+    assert errors["cluster"] == errors["local"]
+    assert errors["cluster"][0] == "error" and "cannot read file" in errors["cluster"][1]
