@@ -371,25 +371,25 @@ def default_workers() -> int:
 def index(catalog: Catalog, roots=None, *, workers: int | None = None,
           cancel: CancelToken | None = None, pack=None, analyzer=None,
           det_size: int = 640, det_thresh: float | None = None,
-          scan: bool = True, remote=None) -> Iterator[Progress]:
+          scan: bool = True, executor: "ExecutorFactory | None" = None) -> Iterator[Progress]:
     """Scan the roots (all of them when None), then index every pending photo.
 
     `workers`: processes (default one per core); 0 runs in this process, and so does passing
     a loaded `analyzer` (tests, a GUI that already has one). `pack`: a pack name or folder
-    (remembered by the catalog), default the catalog's. The last Progress has stage "index"
-    and, when the token stopped the run, message "cancelled" (the photos not reached stay
-    pending for the next run). `remote`: a core.remote.executor.ClusterRun, whose workers on
-    other machines analyse the photos instead of local processes (this process still writes).
+    (remembered by the catalog), default the catalog's. `executor`: where the photos are
+    analysed instead (see AnalysisExecutor); this process stays the catalog's only writer.
+    The last Progress has stage "index" and, when the token stopped the run, message
+    "cancelled" (the photos not reached stay pending for the next run).
     """
     with exclusive_index(catalog.dir):  # IndexBusy when another process is indexing it
         drop_outdated_face_thumbs(catalog.dir)  # (made again on demand, the current way)
         yield from _index(catalog, roots, workers=workers, cancel=cancel or CancelToken(),
                           pack=pack, analyzer=analyzer, det_size=det_size,
-                          det_thresh=det_thresh, scan=scan, remote=remote)
+                          det_thresh=det_thresh, scan=scan, executor=executor)
 
 
 def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thresh,
-           scan, remote=None) -> Iterator[Progress]:
+           scan, executor) -> Iterator[Progress]:
     if analyzer is not None:
         model_pack = analyzer.models.pack
     else:
@@ -397,16 +397,15 @@ def _index(catalog, roots, *, workers, cancel, pack, analyzer, det_size, det_thr
     settings = {"det_size": det_size}
     if det_thresh is not None:
         settings["det_thresh"] = det_thresh
-    pool = None
-    if remote is not None and (roots or _has_pending(catalog)):
-        remote.prepare(model_pack, settings)  # the cluster's workers load while we scan
-    elif remote is None and workers and analyzer is None and (roots or _has_pending(catalog)):
-        # Folders given (or photos left over): there is work, most likely. The workers load
-        # their models (1-2 s) while the folders are scanned, not after.
-        pool = _WorkerPool(catalog.dir, model_pack, settings, workers)
+    if executor is None:
+        executor = _local_executor(workers, analyzer)
+    analysis = executor(catalog, model_pack, settings)
     try:
-        yield from _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack,
-                                    settings, scan, pool, remote)
+        if roots or _has_pending(catalog):
+            # Folders given (or photos left over): there is work, most likely. The models
+            # load (1-2 s) while the folders are scanned, not after.
+            analysis.warm_up()
+        yield from _scan_then_index(catalog, roots, cancel, model_pack, scan, analysis)
     finally:
         analysis.close()  # a no-op once its results were all read
 
@@ -416,8 +415,8 @@ def _has_pending(catalog) -> bool:
         is not None
 
 
-def _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack, settings, scan,
-                     pool, remote=None) -> Iterator[Progress]:
+def _scan_then_index(catalog, roots, cancel, model_pack, scan,
+                     analysis: "AnalysisExecutor") -> Iterator[Progress]:
     if scan:
         from .scan import scan_folders
 
@@ -436,17 +435,10 @@ def _scan_then_index(catalog, roots, workers, cancel, analyzer, model_pack, sett
     yield tracker.progress()
     if not pending:
         return
-    files = None
-    if remote is not None:  # the cluster's workers analyse; this process writes
-        results = remote.results(catalog, pending, model_pack, settings, cancel)
-        files = ThumbnailFiles()
-    elif workers == 0 or analyzer is not None:
-        results = _run_in_process(catalog, pending, analyzer, model_pack, settings, cancel)
-    else:
-        pool = pool or _WorkerPool(catalog.dir, model_pack, settings, min(workers, len(pending)))
-        results = _run_workers(catalog, pending, pool, cancel)
+    # Results from other machines bring their photo thumbnails too: written beside the writer.
+    files = ThumbnailFiles() if getattr(analysis, "thumbnails_shipped", False) else None
     try:
-        for result in results:
+        for result in analysis.results(pending, cancel):
             face_ids = write_result(catalog, result, model_pack.model_id, files=files)
             tracker.count(result, len(face_ids))
             yield tracker.progress()

@@ -17,4 +17,5 @@ is not given `--cluster` never load `distributed` (tests/core/remote/test_lazy.p
 - `task`: what runs on a worker for one photo; `plugin`: the analyzer loaded once per worker.
 - `executor`: the client side: bounded in-flight work, results streamed to the writer.
 - `service`: `faceshelf worker` and `faceshelf scheduler`.
+The command line's part is core/cli/remote.py; the app's, Settings → "Index on a cluster".
 """

@@ -1,8 +1,9 @@
 """The client side of indexing on a cluster: photos out, results back to the local writer.
 
-`ClusterRun.results()` takes the place of the local worker pool in core.pipeline: it yields
-one PhotoResult per pending photo as the cluster finishes them (in any order), and the
-pipeline's single writer stores each in its own transaction, as for local workers. So:
+A ClusterRun is an executor for core.pipeline (`index(executor=run)`, the AnalysisExecutor
+seam): in place of the local worker processes, `results()` yields one PhotoResult per pending
+photo as the cluster finishes them (in any order), and the pipeline's single writer stores
+each in its own transaction, as for local workers. So:
 - back-pressure: at most `in_flight` photos are out at once (twice the cluster's threads, and
   at most MAX_IN_FLIGHT_BYTES of photo bytes); a consumer that stops taking results (the
   GUI's pause) stops new submissions, and what is out finishes and waits;

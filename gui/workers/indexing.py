@@ -35,34 +35,19 @@ def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
         kwargs.update(options or {})
         remote = _cluster_run(settings)  # Settings → Index on a cluster (its own thread: here)
         if remote is not None:
-            kwargs["remote"] = remote
-        interval = PEOPLE_FIRST_S
-        next_people = time.monotonic() + interval
-        revision = catalog.revision()
-        for progress in _closing(remote, pipeline.index(
-                catalog, [str(r) for r in roots] if roots else None, **kwargs)):
-            yield progress
-            if people and time.monotonic() > next_people:
-                if catalog.revision() == revision:  # no new face yet: look again soon
-                    next_people = time.monotonic() + PEOPLE_RETRY_S
-                    continue
-                found = yield from _update_people(people, catalog, token)
-                revision = catalog.revision()
-                if not found:   # too few faces for a group yet: look again soon
-                    next_people = time.monotonic() + PEOPLE_RETRY_S
-                    continue
-                interval = (min(interval * 2, PEOPLE_EVERY_S) if PEOPLE_DOUBLING
-                            else PEOPLE_EVERY_S)
-                next_people = time.monotonic() + interval
+            kwargs["executor"] = remote
+        try:
+            yield from index_library(catalog, [str(r) for r in roots] if roots else None,
+                                     cancel=token, people_while_indexing=PEOPLE_SCHEDULE,
+                                     **kwargs)
+        finally:
+            if remote is not None:
+                remote.close()
         if remote is not None and remote.lost:  # not the user's cancel: say it
             from core.remote.address import ClusterError
 
             raise ClusterError(f"{remote.lost}; the photos not indexed yet stay queued for "
                                f"the next index")
-        if people and not token.cancelled:
-            yield from _update_people(people, catalog, token)
-        if not token.cancelled:
-            _refresh_search_index(catalog)
 
     return run
 
@@ -76,22 +61,6 @@ def _cluster_run(settings: Settings):
     run = ClusterRun(settings.cluster_address, cert_dir=settings.cluster_cert_dir or None)
     run.connect()
     return run
-
-
-def _closing(remote, progresses: Iterator[Progress]) -> Iterator[Progress]:
-    try:
-        yield from progresses
-    finally:
-        if remote is not None:
-            remote.close()
-
-
-def _refresh_search_index(catalog) -> None:
-    """New faces are searchable at once (the search core's exact delta); a rebuild of the ANN
-    index when the delta has grown runs on the search core's own background thread."""
-    from core.search import keep_index_fresh
-
-    keep_index_fresh(catalog)
 
 
 def people_job(catalog_dir: Path):

@@ -171,7 +171,7 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(tmp_path, library, cl
     killed = None
     with Catalog(tmp_path / "catalog") as catalog, \
             ClusterRun(cluster.scheduler_address, cert_dir=certs, in_flight=4) as run:
-        for progress in pipeline.index(catalog, [library], remote=run):
+        for progress in pipeline.index(catalog, [library], executor=run):
             if progress.stage == "index" and progress.done == 1 and killed is None:
                 address, killed = next(iter(_worker_pids(cluster).items()))
                 os.kill(killed, signal.SIGKILL)   # mid-photo: it has photos assigned
@@ -219,7 +219,7 @@ def test_a_worker_of_another_version_is_refused_and_the_others_index(tmp_path, l
         try:
             with Catalog(tmp_path / "catalog") as catalog, \
                     ClusterRun(cluster.scheduler_address, cert_dir=certs) as run:
-                for progress in pipeline.index(catalog, [library], remote=run):
+                for progress in pipeline.index(catalog, [library], executor=run):
                     pass
                 summary = run.summary()
         finally:
@@ -242,7 +242,7 @@ def test_the_scheduler_stopped_mid_run_stops_the_index_then_rescan_completes(
     with _short_connect_timeouts(), local_cluster(1, cert_dir=certs) as first:
         with Catalog(catalog_dir) as catalog, \
                 ClusterRun(first.scheduler_address, cert_dir=certs, in_flight=1) as run:
-            for progress in pipeline.index(catalog, [library], remote=run):
+            for progress in pipeline.index(catalog, [library], executor=run):
                 if progress.stage == "index" and progress.done == 2:
                     first.sync(first.scheduler.close)
             assert progress.message == "cancelled"
@@ -254,7 +254,7 @@ def test_the_scheduler_stopped_mid_run_stops_the_index_then_rescan_completes(
     # the cluster is back (here: another one, the module's)
     with Catalog(catalog_dir) as catalog, \
             ClusterRun(cluster.scheduler_address, cert_dir=certs) as run:
-        for progress in pipeline.index(catalog, None, remote=run):  # = `faceshelf rescan`
+        for progress in pipeline.index(catalog, None, executor=run):  # = `faceshelf rescan`
             pass
         assert progress.message != "cancelled"
     _assert_same_index(local_index, _snapshot(catalog_dir))
@@ -291,7 +291,7 @@ def test_path_map_workers_read_the_photos_themselves(tmp_path, library, cluster,
     with Catalog(tmp_path / "catalog") as catalog, \
             ClusterRun(cluster.scheduler_address, cert_dir=certs,
                        path_map=parse_path_maps([f"{library}={mount}"])) as run:
-        for progress in pipeline.index(catalog, [library], remote=run):
+        for progress in pipeline.index(catalog, [library], executor=run):
             pass
         assert run.shipped_bytes == 0 and run.photos == 12
     _assert_same_index(local_index, _snapshot(tmp_path / "catalog"))
@@ -308,7 +308,7 @@ def test_a_paused_consumer_stops_new_work(tmp_path, library, cluster, certs):
 
     with Catalog(tmp_path / "catalog") as catalog, \
             ClusterRun(cluster.scheduler_address, cert_dir=certs, in_flight=2) as run:
-        job = pipeline.index(catalog, [library], remote=run)
+        job = pipeline.index(catalog, [library], executor=run)
         for progress in job:
             if progress.stage == "index" and progress.done == 1:
                 break
@@ -390,12 +390,12 @@ def test_a_photo_gone_before_it_is_sent_is_recorded_as_locally(tmp_path, library
                 pass
             (folder / "mask_blue.jpg").unlink()
             options = ({"analyzer": face_analyzer} if how == "local" else
-                       {"remote": ClusterRun(cluster.scheduler_address, cert_dir=certs)})
+                       {"executor": ClusterRun(cluster.scheduler_address, cert_dir=certs)})
             for _ in pipeline.index(catalog, None, scan=False, **options):
                 pass
             errors[how] = catalog.execute("SELECT status, error FROM photos WHERE path LIKE "
                                           "'%mask_blue.jpg'").fetchone()
             if how == "cluster":
-                options["remote"].close()
+                options["executor"].close()
     assert errors["cluster"] == errors["local"]
     assert errors["cluster"][0] == "error" and "cannot read file" in errors["cluster"][1]

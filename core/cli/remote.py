@@ -1,5 +1,6 @@
-"""The command line of cluster indexing: `--cluster` and its options on `index` and `rescan`,
-and the commands `worker`, `scheduler` and `cluster-certs`.
+"""The commands of indexing on other machines (core/remote): `--cluster` and its options on
+`index` and `rescan` (engine), and `worker`, `scheduler` and `cluster-certs`. (Named `remote`,
+not `cluster`: `faceshelf cluster` groups faces into people.)
 
 Parsing loads no Dask (the parser is built for every command, `faceshelf --help` included);
 only a command given `--cluster`, and `worker`/`scheduler`, import it.
@@ -50,7 +51,7 @@ def add_index_options(p) -> None:
                         "mount) instead of receiving their bytes; repeatable")
 
 
-def add_cluster_commands(sub) -> None:
+def add_commands(sub) -> None:
     p = sub.add_parser("worker", help="serve as a worker of a Faceshelf cluster: analyse "
                                       "photos for the computers that index on it")
     p.add_argument("address", metavar="ADDR", help="the cluster's scheduler, e.g. "
@@ -91,8 +92,8 @@ def cluster_run(args):
         if getattr(args, "insecure", False):
             raise ValueError("--insecure is for --cluster")
         return None
-    from .executor import ClusterRun
-    from .pathmap import parse_path_maps
+    from ..remote.executor import ClusterRun
+    from ..remote.pathmap import parse_path_maps
 
     run = ClusterRun(args.cluster, cert_dir=args.cert_dir, insecure=args.insecure,
                      path_map=parse_path_maps(args.path_map))
@@ -141,7 +142,7 @@ def _serving_logs() -> None:
 
 def cmd_worker(args) -> int:
     from ..pipeline import default_workers
-    from .service import run_worker
+    from ..remote.service import run_worker
 
     _serving_logs()
     return run_worker(args.address, cert_dir=args.cert_dir, insecure=args.insecure,
@@ -150,14 +151,14 @@ def cmd_worker(args) -> int:
 
 
 def cmd_scheduler(args) -> int:
-    from .service import run_scheduler
+    from ..remote.service import run_scheduler
 
     _serving_logs()
     return run_scheduler(args.address, cert_dir=args.cert_dir, insecure=args.insecure)
 
 
 def cmd_cluster_certs(args) -> int:
-    from .certs import make_cluster_certs
+    from ..remote.certs import make_cluster_certs
 
     folder = Path(args.folder).expanduser()
     written = make_cluster_certs(folder)
