@@ -49,7 +49,7 @@ def run_worker(address: str, *, cert_dir=None, insecure: bool = False, threads: 
                pack: str | None = None, listen: str | None = None) -> int:
     """Serve as a worker until interrupted (Ctrl-C, SIGTERM) or the scheduler closes it."""
     from .. import __version__
-    from ..faces.models import DEFAULT_PACK, find_pack
+    from ..faces.model_files import DEFAULT_PACK, find_pack
     from ..offline import CLUSTER_HOSTS_VARIABLE as HOSTS_VARIABLE
     from .providers import worker_execution
 

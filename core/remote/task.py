@@ -100,7 +100,7 @@ _pack_ids: dict[str, tuple[str | None, str | None]] = {}
 def _model_id_here(pack_name: str) -> tuple[str | None, str | None]:
     """(model id, problem) of the pack as this machine has it (its files hashed once)."""
     if pack_name not in _pack_ids:
-        from ..faces.models import ModelError, find_pack
+        from ..faces.model_files import ModelError, find_pack
 
         try:
             _pack_ids[pack_name] = (find_pack(pack_name).model_id, None)
@@ -135,7 +135,7 @@ def refusal(spec: AnalysisSpec, found: WorkerIdentity) -> str | None:
 
 def _load(spec: AnalysisSpec):
     """A FaceAnalyzer for the spec (models checked against their SHA-256 exactly as locally:
-    core.faces.models.load_models), on the best execution provider here."""
+    core.faces.model_files.load_models), on the best execution provider here."""
     from ..faces.analyzer import FaceAnalyzer
     from .providers import worker_execution
 
