@@ -44,9 +44,12 @@ FORCED_ENVIRONMENT = {
     "NO_ALBUMENTATIONS_UPDATE": "1",
 }
 
-# Hosts a network connection may go to: none. (The user's own cluster, a later feature, is
-# the only planned exception and will be added here by the command that uses it.)
-allowed_hosts: set[str] = set()
+# Hosts a network connection may go to: none, except the user's own cluster (core/remote),
+# added by the command given its address, and handed down in this variable to the worker
+# processes it spawns (they import core, and so this guard, before they connect).
+CLUSTER_HOSTS_VARIABLE = "FACESHELF_CLUSTER_HOSTS"
+allowed_hosts: set[str] = {host for host in os.environ.get(CLUSTER_HOSTS_VARIABLE, "").split(",")
+                           if host}
 
 _installed = False
 _lock = threading.Lock()

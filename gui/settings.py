@@ -25,6 +25,8 @@ class Settings:
     min_similarity: float = DEFAULT_MIN_SIMILARITY
     min_face_px: int = 0             # 0: the engine's default minimum face size to cluster
     thumbnail_px: int = 176
+    cluster_address: str = ""        # "Index on a cluster": a Dask scheduler (core/remote)
+    cluster_cert_dir: str = ""       # its certificates (`faceshelf cluster-certs`)
 
     @classmethod
     def load(cls, catalog_dir: Path) -> Settings:

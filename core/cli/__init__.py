@@ -3,7 +3,8 @@
 With no subcommand it opens the GUI. `--json` output is stable and documented in README.md.
 One module per command group registers its subcommands (`add_commands`) and holds their
 handlers: engine (index, rescan, status, faces, remove-folder), people and people_edits,
-search, export (and albums), health (check, repair), import_tags, desktop. What they share:
+search, export (and albums), health (check, repair), import_tags, desktop, remote (worker,
+scheduler, cluster-certs: indexing on other machines). What they share:
 options (global options, the catalog, argument types) and terminal (JSON, progress bar,
 Ctrl-C, logging). Command modules import core lazily, inside the handlers: `faceshelf --help`
 should load next to nothing.
@@ -20,7 +21,7 @@ from .options import WHERE_IT_APPLIES, add_global_options
 
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__  # what pyproject.toml's dynamic version reads: no metadata lookup
-    from . import desktop, engine, export, health, import_tags, people, search
+    from . import desktop, engine, export, health, import_tags, people, remote, search
 
     parser = argparse.ArgumentParser(
         prog="faceshelf",
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true",
                         help="machine-readable output (for the commands that have it)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (engine, people, search, export, health, import_tags, desktop):
+    for group in (engine, people, search, export, health, import_tags, remote, desktop):
         group.add_commands(sub)   # (in this order in --help)
     for command in sub.choices.values():
         add_global_options(command, on_command=True)

@@ -60,6 +60,9 @@ def _add_index_options(p) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-cluster", action="store_true",
                    help="don't update people afterwards (run `faceshelf cluster` later)")
+    from .remote import add_index_options  # --cluster ADDR: machines, not people
+
+    add_index_options(p)
 
 
 def cmd_index(args) -> int:
@@ -75,13 +78,17 @@ def cmd_index(args) -> int:
         from ..faces.model_files import find_pack
 
         find_pack(args.model_pack)
+    from .remote import cluster_run, report
+
+    remote = cluster_run(args)  # --cluster: refused or unreachable before anything changes
     token = interruptible()
     quiet = args.quiet or args.json
     run = IndexingSummary()
     started = time.monotonic()
     with open_catalog(args) as catalog:
         stages = index_library(catalog, roots, workers=args.workers, cancel=token,
-                               pack=args.model_pack, people=not args.no_cluster,
+                               pack=args.model_pack, executor=remote,
+                               people=not args.no_cluster,
                                wait_for_search_index=True, summary=run)
         # The photos under one progress bar, their summary, then the people under another.
         people_first: list = []
@@ -89,6 +96,9 @@ def cmd_index(args) -> int:
         summary = _index_summary(run, run.photos_ended_at or time.monotonic(), started)
         if not args.json:  # before the people line: in the order things happened
             _print_index_summary(summary)
+        if remote is not None:
+            summary["cluster"] = report(remote, as_json=args.json)
+            remote.close()
         if people_first:
             run_with_progress(itertools.chain(people_first, stages), quiet=quiet)
             people = report_people(run.people, as_json=args.json)

@@ -123,10 +123,14 @@ class FaceAnalyzer:
     """Detector + recognizer of one model pack. Not thread-safe: one per worker."""
 
     def __init__(self, pack=None, *, threads: int = 1, det_size: int = 640,
-                 det_thresh: float = DEFAULT_DET_THRESH) -> None:
+                 det_thresh: float = DEFAULT_DET_THRESH,
+                 providers: tuple[str, ...] = ("CPUExecutionProvider",),
+                 backend: str | None = None) -> None:
         from .model_files import load_models
 
-        self.models = load_models(pack, threads=threads)  # (a name or folder is found there)
+        # (a name or folder is found there; providers/backend: a cluster worker's choice,
+        # core/remote/providers.py)
+        self.models = load_models(pack, threads=threads, providers=providers, backend=backend)
         self.model_id: str = self.models.model_id
         self.det_size = det_size
         self.det_thresh = det_thresh

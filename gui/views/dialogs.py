@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLabel, QListWidget, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..context import AppContext
 from ..models import queries
@@ -42,7 +42,7 @@ class SettingsDialog(LateAnswerSafeDialog):
 
         self.ctx = ctx
         self.setWindowTitle("Settings")
-        self.resize(620, 520)
+        self.resize(640, 600)
         self.folders = QListWidget()
         self.folders.setMinimumHeight(120)
         add = QPushButton(icons.icon("folder-add"), "Add folder…")
@@ -83,6 +83,7 @@ class SettingsDialog(LateAnswerSafeDialog):
         self.workers.setSpecialValueText(f"Automatic ({default_workers()})")
         self.workers.setValue(settings.workers)
         self.workers.setToolTip("Indexing processes; each uses one core")
+        cluster_row = self._cluster_fields(settings)
 
         form = QFormLayout()
         folders_box = QVBoxLayout()
@@ -97,6 +98,9 @@ class SettingsDialog(LateAnswerSafeDialog):
         form.addRow("", pack_note)
         form.addRow("Search match threshold", self.threshold)
         form.addRow("Indexing workers", self.workers)
+        form.addRow("Index on a cluster", self.cluster)
+        form.addRow("Cluster certificates", cluster_row)
+        form.addRow("", self.cluster_note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
                                    QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -106,6 +110,49 @@ class SettingsDialog(LateAnswerSafeDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
         ctx.read(queries.folder_paths, self._show_folders, what="loading folders")
+
+    def _cluster_fields(self, settings: Settings) -> QWidget:
+        """Index on a cluster: its scheduler's address and the folder of its certificates
+        (core/remote). Empty: this computer's cores, as always."""
+        self.cluster = QLineEdit(settings.cluster_address)
+        self.cluster.setPlaceholderText("tls://host:8786 — empty: index on this computer")
+        self.cluster.setClearButtonEnabled(True)
+        self.cluster_certs = QLineEdit(settings.cluster_cert_dir)
+        self.cluster_certs.setPlaceholderText("folder made by `faceshelf cluster-certs`")
+        choose = QPushButton("Choose…")
+        choose.clicked.connect(self._choose_certs)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.cluster_certs, 1)
+        row.addWidget(choose)
+        holder = QWidget()
+        holder.setLayout(row)
+        self.cluster_note = QLabel("With an address, indexing sends your photos to the "
+                                   "machines of that cluster (its workers analyse them; the "
+                                   "catalog stays here), encrypted, with the cluster's "
+                                   "certificates. Plaintext only to this computer itself.")
+        self.cluster_note.setWordWrap(True)
+        hints.hint(self.cluster_note)
+        return holder
+
+    def _choose_certs(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "The cluster's certificates")
+        if path:
+            self.cluster_certs.setText(path)
+
+    def _cluster_problem(self) -> str | None:
+        """The address rule (core.remote.address), said before anything is saved."""
+        address = self.cluster.text().strip()
+        if not address:
+            return None
+        from core.remote.address import ClusterError, plan_connection
+
+        try:
+            plan_connection(address, role="client",
+                            cert_dir=self.cluster_certs.text().strip() or None)
+        except ClusterError as error:
+            return _in_settings_words(str(error))
+        return None
 
     def _show_folders(self, paths: list[str]) -> None:
         if self.closed:  # closed before the list arrived (OK pressed at once)
@@ -131,7 +178,15 @@ class SettingsDialog(LateAnswerSafeDialog):
             self.folder_remove_requested.emit(path)
 
     def accept(self) -> None:
+        problem = self._cluster_problem()
+        if problem:  # stays open, the fields as typed, the reason beside them
+            self.cluster_note.setText(f"Not saved: {problem}")
+            self.cluster_note.setStyleSheet("color: #b00020")
+            self.cluster.setFocus()
+            return
         settings: Settings = self.ctx.settings
+        settings.cluster_address = self.cluster.text().strip()
+        settings.cluster_cert_dir = self.cluster_certs.text().strip()
         settings.model_pack = self.pack.currentText()
         threshold = round(self.threshold.value(), 2)
         changed = threshold != settings.min_similarity
@@ -141,6 +196,19 @@ class SettingsDialog(LateAnswerSafeDialog):
         super().accept()
         if changed:  # (a slider the user moved stays where it is otherwise)
             self.threshold_changed.emit()
+
+
+def _in_settings_words(message: str) -> str:
+    """The address rule's sentence names command-line options; here they are fields (and
+    the app offers no plaintext off this computer: no --insecure)."""
+    for flag, words in ((" with --cert-dir (certificates from `faceshelf cluster-certs DIR`)",
+                         " and the folder of the cluster's certificates"),
+                        ("give the folder of the cluster's certificates with --cert-dir",
+                         "choose the folder of the cluster's certificates"),
+                        (", or --insecure on a network you trust", ""),
+                        ("--cert-dir is for TLS", "certificates are for TLS")):
+        message = message.replace(flag, words)
+    return message
 
 
 ABOUT = """<h2>Faceshelf</h2>

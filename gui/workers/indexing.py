@@ -33,9 +33,33 @@ def index_job(catalog_dir: Path, roots: list[str] | None, settings: Settings,
         if settings.model_pack:
             kwargs["pack"] = settings.model_pack
         kwargs.update(options or {})
-        yield from index_library(catalog, [str(r) for r in roots] if roots else None,
-                                 cancel=token, people_while_indexing=PEOPLE_SCHEDULE, **kwargs)
+        remote = _cluster_run(settings)  # Settings → Index on a cluster (its own thread: here)
+        if remote is not None:
+            kwargs["executor"] = remote
+        try:
+            yield from index_library(catalog, [str(r) for r in roots] if roots else None,
+                                     cancel=token, people_while_indexing=PEOPLE_SCHEDULE,
+                                     **kwargs)
+        finally:
+            if remote is not None:
+                remote.close()
+        if remote is not None and remote.lost:  # not the user's cancel: say it
+            from core.remote.address import ClusterError
 
+            raise ClusterError(f"{remote.lost}; the photos not indexed yet stay queued for "
+                               f"the next index")
+
+    return run
+
+
+def _cluster_run(settings: Settings):
+    """A connected core.remote ClusterRun when Settings names a cluster, else None."""
+    if not settings.cluster_address:
+        return None
+    from core.remote.executor import ClusterRun
+
+    run = ClusterRun(settings.cluster_address, cert_dir=settings.cluster_cert_dir or None)
+    run.connect()
     return run
 
 

@@ -16,7 +16,9 @@ import pytest
 from tests.conftest import PROJECT
 
 HEAVY = ("numba", "scipy", "onnxruntime", "openvino", "insightface", "cv2", "PIL", "sklearn",
-         "annoy", "PySide6", "onnx")
+         "annoy", "PySide6", "onnx",
+         # the cluster's (core/remote): only for --cluster, `worker`, `scheduler`, `cluster-certs`
+         "dask", "distributed", "tornado", "cryptography")
 
 
 def _loaded_by(*args: str) -> set[str]:

@@ -187,6 +187,7 @@ def test_every_command_stays_offline(backend, tmp_path, library):
     box.faceshelf("import-tags", "--dry-run")
     box.faceshelf("import-tags")
     box.faceshelf("remove-folder", str(second))
+    box.faceshelf("cluster-certs", str(tmp_path / "certs"))  # makes files, talks to nobody
     box.assert_offline()
     assert photo_tree(first, second) == originals
 
