@@ -108,14 +108,14 @@ def build_catalog(demo: Path) -> Path:
     with Catalog(catalog_dir) as catalog:
         catalog.add_folder(library)
         last = None
-        for last in pipeline.index(catalog, [str(library)], workers=0):  # noqa: B007 (keeps the last)
+        for last in pipeline.index(catalog, [str(library)], workers=0):
             pass
         print(f"indexed: {last.done if last else 0} photos, "
               f"{(last.counters or {}).get('faces', 0) if last else 0} faces in "
               f"{time.perf_counter() - started:.0f} s")
         _people(catalog)
         add_more_photos(library)  # the review queue needs newer photos of named people
-        for last in pipeline.index(catalog, [str(library)], workers=0):  # noqa: B007 (keeps the last)
+        for last in pipeline.index(catalog, [str(library)], workers=0):
             pass
         from core import people
 
