@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         ctx, actions, completer = self.ctx, self.actions, self.completer
         self.pages = QStackedWidget()
         self.welcome = WelcomePage()
+        self.welcome.say_where_photos_go(self.ctx.settings)
         self.people_page = PeoplePage(ctx, actions, completer)
         self.photos_page = PhotosPage(ctx)
         self.person_page = PersonPage(ctx, actions, completer)
@@ -322,6 +323,7 @@ class MainWindow(QMainWindow):
         dialog.folder_added.connect(lambda path: self.start_indexing([path]))
         dialog.folder_remove_requested.connect(self.remove_folder)
         dialog.threshold_changed.connect(self.search_page.apply_settings)
+        dialog.accepted.connect(lambda: self.welcome.say_where_photos_go(self.ctx.settings))
         return self._show_dialog(dialog)
 
     def about_dialog(self) -> AboutDialog:

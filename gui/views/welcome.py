@@ -25,13 +25,10 @@ class WelcomePage(QWidget):
         font.setBold(True)
         title.setFont(font)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel(
-            "Choose the folders that hold your photos. Faceshelf finds the faces in them and "
-            "groups them into people you can name.\n"
-            "Everything stays on this computer: no account, no cloud, nothing is uploaded. "
-            "Your photos are never changed.")
+        self.text = text = QLabel()
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.say_where_photos_go(None)
         self.folders = QListWidget()
         self.folders.setMinimumHeight(110)
         self.folders.setToolTip("Folders to index")
@@ -66,6 +63,19 @@ class WelcomePage(QWidget):
         outer.addStretch(1)
         outer.addWidget(body, 3)
         outer.addStretch(1)
+
+    def say_where_photos_go(self, settings) -> None:
+        """The privacy sentence, true to the settings: with "Index on a cluster" set, the photos
+        do leave this computer (for the machines the user named), and the page says so."""
+        cluster_address = settings.cluster_address if settings is not None else ""
+        where = ("Everything stays on this computer: no account, no cloud, nothing is uploaded."
+                 if not cluster_address else
+                 f"Your photos are sent, encrypted, to the machines of your cluster at "
+                 f"{cluster_address} to find their faces (Settings → Index on a cluster); the "
+                 f"catalog of faces and names stays on this computer.")
+        self.text.setText("Choose the folders that hold your photos. Faceshelf finds the faces "
+                          "in them and groups them into people you can name.\n"
+                          f"{where} Your photos are never changed.")
 
     def choose_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Choose a photo folder", str(Path.home()))

@@ -72,11 +72,16 @@ def test_an_index_from_the_welcome_page_runs_on_the_cluster_named_in_settings(
     address = cluster.scheduler_address
     window = window_for(tmp_path / "catalog")
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.welcome, timeout=WAIT_MS)
+    assert "nothing is uploaded" in window.welcome.text.text()
     dialog = menu_dialog(qtbot, window, "&Edit", "Settings…")
     _type(dialog.cluster, address)
     _type(dialog.cluster_certs, str(certs))
     _click_ok(dialog)
     assert not dialog.isVisible()
+    # The page the user reads before Start no longer promises that nothing leaves the computer.
+    said = window.welcome.text.text()
+    assert "nothing is uploaded" not in said
+    assert f"sent, encrypted, to the machines of your cluster at {address}" in said
     saved = Settings.load(tmp_path / "catalog")
     assert (saved.cluster_address, saved.cluster_cert_dir) == (address, str(certs))
 
