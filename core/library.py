@@ -103,13 +103,18 @@ def catalog_stamp(db) -> CatalogStamp:
 _PHOTO_COLUMNS = "ph.id, ph.path, ph.taken_at, COALESCE(ph.width, 0), COALESCE(ph.height, 0)"
 
 
+def photo_order(*, newest_first: bool) -> str:
+    """The ORDER BY of a photo list (photos `ph`), the same for the library's and a person's
+    (`core.people.person_photos`): by date taken, undated last; oldest first (photos of one
+    moment by path), or newest first (photos of one moment the later added first)."""
+    order = "ph.taken_at DESC, ph.id DESC" if newest_first else "ph.taken_at, ph.path"
+    return f"ph.taken_at IS NULL, {order}"
+
+
 def all_photos(db, *, newest_first: bool) -> list[Photo]:
-    """Every indexed photo by date taken, undated last, in the orders of
-    `core.people.person_photos`: oldest first (photos of one moment by path), or newest
-    first (photos of one moment the later added first)."""
-    order = ("ph.taken_at DESC, ph.id DESC" if newest_first else "ph.taken_at, ph.path")
+    """Every indexed photo, in `photo_order`."""
     rows = db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos ph WHERE ph.status = 'indexed' "
-                      f"ORDER BY ph.taken_at IS NULL, {order}")
+                      f"ORDER BY {photo_order(newest_first=newest_first)}")
     return [Photo(*r) for r in rows]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..catalog import Catalog, embeddings_from_blobs
 from ..ids import checked_id
+from ..library import photo_order
 from ..text import clean_text
 from .records import DuplicatePair, FaceInfo, PersonNotFound, PersonSummary, PhotoInfo, Suggestion
 
@@ -125,12 +126,11 @@ def person_photos(catalog: Catalog, person_id: int, *,
     """Photos the person is in by date taken, undated last. Oldest first (the CLI, export),
     photos of one moment by path; or newest first (the GUI's grids, as its photo grid shows
     the whole library), photos of one moment the later added first."""
-    order = ("ph.taken_at DESC, ph.id DESC" if newest_first else "ph.taken_at, ph.path")
     rows = catalog.execute(
         "SELECT ph.id, ph.path, ph.taken_at, group_concat(f.id), COALESCE(ph.width, 0), "
         "COALESCE(ph.height, 0) FROM faces f "
         "JOIN photos ph ON ph.id = f.photo_id WHERE f.person_id = ? AND f.ignored = 0 "
-        f"GROUP BY ph.id ORDER BY ph.taken_at IS NULL, {order}",
+        f"GROUP BY ph.id ORDER BY {photo_order(newest_first=newest_first)}",
         (person_id,)).fetchall()
     return [PhotoInfo(id=r[0], path=r[1], taken_at=r[2],
                       face_ids=tuple(sorted(int(x) for x in r[3].split(","))),

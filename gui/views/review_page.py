@@ -177,7 +177,7 @@ class ReviewPage(Page):
             from core.people import get_person
 
             return (person_id, get_person(catalog, person_id).cover_face_id,
-                    queries.review_faces(catalog.conn, person_id))
+                    queries.review_faces(catalog, person_id))
 
         self.ctx.read_catalog(load, self._apply_faces, self.load_failed,
                               what="loading suggestions")
