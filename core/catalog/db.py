@@ -58,10 +58,15 @@ class _CountedConnection(sqlite3.Connection):
         finally:
             key, self._counted_as = self._counted_as, None
             if key is not None:
-                with _handles_lock:
-                    _handles[key] -= 1
-                    if _handles[key] <= 0:
-                        del _handles[key]
+                _release(key)
+
+
+def _release(key: str) -> None:
+    """One handle on the file `key` less (a closed connection, or one that failed to open)."""
+    with _handles_lock:
+        _handles[key] -= 1
+        if _handles[key] <= 0:
+            del _handles[key]
 
 
 def open_counted(db_path: Path | str, database: str | None = None,
@@ -73,10 +78,7 @@ def open_counted(db_path: Path | str, database: str | None = None,
     try:
         conn = sqlite3.connect(database or str(db_path), factory=_CountedConnection, **kwargs)
     except BaseException:
-        with _handles_lock:
-            _handles[key] -= 1
-            if _handles[key] <= 0:
-                del _handles[key]
+        _release(key)
         raise
     conn._counted_as = key
     return conn

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..text import for_terminal
-from .options import open_catalog
+from .options import add_no_cluster_option, open_catalog
 from .people import report_people, update_people_after
 from .terminal import interruptible, print_json, run_with_progress
 
@@ -58,8 +58,7 @@ def _add_index_options(p) -> None:
                    help="face models to use (default: the catalog's, else buffalo_s)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--no-cluster", action="store_true",
-                   help="don't update people afterwards (run `faceshelf cluster` later)")
+    add_no_cluster_option(p)
     from .remote import add_index_options  # --cluster ADDR: machines, not people
 
     add_index_options(p)

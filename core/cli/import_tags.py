@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .options import open_catalog
+from .options import add_no_cluster_option, open_catalog
 from .people import update_people_after
 from .terminal import interruptible, print_json, run_with_progress
 
@@ -20,8 +20,7 @@ def add_commands(sub) -> None:
                    help="say what would be matched, created and skipped; change nothing")
     p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--no-cluster", action="store_true",
-                   help="don't update people afterwards (run `faceshelf cluster` later)")
+    add_no_cluster_option(p)
     p.set_defaults(func=cmd_import_tags)
 
 

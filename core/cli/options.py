@@ -23,6 +23,13 @@ def add_global_options(parser: argparse.ArgumentParser, *, on_command: bool = Fa
                         default=argparse.SUPPRESS if on_command else False, help="log more")
 
 
+def add_no_cluster_option(parser: argparse.ArgumentParser) -> None:
+    """--no-cluster, for the commands that update people after their own work (index, rescan,
+    import-tags): one sentence, so that they say the same."""
+    parser.add_argument("--no-cluster", action="store_true",
+                        help="don't update people afterwards (run `faceshelf cluster` later)")
+
+
 def catalog_dir_of(args) -> Path:
     from ..paths import default_catalog_dir
 
