@@ -231,16 +231,22 @@ def _merge(conn, target: int, sources: list[int], action: str) -> None:
 
 
 def move_faces(catalog: Catalog, face_ids: Iterable[int], to: int | None, *,
-               name: str | None = None, _action: str = "move") -> int:
+               name: str | None = None) -> int:
     """Assign faces by hand to person `to` (None: a new person, optionally named).
 
     The faces become assigned_by='user': later clustering never moves them. Returns the person.
-    `_action` names the change in the undo log ("confirm" when Review's answer made it).
     """
+    return _assign_faces(catalog, face_ids, to, name, action="move", joined="to")
+
+
+def _assign_faces(catalog: Catalog, face_ids: Iterable[int], to: int | None,
+                  name: str | None, *, action: str, joined: str) -> int:
+    """The one change behind a move and a confirmation; `action` and `joined` are how the undo
+    log says it ("move": "3 faces to Anna", "confirm": "3 faces as Anna")."""
     face_ids = _ids(face_ids)
     with catalog.transaction() as conn:
         _existing_faces(conn, face_ids)
-        rec = Recorder(conn, _action)
+        rec = Recorder(conn, action)
         if to is None:
             if name is not None and person_by_name(conn, _clean_name(name)) is not None:
                 raise NameInUse(_clean_name(name), person_by_name(conn, _clean_name(name)))
@@ -263,7 +269,6 @@ def move_faces(catalog: Catalog, face_ids: Iterable[int], to: int | None, *,
                          f"WHERE id IN ({_marks(chunk)})", [to, *chunk])
             conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({_marks(chunk)})", chunk)
         _touch(conn, to)
-        joined = "as" if _action == "confirm" else "to"
         rec.about = f"{faces_phrase(len(face_ids))} {joined} {person_label(conn, to)}"
         _drop_empty_unnamed(conn, rec, old_owners - {to})
         rec.save()
@@ -273,7 +278,7 @@ def move_faces(catalog: Catalog, face_ids: Iterable[int], to: int | None, *,
 def confirm_faces(catalog: Catalog, face_ids: Iterable[int], person_id: int) -> int:
     """"Yes, this is them": the faces join `person_id` as user-confirmed evidence. The same
     change as a move, said as a confirmation (the undo log's "Confirmed 3 faces as Anna")."""
-    return move_faces(catalog, face_ids, person_id, _action="confirm")
+    return _assign_faces(catalog, face_ids, person_id, None, action="confirm", joined="as")
 
 
 def reject_faces(catalog: Catalog, face_ids: Iterable[int], person_id: int) -> int:
