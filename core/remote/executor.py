@@ -86,6 +86,7 @@ class ClusterRun:
         self.returned_bytes = 0               # thumbnails received (the rest is small)
         self.photos = 0                       # results received
         self.submitted = 0                    # tasks sent (a photo sent again counts again)
+        self._unreachable_since: float | None = None   # the scheduler's, while it is
 
     # -- connecting ---------------------------------------------------------------------------
     def connect(self) -> None:
@@ -160,16 +161,14 @@ class ClusterRun:
     def _wait_for_a_worker(self, spec: AnalysisSpec, cancel) -> dict:
         """The scheduler's workers once one of them may index ({} when cancelled or lost)."""
         deadline = time.monotonic() + self.workers_timeout_s
-        unreachable_since = None
+        self._unreachable_since = None
         while not cancel.cancelled:
-            if self.client.status != "running":
-                unreachable_since = unreachable_since or time.monotonic()
-                if time.monotonic() - unreachable_since > LOST_AFTER_S:
-                    self._lose(cancel, "the connection to the cluster's scheduler was lost")
-                    return {}
+            scheduler = self._scheduler_state(cancel)
+            if scheduler == "lost":
+                return {}
+            if scheduler == "away":
                 time.sleep(0.5)
                 continue
-            unreachable_since = None
             try:
                 current = self._check_new_workers(spec)
                 if any(address not in self.refused for address in current):
@@ -212,7 +211,6 @@ class ClusterRun:
         run_id = uuid.uuid4().hex[:8]
         last_refresh = time.monotonic()
         limit = self._limit(current)
-        unreachable_since = None
         # Results are fetched by the client's own event loop as tasks finish (no round trip
         # per result from this thread: ~half the client's CPU per photo went there).
         finished = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
@@ -238,14 +236,11 @@ class ClusterRun:
                     with finished.thread_condition:  # woken as soon as one finishes
                         finished.thread_condition.wait(timeout=0.25)
                     done = finished.next_batch(block=False)
-                now = time.monotonic()
-                if self.client.status != "running":
-                    unreachable_since = unreachable_since or now
-                    if now - unreachable_since > LOST_AFTER_S:
-                        self._lose(cancel, "the connection to the cluster's scheduler was lost")
-                        return
+                scheduler = self._scheduler_state(cancel)
+                if scheduler == "lost":
+                    return
+                if scheduler == "away":
                     continue
-                unreachable_since = None
                 for future, value in done:
                     if future not in outstanding:  # (cancelled by us: not waited for)
                         continue
@@ -259,6 +254,7 @@ class ClusterRun:
                         todo.append((photo_id, path))
                         continue
                     yield outcome
+                now = time.monotonic()
                 if now - last_refresh > REFRESH_S:
                     last_refresh = now
                     try:
@@ -361,6 +357,19 @@ class ClusterRun:
         self.returned_bytes += value.thumb_bytes
         self.photos += 1
         return value.result
+
+    def _scheduler_state(self, cancel) -> str:
+        """"running"; "away" (unreachable for less than LOST_AFTER_S: it may come back); or
+        "lost" (longer: the run stops, `lost` says why)."""
+        if self.client.status == "running":
+            self._unreachable_since = None
+            return "running"
+        now = time.monotonic()
+        self._unreachable_since = self._unreachable_since or now
+        if now - self._unreachable_since > LOST_AFTER_S:
+            self._lose(cancel, "the connection to the cluster's scheduler was lost")
+            return "lost"
+        return "away"
 
     def _lose(self, cancel, reason: str) -> None:
         self.lost = reason
