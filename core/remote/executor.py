@@ -86,6 +86,7 @@ class ClusterRun:
         self.returned_bytes = 0               # thumbnails received (the rest is small)
         self.photos = 0                       # results received
         self.submitted = 0                    # tasks sent (a photo sent again counts again)
+        self._unreachable_since: float | None = None   # the scheduler's, while it is
 
     # -- connecting ---------------------------------------------------------------------------
     def connect(self) -> None:
@@ -125,12 +126,13 @@ class ClusterRun:
         self.close()
 
     # -- workers ------------------------------------------------------------------------------
-    def _check_new_workers(self, spec: AnalysisSpec) -> None:
-        """Compare every worker not seen yet with this client; refuse those that differ."""
+    def _check_new_workers(self, spec: AnalysisSpec) -> dict:
+        """Compare every worker not seen yet with this client; refuse those that differ.
+        The scheduler's workers as read (address -> info), for _limit."""
         current = self.client.scheduler_info(n_workers=-1).get("workers", {})
         new = [address for address in current if address not in self.checked]
         if not new:
-            return
+            return current
         answers = self.client.run(_identity_on_worker, spec, workers=new, on_error="return")
         for address in new:
             self.checked.add(address)
@@ -148,6 +150,7 @@ class ClusterRun:
             else:
                 self.workers.setdefault(address, WorkerStats()).execution = execution
                 log.info("cluster worker %s: %s", address, execution)
+        return current
 
     def _refuse(self, address: str, reason: str) -> None:
         if address not in self.refused:
@@ -155,26 +158,21 @@ class ClusterRun:
             log.warning("cluster worker %s refused: %s", address, reason)
         self.workers.pop(address, None)
 
-    def _usable(self) -> list[str]:
-        current = self.client.scheduler_info(n_workers=-1).get("workers", {})
-        return [address for address in current if address not in self.refused]
-
-    def _wait_for_a_worker(self, spec: AnalysisSpec, cancel) -> None:
+    def _wait_for_a_worker(self, spec: AnalysisSpec, cancel) -> dict:
+        """The scheduler's workers once one of them may index ({} when cancelled or lost)."""
         deadline = time.monotonic() + self.workers_timeout_s
-        unreachable_since = None
+        self._unreachable_since = None
         while not cancel.cancelled:
-            if self.client.status != "running":
-                unreachable_since = unreachable_since or time.monotonic()
-                if time.monotonic() - unreachable_since > LOST_AFTER_S:
-                    self._lose(cancel, "the connection to the cluster's scheduler was lost")
-                    return
+            scheduler = self._scheduler_state(cancel)
+            if scheduler == "lost":
+                return {}
+            if scheduler == "away":
                 time.sleep(0.5)
                 continue
-            unreachable_since = None
             try:
-                self._check_new_workers(spec)
-                if self._usable():
-                    return
+                current = self._check_new_workers(spec)
+                if any(address not in self.refused for address in current):
+                    return current
             except (OSError, TimeoutError) as error:  # gone meanwhile: the status says it
                 log.debug("reading the cluster's workers: %s", error)
             if time.monotonic() > deadline:
@@ -186,12 +184,13 @@ class ClusterRun:
                                    f"within {self.workers_timeout_s:.0f} s (start one with "
                                    f"`faceshelf worker {self.plan.address.text}`)")
             time.sleep(0.5)
+        return {}
 
-    def _limit(self) -> int:
+    def _limit(self, current: dict) -> int:
+        """Photos out at once, for the scheduler's workers `current` (address -> info)."""
         if self.in_flight:
             return self.in_flight
-        info = self.client.scheduler_info(n_workers=-1).get("workers", {})
-        threads = sum(w.get("nthreads", 1) for a, w in info.items() if a not in self.refused)
+        threads = sum(w.get("nthreads", 1) for a, w in current.items() if a not in self.refused)
         return max(2, 2 * threads)
 
     # -- the run ------------------------------------------------------------------------------
@@ -203,7 +202,7 @@ class ClusterRun:
         from distributed import as_completed
 
         spec = self.prepare(pack, settings)
-        self._wait_for_a_worker(spec, cancel)
+        current = self._wait_for_a_worker(spec, cancel)
         if cancel.cancelled:
             return
         mtimes = dict(catalog.execute("SELECT id, mtime_ns FROM photos WHERE status='pending'"))
@@ -211,8 +210,7 @@ class ClusterRun:
         outstanding: dict = {}                  # future -> (photo id, path, bytes)
         run_id = uuid.uuid4().hex[:8]
         last_refresh = time.monotonic()
-        limit = self._limit()
-        unreachable_since = None
+        limit = self._limit(current)
         # Results are fetched by the client's own event loop as tasks finish (no round trip
         # per result from this thread: ~half the client's CPU per photo went there).
         finished = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
@@ -238,14 +236,11 @@ class ClusterRun:
                     with finished.thread_condition:  # woken as soon as one finishes
                         finished.thread_condition.wait(timeout=0.25)
                     done = finished.next_batch(block=False)
-                now = time.monotonic()
-                if self.client.status != "running":
-                    unreachable_since = unreachable_since or now
-                    if now - unreachable_since > LOST_AFTER_S:
-                        self._lose(cancel, "the connection to the cluster's scheduler was lost")
-                        return
+                scheduler = self._scheduler_state(cancel)
+                if scheduler == "lost":
+                    return
+                if scheduler == "away":
                     continue
-                unreachable_since = None
                 for future, value in done:
                     if future not in outstanding:  # (cancelled by us: not waited for)
                         continue
@@ -259,12 +254,11 @@ class ClusterRun:
                         todo.append((photo_id, path))
                         continue
                     yield outcome
+                now = time.monotonic()
                 if now - last_refresh > REFRESH_S:
                     last_refresh = now
                     try:
-                        self._check_new_workers(spec)
-                        if not self.in_flight:
-                            limit = self._limit()
+                        limit = self._limit(self._check_new_workers(spec))
                     except (OSError, TimeoutError) as error:  # gone meanwhile: seen above
                         log.debug("reading the cluster's workers: %s", error)
         finally:
@@ -363,6 +357,19 @@ class ClusterRun:
         self.returned_bytes += value.thumb_bytes
         self.photos += 1
         return value.result
+
+    def _scheduler_state(self, cancel) -> str:
+        """"running"; "away" (unreachable for less than LOST_AFTER_S: it may come back); or
+        "lost" (longer: the run stops, `lost` says why)."""
+        if self.client.status == "running":
+            self._unreachable_since = None
+            return "running"
+        now = time.monotonic()
+        self._unreachable_since = self._unreachable_since or now
+        if now - self._unreachable_since > LOST_AFTER_S:
+            self._lose(cancel, "the connection to the cluster's scheduler was lost")
+            return "lost"
+        return "away"
 
     def _lose(self, cancel, reason: str) -> None:
         self.lost = reason
